@@ -1,0 +1,50 @@
+# The two commands: `make run` (portal on SQLite with the demo province) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint format up worker beat messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "truyvet is at http://$(HOST):$(PORT)/"
+	@echo "Demo logins (password: $${DEMO_PASSWORD:-demo12345}):"
+	@echo "  cdc, healthcentre, commune, checkpoint, venue, facility, vaccinator, busoperator, admin"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	DJANGO_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_ENV=test $(VENV)/bin/mypy .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Production-shaped on this machine: gunicorn, a Celery worker and beat, against
+# DATABASE_URL and REDIS_URL (see docs/DEPLOYMENT.md).
+up: install
+	bin/up
+
+messages: install
+	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=static/vendor --ignore=bench
+	$(PY) manage.py compilemessages -l vi --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,59 @@
+"""Jurisdiction: which wards a user may see. The one place every scoped read goes through.
+
+- superusers and administrators: everywhere;
+- a member of a unit marked ``whole_province`` (the CDC): every ward of the home province;
+- any other unit member: the unit's wards;
+- everybody else (citizens, venue owners, a staff user with no unit): no ward.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from truyvet.accounts.models import Role
+from truyvet.geo.models import Ward
+
+M = TypeVar("M", bound=Model)
+
+
+def sees_everywhere(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.ADMINISTRATOR))
+
+
+def jurisdiction_wards(user: Any) -> QuerySet[Ward]:
+    if sees_everywhere(user):
+        return Ward.objects.all()
+    unit = getattr(user, "health_unit", None) if user.is_authenticated and user.is_active else None
+    if unit is None:
+        return Ward.objects.none()
+    if unit.whole_province:
+        return Ward.objects.filter(province_id=settings.PROVINCE_CODE)
+    return Ward.objects.filter(health_units=unit)
+
+
+def ward_filter(user: Any, ward_field: str = "ward") -> Q | None:
+    """A filter keeping rows whose ``ward_field`` lies in the user's jurisdiction; None: no limit."""
+    if sees_everywhere(user):
+        return None
+    return Q(**{f"{ward_field}__in": jurisdiction_wards(user).values("code")})
+
+
+def scope_to_jurisdiction(qs: QuerySet[M], user: Any, *, ward_field: str = "ward") -> QuerySet[M]:
+    condition = ward_filter(user, ward_field)
+    return qs if condition is None else qs.filter(condition)
+
+
+def get_object_for(user: Any, qs: QuerySet[M], *, ward_field: str = "ward", **lookup: Any) -> M:
+    """The object, or 404 when it is absent or outside the user's jurisdiction."""
+    obj = scope_to_jurisdiction(qs, user, ward_field=ward_field).filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def covers_ward(user: Any, ward_code: int) -> bool:
+    return jurisdiction_wards(user).filter(code=ward_code).exists()

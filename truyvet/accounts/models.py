@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from truyvet.geo.models import Ward
+
+
+class Role(models.TextChoices):
+    PROVINCE_CDC = "province_cdc", _("Province CDC")
+    HEALTH_CENTRE = "health_centre", _("Health centre")
+    COMMUNE_STATION = "commune_station", _("Commune health station")
+    CHECKPOINT_STAFF = "checkpoint_staff", _("Checkpoint staff")
+    VENUE_OWNER = "venue_owner", _("Venue owner")
+    FACILITY_MANAGER = "facility_manager", _("Facility manager")
+    VACCINATION_STAFF = "vaccination_staff", _("Vaccination site staff")
+    BUS_OPERATOR = "bus_operator", _("Bus operator")
+    ADMINISTRATOR = "administrator", _("Administrator")
+    CITIZEN = "citizen", _("Citizen")
+
+
+HEALTH_ROLES: frozenset[str] = frozenset({Role.PROVINCE_CDC, Role.HEALTH_CENTRE, Role.COMMUNE_STATION})
+STAFF_ROLES: frozenset[str] = frozenset(set(Role) - {Role.CITIZEN})
+
+
+class UnitKind(models.TextChoices):
+    PROVINCE_CDC = "province_cdc", _("Province CDC")
+    HEALTH_CENTRE = "health_centre", _("Health centre")
+    COMMUNE_STATION = "commune_station", _("Commune health station")
+    CHECKPOINT_TEAM = "checkpoint_team", _("Checkpoint team")
+    VACCINATION_SITE = "vaccination_site", _("Vaccination site")
+
+
+class HealthUnit(models.Model):
+    """A unit whose staff share a jurisdiction: a set of wards (or the whole home province).
+
+    Health centres cover groups of communes that need not follow any old district line.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    wards = models.ManyToManyField(Ward, blank=True, related_name="health_units", verbose_name=_("wards"))
+    whole_province = models.BooleanField(
+        _("whole province"), default=False, help_text=_("Covers every ward of the home province (the CDC).")
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children", verbose_name=_("parent")
+    )
+    phone = models.CharField(_("duty phone"), max_length=16, blank=True)
+    email = models.EmailField(_("duty email"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("health unit")
+        verbose_name_plural = _("health units")
+        constraints = [models.UniqueConstraint(fields=["name"], name="accounts_unit_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
+    phone = models.CharField(_("phone"), max_length=16, null=True, blank=True)
+    health_unit = models.ForeignKey(
+        HealthUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("unit")
+    )
+    person = models.OneToOneField(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"], condition=Q(phone__isnull=False), name="accounts_user_unique_phone"
+            )
+        ]
+
+    @property
+    def is_health_staff(self) -> bool:
+        return self.role in HEALTH_ROLES
+
+    @property
+    def is_portal_staff(self) -> bool:
+        return self.is_superuser or self.role in STAFF_ROLES
+
+
+class LoginCode(models.Model):
+    """A one-time code sent by SMS for a citizen's sign-in; only its hash is stored."""
+
+    phone = models.CharField(max_length=16, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "-created_at"], name="accounts_logincode_recent")]
+
+
+class AlertSeverity(models.TextChoices):
+    INFO = "info", _("Information")
+    WARNING = "warning", _("Warning")
+    URGENT = "urgent", _("Urgent")
+
+
+class Alert(models.Model):
+    """Something staff on duty must look at, for one health unit; open until acknowledged."""
+
+    unit = models.ForeignKey(HealthUnit, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=40)
+    severity = models.CharField(max_length=10, choices=AlertSeverity.choices, default=AlertSeverity.WARNING)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    dedupe_key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["unit", "dedupe_key"], name="accounts_alert_once_per_unit")]
+        indexes = [
+            models.Index(
+                fields=["unit", "-created_at"], condition=Q(acknowledged_at__isnull=True), name="accounts_alert_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from truyvet.accounts.forms import CodeForm, PhoneForm
+from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.accounts.models import Role
+from truyvet.accounts.selectors import alerts_open_for, get_alert_for
+from truyvet.accounts.services import alert_acknowledge, login_code_request, login_code_verify
+from truyvet.lib.errors import DomainError
+from truyvet.lib.notify import inbox_for
+from truyvet.people.selectors import people_sharing_phone
+
+ERROR_MESSAGES = {
+    "invalid_phone": gettext_lazy("Enter a Vietnamese mobile number, e.g. 0912 345 678."),
+    "too_many_codes": gettext_lazy("Too many codes requested; wait a few minutes."),
+    "code_expired": gettext_lazy("The code has expired; ask for a new one."),
+    "too_many_attempts": gettext_lazy("Too many wrong codes; ask for a new one."),
+    "wrong_code": gettext_lazy("The code is not right."),
+    "account_disabled": gettext_lazy("This account is disabled."),
+}
+
+
+def _message(error: DomainError) -> str:
+    return str(ERROR_MESSAGES[error.code]) if error.code in ERROR_MESSAGES else str(error)
+
+
+@login_required
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    """The staff home: the open alerts of the user's unit. Citizens go to their own page."""
+    if request.user.role == Role.CITIZEN and not request.user.is_superuser:
+        return redirect("accounts:me")
+    page = Paginator(alerts_open_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/staff_home.html", {"page": page})
+
+
+@login_required
+@require_POST
+def alert_ack(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
+    alert = get_alert_for(request.user, alert_id)
+    alert_acknowledge(user=request.user, alert=alert)
+    messages.success(request, _("Alert acknowledged."))
+    return redirect("accounts:home")
+
+
+def citizen_signin(request: HttpRequest) -> HttpResponse:
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone = login_code_request(phone=form.cleaned_data["phone"])
+        except DomainError as error:
+            form.add_error("phone", _message(error))
+        else:
+            request.session["signin_phone"] = phone
+            return redirect("accounts:citizen_code")
+    return render(request, "accounts/citizen_signin.html", {"form": form})
+
+
+def citizen_code(request: HttpRequest) -> HttpResponse:
+    phone = request.session.get("signin_phone")
+    if not phone:
+        return redirect("accounts:citizen_signin")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = login_code_verify(phone=phone, code=form.cleaned_data["code"])
+        except DomainError as error:
+            form.add_error("code", _message(error))
+        else:
+            request.session.pop("signin_phone", None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("accounts:me")
+    return render(request, "accounts/citizen_code.html", {"form": form, "phone": phone})
+
+
+@login_required
+def me(request: AuthenticatedRequest) -> HttpResponse:
+    """A signed-in citizen's page: the people who share their phone, and their inbox."""
+    if request.user.role != Role.CITIZEN:
+        return HttpResponseForbidden()
+    people = people_sharing_phone(request.user.phone or "")
+    inbox = inbox_for(person_ids=[p.pk for p in people])
+    return render(request, "accounts/me.html", {"people": people, "inbox": inbox})

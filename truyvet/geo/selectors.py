@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from truyvet.geo.models import OutbreakZone, Province, Ward
+
+
+def home_province() -> Province:
+    return Province.objects.get(code=settings.PROVINCE_CODE)
+
+
+def ward_list(*, province_code: int | None = None, search: str = "") -> QuerySet[Ward]:
+    qs = Ward.objects.select_related("province")
+    if province_code is not None:
+        qs = qs.filter(province_id=province_code)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(codename__icontains=search.replace(" ", "_")))
+    return qs.order_by("name")
+
+
+def ward_get(code: int) -> Ward | None:
+    return Ward.objects.select_related("province").filter(code=code).first()
+
+
+def outbreak_zones_active(at: datetime | None = None) -> QuerySet[OutbreakZone]:
+    at = at or timezone.now()
+    return OutbreakZone.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at), starts_at__lte=at)
+
+
+def outbreak_zone_for_ward(ward_code: int, at: datetime | None = None) -> OutbreakZone | None:
+    """The highest-level active zone that covers this ward (by ward, or by its whole province)."""
+    province_code = Ward.objects.filter(code=ward_code).values_list("province_id", flat=True).first()
+    if province_code is None:
+        return None
+    return (
+        outbreak_zones_active(at)
+        .filter(Q(wards__code=ward_code) | Q(whole_province_id=province_code))
+        .order_by("-level", "-starts_at")
+        .first()
+    )

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+
+from truyvet.accounts.models import Role, User
+from truyvet.geo.loading import load_units
+from truyvet.geo.models import OutbreakZone, Province, Ward
+from truyvet.lib.audit import audit_log
+from truyvet.lib.errors import DomainError
+
+
+def geo_sync_from_package() -> tuple[int, int]:
+    """Refresh provinces and wards from the installed ``vietnam-provinces`` package."""
+    with transaction.atomic():
+        return load_units(Province, Ward)
+
+
+@transaction.atomic
+def outbreak_zone_create(
+    *,
+    user: User,
+    name: str,
+    level: int,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    ward_codes: Iterable[int] = (),
+    whole_province_code: int | None = None,
+    note: str = "",
+) -> OutbreakZone:
+    if not (user.is_superuser or user.role in {Role.PROVINCE_CDC, Role.ADMINISTRATOR}):
+        raise DomainError("Only province CDC staff declare outbreak zones.", "forbidden")
+    codes = sorted(set(ward_codes))
+    if not codes and whole_province_code is None:
+        raise DomainError("Choose wards or a whole province.", "zone_empty")
+    if ends_at is not None and ends_at <= starts_at:
+        raise DomainError("The end must come after the start.", "zone_period")
+    wards = list(Ward.objects.filter(code__in=codes))
+    if len(wards) != len(codes):
+        raise DomainError("Unknown ward code.", "unknown_ward")
+    if whole_province_code is not None and not Province.objects.filter(code=whole_province_code).exists():
+        raise DomainError("Unknown province code.", "unknown_province")
+    zone = OutbreakZone.objects.create(
+        name=name,
+        level=level,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        whole_province_id=whole_province_code,
+        note=note,
+        created_by=user,
+    )
+    zone.wards.set(wards)
+    audit_log(actor=user, action="outbreak_zone.create", obj=zone, detail={"wards": codes, "level": level})
+    return zone
+
+
+@transaction.atomic
+def outbreak_zone_end(*, user: User, zone: OutbreakZone, ends_at: datetime) -> OutbreakZone:
+    if not (user.is_superuser or user.role in {Role.PROVINCE_CDC, Role.ADMINISTRATOR}):
+        raise DomainError("Only province CDC staff end outbreak zones.", "forbidden")
+    if ends_at <= zone.starts_at:
+        raise DomainError("The end must come after the start.", "zone_period")
+    zone.ends_at = ends_at
+    zone.save(update_fields=["ends_at"])
+    audit_log(actor=user, action="outbreak_zone.end", obj=zone, detail={"ends_at": ends_at.isoformat()})
+    return zone

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.accounts.models import HEALTH_ROLES, Role
+from truyvet.geo.forms import OutbreakZoneForm
+from truyvet.geo.models import OutbreakZone
+from truyvet.geo.selectors import outbreak_zones_active, ward_list
+from truyvet.geo.services import outbreak_zone_create, outbreak_zone_end
+from truyvet.lib.errors import DomainError
+
+
+def _may_manage(user: object) -> bool:
+    return bool(
+        getattr(user, "is_superuser", False) or getattr(user, "role", None) in {Role.PROVINCE_CDC, Role.ADMINISTRATOR}
+    )
+
+
+@login_required
+def zones(request: AuthenticatedRequest) -> HttpResponse:
+    """Outbreak zones are public knowledge among health staff; only the CDC changes them."""
+    if not (request.user.is_superuser or request.user.role in HEALTH_ROLES | {Role.ADMINISTRATOR}):
+        raise PermissionDenied
+    may_manage = _may_manage(request.user)
+    form = None
+    if may_manage:
+        form = OutbreakZoneForm(request.POST or None, ward_queryset=ward_list(province_code=settings.PROVINCE_CODE))
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                outbreak_zone_create(
+                    user=request.user,
+                    name=data["name"],
+                    level=data["level"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    ward_codes=[w.code for w in data["wards"]],
+                    whole_province_code=data["whole_province"].code if data["whole_province"] else None,
+                    note=data["note"],
+                )
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Outbreak zone saved."))
+                return redirect("geo:zones")
+    active_ids = set(outbreak_zones_active().values_list("pk", flat=True))
+    all_zones = OutbreakZone.objects.select_related("whole_province").prefetch_related("wards")[:200]
+    return render(
+        request,
+        "geo/zones.html",
+        {"zones": all_zones, "active_ids": active_ids, "form": form, "may_manage": may_manage},
+    )
+
+
+@login_required
+@require_POST
+def zone_end(request: AuthenticatedRequest, zone_id: int) -> HttpResponse:
+    if not _may_manage(request.user):
+        raise PermissionDenied
+    zone = get_object_or_404(OutbreakZone, pk=zone_id)
+    try:
+        outbreak_zone_end(user=request.user, zone=zone, ends_at=timezone.now())
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Outbreak zone ended."))
+    return redirect("geo:zones")

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LibConfig(AppConfig):
+    name = "truyvet.lib"
+    label = "lib"
+    verbose_name = _("Audit and notifications")

@@ -1,0 +1,63 @@
+"""The audit log: every read of a person's health data and every change to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from truyvet.lib.models import AuditEvent
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is trusted solely when a proxy sets REMOTE_ADDR for us.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_log(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    person_id: int | None = None,
+    request: HttpRequest | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record one event. ``actor`` is a user or None (the system, an anonymous citizen)."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if person_id is None and obj is not None and obj._meta.model_name == "person":
+        person_id = obj.pk
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=user.get_username() if user else "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        person_id=person_id,
+        ip=client_ip(request) if request is not None else None,
+        detail=detail or {},
+    )
+
+
+def audit_log_many(
+    *, actor: Any, action: str, object_type: str, rows: list[tuple[str, int | None]], request: HttpRequest | None = None
+) -> None:
+    """One event per (object_id, person_id), in one INSERT (list pages and exports)."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    ip = client_ip(request) if request is not None else None
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=user,
+                actor_label=user.get_username() if user else "",
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                person_id=person_id,
+                ip=ip,
+            )
+            for object_id, person_id in rows
+        ],
+        batch_size=1000,
+    )

@@ -1,0 +1,103 @@
+"""Shared pieces of the JSON API: authentication, errors, rate limits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from truyvet.lib.errors import DomainError
+
+if TYPE_CHECKING:  # rest_framework.views imports this module through the settings
+    from rest_framework.views import APIView
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>`` as in API.md (DRF's token, under its own name in the schema)."""
+
+    keyword = "Token"
+
+
+_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.ParseError: "malformed_request",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "rate_limited",
+    exceptions.ValidationError: "invalid",
+}
+
+
+def _flatten(errors: Any) -> dict[str, list[str]]:
+    if isinstance(errors, dict):
+        flat: dict[str, list[str]] = {}
+        for field, value in errors.items():
+            if isinstance(value, dict):
+                for sub, messages in _flatten(value).items():
+                    flat[f"{field}.{sub}"] = messages
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for index, item in enumerate(value):
+                    for sub, messages in _flatten(item).items():
+                        flat[f"{field}[{index}].{sub}"] = messages
+            else:
+                flat[str(field)] = [str(m) for m in (value if isinstance(value, list) else [value])]
+        return flat
+    return {"non_field_errors": [str(m) for m in (errors if isinstance(errors, list) else [errors])]}
+
+
+def error_response(code: str, detail: str, http_status: int, errors: dict[str, list[str]] | None = None) -> Response:
+    return Response({"code": code, "detail": detail, "errors": errors or {}}, status=http_status)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error as ``{"code", "detail", "errors"}`` (API.md conventions)."""
+    if isinstance(exc, DomainError):
+        return error_response(exc.code, str(exc.detail), exc.status, exc.errors)
+    if isinstance(exc, RequestDataTooBig):
+        return error_response("too_large", "The request body is too large.", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        first = next(iter(errors.values()), ["Invalid input."])[0]
+        response = error_response(code, first, exc.status_code, errors)
+    else:
+        response = error_response(code, str(exc.detail), exc.status_code)
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        response["Retry-After"] = str(int(wait))
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        response["WWW-Authenticate"] = auth_header
+    return response
+
+
+class PublicRateThrottle(SimpleRateThrottle):
+    """Anonymous public endpoints, limited per client address; ``RATELIMIT_ENABLE=0`` turns it off."""
+
+    scope = "public"
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        if not settings.RATELIMIT_ENABLE:
+            return True
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from truyvet.lib.notify import notification_deliver, notifications_undelivered
+
+
+@shared_task(acks_late=True)
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """Idempotent: each row is claimed before it is sent, so a redelivery sends nothing twice."""
+    return sum(notification_deliver(pk) for pk in notification_ids)
+
+
+@shared_task(acks_late=True)
+def retry_undelivered_notifications() -> int:
+    return sum(notification_deliver(pk) for pk in notifications_undelivered())

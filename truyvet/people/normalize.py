@@ -1,0 +1,50 @@
+"""Normalising names, phones and search keys the way a Vietnamese clerk would."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_MOBILE = re.compile(r"^(?:\+?84|0)([35789]\d{8})$")
+
+
+def normalize_name(name: str) -> str:
+    """NFC, single spaces, each word capitalised: '  nguyễn   văn AN ' -> 'Nguyễn Văn An'."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
+    return " ".join(word[:1].upper() + word[1:].lower() for word in text.split(" "))
+
+
+def search_key(text: str) -> str:
+    """Lower case without diacritics, for accent-insensitive search ('Đặng' -> 'dang')."""
+    text = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def normalize_phone(phone: str) -> str | None:
+    """A Vietnamese mobile number in E.164 (+84...), or None if it is not one.
+
+    Accepts '0912 345 678', '+84912345678', '84-912-345-678'.
+    """
+    digits = re.sub(r"[\s.\-()]", "", phone or "")
+    match = _MOBILE.match(digits)
+    return f"+84{match.group(1)}" if match else None
+
+
+def display_phone(e164: str) -> str:
+    return "0" + e164[3:] if e164.startswith("+84") else e164
+
+
+def mask_name(full_name: str) -> str:
+    """'Nguyễn Văn An' -> 'Nguyễn V. A.': enough for staff to ask, not enough to identify."""
+    parts = full_name.split()
+    if len(parts) <= 1:
+        return full_name[:1] + "." if full_name else ""
+    return " ".join([parts[0], *(p[0] + "." for p in parts[1:])])
+
+
+def new_ref() -> str:
+    """The opaque reference a QR token carries: 128 random bits, never the database id."""
+    return secrets.token_urlsafe(16)

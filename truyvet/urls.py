@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from truyvet import views
+from truyvet.lib.api import KeysView
+
+api_v1 = [
+    path("keys/", KeysView.as_view(), name="keys"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("truyvet.accounts.urls")),
+    path("zones/", include("truyvet.geo.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("declarations/", include("declarations.urls")),
+    path("venues/", include("venues.urls")),
+    path("contacts/", include("contacts.urls")),
+    path("checkpoints/", include("checkpoints.urls")),
+    path("safetymap/", include("safetymap.urls")),
+    path("vaccination/", include("vaccination.urls")),
+    path("devices/", include("edge_devices.urls")),
+]
+
+admin.site.site_header = f"{settings.PORTAL_NAME}: quản trị / administration"
