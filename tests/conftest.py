@@ -26,6 +26,20 @@ def _isolated_keys_and_sms(settings: pytest.FixtureRequest, tmp_path: Path) -> I
     reset_keyring()
 
 
+@pytest.fixture(autouse=True)
+def _tasks_inline_unless_a_worker_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run inline, even with REDIS_URL set, except in tests marked ``worker``."""
+    from django.core.cache import cache
+
+    from truyvet.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = request.node.get_closest_marker("worker") is None or previous
+    cache.clear()
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

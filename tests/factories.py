@@ -22,6 +22,7 @@ def home_ward(index: int = 0) -> Ward:
 class HealthUnitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = HealthUnit
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Trạm Y tế thử {n}")
     kind = UnitKind.COMMUNE_STATION

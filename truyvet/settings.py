@@ -20,6 +20,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.FileAwareEnv()
 
+
+def env_path(name: str, default: Path) -> Path:
+    return Path(env.str(name, default=str(default)))
+
+
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 if DJANGO_ENV not in {"development", "production", "test"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be development, production or test, not {DJANGO_ENV!r}")
@@ -76,7 +81,7 @@ MIDDLEWARE = [
     "truyvet.lib.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "truyvet.lib.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -179,10 +184,10 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "var" / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -191,6 +196,7 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 
 # --- Security ---------------------------------------------------------------------------
@@ -248,12 +254,12 @@ PORTAL_NAME = env.str("PORTAL_NAME", default="truyvet")
 # ES256 signing keys for personal QR tokens: PEM private keys in a directory, one per kid.
 # Created on first use; `manage.py signing_keys rotate` adds a new signing key while older
 # ones keep verifying until pruned.
-SIGNING_KEY_DIR = env.path("SIGNING_KEY_DIR", default=BASE_DIR / "var" / "keys")
+SIGNING_KEY_DIR = env_path("SIGNING_KEY_DIR", BASE_DIR / "var" / "keys")
 SIGNING_PRIVATE_KEY_PEM = env.str("SIGNING_PRIVATE_KEY_PEM", default="", multiline=True)
 QR_TOKEN_TTL = timedelta(days=env.int("QR_TOKEN_DAYS", default=7))
 
 SMS_BACKEND = env.str("SMS_BACKEND", default="truyvet.lib.sms.ConsoleBackend")
-SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=BASE_DIR / "var" / "sms")
+SMS_FILE_PATH = env_path("SMS_FILE_PATH", BASE_DIR / "var" / "sms")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="TRUYVET")

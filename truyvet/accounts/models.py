@@ -80,6 +80,10 @@ class User(AbstractUser):
             )
         ]
 
+    def get_full_name(self) -> str:
+        # Vietnamese order: family and middle names (last_name) before the given name.
+        return f"{self.last_name} {self.first_name}".strip()
+
     @property
     def is_health_staff(self) -> bool:
         return self.role in HEALTH_ROLES

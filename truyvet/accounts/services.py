@@ -46,10 +46,30 @@ def login_code_request(*, phone: str) -> str:
     return e164
 
 
-@transaction.atomic
+_VERIFY_ERRORS = {
+    "code_expired": "The code has expired; ask for a new one.",
+    "too_many_attempts": "Too many wrong codes; ask for a new one.",
+    "wrong_code": "The code is not right.",
+    "account_disabled": "This account is disabled.",
+}
+
+
 def login_code_verify(*, phone: str, code: str) -> User:
-    """The citizen's account for a correct, unexpired, unused code (created on first sign-in)."""
+    """The citizen's account for a correct, unexpired, unused code (created on first sign-in).
+
+    A wrong code is counted in its own committed transaction before the error is raised,
+    so failed guesses are never rolled back.
+    """
     e164 = _phone_or_error(phone)
+    with transaction.atomic():
+        error, user = _check_code(e164, code.strip())
+    if error:
+        raise DomainError(_VERIFY_ERRORS[error], error, field="code")
+    assert user is not None
+    return user
+
+
+def _check_code(e164: str, code: str) -> tuple[str, User | None]:
     now = timezone.now()
     login = (
         LoginCode.objects.select_for_update()
@@ -58,23 +78,23 @@ def login_code_verify(*, phone: str, code: str) -> User:
         .first()
     )
     if login is None:
-        raise DomainError("The code has expired; ask for a new one.", "code_expired", field="code")
+        return "code_expired", None
     if login.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
-        raise DomainError("Too many wrong codes; ask for a new one.", "too_many_attempts", field="code")
-    if not hmac.compare_digest(login.code_hash, _code_hash(e164, code.strip())):
+        return "too_many_attempts", None
+    if not hmac.compare_digest(login.code_hash, _code_hash(e164, code)):
         login.attempts += 1
         login.save(update_fields=["attempts"])
-        raise DomainError("The code is not right.", "wrong_code", field="code")
+        return "wrong_code", None
+    user = User.objects.filter(phone=e164).first()
+    if user is not None and not user.is_active:
+        return "account_disabled", None
     login.used_at = now
     login.save(update_fields=["used_at"])
-    user = User.objects.filter(phone=e164).first()
     if user is None:
         user = User(username=f"citizen{e164}", phone=e164, role=Role.CITIZEN)
         user.set_unusable_password()
         user.save()
-    elif not user.is_active:
-        raise DomainError("This account is disabled.", "account_disabled")
-    return user
+    return "", user
 
 
 def login_codes_purge() -> int:

@@ -4,6 +4,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class ContentSecurityPolicyMiddleware:
@@ -24,4 +26,27 @@ class ContentSecurityPolicyMiddleware:
         # The admin uses a little inline script; it is for administrators on trusted networks.
         if not request.path.startswith("/admin/"):
             response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
+class VietnameseFirstLocaleMiddleware:
+    """Vietnamese unless the visitor chose English with the switch (the language cookie).
+
+    Django's LocaleMiddleware would follow Accept-Language, and many phones in Vietnam are
+    set to English; the portal speaks Vietnamese first and English on request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.languages = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if code not in self.languages:
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = code  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", code)
+        patch_vary_headers(response, ["Cookie"])
         return response
