@@ -19,7 +19,7 @@ def home_ward(index: int = 0) -> Ward:
     return Ward.objects.filter(province_id=settings.PROVINCE_CODE).order_by("code")[index]
 
 
-class HealthUnitFactory(factory.django.DjangoModelFactory):
+class HealthUnitFactory(factory.django.DjangoModelFactory[HealthUnit]):
     class Meta:
         model = HealthUnit
         skip_postgeneration_save = True
@@ -33,7 +33,7 @@ class HealthUnitFactory(factory.django.DjangoModelFactory):
             self.wards.set(extracted)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
 
@@ -42,7 +42,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pw-for-tests-123")
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 

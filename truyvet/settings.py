@@ -287,3 +287,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Functions that tell a person's F level and vaccine doses (see truyvet/people/status.py);
+# the tracing and vaccination apps add theirs as they land.
+PERSON_STATUS_PROVIDERS: list[str] = []
+
+# --- Declarations: risk rules and the personal QR ---------------------------------------
+# Each reason a declaration can carry, and the level it raises the person to. A province
+# changes the rules here (or by RISK_LEVELS_JSON, e.g. '{"abroad_14d": "green"}').
+RISK_LEVELS: dict[str, str] = {
+    "current_case": "red",
+    "active_f1": "red",
+    "contact_with_symptoms": "red",
+    "case_contact": "yellow",
+    "symptoms": "yellow",
+    "outbreak_zone_answer": "yellow",
+    "origin_in_outbreak_zone": "yellow",
+    "abroad_14d": "yellow",
+}
+RISK_LEVELS.update(env.json("RISK_LEVELS_JSON", default={}))

@@ -5,11 +5,17 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from declarations.api import DeclarationCreateView, QrVerifyView
 from truyvet import views
+from truyvet.geo.api import ProvinceListView, WardListView
 from truyvet.lib.api import KeysView
 
 api_v1 = [
     path("keys/", KeysView.as_view(), name="keys"),
+    path("provinces/", ProvinceListView.as_view(), name="provinces"),
+    path("wards/", WardListView.as_view(), name="wards"),
+    path("declarations/", DeclarationCreateView.as_view(), name="declarations"),
+    path("qr/verify/", QrVerifyView.as_view(), name="qr-verify"),
 ]
 
 urlpatterns = [
@@ -18,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("truyvet.accounts.urls")),
     path("zones/", include("truyvet.geo.urls")),
+    path("people/", include("truyvet.people.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any, TextIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import reset_queries, transaction
 
 from truyvet.geo.models import Ward
 from truyvet.people.models import Household, Person
@@ -142,6 +142,7 @@ def seed(options: dict[str, Any], out: TextIO) -> None:
         stop = min(start + BATCH, target)
         with transaction.atomic():
             created += _create_batch(start, stop, ward_codes)
+        reset_queries()  # with DEBUG on, Django would keep every batch's SQL in memory
     out.write(f"  {existing + created} demo people ({created} new)")
 
 

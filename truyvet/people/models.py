@@ -73,3 +73,19 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class PersonHistory(models.Model):
+    """An earlier value of a person's contact details, kept when a declaration changes them."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
+    field = models.CharField(max_length=20)
+    old_value = models.CharField(max_length=300, blank=True)
+    new_value = models.CharField(max_length=300, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at"]
+        verbose_name = _("earlier contact detail")
+        verbose_name_plural = _("earlier contact details")
+        indexes = [models.Index(fields=["person", "-changed_at"], name="people_history_person")]

@@ -4,16 +4,36 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 
+from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
-from truyvet.people.models import Household, Person
+from truyvet.people.countries import is_country
+from truyvet.people.models import Household, Person, PersonHistory
 from truyvet.people.normalize import normalize_name, normalize_phone, search_key
+from truyvet.people.validation import validate_citizen_id, validate_date_of_birth
+
+# Contact details whose earlier values are kept when a declaration changes them.
+HISTORY_FIELDS = ("phone", "address", "ward_id", "email")
 
 
-def _identity(id_number: str | None, passport_number: str | None, nationality: str | None) -> dict[str, str]:
+def _identity(
+    id_number: str | None,
+    passport_number: str | None,
+    nationality: str | None,
+    date_of_birth: date | None,
+    gender: str,
+) -> dict[str, str]:
     if id_number:
-        return {"id_number": id_number.strip()}
+        return {"id_number": validate_citizen_id(id_number, date_of_birth=date_of_birth, gender=gender)}
     if passport_number:
-        return {"passport_number": passport_number.strip().upper(), "nationality": (nationality or "").upper()}
+        passport = passport_number.replace(" ", "").upper()
+        country = (nationality or "").upper()
+        if not passport.isalnum() or not 5 <= len(passport) <= 20:
+            raise DomainError(
+                "A passport number has 5 to 20 letters and digits.", "passport_format", field="passport_number"
+            )
+        if not is_country(country):
+            raise DomainError("Unknown country code.", "unknown_country", field="nationality")
+        return {"passport_number": passport, "nationality": country}
     raise DomainError("A citizen id number or a passport number is required.", "identity_required", field="id_number")
 
 
@@ -34,7 +54,9 @@ def person_upsert(
 ) -> tuple[Person, bool]:
     """Find the person by citizen id (or passport + nationality) and refresh their details,
     or create them. Returns (person, created)."""
-    identity = _identity(id_number, passport_number, nationality)
+    if date_of_birth is not None:
+        validate_date_of_birth(date_of_birth)
+    identity = _identity(id_number, passport_number, nationality, date_of_birth, gender)
     e164 = normalize_phone(phone) if phone else ""
     if phone and e164 is None:
         raise DomainError("Not a Vietnamese mobile number.", "invalid_phone", field="phone")
@@ -62,8 +84,48 @@ def person_upsert(
             # Someone created the same person a moment ago: update theirs instead.
             person = Person.objects.select_for_update().get(**identity)
     changed = [key for key, value in fields.items() if value not in (None, "") and getattr(person, key) != value]
+    PersonHistory.objects.bulk_create(
+        [
+            PersonHistory(person=person, field=key, old_value=str(getattr(person, key)), new_value=str(fields[key]))
+            for key in changed
+            if key in HISTORY_FIELDS and getattr(person, key) not in (None, "")
+        ]
+    )
     for key in changed:
         setattr(person, key, fields[key])
     if changed:
         person.save(update_fields=[*changed, "updated_at"])
     return person, False
+
+
+@transaction.atomic
+def person_merge(*, user: object, survivor: Person, duplicate: Person) -> Person:
+    """Fold ``duplicate`` into ``survivor``: every row that points at the duplicate, in any
+    app, moves to the survivor (one UPDATE per relation); then the duplicate is deleted.
+
+    A one-to-one row the survivor already has wins; the duplicate's is dropped.
+    """
+    if survivor.pk == duplicate.pk:
+        raise DomainError("Choose two different people.", "same_person")
+    moved: dict[str, int] = {}
+    for relation in Person._meta.related_objects:
+        if relation.many_to_many:
+            continue
+        model = relation.related_model
+        field = relation.field.name
+        if relation.one_to_one and model._default_manager.filter(**{field: survivor}).exists():
+            model._default_manager.filter(**{field: duplicate}).delete()
+            continue
+        count = model._default_manager.filter(**{field: duplicate}).update(**{field: survivor})
+        if count:
+            moved[model._meta.label_lower] = count
+    for key in ("phone", "email", "address", "date_of_birth", "gender", "passport_number", "id_number"):
+        if not getattr(survivor, key) and getattr(duplicate, key):
+            setattr(survivor, key, getattr(duplicate, key))
+    if survivor.ward_id is None:
+        survivor.ward_id = duplicate.ward_id
+    duplicate_label = {"id": duplicate.pk, "id_number": duplicate.id_number, "name": duplicate.full_name}
+    duplicate.delete()
+    survivor.save()
+    audit_log(actor=user, action="person.merge", obj=survivor, detail={"merged": duplicate_label, "moved": moved})
+    return survivor

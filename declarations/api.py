@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from declarations.models import Kind, Symptom, VehicleType
+from declarations.qr import qr_verify
+from declarations.services import Answers, DomesticInput, EntryInput, PersonInput, Submitted, declaration_submit
+from truyvet.accounts.models import STAFF_ROLES
+from truyvet.lib.drf import PublicRateThrottle
+from truyvet.lib.errors import DomainError
+from truyvet.people.models import Gender
+
+
+class PersonSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150)
+    id_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    passport_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    nationality = serializers.CharField(max_length=2, required=False, default="VN")
+    date_of_birth = serializers.DateField()
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    ward_code = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=99999)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("id_number") and not attrs.get("passport_number"):
+            raise serializers.ValidationError({"id_number": ["Give a citizen id number or a passport number."]})
+        return attrs
+
+
+class ExposuresSerializer(serializers.Serializer):
+    case_contact = serializers.BooleanField(default=False)
+    outbreak_zone = serializers.BooleanField(default=False)
+    abroad_14d = serializers.BooleanField(default=False)
+
+
+class EntrySerializer(serializers.Serializer):
+    port_of_entry = serializers.CharField(max_length=100)
+    flight_number = serializers.CharField(max_length=20)
+    seat = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    countries_visited = serializers.ListField(
+        child=serializers.CharField(min_length=2, max_length=2), min_length=1, max_length=50
+    )
+    quarantine_address = serializers.CharField(max_length=300)
+
+
+class DomesticSerializer(serializers.Serializer):
+    origin_ward_code = serializers.IntegerField(min_value=1, max_value=99999)
+    destination_ward_code = serializers.IntegerField(min_value=1, max_value=99999)
+    vehicle_plate = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    vehicle_type = serializers.ChoiceField(choices=VehicleType.choices, required=False, allow_blank=True)
+    purpose = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class DeclarationSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    person = PersonSerializer()
+    symptoms = serializers.ListField(
+        child=serializers.ChoiceField(choices=Symptom.choices), required=False, max_length=10
+    )
+    exposures = ExposuresSerializer(required=False)
+    entry = EntrySerializer(required=False)
+    domestic = DomesticSerializer(required=False)
+    client_id = serializers.UUIDField(
+        required=False, help_text="Optional: a retry with the same id returns the first result."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["kind"] == Kind.ENTRY and "entry" not in attrs:
+            raise serializers.ValidationError({"entry": ["Required for an entry declaration."]})
+        if attrs["kind"] == Kind.DOMESTIC and "domestic" not in attrs:
+            raise serializers.ValidationError({"domestic": ["Required for a domestic declaration."]})
+        return attrs
+
+
+DeclarationCreated = inline_serializer(
+    "DeclarationCreated",
+    {
+        "id": serializers.IntegerField(),
+        "person_id": serializers.IntegerField(),
+        "risk_level": serializers.ChoiceField(choices=["green", "yellow", "red"]),
+        "risk_reasons": serializers.ListField(child=serializers.CharField()),
+        "qr_token": serializers.CharField(),
+        "qr_expires_at": serializers.DateTimeField(),
+    },
+)
+
+
+class DeclarationCreateView(APIView):
+    """Submit a health declaration (public, rate limited per client address)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [PublicRateThrottle]
+
+    @extend_schema(
+        request=DeclarationSerializer,
+        responses={201: DeclarationCreated, 200: DeclarationCreated},
+        tags=["declarations"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = DeclarationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            submitted = self._submit(data)
+        except DomainError as error:
+            # The service names person fields bare; the API nests them under "person".
+            error.errors = {
+                (f"person.{k}" if k in PersonSerializer().fields else k): v for k, v in error.errors.items()
+            }
+            raise
+        declaration = submitted.declaration
+        return Response(
+            {
+                "id": declaration.pk,
+                "person_id": declaration.person_id,
+                "risk_level": declaration.risk_level,
+                "risk_reasons": declaration.risk_reasons,
+                "qr_token": submitted.qr_token,
+                "qr_expires_at": submitted.qr_expires_at,
+            },
+            status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK,
+        )
+
+    def _submit(self, data: dict[str, Any]) -> Submitted:
+        person = data["person"]
+        exposures = data.get("exposures", {})
+        entry = data.get("entry")
+        domestic = data.get("domestic")
+        return declaration_submit(
+            kind=data["kind"],
+            person=PersonInput(
+                full_name=person["full_name"],
+                id_number=person.get("id_number", ""),
+                passport_number=person.get("passport_number", ""),
+                nationality=(person.get("nationality") or "VN").upper(),
+                date_of_birth=person["date_of_birth"],
+                gender=person["gender"],
+                phone=person.get("phone", ""),
+                email=person.get("email", ""),
+                ward_code=person.get("ward_code"),
+                address=person.get("address", ""),
+            ),
+            answers=Answers(
+                symptoms=data.get("symptoms", []),
+                case_contact=exposures.get("case_contact", False),
+                outbreak_zone=exposures.get("outbreak_zone", False),
+                abroad_14d=exposures.get("abroad_14d", False),
+            ),
+            entry=EntryInput(
+                port_of_entry=entry["port_of_entry"],
+                flight_number=entry["flight_number"],
+                seat=entry.get("seat", ""),
+                countries_visited=[c.upper() for c in entry["countries_visited"]],
+                quarantine_address=entry["quarantine_address"],
+            )
+            if entry
+            else None,
+            domestic=DomesticInput(**domestic) if domestic else None,
+            client_id=data.get("client_id"),
+        )
+
+
+class IsPortalStaff(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_superuser or user.role in STAFF_ROLES))
+
+
+QrVerification = inline_serializer(
+    "QrVerification",
+    {
+        "valid": serializers.BooleanField(),
+        "reason": serializers.ChoiceField(
+            choices=["bad_signature", "expired", "unknown", "malformed", "revoked"], required=False
+        ),
+        "person_id": serializers.IntegerField(required=False),
+        "display_name": serializers.CharField(required=False),
+        "risk_level": serializers.ChoiceField(choices=["green", "yellow", "red"], required=False),
+        "risk_reasons": serializers.ListField(child=serializers.CharField(), required=False),
+        "f_level": serializers.IntegerField(allow_null=True, required=False),
+        "declared_at": serializers.DateTimeField(allow_null=True, required=False),
+        "expires_at": serializers.DateTimeField(required=False),
+        "vaccine_doses": serializers.IntegerField(required=False),
+    },
+)
+
+
+class QrVerifyView(APIView):
+    """Check a personal QR token (staff). Each valid check is written to the audit log."""
+
+    permission_classes = [IsPortalStaff]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", OpenApiTypes.STR, required=True)],
+        responses={200: QrVerification},
+        tags=["qr"],
+    )
+    def get(self, request: Request) -> Response:
+        token = request.query_params.get("token", "")
+        if not token:
+            raise DomainError("The token parameter is required.", "token_required", field="token")
+        return Response(qr_verify(token=token, viewer=request.user, request=request))

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from truyvet.geo.models import Ward
+from truyvet.people.models import Household, Person
+
+
+class Kind(models.TextChoices):
+    DAILY = "daily", _("Daily declaration")
+    ENTRY = "entry", _("Entry declaration (arriving from abroad)")
+    DOMESTIC = "domestic", _("Domestic travel declaration")
+
+
+class RiskLevel(models.TextChoices):
+    GREEN = "green", _("Green: low risk")
+    YELLOW = "yellow", _("Yellow: needs attention")
+    RED = "red", _("Red: high risk")
+
+
+RISK_ORDER = {RiskLevel.GREEN: 0, RiskLevel.YELLOW: 1, RiskLevel.RED: 2}
+
+
+class Symptom(models.TextChoices):
+    FEVER = "fever", _("Fever")
+    COUGH = "cough", _("Cough")
+    BREATHING = "breathing", _("Shortness of breath")
+    SORE_THROAT = "sore_throat", _("Sore throat")
+    TASTE_SMELL = "taste_smell", _("Loss of taste or smell")
+    FATIGUE = "fatigue", _("Fatigue")
+
+
+class VehicleType(models.TextChoices):
+    CAR = "car", _("Car")
+    MOTORBIKE = "motorbike", _("Motorbike")
+    BUS = "bus", _("Bus")
+    TRUCK = "truck", _("Truck")
+    TRAIN = "train", _("Train")
+    PLANE = "plane", _("Plane")
+    OTHER = "other", _("Other")
+
+
+class Declaration(models.Model):
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="declarations")
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The ward the person lived in when declaring: jurisdiction follows it.
+    ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set by the client (API) or the form: the same id again is the same declaration.
+    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
+    has_symptoms = models.BooleanField(default=False)
+    case_contact = models.BooleanField(_("contact with a case"), default=False)
+    outbreak_zone = models.BooleanField(_("been in an outbreak zone"), default=False)
+    abroad_14d = models.BooleanField(_("arrived from abroad in the last 14 days"), default=False)
+    # entry
+    port_of_entry = models.CharField(_("port of entry"), max_length=100, blank=True)
+    flight_number = models.CharField(_("flight or vehicle number"), max_length=20, blank=True)
+    seat = models.CharField(_("seat"), max_length=10, blank=True)
+    countries_visited = models.JSONField(_("countries visited in the last 14 days"), default=list, blank=True)
+    quarantine_address = models.CharField(_("quarantine address in Viet Nam"), max_length=300, blank=True)
+    # domestic
+    origin_ward = models.ForeignKey(
+        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("coming from")
+    )
+    destination_ward = models.ForeignKey(
+        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("going to")
+    )
+    vehicle_plate = models.CharField(_("vehicle plate"), max_length=20, blank=True)
+    vehicle_type = models.CharField(_("vehicle type"), max_length=10, choices=VehicleType.choices, blank=True)
+    purpose = models.CharField(_("purpose of travel"), max_length=200, blank=True)
+    # assessment
+    risk_level = models.CharField(_("risk level"), max_length=6, choices=RiskLevel.choices)
+    risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("health declaration")
+        verbose_name_plural = _("health declarations")
+        indexes = [
+            models.Index(fields=["ward", "-created_at", "-id"], name="decl_ward_recent"),
+            models.Index(fields=["-created_at", "-id"], name="decl_recent"),
+            models.Index(fields=["person", "-created_at"], name="decl_person_recent"),
+            models.Index(fields=["ward", "-created_at"], condition=~Q(risk_level="green"), name="decl_ward_risky"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class QrCredential(models.Model):
+    """The person's current personal QR token: when it was issued, until when, and whether
+    staff revoked it (a lost card). Tokens issued at or before ``revoked_at`` are refused."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="qr_credential")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    risk_level = models.CharField(max_length=6, choices=RiskLevel.choices)
+    declaration = models.ForeignKey(Declaration, null=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("personal QR code")
+        verbose_name_plural = _("personal QR codes")

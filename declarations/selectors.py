@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from declarations.models import Declaration, QrCredential
+from truyvet.accounts.jurisdiction import get_object_for, scope_to_jurisdiction
+from truyvet.lib import signing
+from truyvet.people.normalize import normalize_phone, search_key
+
+
+@dataclass(frozen=True)
+class DeclarationFilters:
+    kind: str = ""
+    risk_level: str = ""
+    ward_code: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str = ""
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def declaration_list_for(user: Any, filters: DeclarationFilters) -> QuerySet[Declaration]:
+    """Declarations from the user's wards, newest first, filtered and searched.
+
+    Search takes a 12-digit citizen id, a phone number or the start of a name (accents
+    optional); each hits an index on ``people_person`` first, so it stays fast at a million rows.
+    """
+    qs = scope_to_jurisdiction(
+        Declaration.objects.select_related("person", "ward").only(
+            "id", "kind", "created_at", "risk_level", "risk_reasons", "has_symptoms",
+            "person__id", "person__full_name", "person__id_number", "person__passport_number", "person__phone",
+            "ward__code", "ward__name",
+        ),
+        user,
+    )  # fmt: skip
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.risk_level:
+        qs = qs.filter(risk_level=filters.risk_level)
+    if filters.ward_code is not None:
+        qs = qs.filter(ward_id=filters.ward_code)
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    text = filters.search.strip()
+    if text:
+        phone = normalize_phone(text)
+        if text.isdigit() and len(text) == 12:
+            qs = qs.filter(person__id_number=text)
+        elif phone:
+            qs = qs.filter(person__phone=phone)
+        elif text.replace(" ", "").isalnum() and any(c.isdigit() for c in text):
+            qs = qs.filter(person__passport_number=text.replace(" ", "").upper())
+        else:
+            qs = qs.filter(person__name_key__startswith=search_key(text))
+    return qs.order_by("-created_at", "-id")
+
+
+def declaration_get_for(user: Any, declaration_id: int) -> Declaration:
+    return get_object_for(
+        user,
+        Declaration.objects.select_related("person", "ward", "origin_ward", "destination_ward", "household"),
+        pk=declaration_id,
+    )
+
+
+def declaration_daily_stats_for(user: Any, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
+    """Counts per day, ward and kind, with how many were yellow and red."""
+    qs = scope_to_jurisdiction(Declaration.objects.all(), user).filter(
+        created_at__gte=_day_start(date_from), created_at__lt=_day_start(date_to + timedelta(days=1))
+    )
+    rows: Any = (
+        qs.annotate(day=TruncDate("created_at"))
+        .values("day", "ward__code", "ward__name", "kind")
+        .annotate(
+            total=Count("id"),
+            yellow=Count("id", filter=Q(risk_level="yellow")),
+            red=Count("id", filter=Q(risk_level="red")),
+        )
+        .order_by("-day", "ward__name", "kind")
+    )
+    return list(rows)
+
+
+def declarations_of_people(person_ids: list[int], *, limit: int = 50) -> list[Declaration]:
+    return list(
+        Declaration.objects.filter(person_id__in=person_ids).select_related("person").order_by("-created_at")[:limit]
+    )
+
+
+def qr_credential_for(person_id: int) -> QrCredential | None:
+    return QrCredential.objects.select_related("person").filter(person_id=person_id).first()
+
+
+def qr_credentials_for(person_ids: list[int]) -> dict[int, QrCredential]:
+    return {c.person_id: c for c in QrCredential.objects.select_related("person").filter(person_id__in=person_ids)}
+
+
+def qr_token_for(credential: QrCredential) -> str:
+    """A token for the person's current credential (same sub, iat, exp and level): showing
+    the QR again never changes what was issued."""
+    return signing.sign(
+        {
+            "sub": credential.person.ref,
+            "iat": int(credential.issued_at.timestamp()),
+            "exp": int(credential.expires_at.timestamp()),
+            "lvl": credential.risk_level,
+        }
+    )

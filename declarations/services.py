@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from declarations.models import Declaration, Kind, QrCredential, RiskLevel, Symptom, VehicleType
+from declarations.risk import REASON_LABELS, RiskAnswers, assess
+from truyvet.accounts.models import AlertSeverity, User
+from truyvet.accounts.services import alert_raise
+from truyvet.geo.models import Ward
+from truyvet.lib import signing
+from truyvet.lib.audit import audit_log
+from truyvet.lib.errors import DomainError
+from truyvet.people.countries import is_country
+from truyvet.people.models import Household, Person
+from truyvet.people.services import person_upsert
+from truyvet.people.status import status_for
+
+SYMPTOMS = frozenset(Symptom.values)
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    full_name: str
+    date_of_birth: date | None
+    gender: str
+    id_number: str = ""
+    passport_number: str = ""
+    nationality: str = "VN"
+    phone: str = ""
+    email: str = ""
+    ward_code: int | None = None
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    port_of_entry: str
+    flight_number: str
+    countries_visited: list[str]
+    quarantine_address: str
+    seat: str = ""
+
+
+@dataclass(frozen=True)
+class DomesticInput:
+    origin_ward_code: int
+    destination_ward_code: int
+    vehicle_type: str = ""
+    vehicle_plate: str = ""
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class Answers:
+    symptoms: list[str] = field(default_factory=list)
+    case_contact: bool = False
+    outbreak_zone: bool = False
+    abroad_14d: bool = False
+
+
+@dataclass(frozen=True)
+class Submitted:
+    declaration: Declaration
+    qr_token: str
+    qr_expires_at: datetime
+    created: bool = True
+
+
+def _known_wards(*codes: int | None) -> None:
+    wanted = {c for c in codes if c is not None}
+    if wanted and Ward.objects.filter(code__in=wanted).count() != len(wanted):
+        raise DomainError(_("Unknown ward code."), "unknown_ward", field="ward_code")
+
+
+def _check(
+    kind: str, person: PersonInput, answers: Answers, entry: EntryInput | None, domestic: DomesticInput | None
+) -> None:
+    if kind not in Kind.values:
+        raise DomainError(_("Unknown declaration kind."), "unknown_kind", field="kind")
+    unknown = set(answers.symptoms) - SYMPTOMS
+    if unknown:
+        raise DomainError(_("Unknown symptom."), "unknown_symptom", field="symptoms")
+    if kind in {Kind.DAILY, Kind.DOMESTIC} and person.ward_code is None:
+        raise DomainError(_("Choose the ward where you live."), "ward_required", field="ward_code")
+    if kind == Kind.ENTRY:
+        if entry is None:
+            raise DomainError(_("The entry details are missing."), "entry_required", field="entry")
+        for name in ("port_of_entry", "flight_number", "quarantine_address"):
+            if not getattr(entry, name).strip():
+                raise DomainError(_("This field is required."), "required", field=f"entry.{name}")
+        bad = [c for c in entry.countries_visited if not is_country(c)]
+        if bad or not entry.countries_visited:
+            raise DomainError(
+                _("List the countries visited as ISO codes, e.g. KR, JP."),
+                "unknown_country",
+                field="entry.countries_visited",
+            )
+    if kind == Kind.DOMESTIC:
+        if domestic is None:
+            raise DomainError(_("The travel details are missing."), "domestic_required", field="domestic")
+        if domestic.vehicle_type and domestic.vehicle_type not in VehicleType.values:
+            raise DomainError(_("Unknown vehicle type."), "unknown_vehicle_type", field="domestic.vehicle_type")
+        _known_wards(domestic.origin_ward_code, domestic.destination_ward_code)
+    _known_wards(person.ward_code)
+
+
+def qr_issue(*, person: Person, risk_level: str, declaration: Declaration | None = None) -> tuple[str, datetime]:
+    """Sign a fresh personal QR token and record it as the person's current credential."""
+    now = timezone.now().replace(microsecond=0)
+    expires = now + settings.QR_TOKEN_TTL
+    token = signing.sign(
+        {"sub": person.ref, "iat": int(now.timestamp()), "exp": int(expires.timestamp()), "lvl": risk_level}
+    )
+    QrCredential.objects.update_or_create(
+        person=person,
+        defaults={"issued_at": now, "expires_at": expires, "risk_level": risk_level, "declaration": declaration},
+    )
+    return token, expires
+
+
+def declaration_submit(
+    *,
+    kind: str,
+    person: PersonInput,
+    answers: Answers,
+    entry: EntryInput | None = None,
+    domestic: DomesticInput | None = None,
+    household: Household | None = None,
+    submitted_by: object = None,
+    client_id: uuid.UUID | None = None,
+) -> Submitted:
+    """Validate, find or create the person, assess the risk, store the declaration, issue
+    the personal QR and alert the units covering the person's ward if it is not green.
+
+    All of it in one transaction. The same ``client_id`` again returns the first result.
+    """
+    if client_id is not None:
+        earlier = _earlier(client_id)
+        if earlier is not None:
+            return earlier
+    _check(kind, person, answers, entry, domestic)
+    try:
+        with transaction.atomic():
+            return _submit(kind, person, answers, entry, domestic, household, submitted_by, client_id)
+    except IntegrityError:
+        # The same client_id committed by a concurrent retry a moment ago.
+        earlier = _earlier(client_id) if client_id is not None else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _earlier(client_id: uuid.UUID) -> Submitted | None:
+    declaration = Declaration.objects.select_related("person").filter(client_id=client_id).first()
+    if declaration is None:
+        return None
+    token, expires = qr_issue(person=declaration.person, risk_level=declaration.risk_level, declaration=declaration)
+    return Submitted(declaration, token, expires, created=False)
+
+
+def _submit(
+    kind: str,
+    person_input: PersonInput,
+    answers: Answers,
+    entry: EntryInput | None,
+    domestic: DomesticInput | None,
+    household: Household | None,
+    submitted_by: object,
+    client_id: uuid.UUID | None,
+) -> Submitted:
+    person, _created = person_upsert(
+        full_name=person_input.full_name,
+        id_number=person_input.id_number or None,
+        passport_number=person_input.passport_number or None,
+        nationality=person_input.nationality,
+        date_of_birth=person_input.date_of_birth,
+        gender=person_input.gender,
+        phone=person_input.phone,
+        email=person_input.email,
+        ward_code=person_input.ward_code,
+        address=person_input.address,
+        household=household,
+    )
+    if person.household_id is None:
+        # Everybody belongs to a household, so family members can be declared into it.
+        person.household = Household.objects.create(address=person.address, ward_id=person.ward_id)
+        person.save(update_fields=["household"])
+    now = timezone.now()
+    abroad = answers.abroad_14d or kind == Kind.ENTRY
+    level, reasons = assess(
+        RiskAnswers(
+            symptoms=answers.symptoms,
+            case_contact=answers.case_contact,
+            outbreak_zone=answers.outbreak_zone,
+            abroad_14d=abroad,
+            origin_ward_code=domestic.origin_ward_code if domestic else None,
+        ),
+        status_for(person.pk),
+        at=now,
+    )
+    declaration = Declaration.objects.create(
+        kind=kind,
+        person=person,
+        household_id=person.household_id,
+        ward_id=person.ward_id,
+        submitted_by=submitted_by if isinstance(submitted_by, User) else None,
+        client_id=client_id,
+        symptoms=sorted(set(answers.symptoms)),
+        has_symptoms=bool(answers.symptoms),
+        case_contact=answers.case_contact,
+        outbreak_zone=answers.outbreak_zone,
+        abroad_14d=abroad,
+        port_of_entry=entry.port_of_entry.strip() if entry else "",
+        flight_number=entry.flight_number.strip().upper() if entry else "",
+        seat=entry.seat.strip().upper() if entry else "",
+        countries_visited=sorted(set(entry.countries_visited)) if entry else [],
+        quarantine_address=entry.quarantine_address.strip() if entry else "",
+        origin_ward_id=domestic.origin_ward_code if domestic else None,
+        destination_ward_id=domestic.destination_ward_code if domestic else None,
+        vehicle_plate=domestic.vehicle_plate.strip().upper() if domestic else "",
+        vehicle_type=domestic.vehicle_type if domestic else "",
+        purpose=domestic.purpose.strip() if domestic else "",
+        risk_level=level,
+        risk_reasons=reasons,
+    )
+    token, expires = qr_issue(person=person, risk_level=level, declaration=declaration)
+    audit_log(actor=submitted_by, action="declaration.submit", obj=declaration, person_id=person.pk)
+    if level != RiskLevel.GREEN and person.ward_id is not None:
+        why = ", ".join(str(REASON_LABELS.get(r, r)) for r in reasons)
+        alert_raise(
+            ward_code=person.ward_id,
+            kind="declaration",
+            severity=AlertSeverity.URGENT if level == RiskLevel.RED else AlertSeverity.WARNING,
+            title=f"{declaration.get_risk_level_display()}: {person.full_name}",
+            body=why,
+            url=f"/declarations/staff/{declaration.pk}/",
+            person_id=person.pk,
+            dedupe_key=f"declaration:{declaration.pk}",
+        )
+    return Submitted(declaration, token, expires)
+
+
+@transaction.atomic
+def qr_revoke(*, user: object, person: Person) -> None:
+    """Refuse every token issued to the person so far (a lost or stolen card)."""
+    updated = QrCredential.objects.filter(person=person).update(revoked_at=timezone.now(), revoked_by=user)
+    if updated:
+        audit_log(actor=user, action="qr.revoke", obj=person)

@@ -1,0 +1,162 @@
+"""Citizen pages: declare for oneself and the household, see the personal QR, print a card."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from declarations.card import render_card
+from declarations.forms import DeclarationForm
+from declarations.models import Declaration, Kind
+from declarations.risk import REASON_LABELS
+from declarations.selectors import declarations_of_people, qr_credential_for, qr_credentials_for, qr_token_for
+from declarations.services import declaration_submit
+from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.accounts.models import Role
+from truyvet.lib.errors import DomainError
+from truyvet.lib.qr import render_svg
+from truyvet.people.models import Household
+from truyvet.people.selectors import people_sharing_phone
+
+SESSION_MINE = "my_declarations"  # declarations made in this browser, newest last
+SESSION_HOUSEHOLD = "household"  # what a family member's form is prefilled with
+MAX_REMEMBERED = 20
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    return render(request, "declarations/start.html", {"household": request.session.get(SESSION_HOUSEHOLD)})
+
+
+def declare(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in Kind.values:
+        raise Http404
+    household = (
+        request.session.get(SESSION_HOUSEHOLD) if request.GET.get("member") or request.POST.get("member") else None
+    )
+    initial = {}
+    if household:
+        initial = {k: household[k] for k in ("phone", "address", "province", "ward_code") if household.get(k)}
+    form = DeclarationForm(request.POST or None, kind=kind, initial=initial)
+    if request.method == "POST" and "change_province" not in request.POST and form.is_valid():
+        try:
+            submitted = declaration_submit(
+                kind=kind,
+                person=form.person_input(),
+                answers=form.answers(),
+                entry=form.entry_input(),
+                domestic=form.domestic_input(),
+                household=_household_for(household, form),
+                submitted_by=request.user,
+                client_id=form.cleaned_data.get("client_id"),
+            )
+        except DomainError as error:
+            field = next(iter(error.errors), None)
+            form.add_error(field if field in form.fields else None, str(error.detail))
+        else:
+            _remember(request, submitted.declaration, form)
+            return redirect("declarations:result", declaration_id=submitted.declaration.pk)
+    return render(
+        request,
+        "declarations/form.html",
+        {"form": form, "kind": kind, "kind_label": Kind(kind).label, "member": bool(household)},
+    )
+
+
+def _household_for(household: dict | None, form: DeclarationForm) -> Household | None:
+    if household and household.get("id"):
+        return Household.objects.filter(pk=household["id"]).first()
+    return None
+
+
+def _remember(request: HttpRequest, declaration: Declaration, form: DeclarationForm) -> None:
+    mine = [pk for pk in request.session.get(SESSION_MINE, []) if pk != declaration.pk]
+    request.session[SESSION_MINE] = [*mine, declaration.pk][-MAX_REMEMBERED:]
+    person = declaration.person
+    request.session[SESSION_HOUSEHOLD] = {
+        "id": person.household_id,
+        "phone": form.cleaned_data.get("phone", ""),
+        "address": person.address,
+        "province": form.cleaned_data.get("province"),
+        "ward_code": person.ward_id,
+    }
+
+
+def _visible_declaration(request: HttpRequest, declaration_id: int) -> Declaration:
+    """The declaration if this browser made it, or it belongs to the signed-in citizen's household."""
+    declaration = Declaration.objects.select_related("person").filter(pk=declaration_id).first()
+    if declaration is None:
+        raise Http404
+    if declaration.pk in request.session.get(SESSION_MINE, []):
+        return declaration
+    phone = getattr(request.user, "phone", None) if getattr(request.user, "role", None) == Role.CITIZEN else None
+    if phone and declaration.person.phone == phone:
+        return declaration
+    raise Http404
+
+
+def result(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    declaration = _visible_declaration(request, declaration_id)
+    credential = qr_credential_for(declaration.person_id)
+    if credential is None:
+        raise Http404
+    token = qr_token_for(credential)
+    return render(
+        request,
+        "declarations/result.html",
+        {
+            "declaration": declaration,
+            "credential": credential,
+            "qr_svg": render_svg(token),
+            "reasons": [REASON_LABELS.get(r, r) for r in declaration.risk_reasons],
+            "expired": credential.expires_at <= timezone.now(),
+        },
+    )
+
+
+def card(request: HttpRequest, declaration_id: int, fmt: str) -> HttpResponse:
+    if fmt not in {"png", "pdf"}:
+        raise Http404
+    declaration = _visible_declaration(request, declaration_id)
+    credential = qr_credential_for(declaration.person_id)
+    if credential is None:
+        raise Http404
+    person = declaration.person
+    body = render_card(
+        token=qr_token_for(credential),
+        full_name=person.full_name,
+        date_of_birth=person.date_of_birth.strftime("%d/%m/%Y") if person.date_of_birth else "",
+        risk_level=credential.risk_level,
+        expires_at=credential.expires_at,
+        fmt=fmt,
+    )
+    response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
+    response["Content-Disposition"] = f'inline; filename="the-qr-{declaration.pk}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def household(request: AuthenticatedRequest) -> HttpResponse:
+    """A signed-in citizen's household: each member, their current QR and their history."""
+    if request.user.role != Role.CITIZEN:
+        raise Http404
+    people = people_sharing_phone(request.user.phone or "")
+    history = declarations_of_people([p.pk for p in people])
+    latest: dict[int, Declaration] = {}
+    for declaration in history:
+        latest.setdefault(declaration.person_id, declaration)
+    credentials = qr_credentials_for([p.pk for p in people])
+    members = [
+        {
+            "person": person,
+            "latest": latest.get(person.pk),
+            "credential": credentials.get(person.pk),
+            "qr_svg": render_svg(qr_token_for(credentials[person.pk])) if person.pk in credentials else "",
+        }
+        for person in people
+    ]
+    return render(
+        request, "declarations/household.html", {"members": members, "history": history, "now": timezone.now()}
+    )

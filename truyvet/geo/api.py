@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from truyvet.geo.models import Province
+from truyvet.geo.selectors import ward_list
+from truyvet.lib.drf import PublicRateThrottle
+
+
+class ProvinceListView(APIView):
+    """All 34 provinces, by code (public)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [PublicRateThrottle]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Province", {"code": serializers.IntegerField(), "name": serializers.CharField()}, many=True
+            )
+        },
+        tags=["geo"],
+    )
+    def get(self, request: Request) -> Response:
+        response = Response(list(Province.objects.order_by("name").values("code", "name")))
+        response["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
+class WardListView(APIView):
+    """Wards of one province, optionally searched by name (public; forms use it)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [PublicRateThrottle]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("province", OpenApiTypes.INT, required=True),
+            OpenApiParameter("q", OpenApiTypes.STR, required=False),
+        ],
+        responses={
+            200: inline_serializer(
+                "Ward", {"code": serializers.IntegerField(), "name": serializers.CharField()}, many=True
+            )
+        },
+        tags=["geo"],
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            province = int(request.query_params.get("province", ""))
+        except ValueError:
+            raise serializers.ValidationError({"province": ["A province code is required."]}) from None
+        wards = ward_list(province_code=province, search=request.query_params.get("q", "")[:50])
+        response = Response(list(wards.values("code", "name")))
+        response["Cache-Control"] = "public, max-age=86400"
+        return response
