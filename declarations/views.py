@@ -26,7 +26,22 @@ MAX_REMEMBERED = 20
 
 
 def start(request: HttpRequest) -> HttpResponse:
-    return render(request, "declarations/start.html", {"household": request.session.get(SESSION_HOUSEHOLD)})
+    """Choose a declaration; below, the QR codes of everybody declared from this phone."""
+    remembered = Declaration.objects.filter(pk__in=request.session.get(SESSION_MINE, [])).select_related("person")
+    latest: dict[int, Declaration] = {}
+    for declaration in sorted(remembered, key=lambda d: d.created_at, reverse=True):
+        latest.setdefault(declaration.person_id, declaration)
+    credentials = qr_credentials_for(list(latest))
+    on_this_phone = [
+        {"declaration": d, "credential": credentials[pk], "qr_svg": render_svg(qr_token_for(credentials[pk]))}
+        for pk, d in latest.items()
+        if pk in credentials
+    ]
+    return render(
+        request,
+        "declarations/start.html",
+        {"household": request.session.get(SESSION_HOUSEHOLD), "on_this_phone": on_this_phone, "now": timezone.now()},
+    )
 
 
 def declare(request: HttpRequest, kind: str) -> HttpResponse:

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-pytestmark = pytest.mark.browser
+# serialized_rollback: live_server flushes the database; this restores the wards the migration loaded.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_the_cdc_officer_signs_in_switches_to_english_and_back(

@@ -22,13 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (tasks run inline without it)"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker shares the test database on PostgreSQL"),
 ]
 
 
 @pytest.fixture
-def worker(transactional_db: None, tmp_path: Path) -> Iterator[Path]:
+def worker(tmp_path: Path) -> Iterator[Path]:
     """A real `celery worker` process on the test database; yields its SMS file folder."""
     db = connection.settings_dict
     sms_dir = tmp_path / "sms"
