@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "truyvet.lib.middleware.ServerTimingMiddleware",
     "truyvet.lib.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -291,6 +292,11 @@ LOGGING = {
 # Functions that tell a person's F level and vaccine doses (see truyvet/people/status.py);
 # the tracing and vaccination apps add theirs as they land.
 PERSON_STATUS_PROVIDERS: list[str] = []
+
+# Benchmarks only: mounts /bench/ lower-bound views (see bench/README.md).
+BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
+if PRODUCTION and BENCH_BASELINE:
+    raise ImproperlyConfigured("BENCH_BASELINE is for benchmark runs, not production")
 
 # --- Declarations: risk rules and the personal QR ---------------------------------------
 # Each reason a declaration can carry, and the level it raises the person to. A province

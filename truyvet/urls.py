@@ -39,3 +39,11 @@ urlpatterns = [
 ]
 
 admin.site.site_header = f"{settings.PORTAL_NAME}: quản trị / administration"
+
+if settings.BENCH_BASELINE:
+    from truyvet.lib import bench_views
+
+    urlpatterns += [
+        path("bench/insert-one", bench_views.insert_one),
+        path("bench/read-one", bench_views.read_one),
+    ]

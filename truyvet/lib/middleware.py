@@ -1,11 +1,26 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+
+class ServerTimingMiddleware:
+    """``Server-Timing: app;dur=<ms>``: the time Django spent on the request, for browsers'
+    developer tools, monitoring and the benchmarks (which quote server time)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return response
 
 
 class ContentSecurityPolicyMiddleware:
