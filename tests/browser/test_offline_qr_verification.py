@@ -35,7 +35,7 @@ def test_a_tablet_verifies_personal_qr_tokens_offline_with_the_cached_keys(live_
     }
 
     assert verify_in_browser(page, token, jwks, now=1_900_000_001)["reason"] == "expired"
-    header, payload, signature = token.split(".")
+    header, _payload, signature = token.split(".")
     forged_payload = signing.b64url_encode(
         json.dumps({"sub": person.ref, "exp": 1_900_000_000, "lvl": "green"}).encode()
     )
