@@ -1,4 +1,5 @@
-"""Verifying a personal QR token online (the contract's /api/v1/qr/verify/)."""
+"""Personal QR tokens: verifying them online (the contract's /api/v1/qr/verify/) and
+resolving them to their holder for writes made with a token (check-ins, scans)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,47 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from declarations.models import Declaration, QrCredential
 from declarations.risk import raise_to_status
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_log
+from truyvet.lib.errors import DomainError
+from truyvet.people.models import Person
 from truyvet.people.normalize import mask_name
 from truyvet.people.status import status_for
+
+_TOKEN_MESSAGES = {
+    "malformed": _("This is not a personal QR code."),
+    "bad_signature": _("This QR code was not issued by the health authority."),
+    "expired": _("This personal QR code has expired: declare again to renew it."),
+    "unknown": _("This personal QR code is not known."),
+    "revoked": _("This personal QR code has been revoked: declare again for a new one."),
+}
+
+
+def _resolve(token: str) -> tuple[dict[str, Any], QrCredential]:
+    """The token's payload and the holder's credential, or TokenError with the reason
+    (malformed, bad_signature, expired, unknown, revoked)."""
+    payload = signing.verify(token)
+    credential = (
+        QrCredential.objects.select_related("person", "declaration").filter(person__ref=payload.get("sub")).first()
+    )
+    if credential is None:
+        raise signing.TokenError("unknown")
+    issued_at = datetime.fromtimestamp(payload.get("iat", 0), tz=UTC)
+    if credential.revoked_at is not None and issued_at <= credential.revoked_at:
+        raise signing.TokenError("revoked")
+    return payload, credential
+
+
+def qr_holder(token: str) -> Person:
+    """The holder of a valid, unrevoked token, or a DomainError coded ``token_<reason>``."""
+    try:
+        return _resolve(token)[1].person
+    except signing.TokenError as error:
+        raise DomainError(_TOKEN_MESSAGES[error.reason], f"token_{error.reason}", field="qr_token") from None
 
 
 def qr_verify(*, token: str, viewer: Any, request: HttpRequest | None = None) -> dict[str, Any]:
@@ -22,17 +57,9 @@ def qr_verify(*, token: str, viewer: Any, request: HttpRequest | None = None) ->
     A valid scan is a read of the person's health status and is audit-logged.
     """
     try:
-        payload = signing.verify(token)
+        payload, credential = _resolve(token)
     except signing.TokenError as error:
         return {"valid": False, "reason": error.reason}
-    credential = (
-        QrCredential.objects.select_related("person", "declaration").filter(person__ref=payload.get("sub")).first()
-    )
-    if credential is None:
-        return {"valid": False, "reason": "unknown"}
-    issued_at = datetime.fromtimestamp(payload.get("iat", 0), tz=UTC)
-    if credential.revoked_at is not None and issued_at <= credential.revoked_at:
-        return {"valid": False, "reason": "revoked"}
     person = credential.person
     status = status_for(person.pk)
     declaration: Declaration | None = credential.declaration

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from declarations.card import render_card
 from declarations.forms import DeclarationForm
@@ -17,6 +19,7 @@ from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.models import Role
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qr import render_svg
+from truyvet.people.device import remember_people
 from truyvet.people.models import Household
 from truyvet.people.selectors import people_sharing_phone
 
@@ -71,7 +74,12 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
             form.add_error(field if field in form.fields else None, str(error.detail))
         else:
             _remember(request, submitted.declaration, form)
-            return redirect("declarations:result", declaration_id=submitted.declaration.pk)
+            next_url = request.POST.get("next", "")
+            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                next_url = reverse("declarations:result", args=[submitted.declaration.pk])
+            response = redirect(next_url)
+            remember_people(request, response, [submitted.declaration.person.ref])
+            return response
     return render(
         request,
         "declarations/form.html",

@@ -41,6 +41,19 @@ def _tasks_inline_unless_a_worker_test(request: pytest.FixtureRequest) -> Iterat
 
 
 @pytest.fixture
+def geo_units(transactional_db: None) -> None:
+    """Administrative units for tests on a flushed database (live_server, real workers).
+
+    The geo migration loads them, but a transactional test flushes every table when it
+    ends, so the next one reloads them (a fraction of a second)."""
+    from truyvet.geo.loading import load_units
+    from truyvet.geo.models import Province, Ward
+
+    if not Ward.objects.exists():
+        load_units(Province, Ward)
+
+
+@pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -312,3 +312,26 @@ RISK_LEVELS: dict[str, str] = {
     "abroad_14d": "yellow",
 }
 RISK_LEVELS.update(env.json("RISK_LEVELS_JSON", default={}))
+
+# --- Venues and check-in ----------------------------------------------------------------
+# A visitor who does not check out is checked out after the usual stay of the category.
+VENUE_STAY_MINUTES: dict[str, int] = {
+    "office": 480,
+    "hospital": 120,
+    "school": 420,
+    "supermarket": 60,
+    "market": 90,
+    "lodging": 720,
+    "restaurant": 90,
+    "other": 120,
+}
+VENUE_STAY_MINUTES.update(env.json("VENUE_STAY_MINUTES_JSON", default={}))
+CHECKIN_RETENTION_DAYS = env.int("CHECKIN_RETENTION_DAYS", default=21)
+# Phones that were offline may send a check-in up to this long after it happened.
+CHECKIN_MAX_DELAY = timedelta(hours=env.int("CHECKIN_MAX_DELAY_HOURS", default=24))
+CHECKIN_CLOCK_SKEW = timedelta(minutes=2)
+VENUE_CODE_ROTATE_SECONDS = env.int("VENUE_CODE_ROTATE_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["purge-old-checkins"] = {
+    "task": "venues.tasks.purge_old_checkins",
+    "schedule": crontab(minute=7, hour=2),
+}

@@ -9,6 +9,8 @@ from declarations.api import DeclarationCreateView, QrVerifyView
 from truyvet import views
 from truyvet.geo.api import ProvinceListView, WardListView
 from truyvet.lib.api import KeysView
+from venues import views as venue_views
+from venues.api import CheckInCreateView, CheckOutView, VenueCreateView
 
 api_v1 = [
     path("keys/", KeysView.as_view(), name="keys"),
@@ -16,6 +18,9 @@ api_v1 = [
     path("wards/", WardListView.as_view(), name="wards"),
     path("declarations/", DeclarationCreateView.as_view(), name="declarations"),
     path("qr/verify/", QrVerifyView.as_view(), name="qr-verify"),
+    path("venues/", VenueCreateView.as_view(), name="venues"),
+    path("checkins/", CheckInCreateView.as_view(), name="checkins"),
+    path("checkins/<int:checkin_id>/checkout/", CheckOutView.as_view(), name="checkout"),
 ]
 
 urlpatterns = [
@@ -31,6 +36,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("declarations/", include("declarations.urls")),
     path("venues/", include("venues.urls")),
+    path("v/<str:code>", venue_views.checkin_page, name="venue_checkin"),
     path("contacts/", include("contacts.urls")),
     path("checkpoints/", include("checkpoints.urls")),
     path("safetymap/", include("safetymap.urls")),

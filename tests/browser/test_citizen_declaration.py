@@ -8,8 +8,7 @@ import pytest
 from declarations.models import Declaration
 from tests.factories import home_ward
 
-# serialized_rollback: live_server flushes the database; this restores the wards the migration loaded.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("geo_units")]
 
 
 def fill_person(page: Any, *, name: str, id_number: str, born: str, gender_label: str) -> None:

@@ -8,8 +8,7 @@ import pytest
 from tests.factories import PersonFactory
 from truyvet.lib import signing
 
-# serialized_rollback: live_server flushes the database; this restores the wards the migration loaded.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("geo_units")]
 
 
 def verify_in_browser(page: Any, token: str, jwks: dict, now: float | None = None) -> dict:

@@ -6,8 +6,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-# serialized_rollback: live_server flushes the database; this restores the wards the migration loaded.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("geo_units")]
 
 
 def test_the_cdc_officer_signs_in_switches_to_english_and_back(

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from truyvet.accounts.models import Role
+from truyvet.lib.drf import PublicRateThrottle
+from venues.models import Category, CheckIn, Venue
+from venues.selectors import venue_links
+from venues.services import VenueInput, checkin_with_token, checkout_with_token, venue_create
+
+
+class MayRegisterVenues(BasePermission):
+    """Venue owners, and citizens signed in by phone (they become owners)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.role in {Role.VENUE_OWNER, Role.CITIZEN})
+
+
+class VenueSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    category = serializers.ChoiceField(choices=Category.choices)
+    address = serializers.CharField(max_length=300)
+    ward_code = serializers.IntegerField(min_value=1, max_value=99999)
+    latitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=12, decimal_places=8, required=False, allow_null=True)
+    require_fresh_code = serializers.BooleanField(required=False, default=False)
+
+
+VenueCreated = inline_serializer(
+    "VenueCreated",
+    {
+        "id": serializers.IntegerField(),
+        "code": serializers.CharField(),
+        "checkin_url": serializers.URLField(),
+        "poster_pdf_url": serializers.URLField(),
+        "poster_png_url": serializers.URLField(),
+    },
+)
+
+
+class VenueCreateView(APIView):
+    permission_classes = [MayRegisterVenues]
+
+    @extend_schema(request=VenueSerializer, responses={201: VenueCreated}, tags=["venues"])
+    def post(self, request: Request) -> Response:
+        serializer = VenueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        venue = venue_create(owner=request.user, data=VenueInput(**serializer.validated_data))  # type: ignore[arg-type]
+        return Response({"id": venue.pk, "code": venue.code, **venue_links(venue, request)}, status=201)
+
+
+class CheckInSerializer(serializers.Serializer):
+    venue_code = serializers.CharField(max_length=40)
+    qr_token = serializers.CharField(max_length=4096)
+    client_id = serializers.UUIDField()
+    checked_in_at = serializers.DateTimeField(required=False)
+    fresh_code = serializers.CharField(
+        max_length=40, required=False, help_text="The rotating code of a venue in display mode (its `t` parameter)."
+    )
+
+
+class CheckOutSerializer(serializers.Serializer):
+    qr_token = serializers.CharField(max_length=4096)
+    checked_out_at = serializers.DateTimeField(required=False)
+
+
+CheckInRecord = inline_serializer(
+    "CheckInRecord",
+    {
+        "id": serializers.IntegerField(),
+        "venue_code": serializers.CharField(),
+        "checked_in_at": serializers.DateTimeField(),
+        "checked_out_at": serializers.DateTimeField(allow_null=True),
+        "ends_at": serializers.DateTimeField(),
+    },
+)
+
+
+def checkin_body(checkin: CheckIn, venue: Venue) -> dict[str, Any]:
+    return {
+        "id": checkin.pk,
+        "venue_code": venue.code,
+        "checked_in_at": checkin.checked_in_at,
+        "checked_out_at": checkin.checked_out_at,
+        "ends_at": checkin.ends_at,
+    }
+
+
+class CheckInCreateView(APIView):
+    """Check in at a venue with a personal QR token (public; the same client_id is one check-in)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [PublicRateThrottle]
+
+    @extend_schema(request=CheckInSerializer, responses={201: CheckInRecord, 200: CheckInRecord}, tags=["venues"])
+    def post(self, request: Request) -> Response:
+        serializer = CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        checkin, created = checkin_with_token(
+            venue_code=data["venue_code"],
+            qr_token=data["qr_token"],
+            client_id=data["client_id"],
+            checked_in_at=data.get("checked_in_at"),
+            fresh_code=data.get("fresh_code"),
+        )
+        return Response(checkin_body(checkin, checkin.venue), status=status.HTTP_201_CREATED if created else 200)
+
+
+class CheckOutView(APIView):
+    """Check out with the same person's token (public)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [PublicRateThrottle]
+
+    @extend_schema(request=CheckOutSerializer, responses={200: CheckInRecord}, tags=["venues"])
+    def post(self, request: Request, checkin_id: int) -> Response:
+        serializer = CheckOutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        checkin = checkout_with_token(
+            checkin_id=checkin_id,
+            qr_token=serializer.validated_data["qr_token"],
+            checked_out_at=serializer.validated_data.get("checked_out_at"),
+        )
+        return Response(checkin_body(checkin, checkin.venue))

@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from declarations.qr import qr_holder
+from truyvet.accounts.models import Role, User
+from truyvet.geo.models import Ward
+from truyvet.lib.audit import audit_log
+from truyvet.lib.errors import DomainError
+from truyvet.people.models import Person
+from venues.models import Category, CheckIn, Venue
+from venues.rotating import fresh_code_is_valid
+
+# Viet Nam's mainland and islands lie inside this box (Trường Sa reaches 111.9° E).
+LAT_RANGE = (Decimal("8.0"), Decimal("23.5"))
+LNG_RANGE = (Decimal("102.0"), Decimal("117.5"))
+
+
+@dataclass(frozen=True)
+class VenueInput:
+    name: str
+    category: str
+    address: str
+    ward_code: int
+    latitude: Decimal | float | str | None = None
+    longitude: Decimal | float | str | None = None
+    require_fresh_code: bool = False
+
+
+def _coordinate(value: Decimal | float | str | None, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except InvalidOperation:
+        raise DomainError(_("Not a number."), "invalid_location", field=field) from None
+    return number
+
+
+def _validated(data: VenueInput) -> dict[str, object]:
+    if not data.name.strip():
+        raise DomainError(_("A name is required."), "name_required", field="name")
+    if data.category not in Category.values:
+        raise DomainError(_("Unknown venue category."), "unknown_category", field="category")
+    if not data.address.strip():
+        raise DomainError(_("An address is required."), "address_required", field="address")
+    if not Ward.objects.filter(code=data.ward_code).exists():
+        raise DomainError(_("Unknown ward code."), "unknown_ward", field="ward_code")
+    latitude = _coordinate(data.latitude, "latitude")
+    longitude = _coordinate(data.longitude, "longitude")
+    if (latitude is None) != (longitude is None):
+        raise DomainError(_("Give both latitude and longitude, or neither."), "invalid_location", field="latitude")
+    if (
+        latitude is not None
+        and longitude is not None
+        and not (LAT_RANGE[0] <= latitude <= LAT_RANGE[1] and LNG_RANGE[0] <= longitude <= LNG_RANGE[1])
+    ):
+        raise DomainError(_("This location is outside Viet Nam."), "location_outside_vietnam", field="latitude")
+    return {
+        "name": data.name.strip(),
+        "category": data.category,
+        "address": data.address.strip(),
+        "ward_id": data.ward_code,
+        "latitude": latitude,
+        "longitude": longitude,
+        "require_fresh_code": data.require_fresh_code,
+    }
+
+
+@transaction.atomic
+def venue_create(*, owner: User, data: VenueInput, created_by: User | None = None) -> Venue:
+    fields = _validated(data)
+    if owner.role == Role.CITIZEN:
+        # A citizen who registers a venue becomes its owner (sign-up by phone and code).
+        owner.role = Role.VENUE_OWNER
+        owner.save(update_fields=["role"])
+    venue = Venue.objects.create(owner=owner, created_by=created_by or owner, **fields)
+    audit_log(actor=created_by or owner, action="venue.create", obj=venue)
+    return venue
+
+
+@transaction.atomic
+def venue_update(*, user: User, venue: Venue, data: VenueInput) -> Venue:
+    fields = _validated(data)
+    for key, value in fields.items():
+        setattr(venue, key, value)
+    venue.save(update_fields=[*(k.removesuffix("_id") for k in fields)])
+    audit_log(actor=user, action="venue.update", obj=venue)
+    return venue
+
+
+@transaction.atomic
+def venue_set_active(*, user: User, venue: Venue, active: bool) -> Venue:
+    venue.is_active = active
+    venue.save(update_fields=["is_active"])
+    audit_log(actor=user, action="venue.activate" if active else "venue.deactivate", obj=venue)
+    return venue
+
+
+def venue_owner_create(*, by: User, phone: str, full_name: str) -> User:
+    """Commune staff register a venue owner who has no smartphone sign-up of their own."""
+    from truyvet.people.normalize import normalize_phone
+
+    e164 = normalize_phone(phone)
+    if e164 is None:
+        raise DomainError(_("Enter a Vietnamese mobile number, e.g. 0912 345 678."), "invalid_phone", field="phone")
+    user = User.objects.filter(phone=e164).first()
+    if user is None:
+        last, _sep, first = full_name.strip().rpartition(" ")
+        user = User(username=f"owner{e164}", phone=e164, role=Role.VENUE_OWNER, first_name=first, last_name=last)
+        user.set_unusable_password()
+        user.save()
+    elif user.role == Role.CITIZEN:
+        user.role = Role.VENUE_OWNER
+        user.save(update_fields=["role"])
+    elif user.role != Role.VENUE_OWNER:
+        raise DomainError(_("This phone belongs to a staff account."), "phone_taken", field="phone")
+    audit_log(actor=by, action="venue_owner.create", obj=user)
+    return user
+
+
+def _stay(venue: Venue) -> timedelta:
+    return timedelta(minutes=settings.VENUE_STAY_MINUTES.get(venue.category, 120))
+
+
+def _checked_time(value: datetime | None, *, now: datetime, field: str) -> datetime:
+    if value is None:
+        return now
+    if timezone.is_naive(value):
+        raise DomainError(_("Give the time with its UTC offset."), "time_without_offset", field=field)
+    if value > now + settings.CHECKIN_CLOCK_SKEW:
+        raise DomainError(_("This time is in the future."), "time_in_future", field=field)
+    if value < now - settings.CHECKIN_MAX_DELAY:
+        raise DomainError(_("Check-ins can be sent at most 24 hours late."), "time_too_old", field=field)
+    return value
+
+
+def venue_for_checkin(code: str, *, fresh_code: str | None = None, at: datetime | None = None) -> Venue:
+    venue = Venue.objects.filter(code=(code or "").strip().upper()).first()
+    if venue is None:
+        raise DomainError(_("There is no venue with this code."), "unknown_venue", field="venue_code")
+    if not venue.is_active:
+        raise DomainError(_("This venue no longer takes check-ins."), "venue_inactive", field="venue_code")
+    if venue.require_fresh_code and not fresh_code_is_valid(venue, fresh_code or "", at or timezone.now()):
+        raise DomainError(
+            _("This code has expired: scan the code on the venue's screen again."),
+            "venue_code_expired",
+            field="venue_code",
+        )
+    return venue
+
+
+def checkin_record(
+    *,
+    venue: Venue,
+    person: Person,
+    client_id: uuid.UUID,
+    checked_in_at: datetime | None = None,
+    assisted_by: User | None = None,
+) -> tuple[CheckIn, bool]:
+    """Record a stay; the same ``client_id`` again returns the first record (created False).
+    A ``client_id`` already used for another person or venue is a conflict (409)."""
+    existing = CheckIn.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        return _same_or_conflict(existing, venue, person), False
+    now = timezone.now()
+    at = _checked_time(checked_in_at, now=now, field="checked_in_at")
+    try:
+        with transaction.atomic():
+            checkin = CheckIn.objects.create(
+                venue=venue, person=person, client_id=client_id, checked_in_at=at, ends_at=at + _stay(venue),
+                assisted_by=assisted_by,
+            )  # fmt: skip
+            if assisted_by is not None:
+                audit_log(actor=assisted_by, action="checkin.assisted", obj=checkin, person_id=person.pk)
+    except IntegrityError:
+        existing = CheckIn.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return _same_or_conflict(existing, venue, person), False
+    return checkin, True
+
+
+def checkins_record_for_household(*, venue: Venue, people: list[Person], base_client_id: uuid.UUID) -> list[CheckIn]:
+    """One tap for a family: everyone checks in together, in one INSERT. Each person's
+    client id derives from the form's, so a double tap writes nobody twice."""
+    now = timezone.now()
+    stay = _stay(venue)
+    rows = [
+        CheckIn(
+            venue=venue, person=p, client_id=uuid.uuid5(base_client_id, p.ref), checked_in_at=now, ends_at=now + stay
+        )
+        for p in people
+    ]
+    CheckIn.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(CheckIn.objects.filter(client_id__in=[r.client_id for r in rows], venue=venue))
+
+
+def _same_or_conflict(existing: CheckIn, venue: Venue, person: Person) -> CheckIn:
+    if existing.venue_id != venue.pk or existing.person_id != person.pk:
+        raise DomainError(_("This client_id was already used for another check-in."), "client_id_conflict", status=409)
+    return existing
+
+
+def checkin_with_token(
+    *,
+    venue_code: str,
+    qr_token: str,
+    client_id: uuid.UUID,
+    checked_in_at: datetime | None = None,
+    fresh_code: str | None = None,
+    assisted_by: User | None = None,
+) -> tuple[CheckIn, bool]:
+    existing = CheckIn.objects.select_related("venue").filter(client_id=client_id).first()
+    if existing is not None:
+        # A replay: answer with the first record even if the venue has since closed.
+        return _same_or_conflict(existing, existing.venue, qr_holder(qr_token)), False
+    venue = venue_for_checkin(venue_code, fresh_code=fresh_code)
+    person = qr_holder(qr_token)
+    return checkin_record(
+        venue=venue, person=person, client_id=client_id, checked_in_at=checked_in_at, assisted_by=assisted_by
+    )
+
+
+def checkout(*, checkin: CheckIn, person: Person, checked_out_at: datetime | None = None) -> CheckIn:
+    """Close a stay. Only its own visitor may; checking out twice keeps the first time."""
+    if checkin.person_id != person.pk:
+        raise DomainError(_("This check-in belongs to someone else."), "not_your_checkin", status=403)
+    if checkin.checked_out_at is not None:
+        return checkin
+    at = _checked_time(checked_out_at, now=timezone.now(), field="checked_out_at")
+    if at < checkin.checked_in_at:
+        raise DomainError(
+            _("Check-out cannot come before check-in."), "checkout_before_checkin", field="checked_out_at"
+        )
+    # Conditional update: of two simultaneous check-outs, the first one's time is kept.
+    CheckIn.objects.filter(pk=checkin.pk, checked_out_at__isnull=True).update(checked_out_at=at, ends_at=at)
+    checkin.refresh_from_db()
+    return checkin
+
+
+def checkout_with_token(*, checkin_id: int, qr_token: str, checked_out_at: datetime | None = None) -> CheckIn:
+    checkin = CheckIn.objects.filter(pk=checkin_id).first()
+    if checkin is None:
+        raise DomainError(_("There is no such check-in."), "not_found", status=404)
+    return checkout(checkin=checkin, person=qr_holder(qr_token), checked_out_at=checked_out_at)
+
+
+def checkins_purge(*, older_than_days: int | None = None, batch: int = 10_000) -> int:
+    """Delete check-ins older than the retention period, in batches (short locks)."""
+    days = older_than_days if older_than_days is not None else settings.CHECKIN_RETENTION_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    total = 0
+    while True:
+        ids = list(CheckIn.objects.filter(checked_in_at__lt=cutoff).values_list("pk", flat=True)[:batch])
+        if not ids:
+            return total
+        deleted, _details = CheckIn.objects.filter(pk__in=ids).delete()
+        total += deleted

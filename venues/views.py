@@ -1,0 +1,116 @@
+"""The visitor's check-in page, /v/<code>: one tap for people this phone knows."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from truyvet.lib.errors import DomainError
+from truyvet.lib.qrdecode import decode_qr_image
+from truyvet.people.device import remember_people, remembered_people
+from venues.forms import TokenCheckInForm
+from venues.models import CheckIn, Venue
+from venues.services import checkin_with_token, checkins_record_for_household, checkout, venue_for_checkin
+
+
+def _page_url(venue_code: str, fresh: str) -> str:
+    url = reverse("venue_checkin", args=[venue_code])
+    return f"{url}?t={fresh}" if fresh else url
+
+
+def checkin_page(request: HttpRequest, code: str) -> HttpResponse:
+    fresh = (request.POST.get("t") or request.GET.get("t") or "")[:40]
+    try:
+        venue = venue_for_checkin(code, fresh_code=fresh)
+    except DomainError as error:
+        status = 404 if error.code == "unknown_venue" else 410
+        return render(
+            request, "venues/checkin_error.html", {"message": str(error.detail), "code": error.code}, status=status
+        )
+    people = remembered_people(request)
+    form = TokenCheckInForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "checkin":
+            return _checkin_remembered(request, venue, people, fresh)
+        if action == "checkout":
+            return _checkout(request, venue, people, fresh)
+        if action == "token":
+            form = TokenCheckInForm(request.POST, request.FILES)
+            if form.is_valid():
+                response = _checkin_token(request, venue, form, fresh)
+                if response is not None:
+                    return response
+    now = timezone.now()
+    open_stays = list(
+        CheckIn.objects.filter(venue=venue, person__in=people, ends_at__gt=now, checked_out_at__isnull=True)
+        .select_related("person")
+        .order_by("-checked_in_at")
+    )
+    return render(
+        request,
+        "venues/checkin.html",
+        {
+            "venue": venue,
+            "people": people,
+            "open_stays": open_stays,
+            "form": form,
+            "client_id": uuid.uuid4(),
+            "fresh": fresh,
+            "declare_url": reverse("declarations:declare", args=["daily"]) + "?next=" + _page_url(venue.code, fresh),
+        },
+    )
+
+
+def _checkin_remembered(request: HttpRequest, venue: Venue, people: list, fresh: str) -> HttpResponse:
+    chosen = set(request.POST.getlist("person"))
+    try:
+        base = uuid.UUID(request.POST.get("client_id", ""))
+    except ValueError:
+        base = uuid.uuid4()
+    chosen_people = [p for p in people if p.ref in chosen]
+    checkins_record_for_household(venue=venue, people=chosen_people, base_client_id=base)
+    done = [p.full_name for p in chosen_people]
+    if done:
+        messages.success(request, _("Checked in: %(names)s.") % {"names": ", ".join(done)})
+    else:
+        messages.error(request, _("Choose who is checking in."))
+    return redirect(_page_url(venue.code, fresh))
+
+
+def _checkout(request: HttpRequest, venue: Venue, people: list, fresh: str) -> HttpResponse:
+    stay = CheckIn.objects.filter(pk=request.POST.get("checkin") or 0, venue=venue).select_related("person").first()
+    known = {p.pk: p for p in people}
+    if stay is None or stay.person_id not in known:
+        messages.error(request, _("This check-in belongs to someone else."))
+    else:
+        checkout(checkin=stay, person=known[stay.person_id])
+        messages.success(request, _("Checked out: %(name)s.") % {"name": stay.person.full_name})
+    return redirect(_page_url(venue.code, fresh))
+
+
+def _checkin_token(request: HttpRequest, venue: Venue, form: TokenCheckInForm, fresh: str) -> HttpResponse | None:
+    token = form.cleaned_data.get("qr_token") or ""
+    photo = form.cleaned_data.get("qr_photo")
+    if not token and photo is not None:
+        token = decode_qr_image(photo.read()) or ""
+        if not token:
+            form.add_error("qr_photo", _("No QR code could be read in this photo. Try a sharper one."))
+            return None
+    try:
+        checkin, _created = checkin_with_token(
+            venue_code=venue.code, qr_token=token.strip(), client_id=uuid.uuid4(), fresh_code=fresh
+        )
+    except DomainError as error:
+        form.add_error(None, str(error.detail))
+        return None
+    messages.success(request, _("Checked in: %(names)s.") % {"names": checkin.person.full_name})
+    response = redirect(_page_url(venue.code, fresh))
+    remember_people(request, response, [checkin.person.ref])
+    return response
