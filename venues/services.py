@@ -167,12 +167,11 @@ def checkin_record(
     assisted_by: User | None = None,
 ) -> tuple[CheckIn, bool]:
     """Record a stay; the same ``client_id`` again returns the first record (created False).
-    A ``client_id`` already used for another person or venue is a conflict (409)."""
-    existing = CheckIn.objects.filter(client_id=client_id).first()
-    if existing is not None:
-        return _same_or_conflict(existing, venue, person), False
-    now = timezone.now()
-    at = _checked_time(checked_in_at, now=now, field="checked_in_at")
+    A ``client_id`` already used for another person or venue is a conflict (409).
+
+    The hot path is one INSERT: a replay is found by the unique client_id, not looked up first.
+    """
+    at = _checked_time(checked_in_at, now=timezone.now(), field="checked_in_at")
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(
@@ -219,12 +218,16 @@ def checkin_with_token(
     fresh_code: str | None = None,
     assisted_by: User | None = None,
 ) -> tuple[CheckIn, bool]:
-    existing = CheckIn.objects.select_related("venue").filter(client_id=client_id).first()
-    if existing is not None:
-        # A replay: answer with the first record even if the venue has since closed.
-        return _same_or_conflict(existing, existing.venue, qr_holder(qr_token)), False
-    venue = venue_for_checkin(venue_code, fresh_code=fresh_code)
     person = qr_holder(qr_token)
+    try:
+        venue = venue_for_checkin(venue_code, fresh_code=fresh_code)
+    except DomainError:
+        # A replay of a check-in made before the venue closed or its code rotated: answer
+        # with the first record, as for any replay.
+        existing = CheckIn.objects.select_related("venue").filter(client_id=client_id).first()
+        if existing is None or existing.venue.code != (venue_code or "").strip().upper():
+            raise
+        return _same_or_conflict(existing, existing.venue, person), False
     return checkin_record(
         venue=venue, person=person, client_id=client_id, checked_in_at=checked_in_at, assisted_by=assisted_by
     )

@@ -19,8 +19,13 @@ class NavItem:
     roles: frozenset[str] | None  # None: every signed-in staff user
 
 
+_HEALTH = frozenset({Role.PROVINCE_CDC, Role.HEALTH_CENTRE, Role.COMMUNE_STATION, Role.ADMINISTRATOR})
+
 NAV: list[NavItem] = [
     NavItem(_("Alerts"), "accounts:home", None),
+    NavItem(_("Declarations"), "declarations:staff_list", _HEALTH),
+    NavItem(_("Venues"), "venues:list", _HEALTH | {Role.VENUE_OWNER}),
+    NavItem(_("Check-in reports"), "venues:reports", _HEALTH),
     NavItem(
         _("Outbreak zones"),
         "geo:zones",
@@ -30,9 +35,18 @@ NAV: list[NavItem] = [
 ]
 
 
+CITIZEN_NAV: list[NavItem] = [
+    NavItem(_("My household"), "declarations:household", None),
+    NavItem(_("Messages"), "accounts:me", None),
+    NavItem(_("Register a venue"), "venues:new", None),
+]
+
+
 def nav_for(user: Any) -> list[dict[str, Any]]:
-    if not user.is_authenticated or not user.is_portal_staff:
+    if not user.is_authenticated:
         return []
+    if not user.is_portal_staff:
+        return [{"label": item.label, "url": reverse(item.url_name)} for item in CITIZEN_NAV]
     return [
         {"label": item.label, "url": reverse(item.url_name)}
         for item in NAV
