@@ -117,3 +117,27 @@ def qr_token_for(credential: QrCredential) -> str:
             "lvl": credential.risk_level,
         }
     )
+
+
+def keyset_page(qs: QuerySet[Declaration], *, before: str, size: int) -> tuple[list[Declaration], str]:
+    """One page of a newest-first list and the cursor of the next (older) page.
+
+    The cursor is "<created_at ISO>|<id>" of the last row: no OFFSET and no COUNT(*), so
+    page 1,000 of a million rows costs what page 1 does.
+    """
+    if before:
+        stamp, _sep, last_id = before.rpartition("|")
+        try:
+            at = datetime.fromisoformat(stamp)
+            pk = int(last_id)
+        except ValueError:
+            at, pk = None, 0
+        if at is not None:
+            qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    rows = list(qs[: size + 1])
+    cursor = f"{rows[size - 1].created_at.isoformat()}|{rows[size - 1].pk}" if len(rows) > size else ""
+    return rows[:size], cursor
+
+
+def declaration_history_for(person_id: int, *, limit: int = 20) -> list[Declaration]:
+    return list(Declaration.objects.filter(person_id=person_id).order_by("-created_at")[:limit])

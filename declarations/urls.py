@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from declarations import views, views_staff
+from declarations import staff, views
 
 app_name = "declarations"
 
@@ -14,9 +14,9 @@ urlpatterns = [
     path("card/<int:declaration_id>.<str:fmt>", views.card, name="card"),
     path("household/", views.household, name="household"),
     # staff
-    path("staff/", views_staff.declaration_list, name="staff_list"),
-    path("staff/export.<str:fmt>", views_staff.declaration_export, name="staff_export"),
-    path("staff/stats/", views_staff.declaration_stats, name="staff_stats"),
-    path("staff/<int:declaration_id>/", views_staff.declaration_detail, name="staff_detail"),
-    path("staff/person/<int:person_id>/revoke-qr/", views_staff.qr_revoke_view, name="staff_qr_revoke"),
+    path("staff/", staff.declaration_list, name="staff_list"),
+    path("staff/export.<str:fmt>", staff.declaration_export, name="staff_export"),
+    path("staff/stats/", staff.declaration_stats, name="staff_stats"),
+    path("staff/<int:declaration_id>/", staff.declaration_detail, name="staff_detail"),
+    path("staff/person/<int:person_id>/revoke-qr/", staff.revoke_qr, name="staff_qr_revoke"),
 ]

@@ -36,7 +36,8 @@ def venue() -> Venue:
 def test_a_citizen_who_registers_a_venue_becomes_its_owner() -> None:
     citizen = UserFactory(role=Role.CITIZEN)
     venue = venue_create(
-        owner=citizen, data=VenueInput(name="Quán phở", category="restaurant", address="Số 1", ward_code=home_ward(0).code)
+        owner=citizen,
+        data=VenueInput(name="Quán phở", category="restaurant", address="Số 1", ward_code=home_ward(0).code),
     )
     citizen.refresh_from_db()
     assert citizen.role == Role.VENUE_OWNER and venue.owner == citizen
@@ -49,7 +50,9 @@ def test_a_citizen_who_registers_a_venue_becomes_its_owner() -> None:
 )
 def test_a_location_outside_viet_nam_or_half_given_is_refused(latitude: object, longitude: object, code: str) -> None:
     owner = UserFactory(role=Role.VENUE_OWNER)
-    data = VenueInput(name="X", category="office", address="Y", ward_code=home_ward(0).code, latitude=latitude, longitude=longitude)  # type: ignore[arg-type]
+    data = VenueInput(
+        name="X", category="office", address="Y", ward_code=home_ward(0).code, latitude=latitude, longitude=longitude
+    )  # type: ignore[arg-type]
     with pytest.raises(DomainError) as error:
         venue_create(owner=owner, data=data)
     assert error.value.code == code

@@ -26,6 +26,7 @@ NAV: list[NavItem] = [
     NavItem(_("Declarations"), "declarations:staff_list", _HEALTH),
     NavItem(_("Venues"), "venues:list", _HEALTH | {Role.VENUE_OWNER}),
     NavItem(_("Check-in reports"), "venues:reports", _HEALTH),
+    NavItem(_("Duplicates"), "people:duplicates", _HEALTH),
     NavItem(
         _("Outbreak zones"),
         "geo:zones",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction
 from truyvet.accounts.models import User
@@ -31,3 +31,44 @@ def people_sharing_phone(phone: str) -> list[Person]:
     if not phone:
         return []
     return list(Person.objects.filter(phone=phone).select_related("ward").order_by("created_at")[:50])
+
+
+def likely_duplicates_for(user: User, *, limit: int = 100) -> list[list[Person]]:
+    """Groups of people in the user's wards with the same name and date of birth: one
+    GROUP BY to find the groups, one query for their members."""
+    scoped = scope_to_jurisdiction(Person.objects.all(), user, ward_field="ward")
+    keys = list(
+        scoped.filter(date_of_birth__isnull=False)
+        .values("name_key", "date_of_birth")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("name_key")[:limit]
+    )
+    if not keys:
+        return []
+    match = Q()
+    for key in keys:
+        match |= Q(name_key=key["name_key"], date_of_birth=key["date_of_birth"])
+    groups: dict[tuple[str, object], list[Person]] = {}
+    for person in scoped.filter(match).select_related("ward").order_by("name_key", "date_of_birth", "pk"):
+        groups.setdefault((person.name_key, person.date_of_birth), []).append(person)
+    return list(groups.values())
+
+
+def related_counts(person_ids: list[int]) -> dict[int, dict[str, int]]:
+    """How many rows of each kind point at each person (what a merge would move)."""
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in person_ids}
+    for relation in Person._meta.related_objects:
+        if relation.many_to_many:
+            continue
+        model = relation.related_model
+        field = relation.field.name
+        rows = (
+            model._default_manager.filter(**{f"{field}__in": person_ids})
+            .values(field)
+            .annotate(n=Count("pk"))
+            .values_list(field, "n")
+        )
+        for pk, n in rows:
+            counts[pk][str(model._meta.verbose_name_plural)] = n
+    return counts

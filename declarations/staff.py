@@ -1,0 +1,159 @@
+"""Staff pages for declarations: list, detail, export, daily statistics, QR revocation.
+
+Every page is scoped to the user's wards by the selectors, and every page that shows
+people is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from declarations.models import Declaration, Symptom
+from declarations.risk import REASON_LABELS
+from declarations.selectors import (
+    declaration_daily_stats_for,
+    declaration_get_for,
+    declaration_history_for,
+    declaration_list_for,
+    keyset_page,
+)
+from declarations.services import qr_revoke
+from declarations.staff_forms import DeclarationFilterForm, StatsForm
+from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.accounts.jurisdiction import get_object_for, jurisdiction_wards
+from truyvet.accounts.permissions import health_staff_required
+from truyvet.lib.audit import audit_log
+from truyvet.lib.export import csv_response, xlsx_response
+from truyvet.people.models import Person, PersonHistory
+
+PAGE_SIZE = 50
+EXPORT_HEADER = [
+    "id",
+    "declared_at",
+    "kind",
+    "risk_level",
+    "reasons",
+    "full_name",
+    "id_number",
+    "passport",
+    "phone",
+    "ward",
+]
+
+
+def _filter_form(request: AuthenticatedRequest) -> DeclarationFilterForm:
+    return DeclarationFilterForm(request.GET or None, wards=jurisdiction_wards(request.user).order_by("name"))
+
+
+@health_staff_required
+def declaration_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = _filter_form(request)
+    filters = form.filters()
+    rows, cursor = keyset_page(
+        declaration_list_for(request.user, filters), before=request.GET.get("before", ""), size=PAGE_SIZE
+    )
+    audit_log(
+        actor=request.user,
+        action="declaration.list",
+        request=request,
+        detail={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}, "rows": len(rows)},
+    )
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "declarations/staff_list.html",
+        {"form": form, "rows": rows, "cursor": cursor, "query": query.urlencode(), "reason_labels": REASON_LABELS},
+    )
+
+
+@health_staff_required
+def declaration_detail(request: AuthenticatedRequest, declaration_id: int) -> HttpResponse:
+    declaration = declaration_get_for(request.user, declaration_id)
+    audit_log(
+        actor=request.user, action="declaration.view", obj=declaration, person_id=declaration.person_id, request=request
+    )
+    symptoms = dict(Symptom.choices)
+    return render(
+        request,
+        "declarations/staff_detail.html",
+        {
+            "d": declaration,
+            "symptoms": [symptoms.get(s, s) for s in declaration.symptoms],
+            "reasons": [REASON_LABELS.get(r, r) for r in declaration.risk_reasons],
+            "history": declaration_history_for(declaration.person_id),
+            "contact_history": list(PersonHistory.objects.filter(person_id=declaration.person_id)[:20]),
+        },
+    )
+
+
+@health_staff_required
+@require_POST
+def revoke_qr(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = get_object_for(request.user, Person.objects.all(), pk=person_id)
+    qr_revoke(user=request.user, person=person)
+    messages.success(request, _("The personal QR code was revoked. A new declaration gives a new one."))
+    return redirect(request.POST.get("next") or "declarations:staff_list")
+
+
+def _export_rows(qs: Any) -> Iterator[list[Any]]:
+    for d in qs.iterator(chunk_size=2000):
+        yield [
+            d.pk,
+            timezone.localtime(d.created_at).isoformat(timespec="seconds"),
+            d.kind,
+            d.risk_level,
+            " ".join(d.risk_reasons),
+            d.person.full_name,
+            d.person.id_number or "",
+            d.person.passport_number or "",
+            d.person.phone,
+            d.ward.name if d.ward else "",
+        ]
+
+
+@health_staff_required
+def declaration_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    filters = _filter_form(request).filters()
+    qs = declaration_list_for(request.user, filters)
+    audit_log(
+        actor=request.user,
+        action="declaration.export",
+        request=request,
+        detail={"format": fmt, "filters": {k: str(v) for k, v in filters.__dict__.items() if v}},
+    )
+    name = f"to-khai-{timezone.localdate():%Y%m%d}"
+    if fmt == "csv":
+        return csv_response(name, EXPORT_HEADER, _export_rows(qs))
+    return xlsx_response(name, [("declarations", EXPORT_HEADER, _export_rows(qs))])
+
+
+@health_staff_required
+def declaration_stats(request: AuthenticatedRequest) -> HttpResponseBase:
+    form = StatsForm(request.GET or None)
+    date_from, date_to = form.period()
+    rows = declaration_daily_stats_for(request.user, date_from=date_from, date_to=date_to)
+    if request.GET.get("format") == "csv":
+        header = ["day", "ward_code", "ward", "kind", "total", "yellow", "red"]
+        body = (
+            [r["day"], r["ward__code"], r["ward__name"], r["kind"], r["total"], r["yellow"], r["red"]] for r in rows
+        )
+        return csv_response(f"thong-ke-to-khai-{date_from:%Y%m%d}-{date_to:%Y%m%d}", header, body)
+    totals = {key: sum(r[key] for r in rows) for key in ("total", "yellow", "red")}
+    kinds = dict(Declaration._meta.get_field("kind").choices or [])
+    return render(
+        request,
+        "declarations/staff_stats.html",
+        {"form": form, "rows": rows, "totals": totals, "kinds": kinds, "date_from": date_from, "date_to": date_to},
+    )

@@ -1,0 +1,44 @@
+"""Likely duplicate people, and merging them (health staff, within their wards)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.accounts.jurisdiction import get_object_for
+from truyvet.accounts.permissions import health_staff_required
+from truyvet.lib.errors import DomainError
+from truyvet.people.models import Person
+from truyvet.people.selectors import likely_duplicates_for, related_counts
+from truyvet.people.services import person_merge
+
+
+@health_staff_required
+def duplicates(request: AuthenticatedRequest) -> HttpResponse:
+    return render(request, "people/duplicates.html", {"groups": likely_duplicates_for(request.user)})
+
+
+@health_staff_required
+@require_http_methods(["GET", "POST"])
+def merge(request: AuthenticatedRequest, first_id: int, second_id: int) -> HttpResponse:
+    first = get_object_for(request.user, Person.objects.select_related("ward"), pk=first_id)
+    second = get_object_for(request.user, Person.objects.select_related("ward"), pk=second_id)
+    if request.method == "POST":
+        survivor, duplicate = (first, second) if request.POST.get("keep") == str(first.pk) else (second, first)
+        try:
+            person_merge(user=request.user, survivor=survivor, duplicate=duplicate)
+        except DomainError as error:
+            messages.error(request, str(error.detail))
+        else:
+            messages.success(request, _("Merged into %(name)s.") % {"name": survivor.full_name})
+            return redirect("people:duplicates")
+    counts = related_counts([first.pk, second.pk])
+    return render(
+        request,
+        "people/merge.html",
+        {"people": [(first, counts.get(first.pk, {})), (second, counts.get(second.pk, {}))]},
+    )
