@@ -4,42 +4,15 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 
 from django.utils import timezone
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from truyvet.lib.drawing import centred
 from truyvet.lib.qr import render_png
 
 A6_300DPI = (1240, 1748)
 RISK_COLOURS = {"green": (25, 135, 84), "yellow": (255, 193, 7), "red": (220, 53, 69)}
-_FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu"]
-
-
-@cache
-def _font_path(bold: bool) -> str | None:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for directory in _FONT_DIRS:
-        if (Path(directory) / name).exists():
-            return str(Path(directory) / name)
-    return None
-
-
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = _font_path(bold)
-    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
-
-
-def _centred(
-    draw: ImageDraw.ImageDraw,
-    y: int,
-    text: str,
-    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
-    fill: tuple[int, int, int] = (0, 0, 0),
-) -> None:
-    width = draw.textlength(text, font=font)
-    draw.text(((A6_300DPI[0] - width) / 2, y), text, font=font, fill=fill)
 
 
 def render_card(
@@ -50,24 +23,24 @@ def render_card(
     colour = RISK_COLOURS.get(risk_level, (108, 117, 125))
     draw.rectangle([0, 0, A6_300DPI[0], 150], fill=colour)
     text_on_band = (0, 0, 0) if risk_level == "yellow" else (255, 255, 255)
-    _centred(draw, 30, "THẺ MÃ QR CÁ NHÂN", _font(56, bold=True), text_on_band)
-    _centred(draw, 98, "Personal QR card", _font(36), text_on_band)
-    _centred(draw, 190, full_name, _font(58, bold=True))
+    centred(draw, A6_300DPI[0], 30, "THẺ MÃ QR CÁ NHÂN", 56, bold=True, fill=text_on_band)
+    centred(draw, A6_300DPI[0], 98, "Personal QR card", 36, fill=text_on_band)
+    centred(draw, A6_300DPI[0], 190, full_name, 58, bold=True)
     if date_of_birth:
-        _centred(draw, 270, f"Ngày sinh / Born: {date_of_birth}", _font(36))
+        centred(draw, A6_300DPI[0], 270, f"Ngày sinh / Born: {date_of_birth}", 36)
     qr = Image.open(io.BytesIO(render_png(token, box_size=12, border=4, error_correction="M"))).convert("RGB")
     side = 1000
     qr = qr.resize((side, side), Image.Resampling.NEAREST)
     card.paste(qr, ((A6_300DPI[0] - side) // 2, 340))
     local = timezone.localtime(expires_at)
-    _centred(draw, 1370, f"Hết hạn / Expires: {local:%d/%m/%Y %H:%M}", _font(40, bold=True))
+    centred(draw, A6_300DPI[0], 1370, f"Hết hạn / Expires: {local:%d/%m/%Y %H:%M}", 40, bold=True)
     lines = [
         "Xuất trình thẻ này tại chốt kiểm dịch, địa điểm công cộng.",
         "Show this card at checkpoints and public places.",
         "Khai báo lại để gia hạn. Declare again to renew.",
     ]
     for index, line in enumerate(lines):
-        _centred(draw, 1460 + index * 60, line, _font(32))
+        centred(draw, A6_300DPI[0], 1460 + index * 60, line, 32)
     buffer = io.BytesIO()
     if fmt == "pdf":
         card.save(buffer, format="PDF", resolution=300.0)

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate, TruncHour
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction
 from truyvet.accounts.models import HEALTH_ROLES, Role
@@ -42,3 +45,38 @@ def venue_get_for(user: Any, venue_id: int) -> Venue:
 
 def checkin_get(checkin_id: int) -> CheckIn | None:
     return CheckIn.objects.select_related("venue").filter(pk=checkin_id).first()
+
+
+def checkins_today_by_venue(venue_ids: list[int]) -> dict[int, int]:
+    """Today's check-ins per venue, in one GROUP BY."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = (
+        CheckIn.objects.filter(venue_id__in=venue_ids, checked_in_at__gte=start)
+        .values("venue_id")
+        .annotate(n=Count("id"))
+        .values_list("venue_id", "n")
+    )
+    return dict(rows)
+
+
+def venue_counts(venue: Venue, *, days: int = 14) -> dict[str, list[tuple[datetime, int]]]:
+    """Check-ins per hour today and per day for the last ``days`` days: counts only, never who."""
+    now = timezone.localtime()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    hourly = (
+        CheckIn.objects.filter(venue=venue, checked_in_at__gte=today)
+        .annotate(slot=TruncHour("checked_in_at"))
+        .values("slot")
+        .annotate(n=Count("id"))
+        .order_by("slot")
+        .values_list("slot", "n")
+    )
+    daily = (
+        CheckIn.objects.filter(venue=venue, checked_in_at__gte=today - timedelta(days=days - 1))
+        .annotate(slot=TruncDate("checked_in_at"))
+        .values("slot")
+        .annotate(n=Count("id"))
+        .order_by("-slot")
+        .values_list("slot", "n")
+    )
+    return {"hourly": list(hourly), "daily": list(daily)}

@@ -18,14 +18,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def twins() -> tuple[Person, Person]:
     """The same woman registered twice: once with her citizen id, once with a passport."""
-    first = PersonFactory(full_name="Lò Thị Mai", name_key="lo thi mai", date_of_birth=date(1995, 2, 2),
-                          id_number="012195000123", ward=home_ward(0), phone="")  # fmt: skip
-    second = PersonFactory(full_name="Lò Thị Mai", name_key="lo thi mai", date_of_birth=date(1995, 2, 2),
-                           id_number=None, passport_number="C1234567", ward=home_ward(0), phone="+84912000999")  # fmt: skip
+    same = {"full_name": "Lò Thị Mai", "name_key": "lo thi mai", "date_of_birth": date(1995, 2, 2)}
+    same["ward"] = home_ward(0)
+    first = PersonFactory(**same, id_number="012195000123", phone="")
+    second = PersonFactory(**same, id_number=None, passport_number="C1234567", phone="+84912000999")
     return first, second
 
 
-def test_likely_duplicates_are_listed_for_insiders_only(insider_client: Client, outsider_client: Client, twins: tuple) -> None:
+def test_likely_duplicates_are_listed_for_insiders_only(
+    insider_client: Client, outsider_client: Client, twins: tuple
+) -> None:
     assert insider_client.get(reverse("people:duplicates")).content.decode().count("Lò Thị Mai") == 2
     assert "Lò Thị Mai" not in outsider_client.get(reverse("people:duplicates")).content.decode()
 
@@ -47,7 +49,9 @@ def test_merging_moves_declarations_and_fills_gaps_and_is_audited(insider_client
 
 def test_an_outsider_cannot_merge(outsider_client: Client, twins: tuple) -> None:
     first, second = twins
-    assert outsider_client.post(reverse("people:merge", args=[first.pk, second.pk]), {"keep": first.pk}).status_code == 404
+    assert (
+        outsider_client.post(reverse("people:merge", args=[first.pk, second.pk]), {"keep": first.pk}).status_code == 404
+    )
     assert Person.objects.count() == 2
 
 
