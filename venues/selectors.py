@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -80,3 +80,49 @@ def venue_counts(venue: Venue, *, days: int = 14) -> dict[str, list[tuple[dateti
         .values_list("slot", "n")
     )
     return {"hourly": list(hourly), "daily": list(daily)}
+
+
+def venues_per_ward_and_category(user: Any) -> list[dict[str, Any]]:
+    rows: Any = (
+        scope_to_jurisdiction(Venue.objects.all(), user)
+        .values("ward__code", "ward__name", "category")
+        .annotate(total=Count("id"), active=Count("id", filter=Q(is_active=True)))
+        .order_by("ward__name", "category")
+    )
+    return list(rows)
+
+
+def checkins_per_day_and_ward(user: Any, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
+    start = timezone.make_aware(datetime.combine(date_from, time.min))
+    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
+    rows: Any = (
+        scope_to_jurisdiction(
+            CheckIn.objects.filter(checked_in_at__gte=start, checked_in_at__lt=end), user, ward_field="venue__ward"
+        )
+        .annotate(day=TruncDate("checked_in_at"))
+        .values("day", "venue__ward__code", "venue__ward__name")
+        .annotate(checkins=Count("id"), venues=Count("venue_id", distinct=True))
+        .order_by("-day", "venue__ward__name")
+    )
+    return list(rows)
+
+
+def idle_venues(user: Any, *, days: int = 7) -> QuerySet[Venue]:
+    """Active venues with no check-in for ``days`` days (their poster may be gone)."""
+    since = timezone.now() - timedelta(days=days)
+    recent = CheckIn.objects.filter(venue=OuterRef("pk"), checked_in_at__gte=since)
+    return (
+        scope_to_jurisdiction(Venue.objects.filter(is_active=True), user)
+        .filter(~Exists(recent), created_at__lt=since)
+        .select_related("ward")
+        .order_by("ward__name", "name")
+    )
+
+
+def visitors_of(venue: Venue, *, days: int) -> QuerySet[CheckIn]:
+    since = timezone.now() - timedelta(days=days)
+    return (
+        CheckIn.objects.filter(venue=venue, checked_in_at__gte=since)
+        .select_related("person")
+        .order_by("-checked_in_at", "-id")
+    )
