@@ -1,10 +1,46 @@
-"""Being written."""
+"""Assisted check-in: venue staff scan the personal QR of a visitor without a smartphone."""
 
-from django.http import Http404
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.lib.errors import DomainError
+from truyvet.people.normalize import mask_name
+from venues.selectors import venue_get_for
+from venues.services import checkin_with_token
 
 
-def _todo(*args, **kwargs):
-    raise Http404
+@login_required
+def assist(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
+    venue = venue_get_for(request.user, venue_id)
+    return render(request, "venues/assist.html", {"venue": venue})
 
 
-assist = assist_checkin = reports = reports_export = visitors = _todo
+@login_required
+@require_POST
+def assist_checkin(request: AuthenticatedRequest, venue_id: int) -> JsonResponse:
+    venue = venue_get_for(request.user, venue_id)
+    try:
+        body = json.loads(request.body or b"{}")
+        token = str(body["qr_token"])
+        client_id = uuid.UUID(str(body["client_id"]))
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse(
+            {"ok": False, "code": "malformed_request", "detail": "qr_token and client_id are required."}, status=400
+        )
+    try:
+        checkin, _created = checkin_with_token(
+            venue_code=venue.code, qr_token=token, client_id=client_id, assisted_by=request.user
+        )
+    except DomainError as error:
+        return JsonResponse({"ok": False, "code": error.code, "detail": str(error.detail)}, status=error.status)
+    return JsonResponse(
+        {"ok": True, "name": mask_name(checkin.person.full_name), "checked_in_at": checkin.checked_in_at}
+    )

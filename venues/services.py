@@ -143,13 +143,21 @@ def _checked_time(value: datetime | None, *, now: datetime, field: str) -> datet
     return value
 
 
-def venue_for_checkin(code: str, *, fresh_code: str | None = None, at: datetime | None = None) -> Venue:
+def venue_for_checkin(
+    code: str, *, fresh_code: str | None = None, at: datetime | None = None, on_site: bool = False
+) -> Venue:
+    """The active venue for a code. ``on_site``: staff at the venue check a visitor in, so
+    the rotating-code rule (which stops remote check-ins from photos) does not apply."""
     venue = Venue.objects.filter(code=(code or "").strip().upper()).first()
     if venue is None:
         raise DomainError(_("There is no venue with this code."), "unknown_venue", field="venue_code")
     if not venue.is_active:
         raise DomainError(_("This venue no longer takes check-ins."), "venue_inactive", field="venue_code")
-    if venue.require_fresh_code and not fresh_code_is_valid(venue, fresh_code or "", at or timezone.now()):
+    if (
+        venue.require_fresh_code
+        and not on_site
+        and not fresh_code_is_valid(venue, fresh_code or "", at or timezone.now())
+    ):
         raise DomainError(
             _("This code has expired: scan the code on the venue's screen again."),
             "venue_code_expired",
@@ -220,7 +228,7 @@ def checkin_with_token(
 ) -> tuple[CheckIn, bool]:
     person = qr_holder(qr_token)
     try:
-        venue = venue_for_checkin(venue_code, fresh_code=fresh_code)
+        venue = venue_for_checkin(venue_code, fresh_code=fresh_code, on_site=assisted_by is not None)
     except DomainError:
         # A replay of a check-in made before the venue closed or its code rotated: answer
         # with the first record, as for any replay.
