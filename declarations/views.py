@@ -83,7 +83,13 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
     return render(
         request,
         "declarations/form.html",
-        {"form": form, "kind": kind, "kind_label": Kind(kind).label, "member": bool(household)},
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": Kind(kind).label,
+            "member": bool(household),
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },
     )
 
 

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import UserFactory, home_ward
+from truyvet.accounts.models import Role
+from venues.models import CheckIn
+from venues.services import VenueInput, venue_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("geo_units")]
+
+
+def test_a_returning_visitor_checks_in_with_one_tap_and_checks_out(
+    live_server: Any, phone_page: Any, artifacts: Path
+) -> None:
+    ward = home_ward(0)
+    venue = venue_create(
+        owner=UserFactory(role=Role.VENUE_OWNER),
+        data=VenueInput(name="Siêu thị Than Uyên", category="supermarket", address="Số 8", ward_code=ward.code),
+    )
+    page = phone_page
+    # First visit: no personal QR yet, so declare from the check-in page and come back.
+    page.goto(f"{live_server.url}/v/{venue.code}")
+    page.get_by_role("link", name="Chưa có mã QR cá nhân? Khai báo ngay (1 phút)").click()
+    page.get_by_label("Họ và tên").fill("Lường Văn Sơn")
+    page.get_by_label("Số căn cước công dân (12 chữ số)").fill("012088000555")
+    page.get_by_label("Ngày sinh").fill("1988-08-08")
+    page.get_by_label("Nam", exact=True).check()
+    page.get_by_label("Xã, phường", exact=True).select_option(str(ward.code))
+    page.get_by_role("button", name="Gửi tờ khai").click()
+    page.wait_for_url(f"**/v/{venue.code}")
+
+    # The phone now knows him: one tap.
+    page.get_by_role("button", name="Check-in", exact=True).click()
+    assert page.get_by_text("Đã check-in: Lường Văn Sơn.").is_visible()
+    assert page.get_by_text("Đang có mặt").is_visible()
+    page.screenshot(path=str(artifacts / "visitor-checked-in-phone.png"), full_page=True)
+    checkin = CheckIn.objects.get()
+    assert checkin.checked_out_at is None
+
+    page.get_by_role("button", name="Check-out (rời đi)").click()
+    assert page.get_by_text("Đã check-out: Lường Văn Sơn.").is_visible()
+    checkin.refresh_from_db()
+    assert checkin.checked_out_at is not None and CheckIn.objects.count() == 1
