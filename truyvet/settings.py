@@ -8,6 +8,7 @@ can also come from a file named by ``<NAME>_FILE`` (Docker and Kubernetes secret
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -198,6 +199,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Without collectstatic (development, tests, benchmarks) the finders serve the files; the
+# missing STATIC_ROOT is expected then, not worth a warning on every start.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 
 # --- Security ---------------------------------------------------------------------------
