@@ -31,9 +31,18 @@ def _resolve(token: str) -> tuple[dict[str, Any], QrCredential]:
     """The token's payload and the holder's credential, or TokenError with the reason
     (malformed, bad_signature, expired, unknown, revoked)."""
     payload = signing.verify(token)
-    credential = (
-        QrCredential.objects.select_related("person", "declaration").filter(person__ref=payload.get("sub")).first()
-    )
+    # A hot path (every scan): only the columns it needs, and no ORDER BY (person is unique).
+    credential = next(
+        iter(
+            QrCredential.objects.select_related("person", "declaration")
+            .only(
+                "revoked_at", "risk_level", "person__id", "person__full_name", "person__ref", "person__phone",
+                "person__ward_id", "declaration__created_at", "declaration__risk_reasons",
+            )
+            .filter(person__ref=payload.get("sub"))[:1]
+        ),
+        None,
+    )  # fmt: skip
     if credential is None:
         raise signing.TokenError("unknown")
     issued_at = datetime.fromtimestamp(payload.get("iat", 0), tz=UTC)

@@ -13,7 +13,7 @@ from declarations.models import Declaration, Kind, QrCredential, RiskLevel, Symp
 from declarations.risk import REASON_LABELS, RiskAnswers, assess
 from truyvet.accounts.models import AlertSeverity, User
 from truyvet.accounts.services import alert_raise
-from truyvet.geo.models import Ward
+from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
@@ -74,8 +74,7 @@ class Submitted:
 
 
 def _known_wards(*codes: int | None) -> None:
-    wanted = {c for c in codes if c is not None}
-    if wanted and Ward.objects.filter(code__in=wanted).count() != len(wanted):
+    if any(c is not None and c not in known_ward_codes() for c in codes):
         raise DomainError(_("Unknown ward code."), "unknown_ward", field="ward_code")
 
 
@@ -118,9 +117,16 @@ def qr_issue(*, person: Person, risk_level: str, declaration: Declaration | None
     token = signing.sign(
         {"sub": person.ref, "iat": int(now.timestamp()), "exp": int(expires.timestamp()), "lvl": risk_level}
     )
-    QrCredential.objects.update_or_create(
-        person=person,
-        defaults={"issued_at": now, "expires_at": expires, "risk_level": risk_level, "declaration": declaration},
+    # One INSERT ... ON CONFLICT: the person's credential is created or replaced in place.
+    QrCredential.objects.bulk_create(
+        [
+            QrCredential(
+                person=person, issued_at=now, expires_at=expires, risk_level=risk_level, declaration=declaration
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["person"],
+        update_fields=["issued_at", "expires_at", "risk_level", "declaration"],
     )
     return token, expires
 
@@ -187,11 +193,8 @@ def _submit(
         ward_code=person_input.ward_code,
         address=person_input.address,
         household=household,
+        new_household=True,
     )
-    if person.household_id is None:
-        # Everybody belongs to a household, so family members can be declared into it.
-        person.household = Household.objects.create(address=person.address, ward_id=person.ward_id)
-        person.save(update_fields=["household"])
     now = timezone.now()
     abroad = answers.abroad_14d or kind == Kind.ENTRY
     level, reasons = assess(

@@ -118,6 +118,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    if env.bool("DB_SERVER_SIDE_BINDING", default=True):
+        # psycopg 3 with server-side binding prepares a statement after it ran a few times,
+        # so PostgreSQL stops re-planning the same queries (planning cost more than
+        # executing them on the hot paths: see docs/BENCHMARKS.md).
+        DATABASES["default"]["OPTIONS"].update({"server_side_binding": True, "prepare_threshold": 2})
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a task writes; a busy timeout avoids "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(

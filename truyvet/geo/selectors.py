@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -20,6 +21,13 @@ def ward_list(*, province_code: int | None = None, search: str = "") -> QuerySet
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(codename__icontains=search.replace(" ", "_")))
     return qs.order_by("name")
+
+
+@cache
+def known_ward_codes() -> frozenset[int]:
+    """Every ward code (3,321 small ints), read once per process: validating a ward then
+    costs no query. ``sync_geo`` changes them once in years; restart after it."""
+    return frozenset(Ward.objects.values_list("code", flat=True))
 
 
 def ward_get(code: int) -> Ward | None:

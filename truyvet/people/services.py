@@ -51,9 +51,14 @@ def person_upsert(
     ward_code: int | None = None,
     address: str = "",
     household: Household | None = None,
+    new_household: bool = False,
 ) -> tuple[Person, bool]:
     """Find the person by citizen id (or passport + nationality) and refresh their details,
-    or create them. Returns (person, created)."""
+    or create them. Returns (person, created).
+
+    ``new_household``: somebody without a household gets one of their own (at their address),
+    so family members can later be declared into it.
+    """
     if date_of_birth is not None:
         validate_date_of_birth(date_of_birth)
     identity = _identity(id_number, passport_number, nationality, date_of_birth, gender)
@@ -77,6 +82,8 @@ def person_upsert(
         fields["household"] = household  # type: ignore[assignment]
     person = Person.objects.select_for_update().filter(**identity).first()
     if person is None:
+        if household is None and new_household:
+            fields["household"] = Household.objects.create(address=address.strip(), ward_id=ward_code)  # type: ignore[assignment]
         try:
             with transaction.atomic():
                 return Person.objects.create(**identity, **fields), True
@@ -91,6 +98,9 @@ def person_upsert(
             if key in HISTORY_FIELDS and getattr(person, key) not in (None, "")
         ]
     )
+    if person.household_id is None and new_household and "household" not in changed:
+        fields["household"] = Household.objects.create(address=person.address, ward_id=person.ward_id)  # type: ignore[assignment]
+        changed.append("household")
     for key in changed:
         setattr(person, key, fields[key])
     if changed:
