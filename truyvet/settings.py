@@ -229,6 +229,10 @@ CSP_IMG_SOURCES: list[str] = env.list("CSP_IMG_SOURCES", default=["https://tile.
 
 # --- REST framework and OpenAPI -----------------------------------------------------------
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# How many reverse proxies (nginx) stand in front of gunicorn. 0: the client is the
+# connection's address and X-Forwarded-For is ignored (a client could forge it); 1 behind
+# one nginx that appends the real address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -241,10 +245,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "truyvet.lib.drf.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_RATES": {
-        "public": env.str("RATELIMIT_PUBLIC", default="120/min"),
-        "login_code": env.str("RATELIMIT_LOGIN_CODE", default="5/hour"),
-    },
+    "DEFAULT_THROTTLE_RATES": {"public": env.str("RATELIMIT_PUBLIC", default="120/min")},
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "truyvet API",

@@ -123,3 +123,10 @@ def test_a_bad_phone_on_the_form_shows_a_message_and_sends_nothing(client: Clien
     response = client.post(reverse("accounts:citizen_signin"), {"phone": "abc"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert sms.outbox == []
+
+
+def test_a_failing_sms_gateway_shows_a_message_not_an_error_page(client: Client, settings: object) -> None:
+    settings.SMS_BACKEND = "tests.lib.test_notify_sms_audit.FailingBackend"  # type: ignore[attr-defined]
+    response = client.post(reverse("accounts:citizen_signin"), {"phone": "0912345678"})
+    assert response.status_code == 200
+    assert "Không gửi được tin nhắn" in response.content.decode()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -13,8 +14,10 @@ from django.utils import timezone
 from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, LoginCode, Role, UnitKind, User
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
-from truyvet.lib.sms import send_sms
+from truyvet.lib.sms import SmsError, send_sms
 from truyvet.people.normalize import normalize_phone
+
+log = logging.getLogger(__name__)
 
 CODES_PER_WINDOW = 3
 CODE_WINDOW_MINUTES = 15
@@ -42,7 +45,11 @@ def login_code_request(*, phone: str) -> str:
     LoginCode.objects.create(phone=e164, code_hash=_code_hash(e164, code), expires_at=now + settings.LOGIN_CODE_TTL)
     minutes = int(settings.LOGIN_CODE_TTL.total_seconds() // 60)
     # Plain ASCII keeps the SMS in one GSM-7 segment on every handset.
-    send_sms(e164, f"{settings.PORTAL_NAME}: ma dang nhap {code}, het han sau {minutes} phut. Sign-in code {code}.")
+    try:
+        send_sms(e164, f"{settings.PORTAL_NAME}: ma dang nhap {code}, het han sau {minutes} phut. Sign-in code {code}.")
+    except SmsError:
+        log.exception("sign-in code SMS to %s failed", e164)
+        raise DomainError("The SMS could not be sent; try again in a minute.", "sms_failed", status=503) from None
     return e164
 
 

@@ -26,6 +26,7 @@ ERROR_MESSAGES = {
     "too_many_attempts": gettext_lazy("Too many wrong codes; ask for a new one."),
     "wrong_code": gettext_lazy("The code is not right."),
     "account_disabled": gettext_lazy("This account is disabled."),
+    "sms_failed": gettext_lazy("The SMS could not be sent; try again in a minute."),
 }
 
 

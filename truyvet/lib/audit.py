@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -11,7 +12,14 @@ from truyvet.lib.models import AuditEvent
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is trusted solely when a proxy sets REMOTE_ADDR for us.
+    """The client's address: REMOTE_ADDR, or behind ``NUM_PROXIES`` proxies the address the
+    outermost one saw (the rest of X-Forwarded-For could be forged by the client)."""
+    proxies = settings.NUM_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
     return request.META.get("REMOTE_ADDR") or None
 
 

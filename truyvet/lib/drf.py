@@ -94,6 +94,10 @@ class PublicRateThrottle(SimpleRateThrottle):
 
     scope = "public"
 
+    def get_rate(self) -> str | None:
+        # Read at each request, not frozen at import, so the setting can change at run time.
+        return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(self.scope)
+
     def allow_request(self, request: Request, view: APIView) -> bool:
         if not settings.RATELIMIT_ENABLE:
             return True
