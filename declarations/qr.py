@@ -27,22 +27,21 @@ _TOKEN_MESSAGES = {
 }
 
 
-def _resolve(token: str) -> tuple[dict[str, Any], QrCredential]:
+_PERSON_COLUMNS = ("person__id", "person__full_name", "person__ref", "person__phone", "person__ward_id")
+
+
+def _resolve(token: str, *, with_declaration: bool = True) -> tuple[dict[str, Any], QrCredential]:
     """The token's payload and the holder's credential, or TokenError with the reason
     (malformed, bad_signature, expired, unknown, revoked)."""
     payload = signing.verify(token)
-    # A hot path (every scan): only the columns it needs, and no ORDER BY (person is unique).
-    credential = next(
-        iter(
-            QrCredential.objects.select_related("person", "declaration")
-            .only(
-                "revoked_at", "risk_level", "person__id", "person__full_name", "person__ref", "person__phone",
-                "person__ward_id", "declaration__created_at", "declaration__risk_reasons",
-            )
-            .filter(person__ref=payload.get("sub"))[:1]
-        ),
-        None,
-    )  # fmt: skip
+    # A hot path (every scan and check-in): only the columns it needs, no ORDER BY.
+    if with_declaration:
+        qs = QrCredential.objects.select_related("person", "declaration").only(
+            "revoked_at", "risk_level", *_PERSON_COLUMNS, "declaration__created_at", "declaration__risk_reasons"
+        )
+    else:
+        qs = QrCredential.objects.select_related("person").only("revoked_at", *_PERSON_COLUMNS)
+    credential = next(iter(qs.filter(person__ref=payload.get("sub"))[:1]), None)
     if credential is None:
         raise signing.TokenError("unknown")
     issued_at = datetime.fromtimestamp(payload.get("iat", 0), tz=UTC)
@@ -54,7 +53,7 @@ def _resolve(token: str) -> tuple[dict[str, Any], QrCredential]:
 def qr_holder(token: str) -> Person:
     """The holder of a valid, unrevoked token, or a DomainError coded ``token_<reason>``."""
     try:
-        return _resolve(token)[1].person
+        return _resolve(token, with_declaration=False)[1].person
     except signing.TokenError as error:
         raise DomainError(_TOKEN_MESSAGES[error.reason], f"token_{error.reason}", field="qr_token") from None
 

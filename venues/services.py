@@ -143,12 +143,17 @@ def _checked_time(value: datetime | None, *, now: datetime, field: str) -> datet
     return value
 
 
+_CHECKIN_COLUMNS = ("id", "code", "category", "is_active", "require_fresh_code", "display_secret")
+
+
 def venue_for_checkin(
-    code: str, *, fresh_code: str | None = None, at: datetime | None = None, on_site: bool = False
+    code: str, *, fresh_code: str | None = None, at: datetime | None = None, on_site: bool = False, lean: bool = False
 ) -> Venue:
     """The active venue for a code. ``on_site``: staff at the venue check a visitor in, so
-    the rotating-code rule (which stops remote check-ins from photos) does not apply."""
-    venue = Venue.objects.filter(code=(code or "").strip().upper()).first()
+    the rotating-code rule (which stops remote check-ins from photos) does not apply.
+    ``lean``: load only what a check-in needs (the API's hot path), not what a page shows."""
+    qs = Venue.objects.only(*_CHECKIN_COLUMNS) if lean else Venue.objects.select_related("ward")
+    venue = next(iter(qs.filter(code=(code or "").strip().upper())[:1]), None)
     if venue is None:
         raise DomainError(_("There is no venue with this code."), "unknown_venue", field="venue_code")
     if not venue.is_active:
@@ -228,7 +233,7 @@ def checkin_with_token(
 ) -> tuple[CheckIn, bool]:
     person = qr_holder(qr_token)
     try:
-        venue = venue_for_checkin(venue_code, fresh_code=fresh_code, on_site=assisted_by is not None)
+        venue = venue_for_checkin(venue_code, fresh_code=fresh_code, on_site=assisted_by is not None, lean=True)
     except DomainError:
         # A replay of a check-in made before the venue closed or its code rotated: answer
         # with the first record, as for any replay.
