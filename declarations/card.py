@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from truyvet.lib.drawing import centred
+from truyvet.lib.drawing import centred, print_bytes
 from truyvet.lib.qr import render_png
 
 A6_300DPI = (1240, 1748)
@@ -41,9 +41,4 @@ def render_card(
     ]
     for index, line in enumerate(lines):
         centred(draw, A6_300DPI[0], 1460 + index * 60, line, 32)
-    buffer = io.BytesIO()
-    if fmt == "pdf":
-        card.save(buffer, format="PDF", resolution=300.0)
-    else:
-        card.save(buffer, format="PNG", dpi=(300, 300), optimize=True)
-    return buffer.getvalue()
+    return print_bytes(card, fmt)

@@ -27,15 +27,18 @@ REASON_LABELS = {
 
 
 @dataclass(frozen=True)
-class RiskAnswers:
+class Answers:
+    """What the person answered about symptoms and exposures."""
+
     symptoms: list[str] = field(default_factory=list)
     case_contact: bool = False
     outbreak_zone: bool = False
     abroad_14d: bool = False
-    origin_ward_code: int | None = None
 
 
-def reasons_for(answers: RiskAnswers, status: PersonStatus, *, at: datetime) -> list[str]:
+def reasons_for(
+    answers: Answers, status: PersonStatus, *, at: datetime, origin_ward_code: int | None = None
+) -> list[str]:
     reasons = []
     if status.is_case:
         reasons.append("current_case")
@@ -49,7 +52,7 @@ def reasons_for(answers: RiskAnswers, status: PersonStatus, *, at: datetime) -> 
         reasons.append("symptoms")
     if answers.outbreak_zone:
         reasons.append("outbreak_zone_answer")
-    if answers.origin_ward_code and outbreak_zone_for_ward(answers.origin_ward_code, at) is not None:
+    if origin_ward_code and outbreak_zone_for_ward(origin_ward_code, at) is not None:
         reasons.append("origin_in_outbreak_zone")
     if answers.abroad_14d:
         reasons.append("abroad_14d")
@@ -61,8 +64,10 @@ def level_for(reasons: list[str]) -> str:
     return max(levels, key=lambda level: RISK_ORDER[RiskLevel(level)], default=RiskLevel.GREEN)
 
 
-def assess(answers: RiskAnswers, status: PersonStatus, *, at: datetime) -> tuple[str, list[str]]:
-    reasons = reasons_for(answers, status, at=at)
+def assess(
+    answers: Answers, status: PersonStatus, *, at: datetime, origin_ward_code: int | None = None
+) -> tuple[str, list[str]]:
+    reasons = reasons_for(answers, status, at=at, origin_ward_code=origin_ward_code)
     return level_for(reasons), reasons
 
 

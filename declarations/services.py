@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from declarations.models import Declaration, Kind, QrCredential, RiskLevel, Symptom, VehicleType
-from declarations.risk import REASON_LABELS, RiskAnswers, assess
+from declarations.risk import REASON_LABELS, Answers, assess
 from truyvet.accounts.models import AlertSeverity, User
 from truyvet.accounts.services import alert_raise
 from truyvet.geo.selectors import known_ward_codes
@@ -23,6 +24,16 @@ from truyvet.people.services import person_upsert
 from truyvet.people.status import status_for
 
 SYMPTOMS = frozenset(Symptom.values)
+__all__ = [
+    "Answers",
+    "DomesticInput",
+    "EntryInput",
+    "PersonInput",
+    "Submitted",
+    "declaration_submit",
+    "qr_issue",
+    "qr_revoke",
+]
 
 
 @dataclass(frozen=True)
@@ -55,14 +66,6 @@ class DomesticInput:
     vehicle_type: str = ""
     vehicle_plate: str = ""
     purpose: str = ""
-
-
-@dataclass(frozen=True)
-class Answers:
-    symptoms: list[str] = field(default_factory=list)
-    case_contact: bool = False
-    outbreak_zone: bool = False
-    abroad_14d: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,15 +201,10 @@ def _submit(
     now = timezone.now()
     abroad = answers.abroad_14d or kind == Kind.ENTRY
     level, reasons = assess(
-        RiskAnswers(
-            symptoms=answers.symptoms,
-            case_contact=answers.case_contact,
-            outbreak_zone=answers.outbreak_zone,
-            abroad_14d=abroad,
-            origin_ward_code=domestic.origin_ward_code if domestic else None,
-        ),
+        dataclasses.replace(answers, abroad_14d=abroad),
         status_for(person.pk),
         at=now,
+        origin_ward_code=domestic.origin_ward_code if domestic else None,
     )
     declaration = Declaration.objects.create(
         kind=kind,

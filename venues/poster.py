@@ -7,7 +7,7 @@ import textwrap
 
 from PIL import Image, ImageDraw
 
-from truyvet.lib.drawing import centred
+from truyvet.lib.drawing import centred, print_bytes
 from truyvet.lib.qr import render_png
 
 A4_300DPI = (2480, 3508)
@@ -50,9 +50,4 @@ def render_poster(*, name: str, address: str, category: str, code: str, checkin_
         42,
         fill=(90, 90, 90),
     )
-    buffer = io.BytesIO()
-    if fmt == "pdf":
-        page.save(buffer, format="PDF", resolution=300.0)
-    else:
-        page.save(buffer, format="PNG", dpi=(300, 300), optimize=True)
-    return buffer.getvalue()
+    return print_bytes(page, fmt)

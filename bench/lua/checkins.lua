@@ -1,5 +1,8 @@
 -- Check-ins: a random known person at a random venue, a fresh client_id each time.
 local tokens, venues = {}, {}
+-- Seed the main state from the clock, so each run (and each thread) makes new client_ids:
+-- a repeated client_id is a replay (200, nothing written), not a check-in.
+math.randomseed(os.time())
 
 local function lines(path)
   local out = {}
@@ -14,7 +17,7 @@ end
 function init(args)
   tokens = lines(args[1] .. "/tokens.txt")
   venues = lines(args[1] .. "/venues.txt")
-  math.randomseed(seed or os.time())
+  math.randomseed((seed or 0) + os.time())
 end
 
 local function uuid4()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from declarations.risk import RiskAnswers, assess, raise_to_status
+from declarations.risk import Answers, assess, raise_to_status
 from tests.factories import home_ward
 from truyvet.geo.models import OutbreakZone
 from truyvet.people.status import PersonStatus
@@ -11,45 +11,45 @@ from truyvet.people.status import PersonStatus
 NOBODY = PersonStatus()
 
 
-def level(answers: RiskAnswers, status: PersonStatus = NOBODY) -> tuple[str, list[str]]:
-    return assess(answers, status, at=timezone.now())
+def level(answers: Answers, status: PersonStatus = NOBODY, origin: int | None = None) -> tuple[str, list[str]]:
+    return assess(answers, status, at=timezone.now(), origin_ward_code=origin)
 
 
 def test_no_symptom_and_no_exposure_is_green() -> None:
-    assert level(RiskAnswers()) == ("green", [])
+    assert level(Answers()) == ("green", [])
 
 
 @pytest.mark.parametrize("symptom", ["fever", "cough", "breathing", "sore_throat", "taste_smell", "fatigue"])
 def test_any_symptom_is_yellow(symptom: str) -> None:
-    assert level(RiskAnswers(symptoms=[symptom])) == ("yellow", ["symptoms"])
+    assert level(Answers(symptoms=[symptom])) == ("yellow", ["symptoms"])
 
 
 def test_an_outbreak_zone_answer_is_yellow() -> None:
-    assert level(RiskAnswers(outbreak_zone=True)) == ("yellow", ["outbreak_zone_answer"])
+    assert level(Answers(outbreak_zone=True)) == ("yellow", ["outbreak_zone_answer"])
 
 
 def test_arrival_from_abroad_is_yellow() -> None:
-    assert level(RiskAnswers(abroad_14d=True)) == ("yellow", ["abroad_14d"])
+    assert level(Answers(abroad_14d=True)) == ("yellow", ["abroad_14d"])
 
 
 def test_case_contact_without_symptoms_is_yellow() -> None:
-    assert level(RiskAnswers(case_contact=True)) == ("yellow", ["case_contact"])
+    assert level(Answers(case_contact=True)) == ("yellow", ["case_contact"])
 
 
 def test_case_contact_with_symptoms_is_red() -> None:
-    assert level(RiskAnswers(case_contact=True, symptoms=["fever"])) == ("red", ["contact_with_symptoms", "symptoms"])
+    assert level(Answers(case_contact=True, symptoms=["fever"])) == ("red", ["contact_with_symptoms", "symptoms"])
 
 
 def test_a_current_case_is_red_whatever_they_answer() -> None:
-    assert level(RiskAnswers(), PersonStatus(f_level=0)) == ("red", ["current_case"])
+    assert level(Answers(), PersonStatus(f_level=0)) == ("red", ["current_case"])
 
 
 def test_an_active_f1_is_red() -> None:
-    assert level(RiskAnswers(), PersonStatus(f_level=1)) == ("red", ["active_f1"])
+    assert level(Answers(), PersonStatus(f_level=1)) == ("red", ["active_f1"])
 
 
 def test_an_f2_alone_stays_green() -> None:
-    assert level(RiskAnswers(), PersonStatus(f_level=2))[0] == "green"
+    assert level(Answers(), PersonStatus(f_level=2))[0] == "green"
 
 
 @pytest.mark.django_db
@@ -57,8 +57,8 @@ def test_an_origin_ward_inside_an_active_zone_is_yellow() -> None:
     now = timezone.now()
     zone = OutbreakZone.objects.create(name="Ổ dịch", starts_at=now - timezone.timedelta(days=1))
     zone.wards.set([home_ward(3)])
-    assert level(RiskAnswers(origin_ward_code=home_ward(3).code)) == ("yellow", ["origin_in_outbreak_zone"])
-    assert level(RiskAnswers(origin_ward_code=home_ward(4).code)) == ("green", [])
+    assert level(Answers(), origin=home_ward(3).code) == ("yellow", ["origin_in_outbreak_zone"])
+    assert level(Answers(), origin=home_ward(4).code) == ("green", [])
 
 
 @pytest.mark.django_db
@@ -68,13 +68,13 @@ def test_an_origin_in_an_ended_zone_is_green() -> None:
         name="Cũ", starts_at=now - timezone.timedelta(days=9), ends_at=now - timezone.timedelta(days=1)
     )
     zone.wards.set([home_ward(3)])
-    assert level(RiskAnswers(origin_ward_code=home_ward(3).code))[0] == "green"
+    assert level(Answers(), origin=home_ward(3).code)[0] == "green"
 
 
 def test_the_province_can_change_the_rules(settings: pytest.FixtureRequest) -> None:
     settings.RISK_LEVELS = {**settings.RISK_LEVELS, "abroad_14d": "green", "symptoms": "red"}  # type: ignore[attr-defined]
-    assert level(RiskAnswers(abroad_14d=True))[0] == "green"
-    assert level(RiskAnswers(symptoms=["cough"]))[0] == "red"
+    assert level(Answers(abroad_14d=True))[0] == "green"
+    assert level(Answers(symptoms=["cough"]))[0] == "red"
 
 
 def test_an_earlier_green_is_raised_to_red_once_the_person_is_a_case() -> None:

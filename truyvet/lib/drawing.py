@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from functools import cache
 from pathlib import Path
 
-from PIL import ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 _FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu"]
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -34,3 +35,13 @@ def centred(
     face = font(size, bold=bold)
     draw.text(((width - draw.textlength(text, font=face)) / 2, y), text, font=face, fill=fill)
     return y + int(size * 1.3)
+
+
+def print_bytes(image: Image.Image, fmt: str) -> bytes:
+    """A 300 dpi page as PDF (``fmt == "pdf"``) or PNG."""
+    buffer = io.BytesIO()
+    if fmt == "pdf":
+        image.save(buffer, format="PDF", resolution=300.0)
+    else:
+        image.save(buffer, format="PNG", dpi=(300, 300), optimize=True)
+    return buffer.getvalue()
