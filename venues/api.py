@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -11,6 +12,7 @@ from rest_framework.views import APIView
 
 from truyvet.accounts.models import Role
 from truyvet.lib.drf import PublicRateThrottle
+from truyvet.lib.errors import DomainError
 from venues.models import Category, CheckIn, Venue
 from venues.selectors import venue_links
 from venues.services import VenueInput, checkin_with_token, checkout_with_token, venue_create
@@ -57,11 +59,30 @@ class VenueCreateView(APIView):
         return Response({"id": venue.pk, "code": venue.code, **venue_links(venue, request)}, status=201)
 
 
+class OffsetDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with its UTC offset, as API.md requires: a naive time is refused rather than
+    silently read as local time (a phone sending UTC without saying so would be 7 hours off)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                naive = datetime.fromisoformat(value.strip()).tzinfo is None
+            except ValueError:
+                naive = False  # not ISO 8601 at all: DRF says so below
+            if naive:
+                raise DomainError(
+                    "Give the time with its UTC offset, e.g. 2026-11-23T08:30:00+07:00.",
+                    "time_without_offset",
+                    field=self.field_name,
+                )
+        return super().to_internal_value(value)
+
+
 class CheckInSerializer(serializers.Serializer):
     venue_code = serializers.CharField(max_length=40)
     qr_token = serializers.CharField(max_length=4096)
     client_id = serializers.UUIDField()
-    checked_in_at = serializers.DateTimeField(required=False)
+    checked_in_at = OffsetDateTimeField(required=False)
     fresh_code = serializers.CharField(
         max_length=40, required=False, help_text="The rotating code of a venue in display mode (its `t` parameter)."
     )
@@ -69,7 +90,7 @@ class CheckInSerializer(serializers.Serializer):
 
 class CheckOutSerializer(serializers.Serializer):
     qr_token = serializers.CharField(max_length=4096)
-    checked_out_at = serializers.DateTimeField(required=False)
+    checked_out_at = OffsetDateTimeField(required=False)
 
 
 CheckInRecord = inline_serializer(

@@ -1,13 +1,18 @@
-"""Check-in reports for health staff (a required report of seed 002), and the only page
-where visitors' identities are shown: to health staff of the venue's ward, audit-logged."""
+"""Check-in reports for health staff (a required report of the provincial steering
+committee, seed 002), and the only page where visitors' identities are shown: to health
+staff of the venue's ward, each view audit-logged against every person on it.
+
+Every read goes through the jurisdiction-scoped selectors in ``venues.selectors``; each
+table is one query whatever the number of wards, venues or check-ins.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
@@ -20,98 +25,151 @@ from truyvet.accounts.jurisdiction import get_object_for
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.export import csv_response, xlsx_response
-from venues.models import Category, Venue
+from truyvet.people.normalize import display_phone
+from venues.models import Category, CheckIn, Venue
 from venues.selectors import checkins_per_day_and_ward, idle_venues, venues_per_ward_and_category, visitors_of
 
-TABLES = {
-    "venues": ["ward_code", "ward", "category", "venues", "active"],
+IDLE_DAYS = 7
+IDLE_ON_PAGE = 500  # the page lists this many; the export has them all
+VISITORS_DAYS = 21  # the tracing window; check-ins older than the retention period are gone anyway
+VISITORS_PER_PAGE = 100
+
+HEADERS: dict[str, list[str]] = {
+    "venues": ["ward_code", "ward", "category", "category_name", "venues", "active"],
     "checkins": ["day", "ward_code", "ward", "checkins", "venues_with_checkins"],
-    "idle": ["venue_id", "code", "name", "category", "ward", "registered"],
+    "idle": ["venue_id", "code", "name", "category", "category_name", "ward_code", "ward", "registered"],
 }
 
 
-def _tables(request: AuthenticatedRequest) -> dict[str, Any]:
-    form = StatsForm(request.GET or None)
-    date_from, date_to = form.period()
-    return {
-        "form": form,
-        "date_from": date_from,
-        "date_to": date_to,
-        "venues": venues_per_ward_and_category(request.user),
-        "checkins": checkins_per_day_and_ward(request.user, date_from=date_from, date_to=date_to),
-        "idle": list(idle_venues(request.user)[:1000]),
-    }
+def _category_name(code: str) -> str:
+    return str(dict(Category.choices).get(code, code))
+
+
+def _venue_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
+    for r in venues_per_ward_and_category(user):
+        yield [r["ward__code"], r["ward__name"], r["category"], _category_name(r["category"]), r["total"], r["active"]]
+
+
+def _checkin_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
+    for r in checkins_per_day_and_ward(user, date_from=period[0], date_to=period[1]):
+        yield [r["day"], r["venue__ward__code"], r["venue__ward__name"], r["checkins"], r["venues"]]
+
+
+def _idle_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
+    for v in idle_venues(user, days=IDLE_DAYS).iterator(chunk_size=2000):
+        yield [
+            v.pk,
+            v.code,
+            v.name,
+            v.category,
+            _category_name(v.category),
+            v.ward_id,
+            v.ward.name,
+            timezone.localtime(v.created_at).date(),
+        ]
+
+
+ROWS: dict[str, Callable[[Any, tuple[date, date]], Iterator[list[Any]]]] = {
+    "venues": _venue_rows,
+    "checkins": _checkin_rows,
+    "idle": _idle_rows,
+}
 
 
 @health_staff_required
 def reports(request: AuthenticatedRequest) -> HttpResponse:
-    context = _tables(request)
-    context["categories"] = dict(Category.choices)
-    return render(request, "venues/reports.html", context)
-
-
-def _rows(tables: dict[str, Any], name: str) -> Iterator[list[Any]]:
-    categories = dict(Category.choices)
-    if name == "venues":
-        for r in tables["venues"]:
-            yield [
-                r["ward__code"],
-                r["ward__name"],
-                str(categories.get(r["category"], r["category"])),
-                r["total"],
-                r["active"],
-            ]
-    elif name == "checkins":
-        for r in tables["checkins"]:
-            yield [r["day"], r["venue__ward__code"], r["venue__ward__name"], r["checkins"], r["venues"]]
-    else:
-        for v in tables["idle"]:
-            yield [
-                v.pk,
-                v.code,
-                v.name,
-                str(categories.get(v.category, v.category)),
-                v.ward.name,
-                timezone.localtime(v.created_at).date(),
-            ]
+    form = StatsForm(request.GET or None)
+    date_from, date_to = form.period()
+    return render(
+        request,
+        "venues/reports/index.html",
+        {
+            "form": form,
+            "date_from": date_from,
+            "date_to": date_to,
+            "venues": venues_per_ward_and_category(request.user),
+            "checkins": checkins_per_day_and_ward(request.user, date_from=date_from, date_to=date_to),
+            "idle": list(idle_venues(request.user, days=IDLE_DAYS)[:IDLE_ON_PAGE]),
+            "idle_days": IDLE_DAYS,
+            "categories": dict(Category.choices),
+        },
+    )
 
 
 @health_staff_required
 def reports_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
+    """CSV (one table, ``?table=venues|checkins|idle``, streamed) or XLSX (one sheet each).
+    Counts and venues only, no person, so nothing here is audit-logged."""
     if fmt not in {"csv", "xlsx"}:
         raise Http404
-    tables = _tables(request)
-    stamp = f"{tables['date_from']:%Y%m%d}-{tables['date_to']:%Y%m%d}"
+    period = StatsForm(request.GET or None).period()
+    stamp = f"{period[0]:%Y%m%d}-{period[1]:%Y%m%d}"
     if fmt == "csv":
-        name = request.GET.get("table", "checkins")
-        if name not in TABLES:
+        table = request.GET.get("table") or "checkins"
+        if table not in ROWS:
             raise Http404
-        return csv_response(f"bao-cao-{name}-{stamp}", TABLES[name], _rows(tables, name))
+        return csv_response(f"bao-cao-dia-diem-{table}-{stamp}", HEADERS[table], ROWS[table](request.user, period))
     return xlsx_response(
-        f"bao-cao-dia-diem-{stamp}", [(name, header, _rows(tables, name)) for name, header in TABLES.items()]
+        f"bao-cao-dia-diem-{stamp}", [(table, HEADERS[table], ROWS[table](request.user, period)) for table in ROWS]
+    )
+
+
+def masked_phone(phone: str) -> str:
+    """'+84912345678' -> '0912***678': enough to confirm a number the visitor gives, not to call."""
+    local = display_phone(phone or "")
+    if len(local) < 7:
+        return "***" if local else ""
+    return f"{local[:4]}***{local[-3:]}"
+
+
+@dataclass(frozen=True)
+class VisitorRow:
+    checkin_id: int
+    person_id: int
+    full_name: str
+    phone: str
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+    ends_at: datetime
+    assisted: bool
+
+
+def _visitor_row(c: CheckIn) -> VisitorRow:
+    return VisitorRow(
+        checkin_id=c.pk,
+        person_id=c.person_id,
+        full_name=c.person.full_name,
+        phone=masked_phone(c.person.phone),
+        checked_in_at=c.checked_in_at,
+        checked_out_at=c.checked_out_at,
+        ends_at=c.ends_at,
+        assisted=c.assisted_by_id is not None,
     )
 
 
 @health_staff_required
 def visitors(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
+    """Who checked in at one venue in the tracing window. Outside the user's wards: 404."""
     venue = get_object_for(request.user, Venue.objects.select_related("ward"), pk=venue_id)
-    page = Paginator(visitors_of(venue, days=settings.CHECKIN_RETENTION_DAYS), 100).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    audit_log(actor=request.user, action="venue.visitors", obj=venue, request=request, detail={"rows": len(rows)})
+    page = Paginator(visitors_of(venue, days=VISITORS_DAYS), VISITORS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [_visitor_row(c) for c in page.object_list]
+    # One event for the page, and one per person shown, so each person's trail says who saw them.
+    audit_log(
+        actor=request.user,
+        action="venue.visitors",
+        obj=venue,
+        request=request,
+        detail={"rows": len(rows), "page": page.number, "days": VISITORS_DAYS},
+    )
     audit_log_many(
         actor=request.user,
         action="venue.visitors",
         object_type="venues.checkin",
-        rows=[(str(c.pk), c.person_id) for c in rows],
+        rows=[(str(r.checkin_id), r.person_id) for r in rows],
         request=request,
     )
     return render(
         request,
-        "venues/visitors.html",
-        {
-            "venue": venue,
-            "page": page,
-            "rows": rows,
-            "since": timezone.now() - timedelta(days=settings.CHECKIN_RETENTION_DAYS),
-        },
+        "venues/reports/visitors.html",
+        {"venue": venue, "page": page, "rows": rows, "since": timezone.now() - timedelta(days=VISITORS_DAYS)},
     )

@@ -62,6 +62,7 @@ def checkin_page(request: HttpRequest, code: str) -> HttpResponse:
             "open_stays": open_stays,
             "form": form,
             "client_id": uuid.uuid4(),
+            "token_client_id": uuid.uuid4(),
             "fresh": fresh,
             "declare_url": reverse("declarations:declare", args=["daily"]) + "?next=" + _page_url(venue.code, fresh),
         },
@@ -85,12 +86,17 @@ def _checkin_remembered(request: HttpRequest, venue: Venue, people: list, fresh:
 
 
 def _checkout(request: HttpRequest, venue: Venue, people: list, fresh: str) -> HttpResponse:
-    stay = CheckIn.objects.filter(pk=request.POST.get("checkin") or 0, venue=venue).select_related("person").first()
+    raw = request.POST.get("checkin", "")
+    stay = CheckIn.objects.filter(pk=int(raw), venue=venue).select_related("person").first() if raw.isdigit() else None
     known = {p.pk: p for p in people}
     if stay is None or stay.person_id not in known:
         messages.error(request, _("This check-in belongs to someone else."))
-    else:
+        return redirect(_page_url(venue.code, fresh))
+    try:
         checkout(checkin=stay, person=known[stay.person_id])
+    except DomainError as error:
+        messages.error(request, str(error.detail))
+    else:
         messages.success(request, _("Checked out: %(name)s.") % {"name": stay.person.full_name})
     return redirect(_page_url(venue.code, fresh))
 
@@ -104,8 +110,12 @@ def _checkin_token(request: HttpRequest, venue: Venue, form: TokenCheckInForm, f
             form.add_error("qr_photo", _("No QR code could be read in this photo. Try a sharper one."))
             return None
     try:
+        client_id = uuid.UUID(request.POST.get("client_id", ""))
+    except ValueError:
+        client_id = uuid.uuid4()
+    try:
         checkin, _created = checkin_with_token(
-            venue_code=venue.code, qr_token=token.strip(), client_id=uuid.uuid4(), fresh_code=fresh
+            venue_code=venue.code, qr_token=token.strip(), client_id=client_id, fresh_code=fresh
         )
     except DomainError as error:
         form.add_error(None, str(error.detail))
