@@ -16,6 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.module_loading import module_has_submodule
 
 
@@ -43,4 +44,9 @@ class Command(BaseCommand):
             started = time.monotonic()
             module.seed(options, self.stdout)
             self.stdout.write(f"  {module.__name__}: {time.monotonic() - started:.1f} s")
+        if connection.vendor == "postgresql":
+            # Fresh statistics after bulk loads: with stale ones the planner misjudges the
+            # jurisdiction filters (seen: a 1 s list page that takes 50 ms after ANALYZE).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS("Demo province ready."))
