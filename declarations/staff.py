@@ -13,7 +13,9 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -102,7 +104,10 @@ def revoke_qr(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     person = get_object_for(request.user, Person.objects.all(), pk=person_id)
     qr_revoke(user=request.user, person=person)
     messages.success(request, _("The personal QR code was revoked. A new declaration gives a new one."))
-    return redirect(request.POST.get("next") or "declarations:staff_list")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("declarations:staff_list")
+    return redirect(next_url)
 
 
 def _export_rows(qs: Any) -> Iterator[list[Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.contrib import messages
@@ -25,7 +26,9 @@ def _page_url(venue_code: str, fresh: str) -> str:
 
 
 def checkin_page(request: HttpRequest, code: str) -> HttpResponse:
-    fresh = (request.POST.get("t") or request.GET.get("t") or "")[:40]
+    # The rotating code is "<window>.<hex>": keep only such characters, so it can go back
+    # into a redirect URL as it is.
+    fresh = re.sub(r"[^0-9a-f.]", "", request.POST.get("t") or request.GET.get("t") or "")[:40]
     try:
         venue = venue_for_checkin(code, fresh_code=fresh)
     except DomainError as error:

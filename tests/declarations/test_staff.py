@@ -141,3 +141,9 @@ def test_a_yesterday_declaration_is_outside_todays_filter(insider_client: Client
     today = timezone.localdate().isoformat()
     page = insider_client.get(reverse("declarations:staff_list"), {"date_from": today}).content.decode()
     assert "Đặng Thị Hoa" not in page
+
+
+def test_revoking_never_redirects_to_another_site(insider_client: Client, mine: Declaration) -> None:
+    url = reverse("declarations:staff_qr_revoke", args=[mine.person_id])
+    response = insider_client.post(url, {"next": "https://evil.example/phish"})
+    assert response.status_code == 302 and response["Location"] == reverse("declarations:staff_list")

@@ -129,3 +129,8 @@ def test_purge_deletes_only_check_ins_past_retention(venue: Venue) -> None:
     assert checkins_purge(batch=1) == 2
     assert CheckIn.objects.count() == 2
     assert checkins_purge() == 0
+
+
+def test_a_hostile_rotating_code_in_the_url_is_a_page_not_an_error(client: object, venue: Venue) -> None:
+    response = client.get(f"/v/{venue.code}", {"t": "1.ab\r\nSet-Cookie: x=1"})  # type: ignore[attr-defined]
+    assert response.status_code == 200
