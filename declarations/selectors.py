@@ -133,7 +133,9 @@ def keyset_page(qs: QuerySet[Declaration], *, before: str, size: int) -> tuple[l
         except ValueError:
             at, pk = None, 0
         if at is not None:
-            qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+            # The plain bound lets the (created_at, id) index start at the cursor instead of
+            # reading past every newer row; the OR then breaks ties on the same instant.
+            qs = qs.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
     rows = list(qs[: size + 1])
     cursor = f"{rows[size - 1].created_at.isoformat()}|{rows[size - 1].pk}" if len(rows) > size else ""
     return rows[:size], cursor

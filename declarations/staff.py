@@ -34,7 +34,7 @@ from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.jurisdiction import get_object_for, jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log
-from truyvet.lib.export import csv_response, xlsx_response
+from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
 from truyvet.people.models import Person, PersonHistory
 
 PAGE_SIZE = 50
@@ -111,7 +111,7 @@ def revoke_qr(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
 
 
 def _export_rows(qs: Any) -> Iterator[list[Any]]:
-    for d in qs.iterator(chunk_size=2000):
+    for d in qs[:MAX_ROWS].iterator(chunk_size=2000):
         yield [
             d.pk,
             timezone.localtime(d.created_at).isoformat(timespec="seconds"),

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 MAX_ROWS = 200_000
+_NUMBER = re.compile(r"^[+-]?\d[\d .]*$")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text as a spreadsheet shows it, never run: names come from the public, and a name
+    starting with "=" would be a live formula in Excel (CSV injection); control characters
+    are dropped (openpyxl refuses them). Phone numbers like +84912… stay as they are."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(("=", "+", "-", "@", "\t", "\r")) and not _NUMBER.match(value):
+        return "'" + value
+    return value
 
 
 class _Echo:
@@ -27,7 +42,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
         for index, row in enumerate(rows):
             if index >= MAX_ROWS:
                 break
-            yield writer.writerow(row)
+            yield writer.writerow([safe_cell(v) for v in row])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -42,7 +57,7 @@ def xlsx_response(filename: str, sheets: Sequence[tuple[str, Sequence[str], Iter
         for index, row in enumerate(rows):
             if index >= MAX_ROWS:
                 break
-            sheet.append(list(row))
+            sheet.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

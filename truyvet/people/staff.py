@@ -28,7 +28,11 @@ def merge(request: AuthenticatedRequest, first_id: int, second_id: int) -> HttpR
     first = get_object_for(request.user, Person.objects.select_related("ward"), pk=first_id)
     second = get_object_for(request.user, Person.objects.select_related("ward"), pk=second_id)
     if request.method == "POST":
-        survivor, duplicate = (first, second) if request.POST.get("keep") == str(first.pk) else (second, first)
+        keep = request.POST.get("keep", "")
+        if keep not in {str(first.pk), str(second.pk)}:
+            messages.error(request, _("Choose the record to keep."))
+            return redirect("people:merge", first_id=first.pk, second_id=second.pk)
+        survivor, duplicate = (first, second) if keep == str(first.pk) else (second, first)
         try:
             person_merge(user=request.user, survivor=survivor, duplicate=duplicate)
         except DomainError as error:
