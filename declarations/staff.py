@@ -35,7 +35,8 @@ from truyvet.accounts.jurisdiction import get_object_for, jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
-from truyvet.people.models import Person, PersonHistory
+from truyvet.people.models import Person
+from truyvet.people.selectors import contact_history_for
 
 PAGE_SIZE = 50
 EXPORT_HEADER = [
@@ -93,7 +94,7 @@ def declaration_detail(request: AuthenticatedRequest, declaration_id: int) -> Ht
             "symptoms": [symptoms.get(s, s) for s in declaration.symptoms],
             "reasons": [REASON_LABELS.get(r, r) for r in declaration.risk_reasons],
             "history": declaration_history_for(declaration.person_id),
-            "contact_history": list(PersonHistory.objects.filter(person_id=declaration.person_id)[:20]),
+            "contact_history": contact_history_for(declaration.person_id),
         },
     )
 

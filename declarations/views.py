@@ -65,7 +65,7 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
                 answers=form.answers(),
                 entry=form.entry_input(),
                 domestic=form.domestic_input(),
-                household=_household_for(household, form),
+                household=_household_for(household),
                 submitted_by=request.user,
                 client_id=form.cleaned_data.get("client_id"),
             )
@@ -93,7 +93,7 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-def _household_for(household: dict | None, form: DeclarationForm) -> Household | None:
+def _household_for(household: dict | None) -> Household | None:
     if household and household.get("id"):
         return Household.objects.filter(pk=household["id"]).first()
     return None

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from truyvet.accounts.models import Role
 from truyvet.lib.drf import PublicRateThrottle
 from truyvet.lib.errors import DomainError
-from venues.models import Category, CheckIn, Venue
+from venues.models import Category, CheckIn
 from venues.selectors import venue_links
 from venues.services import VenueInput, checkin_with_token, checkout_with_token, venue_create
 
@@ -105,10 +105,10 @@ CheckInRecord = inline_serializer(
 )
 
 
-def checkin_body(checkin: CheckIn, venue: Venue) -> dict[str, Any]:
+def checkin_body(checkin: CheckIn) -> dict[str, Any]:
     return {
         "id": checkin.pk,
-        "venue_code": venue.code,
+        "venue_code": checkin.venue.code,
         "checked_in_at": checkin.checked_in_at,
         "checked_out_at": checkin.checked_out_at,
         "ends_at": checkin.ends_at,
@@ -134,7 +134,7 @@ class CheckInCreateView(APIView):
             checked_in_at=data.get("checked_in_at"),
             fresh_code=data.get("fresh_code"),
         )
-        return Response(checkin_body(checkin, checkin.venue), status=status.HTTP_201_CREATED if created else 200)
+        return Response(checkin_body(checkin), status=status.HTTP_201_CREATED if created else 200)
 
 
 class CheckOutView(APIView):
@@ -153,4 +153,4 @@ class CheckOutView(APIView):
             qr_token=serializer.validated_data["qr_token"],
             checked_out_at=serializer.validated_data.get("checked_out_at"),
         )
-        return Response(checkin_body(checkin, checkin.venue))
+        return Response(checkin_body(checkin))

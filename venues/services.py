@@ -16,6 +16,7 @@ from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.people.models import Person
+from truyvet.people.normalize import normalize_phone
 from venues.models import Category, CheckIn, Venue
 from venues.rotating import fresh_code_is_valid
 
@@ -107,8 +108,6 @@ def venue_set_active(*, user: User, venue: Venue, active: bool) -> Venue:
 
 def venue_owner_create(*, by: User, phone: str, full_name: str) -> User:
     """Commune staff register a venue owner who has no smartphone sign-up of their own."""
-    from truyvet.people.normalize import normalize_phone
-
     e164 = normalize_phone(phone)
     if e164 is None:
         raise DomainError(_("Enter a Vietnamese mobile number, e.g. 0912 345 678."), "invalid_phone", field="phone")

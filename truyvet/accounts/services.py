@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, LoginCode, Role, UnitKind, User
 from truyvet.lib.audit import audit_log
@@ -30,7 +31,7 @@ def _code_hash(phone: str, code: str) -> str:
 def _phone_or_error(phone: str) -> str:
     e164 = normalize_phone(phone)
     if e164 is None:
-        raise DomainError("Enter a Vietnamese mobile number, e.g. 0912 345 678.", "invalid_phone", field="phone")
+        raise DomainError(_("Enter a Vietnamese mobile number, e.g. 0912 345 678."), "invalid_phone", field="phone")
     return e164
 
 
@@ -40,7 +41,7 @@ def login_code_request(*, phone: str) -> str:
     now = timezone.now()
     recent = LoginCode.objects.filter(phone=e164, created_at__gte=now - timedelta(minutes=CODE_WINDOW_MINUTES)).count()
     if recent >= CODES_PER_WINDOW:
-        raise DomainError("Too many codes requested; wait a few minutes.", "too_many_codes", status=429)
+        raise DomainError(_("Too many codes requested; wait a few minutes."), "too_many_codes", status=429)
     code = f"{secrets.randbelow(10**6):06d}"
     LoginCode.objects.create(phone=e164, code_hash=_code_hash(e164, code), expires_at=now + settings.LOGIN_CODE_TTL)
     minutes = int(settings.LOGIN_CODE_TTL.total_seconds() // 60)
@@ -49,15 +50,15 @@ def login_code_request(*, phone: str) -> str:
         send_sms(e164, f"{settings.PORTAL_NAME}: ma dang nhap {code}, het han sau {minutes} phut. Sign-in code {code}.")
     except SmsError:
         log.exception("sign-in code SMS to %s failed", e164)
-        raise DomainError("The SMS could not be sent; try again in a minute.", "sms_failed", status=503) from None
+        raise DomainError(_("The SMS could not be sent; try again in a minute."), "sms_failed", status=503) from None
     return e164
 
 
 _VERIFY_ERRORS = {
-    "code_expired": "The code has expired; ask for a new one.",
-    "too_many_attempts": "Too many wrong codes; ask for a new one.",
-    "wrong_code": "The code is not right.",
-    "account_disabled": "This account is disabled.",
+    "code_expired": _("The code has expired; ask for a new one."),
+    "too_many_attempts": _("Too many wrong codes; ask for a new one."),
+    "wrong_code": _("The code is not right."),
+    "account_disabled": _("This account is disabled."),
 }
 
 

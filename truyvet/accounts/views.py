@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from truyvet.accounts.forms import CodeForm, PhoneForm
@@ -18,20 +17,6 @@ from truyvet.accounts.services import alert_acknowledge, login_code_request, log
 from truyvet.lib.errors import DomainError
 from truyvet.lib.notify import inbox_for
 from truyvet.people.selectors import people_sharing_phone
-
-ERROR_MESSAGES = {
-    "invalid_phone": gettext_lazy("Enter a Vietnamese mobile number, e.g. 0912 345 678."),
-    "too_many_codes": gettext_lazy("Too many codes requested; wait a few minutes."),
-    "code_expired": gettext_lazy("The code has expired; ask for a new one."),
-    "too_many_attempts": gettext_lazy("Too many wrong codes; ask for a new one."),
-    "wrong_code": gettext_lazy("The code is not right."),
-    "account_disabled": gettext_lazy("This account is disabled."),
-    "sms_failed": gettext_lazy("The SMS could not be sent; try again in a minute."),
-}
-
-
-def _message(error: DomainError) -> str:
-    return str(ERROR_MESSAGES[error.code]) if error.code in ERROR_MESSAGES else str(error)
 
 
 @login_required
@@ -58,7 +43,7 @@ def citizen_signin(request: HttpRequest) -> HttpResponse:
         try:
             phone = login_code_request(phone=form.cleaned_data["phone"])
         except DomainError as error:
-            form.add_error("phone", _message(error))
+            form.add_error("phone", str(error.detail))
         else:
             request.session["signin_phone"] = phone
             return redirect("accounts:citizen_code")
@@ -74,7 +59,7 @@ def citizen_code(request: HttpRequest) -> HttpResponse:
         try:
             user = login_code_verify(phone=phone, code=form.cleaned_data["code"])
         except DomainError as error:
-            form.add_error("code", _message(error))
+            form.add_error("code", str(error.detail))
         else:
             request.session.pop("signin_phone", None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")

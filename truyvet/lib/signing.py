@@ -145,8 +145,8 @@ class KeyRing:
             return keys, current
 
     def _write_new(self) -> SigningKey:
-        key = SigningKey(kid="", private_key=ec.generate_private_key(ec.SECP256R1()))
-        key = SigningKey(kid=jwk_thumbprint(key.public_key), private_key=key.private_key)
+        private_key = ec.generate_private_key(ec.SECP256R1())
+        key = SigningKey(kid=jwk_thumbprint(private_key.public_key()), private_key=private_key)
         path = self.directory / f"{key.kid}.pem"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:

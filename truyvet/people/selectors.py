@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction
 from truyvet.accounts.models import User
-from truyvet.people.models import Person
+from truyvet.people.models import Person, PersonHistory
 from truyvet.people.normalize import normalize_phone, search_key
 
 
@@ -72,3 +72,7 @@ def related_counts(person_ids: list[int]) -> dict[int, dict[str, int]]:
         for pk, n in rows:
             counts[pk][str(model._meta.verbose_name_plural)] = n
     return counts
+
+
+def contact_history_for(person_id: int, *, limit: int = 20) -> list[PersonHistory]:
+    return list(PersonHistory.objects.filter(person_id=person_id).order_by("-changed_at")[:limit])
