@@ -304,7 +304,7 @@ LOGGING = {
 
 # Functions that tell a person's F level and vaccine doses (see truyvet/people/status.py);
 # the tracing and vaccination apps add theirs as they land.
-PERSON_STATUS_PROVIDERS: list[str] = []
+PERSON_STATUS_PROVIDERS: list[str] = ["contacts.selectors.person_statuses"]
 
 # Benchmarks only: mounts /bench/ lower-bound views (see bench/README.md).
 BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
@@ -347,4 +347,39 @@ VENUE_CODE_ROTATE_SECONDS = env.int("VENUE_CODE_ROTATE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["purge-old-checkins"] = {
     "task": "venues.tasks.purge_old_checkins",
     "schedule": crontab(minute=7, hour=2),
+}
+
+# --- Tracing (contacts) -------------------------------------------------------------------
+# Infectious window: from this many days before the earlier of onset and sample date until
+# isolation (or now).
+TRACING_INFECTIOUS_DAYS_BEFORE = env.int("TRACING_INFECTIOUS_DAYS_BEFORE", default=2)
+# A stay at the same venue counts if it meets the case's stay widened by these margins.
+TRACING_MARGIN_BEFORE = timedelta(minutes=env.int("TRACING_MARGIN_BEFORE_MINUTES", default=60))
+TRACING_MARGIN_AFTER = timedelta(minutes=env.int("TRACING_MARGIN_AFTER_MINUTES", default=60))
+TRACING_MIN_OVERLAP = timedelta(minutes=env.int("TRACING_MIN_OVERLAP_MINUTES", default=0))
+# Stays longer than this are cut to it when matching (a check-out tapped days later is not
+# a stay); it bounds the index scan that finds overlapping stays.
+TRACING_MAX_STAY = timedelta(hours=env.int("TRACING_MAX_STAY_HOURS", default=24))
+# Bluetooth close contact: cumulative time within the distance, inside the window.
+TRACING_PROXIMITY_MIN_DURATION = timedelta(minutes=env.int("TRACING_PROXIMITY_MIN_MINUTES", default=15))
+TRACING_PROXIMITY_MAX_DISTANCE_M = env.float("TRACING_PROXIMITY_MAX_DISTANCE_M", default=2.0)
+# F1 is depth 1, F2 depth 2, ...
+TRACING_DEPTH = env.int("TRACING_DEPTH", default=2)
+# Quarantine of an F1/F2: the last exposure's date plus this many days.
+TRACING_QUARANTINE_DAYS = env.int("TRACING_QUARANTINE_DAYS", default=14)
+# Cases confirmed this recently are matched again on a schedule, to catch late check-ins.
+TRACING_REMATCH_DAYS = env.int("TRACING_REMATCH_DAYS", default=14)
+TRACING_UPLOAD_CODE_HOURS = env.int("TRACING_UPLOAD_CODE_HOURS", default=48)
+PROXIMITY_RETENTION_DAYS = env.int("PROXIMITY_RETENTION_DAYS", default=21)
+CELERY_BEAT_SCHEDULE["rematch-recent-cases"] = {
+    "task": "contacts.tasks.rematch_recent_cases",
+    "schedule": crontab(minute="*/10"),
+}
+CELERY_BEAT_SCHEDULE["close-finished-follow-ups"] = {
+    "task": "contacts.tasks.close_finished_follow_ups",
+    "schedule": crontab(minute=5, hour=0),
+}
+CELERY_BEAT_SCHEDULE["purge-old-proximity-contacts"] = {
+    "task": "contacts.tasks.purge_old_proximity_contacts",
+    "schedule": crontab(minute=37, hour=2),
 }

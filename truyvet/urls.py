@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from contacts import api_urls as contact_api_urls
 from declarations.api import DeclarationCreateView, QrVerifyView
 from truyvet import views
 from truyvet.geo.api import ProvinceListView, WardListView
@@ -21,6 +22,7 @@ api_v1 = [
     path("venues/", VenueCreateView.as_view(), name="venues"),
     path("checkins/", CheckInCreateView.as_view(), name="checkins"),
     path("checkins/<int:checkin_id>/checkout/", CheckOutView.as_view(), name="checkout"),
+    *contact_api_urls.urlpatterns,
 ]
 
 urlpatterns = [

@@ -9,6 +9,7 @@ from truyvet.lib.errors import DomainError
 from truyvet.people.countries import is_country
 from truyvet.people.models import Household, Person, PersonHistory
 from truyvet.people.normalize import normalize_name, normalize_phone, search_key
+from truyvet.people.signals import person_merging
 from truyvet.people.validation import validate_citizen_id, validate_date_of_birth
 
 # Contact details whose earlier values are kept when a declaration changes them.
@@ -117,6 +118,7 @@ def person_merge(*, user: object, survivor: Person, duplicate: Person) -> Person
     """
     if survivor.pk == duplicate.pk:
         raise DomainError("Choose two different people.", "same_person")
+    person_merging.send(sender=Person, survivor=survivor, duplicate=duplicate)
     moved: dict[str, int] = {}
     for relation in Person._meta.related_objects:
         if relation.many_to_many:

@@ -1,0 +1,338 @@
+"""Exposure matching: who was near a case (F1), and near those (F2, … to TRACING_DEPTH).
+
+One run for one case, in one transaction:
+
+1. The case's infectious window: ``TRACING_INFECTIOUS_DAYS_BEFORE`` days before the
+   earlier of onset and sample date (or confirmation), until isolation (or now).
+2. For each level, the *sources* are the case (level 1) or the people found at the level
+   above, each from their first exposure onward (level 2, …). For every source:
+   - venue: each of their stays, clipped to their span and widened by the margins, is
+     written to a scratch table; one ``INSERT … SELECT`` joins it to the check-ins of the
+     same venue through the (venue, checked_in_at) index. The database streams the join;
+     nothing of a province's check-ins comes into Python.
+   - proximity: uploaded encounters with the source's phones (either side of the log),
+     within the distance, summed per pair inside the span; pairs over the duration count.
+   - manual: the contacts investigators typed in for this source.
+3. Follow-ups are started or extended; the case is marked done.
+
+Every exposure has a ``key`` naming its evidence, unique per case, and every insert is
+``ON CONFLICT DO NOTHING``: a second run, or a run after a worker died mid-way (its
+transaction rolled back), writes exactly what is missing. Warnings are sent after commit
+by ``contacts.warnings``, deduplicated per case and person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from contacts.models import (
+    Case,
+    Exposure,
+    ManualContact,
+    MatchingState,
+    MatchWindow,
+    ProximityContact,
+    ProximityDevice,
+    Via,
+)
+from contacts.services import follow_ups_for_case
+from venues.models import CheckIn
+
+CHUNK = 500
+# An exposure found in Python: (person, source person, venue, start, end, key).
+_Row = tuple[int, int, int | None, datetime, datetime, str]
+
+
+@dataclass(frozen=True)
+class Span:
+    """The time during which a source could pass the infection on."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class MatchResult:
+    case_id: int
+    window: Span | None
+    new_by_level: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def new(self) -> int:
+        return sum(self.new_by_level.values())
+
+
+def infectious_window(case: Case, *, now: datetime | None = None) -> Span:
+    now = now or timezone.now()
+    days = [d for d in (case.onset_date, case.sample_date) if d is not None]
+    if not days and case.confirmed_at is not None:
+        days = [timezone.localdate(case.confirmed_at)]
+    first = min(days) if days else timezone.localdate(now)
+    start_day = first - timedelta(days=settings.TRACING_INFECTIOUS_DAYS_BEFORE)
+    start = timezone.make_aware(datetime.combine(start_day, time.min))
+    end = min(case.isolated_at, now) if case.isolated_at else now
+    return Span(start, max(start, end))
+
+
+def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
+    now = now or timezone.now()
+    with transaction.atomic():
+        # One run per case at a time: a second one waits here, then finds nothing new.
+        case = Case.objects.select_for_update().select_related("person").get(pk=case_id)
+        if not case.is_confirmed:
+            return MatchResult(case_id, None)
+        window = infectious_window(case, now=now)
+        result = MatchResult(case_id, window)
+        run = uuid.uuid4().hex
+        sources: dict[int, Span] = {case.person_id: window}
+        for level in range(1, settings.TRACING_DEPTH + 1):
+            if not sources:
+                break
+            added = _venue_exposures(case, level, sources, run=run, now=now)
+            added += _proximity_exposures(case, level, sources, now=now)
+            added += _manual_exposures(case, level, sources, now=now)
+            result.new_by_level[level] = added
+            sources = _next_sources(case, level, until=now)
+        MatchWindow.objects.filter(run=run).delete()
+        follow_ups_for_case(case)
+        Case.objects.filter(pk=case.pk).update(matching=MatchingState.DONE, matched_at=now)
+    from contacts.tasks import warn_exposed
+
+    transaction.on_commit(lambda: warn_exposed.delay(case_id))
+    return result
+
+
+def _next_sources(case: Case, level: int, *, until: datetime) -> dict[int, Span]:
+    """The people found at ``level``, each from their first exposure onward."""
+    rows = (
+        Exposure.objects.filter(case=case, level=level)
+        .values("person_id")
+        .annotate(first=Min("overlap_start"))
+        .order_by()
+    )
+    return {row["person_id"]: Span(row["first"], max(row["first"], until)) for row in rows}
+
+
+def _chunks(items: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+# --- venue ------------------------------------------------------------------------------
+
+
+def _windows(run: str, sources: dict[int, Span]) -> Iterator[MatchWindow]:
+    """Each source stay inside its span, widened by the margins."""
+    before, after = settings.TRACING_MARGIN_BEFORE, settings.TRACING_MARGIN_AFTER
+    max_stay = settings.TRACING_MAX_STAY
+    earliest = min(span.start for span in sources.values())
+    latest = max(span.end for span in sources.values())
+    for ids in _chunks(list(sources)):
+        stays = (
+            CheckIn.objects.filter(person_id__in=ids, checked_in_at__gte=earliest - max_stay, checked_in_at__lte=latest)
+            .values_list("pk", "person_id", "venue_id", "checked_in_at", "ends_at")
+            .order_by()
+        )
+        for pk, person_id, venue_id, start, end in stays.iterator(chunk_size=2000):
+            span = sources[person_id]
+            end = min(end, start + max_stay)
+            if end < span.start or start > span.end:
+                continue
+            lo = max(start, span.start) - before
+            yield MatchWindow(
+                run=run,
+                source_person_id=person_id,
+                source_checkin_id=pk,
+                venue_id=venue_id,
+                lo=lo,
+                hi=min(end, span.end) + after,
+                scan_from=lo - max_stay,
+            )
+
+
+def _greatest(a: str, b: str) -> str:
+    return f"GREATEST({a}, {b})" if connection.vendor == "postgresql" else f"MAX({a}, {b})"
+
+
+def _least(a: str, b: str) -> str:
+    return f"LEAST({a}, {b})" if connection.vendor == "postgresql" else f"MIN({a}, {b})"
+
+
+def _at_least(later: str, earlier: str, duration: timedelta) -> tuple[str, list[Any]]:
+    """SQL that ``later - earlier >= duration``, and its parameters."""
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier}) >= %s", [duration]
+    # julianday() is a float of days: allow a millisecond of rounding.
+    return f"(julianday({later}) - julianday({earlier})) * 86400.0 >= %s", [duration.total_seconds() - 0.001]
+
+
+def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, run: str, now: datetime) -> int:
+    MatchWindow.objects.bulk_create(_windows(run, sources), batch_size=2000)
+    start = _greatest("c.checked_in_at", "w.lo")
+    end = _least("c.ends_at", "w.hi")
+    overlap_sql, overlap_params = "", list[Any]()
+    if timedelta(0) < settings.TRACING_MIN_OVERLAP:
+        condition, overlap_params = _at_least(end, start, settings.TRACING_MIN_OVERLAP)
+        overlap_sql = f"AND {condition}"
+    # The margins are inclusive: a stay that ends exactly when the widened stay begins counts.
+    sql = f"""
+        INSERT INTO contacts_exposure
+            (case_id, person_id, source_person_id, level, via, venue_id, overlap_start, overlap_end, key, ward_id,
+             created_at)
+        SELECT %s, c.person_id, w.source_person_id, %s, %s, c.venue_id, {start}, {end},
+               'v:' || c.id || ':' || w.source_checkin_id, p.ward_id, %s
+        FROM contacts_matchwindow w
+        JOIN venues_checkin c
+          ON c.venue_id = w.venue_id AND c.checked_in_at >= w.scan_from AND c.checked_in_at <= w.hi
+         AND c.ends_at >= w.lo
+        JOIN people_person p ON p.id = c.person_id
+        WHERE w.run = %s AND c.person_id <> w.source_person_id AND c.person_id <> %s
+          {overlap_sql}
+          AND NOT EXISTS (SELECT 1 FROM contacts_exposure e
+                          WHERE e.case_id = %s AND e.person_id = c.person_id AND e.level < %s)
+        ON CONFLICT (case_id, key) DO NOTHING
+    """  # noqa: S608  (only fixed SQL fragments are interpolated; values are parameters)
+    params = [case.pk, level, Via.VENUE, now, run, case.person_id, *overlap_params, case.pk, level]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+# --- proximity --------------------------------------------------------------------------
+
+
+def _encounters(sources: dict[int, Span]) -> Iterator[tuple[int, str, str, int | None, datetime, datetime]]:
+    """(source person, source device, other device, other person, first, last) of every
+    close encounter with a source's phone, from either side's upload, inside its span."""
+    max_distance = settings.TRACING_PROXIMITY_MAX_DISTANCE_M
+    devices = dict(ProximityDevice.objects.filter(person_id__in=list(sources)).values_list("device_id", "person_id"))
+    if not devices:
+        return
+    earliest = min(span.start for span in sources.values())
+    ids = list(devices)
+    close = ProximityContact.objects.filter(min_distance_m__lte=max_distance, last_seen__gte=earliest)
+    # The sources' own uploads: the other side is whoever broadcast ``other_device_id``.
+    for chunk in (ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)):
+        rows = list(
+            close.filter(device__device_id__in=chunk).values_list(
+                "device__device_id", "other_device_id", "first_seen", "last_seen"
+            )
+        )
+        others = _people_of(row[1] for row in rows)
+        for own, other, first, last in rows:
+            yield devices[own], own, other, others.get(other), first, last
+    # Other people's uploads that saw a source's phone.
+    for chunk in (ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)):
+        seen_by = close.filter(other_device_id__in=chunk).values_list(
+            "other_device_id", "device__device_id", "device__person_id", "first_seen", "last_seen"
+        )
+        for own, other, other_person, first, last in seen_by.iterator(chunk_size=2000):
+            yield devices[own], own, other, other_person, first, last
+
+
+def _people_of(device_ids: Iterable[str]) -> dict[str, int]:
+    wanted = list(set(device_ids))
+    found: dict[str, int] = {}
+    for i in range(0, len(wanted), CHUNK):
+        found.update(
+            ProximityDevice.objects.filter(device_id__in=wanted[i : i + CHUNK]).values_list("device_id", "person_id")
+        )
+    return found
+
+
+@dataclass
+class _Pair:
+    """The close time of one source phone with one other phone, inside the span."""
+
+    total: timedelta = timedelta(0)
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def add(self, start: datetime, end: datetime) -> None:
+        self.total += end - start
+        self.first = start if self.first is None else min(self.first, start)
+        self.last = end if self.last is None else max(self.last, end)
+
+
+def _proximity_exposures(case: Case, level: int, sources: dict[int, Span], *, now: datetime) -> int:
+    pairs: dict[tuple[int, str, str, int], _Pair] = defaultdict(_Pair)
+    for source, own, other, other_person, first, last in _encounters(sources):
+        if other_person is None or other_person in (source, case.person_id):
+            continue
+        span = sources[source]
+        start, end = max(first, span.start), min(last, span.end)
+        if end >= start:
+            pairs[(source, own, other, other_person)].add(start, end)
+    minimum = settings.TRACING_PROXIMITY_MIN_DURATION
+    rows: list[_Row] = [
+        (other_person, source, None, pair.first, pair.last, f"p:{own}:{other}")
+        for (source, own, other, other_person), pair in pairs.items()
+        if pair.total >= minimum and pair.first is not None and pair.last is not None
+    ]
+    return _insert(case, level, Via.PROXIMITY, now, rows)
+
+
+# --- manual -----------------------------------------------------------------------------
+
+
+def _manual_exposures(case: Case, level: int, sources: dict[int, Span], *, now: datetime) -> int:
+    rows: list[_Row] = []
+    contacts = ManualContact.objects.filter(case=case, source_person_id__in=list(sources)).values_list(
+        "pk", "person_id", "source_person_id", "contact_date"
+    )
+    for pk, person_id, source, day in contacts:
+        if person_id == case.person_id:
+            continue
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        rows.append((person_id, source, None, start, start + timedelta(days=1), f"m:{pk}"))
+    return _insert(case, level, Via.MANUAL, now, rows)
+
+
+def _insert(case: Case, level: int, via: str, now: datetime, rows: list[_Row]) -> int:
+    """Insert exposures found in Python, skipping people already found at a lower level."""
+    if not rows:
+        return 0
+    people = list({row[0] for row in rows})
+    higher: set[int] = set()
+    wards: dict[int, int | None] = {}
+    from truyvet.people.models import Person
+
+    for chunk in _chunks(people):
+        higher.update(
+            Exposure.objects.filter(case=case, person_id__in=chunk, level__lt=level).values_list("person_id", flat=True)
+        )
+        wards.update(Person.objects.filter(pk__in=chunk).values_list("pk", "ward_id"))
+    keys = [row[5] for row in rows]
+    before = Exposure.objects.filter(case=case, key__in=keys).count()
+    Exposure.objects.bulk_create(
+        [
+            Exposure(
+                case=case,
+                person_id=person_id,
+                source_person_id=source,
+                level=level,
+                via=via,
+                venue_id=venue,
+                overlap_start=start,
+                overlap_end=end,
+                key=key,
+                ward_id=wards.get(person_id),
+                created_at=now,
+            )
+            for person_id, source, venue, start, end, key in rows
+            if person_id not in higher
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    return Exposure.objects.filter(case=case, key__in=keys).count() - before

@@ -1,0 +1,371 @@
+"""Writes of the tracing app: cases, lab results, manual contacts, follow-up.
+
+Matching itself lives in ``contacts/matching.py``; every write here that changes what a
+case's matching would find queues it again (after commit), and matching is idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts.models import (
+    Case,
+    Classification,
+    Cluster,
+    FollowUp,
+    FollowUpCheck,
+    FollowUpState,
+    LabResult,
+    ManualContact,
+    Outcome,
+    Setting,
+    Source,
+    TestResult,
+    TestType,
+)
+from truyvet.lib.audit import audit_log
+from truyvet.lib.errors import DomainError
+from truyvet.people.models import Person
+from truyvet.people.normalize import normalize_name, normalize_phone, search_key
+from truyvet.people.validation import validate_citizen_id
+
+CLOCK_SKEW = timedelta(minutes=5)
+# Fields whose change moves the infectious window, so matching runs again.
+WINDOW_FIELDS = ("classification", "confirmed_at", "onset_date", "sample_date", "isolated_at")
+
+
+def queue_matching(case_id: int) -> None:
+    """Match the case's exposures once the current transaction commits."""
+    from contacts.tasks import match_case
+
+    transaction.on_commit(lambda: match_case.delay(case_id))
+
+
+def _not_future(value: date | datetime | None, field: str) -> None:
+    if value is None:
+        return
+    now = timezone.now()
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            raise DomainError(_("Give the time with its UTC offset."), "naive_datetime", field=field)
+        if value > now + CLOCK_SKEW:
+            raise DomainError(_("This time is in the future."), "in_future", field=field)
+    elif value > timezone.localdate(now):
+        raise DomainError(_("This date is in the future."), "in_future", field=field)
+
+
+def _validate_case(fields: dict[str, Any]) -> None:
+    for name in ("confirmed_at", "onset_date", "sample_date", "isolated_at"):
+        _not_future(fields.get(name), name)
+    classification = fields.get("classification", Classification.CONFIRMED)
+    if classification not in Classification.values:
+        raise DomainError(_("Unknown classification."), "invalid_choice", field="classification")
+    if classification == Classification.CONFIRMED and fields.get("confirmed_at") is None:
+        raise DomainError(_("A confirmed case needs the time it was confirmed."), "required", field="confirmed_at")
+    for name, choices in (("outcome", Outcome), ("source", Source)):
+        if name in fields and fields[name] not in choices.values:
+            raise DomainError(_("Unknown choice."), "invalid_choice", field=name)
+    onset, sample = fields.get("onset_date"), fields.get("sample_date")
+    confirmed, isolated = fields.get("confirmed_at"), fields.get("isolated_at")
+    if sample and confirmed and sample > timezone.localdate(confirmed):
+        raise DomainError(
+            _("The sample cannot be taken after the confirmation."), "sample_after_confirmation", field="sample_date"
+        )
+    if isolated and onset and timezone.localdate(isolated) < onset - timedelta(days=30):
+        raise DomainError(
+            _("Isolation is long before the onset: check the dates."), "isolation_too_early", field="isolated_at"
+        )
+    until = fields.get("isolation_until")
+    if until and isolated and until < timezone.localdate(isolated):
+        raise DomainError(_("Isolation cannot end before it starts."), "isolation_order", field="isolation_until")
+
+
+@transaction.atomic
+def case_open(*, user: Any, person: Person, **fields: Any) -> Case:
+    """Open a case (F0) for a person. A person has at most one open case (409 otherwise).
+
+    Fields: classification, confirmed_at, onset_date, sample_date, isolated_at,
+    isolation_place, isolation_until, source, cluster, note.
+    """
+    _validate_case(fields)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    existing = Case.objects.filter(person=person, outcome=Outcome.UNDER_TREATMENT).first()
+    if existing is not None:
+        raise DomainError(
+            _("This person already has an open case (#%(id)s).") % {"id": existing.pk},
+            "case_exists",
+            status=409,
+        )
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(person=person, ward_id=person.ward_id, created_by=_user(user), **fields)
+    except IntegrityError as exc:  # a simultaneous open of the same person
+        raise DomainError(_("This person already has an open case."), "case_exists", status=409) from exc
+    FollowUp.objects.filter(person=person, state=FollowUpState.ACTIVE).update(
+        state=FollowUpState.BECAME_CASE, closed_at=timezone.now()
+    )
+    audit_log(actor=user, action="case.open", obj=case, person_id=person.pk)
+    if case.is_confirmed:
+        queue_matching(case.pk)
+    return case
+
+
+@transaction.atomic
+def case_update(*, user: Any, case: Case, **fields: Any) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    merged = {name: getattr(case, name) for name in WINDOW_FIELDS}
+    merged.update(fields)
+    if "isolation_until" not in merged:
+        merged["isolation_until"] = case.isolation_until
+    _validate_case(merged)
+    changed = [name for name, value in fields.items() if getattr(case, name) != value]
+    for name in changed:
+        setattr(case, name, fields[name])
+    if changed:
+        case.save(update_fields=[*changed, "updated_at"])
+        audit_log(actor=user, action="case.update", obj=case, person_id=case.person_id, detail={"fields": changed})
+    if case.is_confirmed and any(name in WINDOW_FIELDS for name in changed):
+        Case.objects.filter(pk=case.pk).update(matching="pending")
+        queue_matching(case.pk)
+    return case
+
+
+def _user(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def cluster_create(*, user: Any, name: str, ward_code: int | None = None, note: str = "") -> Cluster:
+    name = " ".join(name.split())
+    if not name:
+        raise DomainError(_("A name is required."), "required", field="name")
+    cluster, _created = Cluster.objects.get_or_create(name=name, defaults={"ward_id": ward_code, "note": note})
+    return cluster
+
+
+def lab_result_add(
+    *,
+    user: Any,
+    case: Case,
+    sample_date: date,
+    test_type: str = TestType.RT_PCR,
+    result: str = TestResult.PENDING,
+    result_date: date | None = None,
+    laboratory: str = "",
+) -> LabResult:
+    _not_future(sample_date, "sample_date")
+    _not_future(result_date, "result_date")
+    if result_date and result_date < sample_date:
+        raise DomainError(_("The result cannot come before the sample."), "result_before_sample", field="result_date")
+    if test_type not in TestType.values:
+        raise DomainError(_("Unknown test."), "invalid_choice", field="test_type")
+    if result not in TestResult.values:
+        raise DomainError(_("Unknown result."), "invalid_choice", field="result")
+    lab = LabResult.objects.create(
+        case=case,
+        test_type=test_type,
+        sample_date=sample_date,
+        result_date=result_date,
+        result=result,
+        laboratory=laboratory.strip()[:200],
+    )
+    audit_log(actor=user, action="case.lab_result", obj=case, person_id=case.person_id)
+    return lab
+
+
+def _contact_person(*, full_name: str, id_number: str, phone: str) -> Person:
+    """The person a typed-in contact names: by citizen id, else by phone and name, else new."""
+    name = normalize_name(full_name)
+    if not name:
+        raise DomainError(_("A name is required."), "name_required", field="full_name")
+    e164 = ""
+    if phone:
+        e164 = normalize_phone(phone) or ""
+        if not e164:
+            raise DomainError(_("Not a Vietnamese mobile number."), "invalid_phone", field="phone")
+    if id_number:
+        id_number = validate_citizen_id(id_number.strip(), date_of_birth=None, gender="")
+        person = Person.objects.filter(id_number=id_number).first()
+        if person is not None:
+            return person
+    elif e164:
+        person = Person.objects.filter(phone=e164, name_key=search_key(name)).order_by("pk").first()
+        if person is not None:
+            return person
+    elif not id_number:
+        raise DomainError(
+            _("Give the contact's citizen id number or phone, so they can be found and warned."),
+            "identity_required",
+            field="phone",
+        )
+    try:
+        with transaction.atomic():
+            return Person.objects.create(
+                id_number=id_number or None, full_name=name, name_key=search_key(name), phone=e164
+            )
+    except IntegrityError:
+        return Person.objects.get(id_number=id_number)
+
+
+@transaction.atomic
+def manual_contact_add(
+    *,
+    user: Any,
+    case: Case,
+    full_name: str,
+    contact_date: date,
+    id_number: str = "",
+    phone: str = "",
+    setting: str = Setting.OTHER,
+    relation: str = "",
+    note: str = "",
+    source_person: Person | None = None,
+) -> ManualContact:
+    """A contact found by an investigation team. ``source_person`` is the case (an F1 of
+    the case for a contact of that F1); the contact gets one level below it."""
+    _not_future(contact_date, "contact_date")
+    if setting not in Setting.values:
+        raise DomainError(_("Unknown setting."), "invalid_choice", field="setting")
+    source = source_person or case.person
+    if source.pk != case.person_id and not case.exposures.filter(person=source).exists():
+        raise DomainError(
+            _("The source must be the case or one of its contacts."), "unknown_source", field="source_person"
+        )
+    person = _contact_person(full_name=full_name, id_number=id_number.strip(), phone=phone.strip())
+    if person.pk == source.pk:
+        raise DomainError(_("A person cannot be their own contact."), "self_contact", field="full_name")
+    contact = ManualContact.objects.create(
+        case=case,
+        source_person=source,
+        person=person,
+        contact_date=contact_date,
+        setting=setting,
+        relation=relation.strip()[:100],
+        note=note.strip()[:300],
+        created_by=_user(user),
+    )
+    audit_log(actor=user, action="case.manual_contact", obj=case, person_id=person.pk)
+    if case.is_confirmed:
+        queue_matching(case.pk)
+    return contact
+
+
+@transaction.atomic
+def follow_up_check_record(
+    *,
+    user: Any,
+    follow_up: FollowUp,
+    day: date | None = None,
+    symptoms: list[str] | None = None,
+    temperature: Decimal | None = None,
+    test_result: str = "",
+    note: str = "",
+) -> FollowUpCheck:
+    """Record (or correct) one day's status; one entry per day."""
+    day = day or timezone.localdate()
+    _not_future(day, "day")
+    if day < timezone.localdate(follow_up.created_at) - timedelta(days=1):
+        raise DomainError(_("This day is before the follow-up began."), "before_follow_up", field="day")
+    if temperature is not None and not Decimal("30") <= temperature <= Decimal("45"):
+        raise DomainError(_("A body temperature is between 30 and 45 °C."), "temperature_range", field="temperature")
+    if test_result and test_result not in TestResult.values:
+        raise DomainError(_("Unknown result."), "invalid_choice", field="test_result")
+    check, _created = FollowUpCheck.objects.update_or_create(
+        follow_up=follow_up,
+        day=day,
+        defaults={
+            "symptoms": sorted(set(symptoms or [])),
+            "temperature": temperature,
+            "test_result": test_result,
+            "note": note.strip()[:300],
+            "recorded_by": _user(user),
+        },
+    )
+    audit_log(actor=user, action="follow_up.check", obj=follow_up, person_id=follow_up.person_id)
+    return check
+
+
+def follow_ups_close_finished(*, today: date | None = None) -> int:
+    """Active follow-ups whose quarantine has ended become completed."""
+    today = today or timezone.localdate()
+    return FollowUp.objects.filter(state=FollowUpState.ACTIVE, quarantine_until__lt=today).update(
+        state=FollowUpState.COMPLETED, closed_at=timezone.now()
+    )
+
+
+def follow_ups_for_case(case: Case) -> None:
+    """Start or extend the follow-up of everyone the case's exposures found.
+
+    One active follow-up per person: a new exposure lowers its level and pushes its end
+    out; it never shortens it. Open cases are isolated, not followed up as contacts.
+    """
+    days = timedelta(days=settings.TRACING_QUARANTINE_DAYS)
+    rows = list(
+        case.exposures.values("person_id")
+        .annotate(level=Min("level"), last=Max("overlap_end"), ward=Max("ward_id"))
+        .order_by()
+    )
+    if not rows:
+        return
+    ids = [row["person_id"] for row in rows]
+    cases = set(
+        Case.objects.filter(person_id__in=ids, outcome=Outcome.UNDER_TREATMENT).values_list("person_id", flat=True)
+    )
+    wanted = {row["person_id"]: row for row in rows if row["person_id"] not in cases}
+    active = {f.person_id: f for f in FollowUp.objects.filter(person_id__in=list(wanted), state=FollowUpState.ACTIVE)}
+    changed = []
+    for person_id, row in wanted.items():
+        until = timezone.localdate(row["last"]) + days
+        current = active.get(person_id)
+        if current is None:
+            continue
+        if row["level"] < current.level or until > current.quarantine_until:
+            current.level = min(current.level, row["level"])
+            current.quarantine_until = max(current.quarantine_until, until)
+            current.last_exposure_at = max(current.last_exposure_at, row["last"])
+            changed.append(current)
+    FollowUp.objects.bulk_update(changed, ["level", "quarantine_until", "last_exposure_at"], batch_size=1000)
+    FollowUp.objects.bulk_create(
+        [
+            FollowUp(
+                person_id=person_id,
+                ward_id=row["ward"],
+                level=row["level"],
+                case=case,
+                last_exposure_at=row["last"],
+                quarantine_until=timezone.localdate(row["last"]) + days,
+            )
+            for person_id, row in wanted.items()
+            if person_id not in active
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
+def follow_ups_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:
+    """Before a merge: one open case and one active follow-up per person must survive it."""
+    open_cases = Case.objects.filter(person__in=[survivor, duplicate], outcome=Outcome.UNDER_TREATMENT)
+    if open_cases.count() > 1:
+        raise DomainError(
+            _("Both people have an open case: close one of them before merging."), "both_open_cases", status=409
+        )
+    theirs = FollowUp.objects.filter(person=duplicate, state=FollowUpState.ACTIVE).first()
+    ours = FollowUp.objects.filter(person=survivor, state=FollowUpState.ACTIVE).first()
+    if theirs is None or ours is None:
+        return
+    ours.level = min(ours.level, theirs.level)
+    ours.quarantine_until = max(ours.quarantine_until, theirs.quarantine_until)
+    ours.last_exposure_at = max(ours.last_exposure_at, theirs.last_exposure_at)
+    ours.save(update_fields=["level", "quarantine_until", "last_exposure_at"])
+    # Their daily checks join ours; a day both recorded keeps ours.
+    days = set(ours.checks.values_list("day", flat=True))
+    theirs.checks.exclude(day__in=days).update(follow_up=ours)
+    theirs.delete()
