@@ -1,5 +1,164 @@
+"""Cases and exposures (health staff), as API.md's contract says."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contacts.models import Case, Exposure, MatchingState
+from contacts.selectors import case_exposures, cases_for, exposures_status
+from contacts.services import case_open
+from truyvet.accounts.jurisdiction import covers_ward, get_object_for
+from truyvet.accounts.permissions import is_health_staff
+from truyvet.lib.audit import audit_log_many
+from truyvet.lib.drf import OffsetDateTimeField
+from truyvet.lib.errors import DomainError
+from truyvet.people.models import Person
+
+PAGE = 5000
+
+
+class IsHealthStaff(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_health_staff(request.user)
+
+
+class CaseSerializer(serializers.Serializer):
+    person_id = serializers.IntegerField(min_value=1)
+    confirmed_at = OffsetDateTimeField()
+    onset_date = serializers.DateField(required=False, allow_null=True)
+    sample_date = serializers.DateField(required=False, allow_null=True)
+    isolated_at = OffsetDateTimeField(required=False, allow_null=True)
+
+
+class ExposureRecord(serializers.Serializer):
+    person_id = serializers.IntegerField()
+    level = serializers.IntegerField()
+    via = serializers.ChoiceField(choices=["venue", "proximity", "manual"])
+    source_person_id = serializers.IntegerField()
+    venue_code = serializers.CharField(required=False)
+    overlap_start = serializers.DateTimeField()
+    overlap_end = serializers.DateTimeField()
+
+
+class CaseCreateView(APIView):
+    permission_classes = [IsHealthStaff]
+
+    @extend_schema(
+        request=CaseSerializer,
+        responses={
+            201: inline_serializer(
+                "CaseCreated",
+                {"id": serializers.IntegerField(), "matching": serializers.ChoiceField(choices=["queued", "done"])},
+            )
+        },
+        summary="Confirm a case (F0) and start exposure matching",
+        description="409 `case_exists` when the person already has an open case; 404 when the person lives "
+        "outside the caller's jurisdiction.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = CaseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = dict(serializer.validated_data)
+        person = Person.objects.filter(pk=data.pop("person_id")).first()
+        if person is None or not _person_in_reach(request.user, person):
+            raise DomainError("There is no such person in your jurisdiction.", "not_found", status=404)
+        case = case_open(user=request.user, person=person, **data)
+        case.refresh_from_db(fields=["matching"])
+        matching = "done" if case.matching == MatchingState.DONE else "queued"
+        return Response({"id": case.pk, "matching": matching}, status=status.HTTP_201_CREATED)
+
+
+def _person_in_reach(user: Any, person: Person) -> bool:
+    """Staff open cases for people of their wards; the CDC also for people with no ward."""
+    if person.ward_id is None:
+        return bool(getattr(getattr(user, "health_unit", None), "whole_province", False) or user.is_superuser)
+    return covers_ward(user, person.ward_id)
+
+
+class CaseExposuresView(APIView):
+    permission_classes = [IsHealthStaff]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("level", OpenApiTypes.INT, description="Only this level (1 or 2)."),
+            OpenApiParameter("after", OpenApiTypes.INT, description="The `next_after` of the previous page."),
+        ],
+        responses={
+            200: inline_serializer(
+                "CaseExposures",
+                {
+                    "status": serializers.ChoiceField(choices=["pending", "done"]),
+                    "results": ExposureRecord(many=True),
+                    "next_after": serializers.IntegerField(
+                        allow_null=True, help_text=f"Set when more than {PAGE} results remain: pass it as `after`."
+                    ),
+                },
+            )
+        },
+        summary="A case's exposures (F1, F2) visible to the caller",
+        description="Exposures of people outside the caller's wards are left out, except for the province's "
+        "CDC. Each person listed is recorded in the audit log.",
+    )
+    def get(self, request: Request, case_id: int) -> Response:
+        case: Case = get_object_for(request.user, cases_for(request.user), pk=case_id)
+        qs = case_exposures(case, request.user).order_by("pk")
+        level = request.query_params.get("level")
+        if level is not None:
+            if level not in {"1", "2", "3", "4"}:
+                raise DomainError("level is 1 or 2.", "invalid", field="level")
+            qs = qs.filter(level=int(level))
+        after = request.query_params.get("after")
+        if after is not None:
+            if not after.isdigit():
+                raise DomainError("after is a number from next_after.", "invalid", field="after")
+            qs = qs.filter(pk__gt=int(after))
+        rows = list(
+            qs.values_list(
+                "pk", "person_id", "level", "via", "source_person_id", "venue__code", "overlap_start", "overlap_end"
+            )[: PAGE + 1]
+        )
+        more = len(rows) > PAGE
+        rows = rows[:PAGE]
+        audit_log_many(
+            actor=request.user,
+            action="case.exposures.view",
+            object_type=Exposure._meta.label_lower,
+            rows=[(str(pk), person_id) for pk, person_id, *_rest in rows],
+            request=request,
+        )
+        results = []
+        for _pk, person_id, lvl, via, source, venue_code, start, end in rows:
+            record: dict[str, Any] = {
+                "person_id": person_id,
+                "level": lvl,
+                "via": via,
+                "source_person_id": source,
+                "overlap_start": timezone.localtime(start).isoformat(),
+                "overlap_end": timezone.localtime(end).isoformat(),
+            }
+            if venue_code:
+                record["venue_code"] = venue_code
+            results.append(record)
+        return Response(
+            {
+                "status": exposures_status(case),
+                "results": results,
+                "next_after": rows[-1][0] if more and rows else None,
+            }
+        )
+
+
+urlpatterns: list[URLPattern] = [
+    path("cases/", CaseCreateView.as_view(), name="cases"),
+    path("cases/<int:case_id>/exposures/", CaseExposuresView.as_view(), name="case-exposures"),
+]

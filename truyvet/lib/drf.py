@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -105,3 +106,22 @@ class PublicRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: APIView) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with its UTC offset, as API.md requires: a naive time is refused rather than
+    silently read as local time (a phone sending UTC without saying so would be 7 hours off)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                naive = datetime.fromisoformat(value.strip()).tzinfo is None
+            except ValueError:
+                naive = False  # not ISO 8601 at all: DRF says so below
+            if naive:
+                raise DomainError(
+                    "Give the time with its UTC offset, e.g. 2026-11-23T08:30:00+07:00.",
+                    "time_without_offset",
+                    field=self.field_name,
+                )
+        return super().to_internal_value(value)
