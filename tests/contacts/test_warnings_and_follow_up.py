@@ -55,7 +55,7 @@ def test_each_exposed_person_is_warned_once_by_sms_and_in_the_portal_however_oft
 def test_the_commune_station_and_health_centre_of_the_persons_ward_are_alerted_and_no_other_unit(
     make_case, venue, stay, units
 ):
-    centre, here, there = units
+    # units: a health centre over wards 0 and 1, a station for each ward
     case = make_case(PersonFactory(ward=home_ward(1)))
     visitor = PersonFactory(ward=home_ward(0))
     stay(case.person, venue, 0, 60)
