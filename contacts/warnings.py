@@ -1,7 +1,7 @@
 """Warn the people a case's matching found, and the health units that follow them up.
 
 Set-based and idempotent: one notification per channel and one alert per unit, keyed by
-case and person, inserted with ``ON CONFLICT DO NOTHING``; a second run sends nothing.
+case, person and level, inserted with ``ON CONFLICT DO NOTHING``; a second run sends nothing.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from truyvet.people.models import Person
 BATCH = 1000
 
 
-def dedupe_key(case_id: int, person_id: int) -> str:
-    return f"exposure:{case_id}:{person_id}"
+def dedupe_key(case_id: int, person_id: int, level: int) -> str:
+    """Once per case, person and level: someone first found as an F2 and later (a late
+    check-in, an upload) as an F1 is warned again, with the stricter advice."""
+    return f"exposure:{case_id}:{person_id}:{level}"
 
 
 def _message(level: int, until: str, unit_phone: str) -> tuple[str, str]:
@@ -86,7 +88,7 @@ def _warn_batch(case: Case, rows: list[Any]) -> int:
         person = people.get(row["person_id"])
         if person is None:
             continue
-        key = dedupe_key(case.pk, person["pk"])
+        key = dedupe_key(case.pk, person["pk"], row["level"])
         keys.append(key)
         units = units_by_ward.get(person["ward_id"], [])
         station_phone = next((u.phone for u in units if u.kind == UnitKind.COMMUNE_STATION and u.phone), "")

@@ -171,3 +171,23 @@ def test_follow_ups_past_their_quarantine_are_completed(make_case, venue, stay):
     assert follow_ups_close_finished(today=follow_up.quarantine_until + timedelta(days=1)) == 1
     follow_up.refresh_from_db()
     assert follow_up.state == "completed"
+
+
+def test_someone_found_as_an_f2_and_later_as_an_f1_is_warned_again_with_the_f1_advice(
+    make_case, venue, other_venue, stay
+):
+    case = make_case()
+    f1, person = PersonFactory(), PersonFactory(phone="+84912345670")
+    stay(case.person, venue, 0, 60)
+    stay(f1, venue, 0, 60)
+    stay(f1, other_venue, 100, 160)
+    stay(person, other_venue, 100, 160)
+    match_case(case.pk)
+    warn_exposed(case.pk)
+    stay(person, venue, 10, 20)  # a late check-in: they were with the case too
+    match_case(case.pk)
+    warn_exposed(case.pk)
+    warn_exposed(case.pk)
+    titles = list(Notification.objects.filter(person=person, channel="portal").values_list("title", flat=True))
+    assert len(titles) == 2 and any("F1" in t for t in titles) and any("F2" in t for t in titles)
+    assert [m["to"] for m in sms.outbox].count("+84912345670") == 2
