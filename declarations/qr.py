@@ -50,6 +50,32 @@ def _resolve(token: str, *, with_declaration: bool = True) -> tuple[dict[str, An
     return payload, credential
 
 
+def qr_claims(token: str) -> tuple[str, datetime] | None:
+    """The ``sub`` and issue time of a token whose signature and expiry verify, or None.
+
+    For hot paths that find the holder inside their own SQL statement (``holder_sql``) and
+    call ``qr_holder`` for the reason only when that finds nobody.
+    """
+    try:
+        payload = signing.verify(token)
+    except signing.TokenError:
+        return None
+    sub, iat = payload.get("sub"), payload.get("iat", 0)
+    if not isinstance(sub, str) or not isinstance(iat, int | float):
+        return None
+    return sub, datetime.fromtimestamp(iat, tz=UTC)
+
+
+def holder_sql() -> str:
+    """SQL selecting ``person_id`` of the unrevoked credential that ``_resolve`` would accept;
+    its parameters are the token's ``sub`` and issue time (see ``qr_claims``)."""
+    # Table names from the models; values are parameters.
+    return (
+        f"SELECT c.person_id FROM {QrCredential._meta.db_table} c JOIN {Person._meta.db_table} p"  # noqa: S608
+        " ON p.id = c.person_id WHERE p.ref = %s AND (c.revoked_at IS NULL OR c.revoked_at < %s)"
+    )
+
+
 def qr_holder(token: str) -> Person:
     """The holder of a valid, unrevoked token, or a DomainError coded ``token_<reason>``."""
     try:

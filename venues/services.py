@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from declarations.qr import qr_holder
+from declarations.qr import holder_sql, qr_claims, qr_holder
 from truyvet.accounts.models import Role, User
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
@@ -230,6 +230,10 @@ def checkin_with_token(
     fresh_code: str | None = None,
     assisted_by: User | None = None,
 ) -> tuple[CheckIn, bool]:
+    if assisted_by is None and not fresh_code:
+        checkin = _checkin_in_one_statement(venue_code, qr_token, client_id, checked_in_at)
+        if checkin is not None:
+            return checkin, True
     person = qr_holder(qr_token)
     try:
         venue = venue_for_checkin(venue_code, fresh_code=fresh_code, on_site=assisted_by is not None, lean=True)
@@ -242,6 +246,74 @@ def checkin_with_token(
         return _same_or_conflict(existing, existing.venue, person), False
     return checkin_record(
         venue=venue, person=person, client_id=client_id, checked_in_at=checked_in_at, assisted_by=assisted_by
+    )
+
+
+def _checkin_insert_sql() -> str:
+    table, venues = CheckIn._meta.db_table, Venue._meta.db_table
+    stays = " ".join("WHEN %s THEN %s" for _category in settings.VENUE_STAY_MINUTES)
+    # Table names from the models; values are parameters.
+    return (
+        f"INSERT INTO {table} (venue_id, person_id, client_id, checked_in_at, checked_out_at, ends_at, created_at)"  # noqa: S608
+        f" SELECT v.id, h.person_id, %s, %s, NULL, CASE v.category {stays} ELSE %s END, %s"
+        f" FROM {venues} v, ({holder_sql()}) h"
+        " WHERE v.code = %s AND v.is_active AND NOT v.require_fresh_code"
+        " ON CONFLICT (client_id) DO NOTHING RETURNING id, venue_id, person_id, ends_at"
+    )
+
+
+def _checkin_in_one_statement(
+    venue_code: str, qr_token: str, client_id: uuid.UUID, checked_in_at: datetime | None
+) -> CheckIn | None:
+    """The public check-in's hot path: the token verified here, then one INSERT ... SELECT
+    that finds the holder's credential and the venue and writes the stay (one round trip,
+    committed on its own in autocommit). None when anything is not plainly right (a bad
+    token or time, an unknown, closed or display-mode venue, a replay): the caller then
+    takes the step-by-step path, which gives the exact answer or error."""
+    if not connection.features.can_return_columns_from_insert:
+        return None
+    claims = qr_claims(qr_token)
+    if claims is None:
+        return None
+    now = timezone.now()
+    try:
+        at = _checked_time(checked_in_at, now=now, field="checked_in_at")
+    except DomainError:
+        return None
+    code = (venue_code or "").strip().upper()
+    ts = connection.ops.adapt_datetimefield_value
+    # The stay's end for each category, as parameters; the row says which one it took.
+    ends = {category: at + timedelta(minutes=minutes) for category, minutes in settings.VENUE_STAY_MINUTES.items()}
+    default_end = at + timedelta(minutes=120)
+    params = [
+        CheckIn._meta.get_field("client_id").get_db_prep_value(client_id, connection),
+        ts(at),
+        *[value for category, end in ends.items() for value in (category, ts(end))],
+        ts(default_end),
+        ts(now),
+        claims[0],
+        ts(claims[1]),
+        code,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_checkin_insert_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    checkin_id, venue_id, person_id, stored_end = row
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)  # SQLite: text or naive UTC
+    if convert is not None:
+        stored_end = convert(stored_end, None, connection)
+    # The same instant as the row's, in the request's own offset (as the ORM path answers).
+    ends_at = next((end for end in [*ends.values(), default_end] if end == stored_end), stored_end)
+    return CheckIn(
+        id=checkin_id,
+        venue=Venue(id=venue_id, code=code),
+        person_id=person_id,
+        client_id=client_id,
+        checked_in_at=at,
+        ends_at=ends_at,
+        created_at=now,
     )
 
 
