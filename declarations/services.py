@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,12 +18,13 @@ from truyvet.accounts.models import AlertSeverity, User
 from truyvet.accounts.services import alert_raise
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib import signing
-from truyvet.lib.audit import audit_log
+from truyvet.lib.audit import audit_event, audit_log
 from truyvet.lib.errors import DomainError
+from truyvet.lib.sql import insert_together, next_ids_sql
 from truyvet.people.countries import is_country
 from truyvet.people.models import Household, Person
-from truyvet.people.services import person_upsert
-from truyvet.people.status import status_for
+from truyvet.people.services import person_fields, person_upsert
+from truyvet.people.status import PersonStatus, status_for
 
 SYMPTOMS = frozenset(Symptom.values)
 __all__ = [
@@ -113,20 +116,26 @@ def _check(
     _known_wards(person.ward_code)
 
 
-def qr_issue(*, person: Person, risk_level: str, declaration: Declaration | None = None) -> tuple[str, datetime]:
-    """Sign a fresh personal QR token and record it as the person's current credential."""
+def _signed_credential(
+    person: Person, risk_level: str, declaration: Declaration | None
+) -> tuple[str, datetime, QrCredential]:
     now = timezone.now().replace(microsecond=0)
     expires = now + settings.QR_TOKEN_TTL
     token = signing.sign(
         {"sub": person.ref, "iat": int(now.timestamp()), "exp": int(expires.timestamp()), "lvl": risk_level}
     )
+    credential = QrCredential(
+        person=person, issued_at=now, expires_at=expires, risk_level=risk_level, declaration=declaration
+    )
+    return token, expires, credential
+
+
+def qr_issue(*, person: Person, risk_level: str, declaration: Declaration | None = None) -> tuple[str, datetime]:
+    """Sign a fresh personal QR token and record it as the person's current credential."""
+    token, expires, credential = _signed_credential(person, risk_level, declaration)
     # One INSERT ... ON CONFLICT: the person's credential is created or replaced in place.
     QrCredential.objects.bulk_create(
-        [
-            QrCredential(
-                person=person, issued_at=now, expires_at=expires, risk_level=risk_level, declaration=declaration
-            )
-        ],
+        [credential],
         update_conflicts=True,
         unique_fields=["person"],
         update_fields=["issued_at", "expires_at", "risk_level", "declaration"],
@@ -155,6 +164,10 @@ def declaration_submit(
         if earlier is not None:
             return earlier
     _check(kind, person, answers, entry, domestic)
+    if household is None and submitted_by is None and connection.vendor == "postgresql":
+        submitted = _submit_new_person(kind, person, answers, entry, domestic, client_id)
+        if submitted is not None:
+            return submitted
     try:
         with transaction.atomic():
             return _submit(kind, person, answers, entry, domestic, household, submitted_by, client_id)
@@ -185,28 +198,93 @@ def _submit(
     client_id: uuid.UUID | None,
 ) -> Submitted:
     person, _created = person_upsert(
-        full_name=person_input.full_name,
-        id_number=person_input.id_number or None,
-        passport_number=person_input.passport_number or None,
-        nationality=person_input.nationality,
-        date_of_birth=person_input.date_of_birth,
-        gender=person_input.gender,
-        phone=person_input.phone,
-        email=person_input.email,
-        ward_code=person_input.ward_code,
-        address=person_input.address,
+        **_person_arguments(person_input),
         household=household,
         new_household=True,
     )
-    now = timezone.now()
+    declaration = _declaration(kind, person, status_for(person.pk), answers, entry, domestic, submitted_by, client_id)
+    declaration.save(force_insert=True)
+    token, expires = qr_issue(person=person, risk_level=declaration.risk_level, declaration=declaration)
+    audit_log(actor=submitted_by, action="declaration.submit", obj=declaration, person_id=person.pk)
+    _alert(declaration, person)
+    return Submitted(declaration, token, expires)
+
+
+def _person_arguments(person_input: PersonInput) -> dict[str, Any]:
+    return {
+        "full_name": person_input.full_name,
+        "id_number": person_input.id_number or None,
+        "passport_number": person_input.passport_number or None,
+        "nationality": person_input.nationality,
+        "date_of_birth": person_input.date_of_birth,
+        "gender": person_input.gender,
+        "phone": person_input.phone,
+        "email": person_input.email,
+        "ward_code": person_input.ward_code,
+        "address": person_input.address,
+    }
+
+
+def _submit_new_person(
+    kind: str,
+    person_input: PersonInput,
+    answers: Answers,
+    entry: EntryInput | None,
+    domestic: DomesticInput | None,
+    client_id: uuid.UUID | None,
+) -> Submitted | None:
+    """A citizen's first declaration (the public API's common case) in two round trips and
+    no transaction of its own: one query that finds nobody with this identity and takes the
+    new rows' ids, then one statement that inserts the household, the person, the
+    declaration, the credential and the audit event (atomic by itself). Alerts, when the
+    level calls for them, share a transaction with it. None when the person exists (or
+    appeared meanwhile): the caller then takes the general path (PostgreSQL only).
+    """
+    identity, fields = person_fields(**_person_arguments(person_input))
+    where = " AND ".join(f"{column} = %s" for column in identity)
+    found = f"SELECT id FROM {Person._meta.db_table} WHERE {where} LIMIT 1"  # noqa: S608 (columns are ours)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({found}), {next_ids_sql(Person, Household, Declaration)}", list(identity.values()))
+        existing, person_id, household_id, declaration_id = cursor.fetchone()
+    if existing is not None:
+        return None
+    household = Household(id=household_id, address=fields["address"], ward_id=fields["ward_id"])
+    person = Person(id=person_id, household=household, **identity, **fields)
+    # Nobody else can have tracing or vaccination facts about a person not yet committed.
+    declaration = _declaration(kind, person, PersonStatus(), answers, entry, domestic, None, client_id)
+    declaration.id = declaration_id
+    token, expires, credential = _signed_credential(person, declaration.risk_level, declaration)
+    event = audit_event(actor=None, action="declaration.submit", obj=declaration, person_id=person_id)
+    alerts = declaration.risk_level != RiskLevel.GREEN and person.ward_id is not None
+    try:
+        with transaction.atomic() if alerts or connection.in_atomic_block else nullcontext():
+            insert_together(household, person, declaration, credential, event)
+            if alerts:
+                _alert(declaration, person)
+    except IntegrityError:
+        return None  # the same person or client_id committed a moment ago
+    return Submitted(declaration, token, expires)
+
+
+def _declaration(
+    kind: str,
+    person: Person,
+    status: PersonStatus,
+    answers: Answers,
+    entry: EntryInput | None,
+    domestic: DomesticInput | None,
+    submitted_by: object,
+    client_id: uuid.UUID | None,
+) -> Declaration:
+    """The unsaved declaration, its risk assessed."""
     abroad = answers.abroad_14d or kind == Kind.ENTRY
     level, reasons = assess(
         dataclasses.replace(answers, abroad_14d=abroad),
-        status_for(person.pk),
-        at=now,
+        status,
+        at=timezone.now(),
         origin_ward_code=domestic.origin_ward_code if domestic else None,
     )
-    declaration = Declaration.objects.create(
+    return Declaration(
         kind=kind,
         person=person,
         household_id=person.household_id,
@@ -231,21 +309,23 @@ def _submit(
         risk_level=level,
         risk_reasons=reasons,
     )
-    token, expires = qr_issue(person=person, risk_level=level, declaration=declaration)
-    audit_log(actor=submitted_by, action="declaration.submit", obj=declaration, person_id=person.pk)
-    if level != RiskLevel.GREEN and person.ward_id is not None:
-        why = ", ".join(str(REASON_LABELS.get(r, r)) for r in reasons)
-        alert_raise(
-            ward_code=person.ward_id,
-            kind="declaration",
-            severity=AlertSeverity.URGENT if level == RiskLevel.RED else AlertSeverity.WARNING,
-            title=f"{declaration.get_risk_level_display()}: {person.full_name}",
-            body=why,
-            url=f"/declarations/staff/{declaration.pk}/",
-            person_id=person.pk,
-            dedupe_key=f"declaration:{declaration.pk}",
-        )
-    return Submitted(declaration, token, expires)
+
+
+def _alert(declaration: Declaration, person: Person) -> None:
+    """Alert the units covering the person's ward of a declaration that is not green."""
+    level = declaration.risk_level
+    if level == RiskLevel.GREEN or person.ward_id is None:
+        return
+    alert_raise(
+        ward_code=person.ward_id,
+        kind="declaration",
+        severity=AlertSeverity.URGENT if level == RiskLevel.RED else AlertSeverity.WARNING,
+        title=f"{declaration.get_risk_level_display()}: {person.full_name}",
+        body=", ".join(str(REASON_LABELS.get(r, r)) for r in declaration.risk_reasons),
+        url=f"/declarations/staff/{declaration.pk}/",
+        person_id=person.pk,
+        dedupe_key=f"declaration:{declaration.pk}",
+    )
 
 
 @transaction.atomic

@@ -33,10 +33,26 @@ def audit_log(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Record one event. ``actor`` is a user or None (the system, an anonymous citizen)."""
+    event = audit_event(actor=actor, action=action, obj=obj, person_id=person_id, request=request, detail=detail)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    person_id: int | None = None,
+    request: HttpRequest | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """The unsaved event ``audit_log`` would record, for a service that writes it together
+    with other rows in one statement."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     if person_id is None and obj is not None and obj._meta.model_name == "person":
         person_id = obj.pk
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_label=user.get_username() if user else "",
         action=action,

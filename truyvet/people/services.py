@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -38,6 +39,43 @@ def _identity(
     raise DomainError("A citizen id number or a passport number is required.", "identity_required", field="id_number")
 
 
+def person_fields(
+    *,
+    full_name: str,
+    id_number: str | None = None,
+    passport_number: str | None = None,
+    nationality: str | None = "VN",
+    date_of_birth: date | None = None,
+    gender: str = "",
+    phone: str = "",
+    email: str = "",
+    ward_code: int | None = None,
+    address: str = "",
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The validated identity (citizen id, or passport + nationality) and the normalised
+    details that ``person_upsert`` stores, or a DomainError naming the field."""
+    if date_of_birth is not None:
+        validate_date_of_birth(date_of_birth)
+    identity = _identity(id_number, passport_number, nationality, date_of_birth, gender)
+    e164 = normalize_phone(phone) if phone else ""
+    if phone and e164 is None:
+        raise DomainError("Not a Vietnamese mobile number.", "invalid_phone", field="phone")
+    name = normalize_name(full_name)
+    if not name:
+        raise DomainError("A name is required.", "name_required", field="full_name")
+    fields = {
+        "full_name": name,
+        "name_key": search_key(name),
+        "date_of_birth": date_of_birth,
+        "gender": gender,
+        "phone": e164 or "",
+        "email": email,
+        "ward_id": ward_code,
+        "address": address.strip(),
+    }
+    return identity, fields
+
+
 @transaction.atomic
 def person_upsert(
     *,
@@ -60,31 +98,24 @@ def person_upsert(
     ``new_household``: somebody without a household gets one of their own (at their address),
     so family members can later be declared into it.
     """
-    if date_of_birth is not None:
-        validate_date_of_birth(date_of_birth)
-    identity = _identity(id_number, passport_number, nationality, date_of_birth, gender)
-    e164 = normalize_phone(phone) if phone else ""
-    if phone and e164 is None:
-        raise DomainError("Not a Vietnamese mobile number.", "invalid_phone", field="phone")
-    name = normalize_name(full_name)
-    if not name:
-        raise DomainError("A name is required.", "name_required", field="full_name")
-    fields = {
-        "full_name": name,
-        "name_key": search_key(name),
-        "date_of_birth": date_of_birth,
-        "gender": gender,
-        "phone": e164 or "",
-        "email": email,
-        "ward_id": ward_code,
-        "address": address.strip(),
-    }
+    identity, fields = person_fields(
+        full_name=full_name,
+        id_number=id_number,
+        passport_number=passport_number,
+        nationality=nationality,
+        date_of_birth=date_of_birth,
+        gender=gender,
+        phone=phone,
+        email=email,
+        ward_code=ward_code,
+        address=address,
+    )
     if household is not None:
-        fields["household"] = household  # type: ignore[assignment]
+        fields["household"] = household
     person = Person.objects.select_for_update().filter(**identity).first()
     if person is None:
         if household is None and new_household:
-            fields["household"] = Household.objects.create(address=address.strip(), ward_id=ward_code)  # type: ignore[assignment]
+            fields["household"] = Household.objects.create(address=address.strip(), ward_id=ward_code)
         try:
             with transaction.atomic():
                 return Person.objects.create(**identity, **fields), True
@@ -100,7 +131,7 @@ def person_upsert(
         ]
     )
     if person.household_id is None and new_household and "household" not in changed:
-        fields["household"] = Household.objects.create(address=person.address, ward_id=person.ward_id)  # type: ignore[assignment]
+        fields["household"] = Household.objects.create(address=person.address, ward_id=person.ward_id)
         changed.append("household")
     for key in changed:
         setattr(person, key, fields[key])
