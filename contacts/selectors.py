@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from contacts.models import Case, Classification, Exposure, FollowUp, FollowUpState, MatchingState, Outcome
+from contacts.models import (
+    Case,
+    Classification,
+    Exposure,
+    FollowUp,
+    FollowUpCheck,
+    FollowUpState,
+    MatchingState,
+    Outcome,
+)
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction, sees_everywhere, ward_filter
+from truyvet.lib.models import Channel, Notification
+from truyvet.people.models import Person
+from truyvet.people.normalize import normalize_phone, search_key
 
 
 def person_statuses(person_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -49,3 +65,140 @@ def exposures_status(case: Case) -> str:
 
 def follow_ups_for(user: Any) -> QuerySet[FollowUp]:
     return scope_to_jurisdiction(FollowUp.objects.select_related("person", "ward", "case"), user)
+
+
+# --- Staff pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    classification: str = ""
+    outcome: str = ""
+    cluster_id: int | None = None
+    ward_code: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str = ""
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _person_search(qs: QuerySet[Any], text: str, prefix: str = "") -> QuerySet[Any]:
+    """A 12-digit citizen id, a phone number, a passport number or the start of a name."""
+    text = text.strip()
+    if not text:
+        return qs
+    phone = normalize_phone(text)
+    if text.isdigit() and len(text) == 12:
+        return qs.filter(**{f"{prefix}id_number": text})
+    if phone:
+        return qs.filter(**{f"{prefix}phone": phone})
+    if text.replace(" ", "").isalnum() and any(c.isdigit() for c in text):
+        return qs.filter(**{f"{prefix}passport_number": text.replace(" ", "").upper()})
+    return qs.filter(**{f"{prefix}name_key__startswith": search_key(text)})
+
+
+def case_list_for(user: Any, filters: CaseFilters) -> QuerySet[Case]:
+    """Cases of the user's wards, newest first, filtered and searched."""
+    qs = cases_for(user)
+    if filters.classification:
+        qs = qs.filter(classification=filters.classification)
+    if filters.outcome:
+        qs = qs.filter(outcome=filters.outcome)
+    if filters.cluster_id is not None:
+        qs = qs.filter(cluster_id=filters.cluster_id)
+    if filters.ward_code is not None:
+        qs = qs.filter(ward_id=filters.ward_code)
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    return _person_search(qs, filters.search, "person__").order_by("-created_at", "-id")
+
+
+def case_keyset_page(qs: QuerySet[Case], *, before: str, size: int) -> tuple[list[Case], str]:
+    """One page of a newest-first list and the cursor ("<created_at ISO>|<id>") of the next:
+    no OFFSET and no COUNT(*), so a deep page costs what the first does."""
+    if before:
+        stamp, _sep, last_id = before.rpartition("|")
+        try:
+            at: datetime | None = datetime.fromisoformat(stamp)
+            pk = int(last_id)
+        except ValueError:
+            at, pk = None, 0
+        if at is not None and timezone.is_aware(at):
+            qs = qs.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    rows = list(qs[: size + 1])
+    cursor = f"{rows[size - 1].created_at.isoformat()}|{rows[size - 1].pk}" if len(rows) > size else ""
+    return rows[:size], cursor
+
+
+def exposure_counts(case_ids: list[int]) -> dict[int, dict[int, int]]:
+    """People found per case and level, for a page of cases: one grouped query."""
+    counts: dict[int, dict[int, int]] = {pk: {} for pk in case_ids}
+    rows = (
+        Exposure.objects.filter(case_id__in=case_ids)
+        .values("case_id", "level")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["case_id"]][row["level"]] = row["n"]
+    return counts
+
+
+def exposures_hidden_count(case: Case, visible: int) -> int:
+    """How many of the case's exposures lie outside what the viewer may see."""
+    return max(Exposure.objects.filter(case=case).count() - visible, 0)
+
+
+def case_sources_for(case: Case, user: Any, *, limit: int = 500) -> list[Person]:
+    """Whom a typed-in contact may have met: the case, or one of its F1s the viewer sees."""
+    f1 = case_exposures(case, user).filter(level=1).values("person_id")
+    people = list(Person.objects.filter(pk__in=f1).order_by("full_name", "pk")[:limit])
+    return [case.person, *people]
+
+
+def people_find_for(user: Any, text: str, *, limit: int = 20) -> list[Person]:
+    """People of the user's wards with this citizen id, passport number or phone."""
+    text = text.strip()
+    if not text:
+        return []
+    qs = scope_to_jurisdiction(Person.objects.select_related("ward"), user)
+    return list(_person_search(qs, text).order_by("full_name", "pk")[:limit])
+
+
+def follow_up_list_for(
+    user: Any, *, state: str = FollowUpState.ACTIVE, today: date | None = None
+) -> QuerySet[FollowUp]:
+    """The station's list: for active follow-ups, those with no check recorded today first
+    (``due``), then by the end of quarantine."""
+    today = today or timezone.localdate()
+    checked = FollowUpCheck.objects.filter(follow_up=OuterRef("pk"), day=today)
+    qs = follow_ups_for(user).filter(state=state).annotate(checked_today=Exists(checked))
+    return qs.order_by("checked_today", "quarantine_until", "pk")
+
+
+def exposure_warnings_for(people: list[Person], *, limit: int = 50) -> list[Notification]:
+    """The exposure warnings in these people's portal inbox, newest first."""
+    if not people:
+        return []
+    return list(
+        Notification.objects.filter(
+            person__in=people, channel=Channel.PORTAL, dedupe_key__startswith="exposure:"
+        ).order_by("-created_at")[:limit]
+    )
+
+
+def has_recent_exposure_warning(refs: list[str]) -> bool:
+    """Whether anybody remembered on the phone was warned within a quarantine period."""
+    since = timezone.now() - timedelta(days=settings.TRACING_QUARANTINE_DAYS)
+    return Notification.objects.filter(
+        person__ref__in=refs, channel=Channel.PORTAL, dedupe_key__startswith="exposure:", created_at__gte=since
+    ).exists()
+
+
+def active_follow_ups_of(people: list[Person]) -> dict[int, FollowUp]:
+    return {f.person_id: f for f in FollowUp.objects.filter(person__in=people, state=FollowUpState.ACTIVE).order_by()}

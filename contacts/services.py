@@ -138,6 +138,15 @@ def case_update(*, user: Any, case: Case, **fields: Any) -> Case:
     return case
 
 
+def case_match_again(*, user: Any, case: Case) -> None:
+    """Staff ask for a case's matching to run again (late data they know of)."""
+    if not case.is_confirmed:
+        raise DomainError(_("Only a confirmed case is matched."), "not_confirmed")
+    Case.objects.filter(pk=case.pk).update(matching="pending")
+    audit_log(actor=user, action="case.match", obj=case, person_id=case.person_id)
+    queue_matching(case.pk)
+
+
 def _user(user: Any) -> Any:
     return user if getattr(user, "is_authenticated", False) else None
 

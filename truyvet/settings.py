@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "truyvet.accounts.context_processors.navigation",
+                "contacts.context_processors.exposure_banner",
             ],
         },
     },

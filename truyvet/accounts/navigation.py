@@ -24,6 +24,8 @@ _HEALTH = frozenset({Role.PROVINCE_CDC, Role.HEALTH_CENTRE, Role.COMMUNE_STATION
 NAV: list[NavItem] = [
     NavItem(_("Alerts"), "accounts:home", None),
     NavItem(_("Declarations"), "declarations:staff_list", _HEALTH),
+    NavItem(_("Cases"), "contacts:case_list", _HEALTH),
+    NavItem(_("Follow-up"), "contacts:follow_ups", _HEALTH),
     NavItem(_("Venues"), "venues:list", _HEALTH | {Role.VENUE_OWNER}),
     NavItem(_("Check-in reports"), "venues:reports", _HEALTH),
     NavItem(_("Duplicates"), "people:duplicates", _HEALTH),

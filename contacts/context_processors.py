@@ -1,0 +1,18 @@
+"""The red banner of an exposure warning, for phones that remember someone who was warned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from contacts.selectors import has_recent_exposure_warning
+from truyvet.people.device import COOKIE, remembered_refs
+
+
+def exposure_banner(request: HttpRequest) -> dict[str, Any]:
+    """No query unless the phone carries the people cookie; then one."""
+    if COOKIE not in request.COOKIES:
+        return {}
+    refs = remembered_refs(request)
+    return {"exposure_warning": bool(refs) and has_recent_exposure_warning(refs)}
