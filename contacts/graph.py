@@ -178,8 +178,8 @@ def _subgraph(user: Any, which: Q, *, kind: str, ident: int) -> Subgraph:
             edges[(origin, at)] = [origin, at, via, venue or "", start, 1]
         else:
             edge[5] += 1
-    graph.nodes = [Node(*node) for node in nodes]
-    graph.edges = [Edge(*edge) for edge in edges.values()]
+    graph.nodes = list(map(Node._make, nodes))
+    graph.edges = list(map(Edge._make, edges.values()))
     return graph
 
 

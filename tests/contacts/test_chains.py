@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 
 import pytest
@@ -230,3 +232,10 @@ def test_the_selector_keeps_the_earliest_of_repeated_contacts(make_case, venue, 
     graph = case_subgraph_for(insider, case.pk)
     (edge,) = graph.edges
     assert edge.times == 2 and edge.at.hour == (case.exposures.order_by("overlap_start")[0].overlap_start).hour
+
+
+def test_the_json_is_gzipped_for_browsers_that_accept_it(chain, insider_client):
+    case, *_ = chain
+    response = insider_client.get(reverse("contacts:chain_case_json", args=[case.pk]), HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200 and response["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(response.content))["kind"] == "case"
