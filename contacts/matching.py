@@ -7,8 +7,9 @@ One run for one case, in one transaction:
 2. For each level, the *sources* are the case (level 1) or the people found at the level
    above, each from their first exposure onward (level 2, …). For every source:
    - venue: each of their stays, clipped to their span and widened by the margins, is
-     written to a scratch table; one ``INSERT … SELECT`` joins it to the check-ins of the
-     same venue through the (venue, checked_in_at) index. The database streams the join;
+     written to a scratch table (on PostgreSQL: computed in the same statement from the
+     sources' ids and spans); one ``INSERT … SELECT`` joins it to the check-ins of the
+     same venue through the (venue, checked_in_at) index, an index-only scan. The database streams the join;
      nothing of a province's check-ins comes into Python.
    - proximity: uploaded encounters with the source's phones (either side of the log),
      within the distance, summed per pair inside the span; pairs over the duration count.
@@ -102,7 +103,8 @@ def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
             added += _proximity_exposures(case, level, sources, now=now)
             added += _manual_exposures(case, level, sources, now=now)
             result.new_by_level[level] = added
-            sources = _next_sources(case, level, until=now)
+            if level < settings.TRACING_DEPTH:
+                sources = _next_sources(case, level, until=now)
         MatchWindow.objects.filter(run=run).delete()
         follow_ups_for_case(case)
         Case.objects.filter(pk=case.pk).update(matching=MatchingState.DONE, matched_at=now)
@@ -176,8 +178,37 @@ def _at_least(later: str, earlier: str, duration: timedelta) -> tuple[str, list[
     return f"(julianday({later}) - julianday({earlier})) * 86400.0 >= %s", [duration.total_seconds() - 0.001]
 
 
+def _windows_sql(run: str, sources: dict[int, Span]) -> tuple[str, list[Any]]:
+    """The widened source stays as a subquery: on PostgreSQL computed by the database from
+    the sources (``unnest`` of their ids and spans), the same rows ``_windows`` makes;
+    elsewhere written to the scratch table first."""
+    if connection.vendor != "postgresql":
+        MatchWindow.objects.bulk_create(_windows(run, sources), batch_size=2000)
+        return (
+            "(SELECT source_person_id, source_checkin_id, venue_id, lo, hi, scan_from FROM contacts_matchwindow"
+            " WHERE run = %s)",
+            [run],
+        )
+    before, after = settings.TRACING_MARGIN_BEFORE, settings.TRACING_MARGIN_AFTER
+    max_stay = settings.TRACING_MAX_STAY
+    sql = """
+        (SELECT s.person_id AS source_person_id, s.id AS source_checkin_id, s.venue_id,
+                GREATEST(s.checked_in_at, src.start) - %s AS lo,
+                LEAST(s.ends_at, s.checked_in_at + %s, src.finish) + %s AS hi,
+                GREATEST(s.checked_in_at, src.start) - %s - %s AS scan_from
+         FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS src(person_id, start, finish)
+         JOIN venues_checkin s
+           ON s.person_id = src.person_id AND s.checked_in_at >= src.start - %s AND s.checked_in_at <= src.finish
+         WHERE LEAST(s.ends_at, s.checked_in_at + %s) >= src.start)
+    """
+    ids = list(sources)
+    params = [before, max_stay, after, before, max_stay, ids, [sources[i].start for i in ids],
+              [sources[i].end for i in ids], max_stay, max_stay]  # fmt: skip
+    return sql, params
+
+
 def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, run: str, now: datetime) -> int:
-    MatchWindow.objects.bulk_create(_windows(run, sources), batch_size=2000)
+    windows, window_params = _windows_sql(run, sources)
     start = _greatest("c.checked_in_at", "w.lo")
     end = _least("c.ends_at", "w.hi")
     overlap_sql, overlap_params = "", list[Any]()
@@ -191,18 +222,18 @@ def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, run: s
              created_at)
         SELECT %s, c.person_id, w.source_person_id, %s, %s, c.venue_id, {start}, {end},
                'v:' || c.id || ':' || w.source_checkin_id, p.ward_id, %s
-        FROM contacts_matchwindow w
+        FROM {windows} w
         JOIN venues_checkin c
           ON c.venue_id = w.venue_id AND c.checked_in_at >= w.scan_from AND c.checked_in_at <= w.hi
          AND c.ends_at >= w.lo
         JOIN people_person p ON p.id = c.person_id
-        WHERE w.run = %s AND c.person_id <> w.source_person_id AND c.person_id <> %s
+        WHERE c.person_id <> w.source_person_id AND c.person_id <> %s
           {overlap_sql}
           AND NOT EXISTS (SELECT 1 FROM contacts_exposure e
                           WHERE e.case_id = %s AND e.person_id = c.person_id AND e.level < %s)
         ON CONFLICT (case_id, key) DO NOTHING
     """  # noqa: S608  (only fixed SQL fragments are interpolated; values are parameters)
-    params = [case.pk, level, Via.VENUE, now, run, case.person_id, *overlap_params, case.pk, level]
+    params = [case.pk, level, Via.VENUE, now, *window_params, case.person_id, *overlap_params, case.pk, level]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -316,6 +316,9 @@ def follow_ups_for_case(case: Case) -> None:
     out; it never shortens it. Open cases are isolated, not followed up as contacts.
     """
     days = timedelta(days=settings.TRACING_QUARANTINE_DAYS)
+    if connection.vendor == "postgresql":
+        _follow_ups_for_case_sql(case, days)
+        return
     rows = list(
         case.exposures.values("person_id")
         .annotate(level=Min("level"), last=Max("overlap_end"), ward=Max("ward_id"))
@@ -357,6 +360,49 @@ def follow_ups_for_case(case: Case) -> None:
         batch_size=1000,
         ignore_conflicts=True,
     )
+
+
+def _follow_ups_for_case_sql(case: Case, days: timedelta) -> None:
+    """``follow_ups_for_case`` in one statement: a case's matching can find tens of
+    thousands of people, and their follow-ups should not travel through Python."""
+    params: dict[str, Any] = {
+        "case": case.pk,
+        "tz": timezone.get_current_timezone_name(),
+        "days": days.days,
+        "now": timezone.now(),
+        "open": Outcome.UNDER_TREATMENT,
+        "active": FollowUpState.ACTIVE,
+    }
+    found = """
+        SELECT e.person_id, MIN(e.level) AS level, MAX(e.overlap_end) AS last, MAX(e.ward_id) AS ward,
+               (MAX(e.overlap_end) AT TIME ZONE %(tz)s)::date + %(days)s AS until
+        FROM contacts_exposure e
+        WHERE e.case_id = %(case)s
+          AND NOT EXISTS (SELECT 1 FROM contacts_case k WHERE k.person_id = e.person_id AND k.outcome = %(open)s)
+        GROUP BY e.person_id
+    """
+    # One statement, the exposures aggregated once. A new exposure lowers the level and
+    # pushes the end out; it never shortens it. (The INSERT sees the follow-ups as they
+    # were before the UPDATE, which changes neither their person nor their state.)
+    sql = f"""
+        WITH x AS MATERIALIZED ({found}),
+        extended AS (
+            UPDATE contacts_followup f
+            SET level = LEAST(f.level, x.level), quarantine_until = GREATEST(f.quarantine_until, x.until),
+                last_exposure_at = GREATEST(f.last_exposure_at, x.last)
+            FROM x
+            WHERE f.person_id = x.person_id AND f.state = %(active)s
+              AND (x.level < f.level OR x.until > f.quarantine_until)
+        )
+        INSERT INTO contacts_followup
+            (person_id, ward_id, level, case_id, last_exposure_at, quarantine_until, state, created_at)
+        SELECT x.person_id, x.ward, x.level, %(case)s, x.last, x.until, %(active)s, %(now)s
+        FROM x
+        WHERE NOT EXISTS (SELECT 1 FROM contacts_followup f WHERE f.person_id = x.person_id AND f.state = %(active)s)
+        ON CONFLICT DO NOTHING
+    """  # noqa: S608 (fixed SQL; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def follow_ups_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:
