@@ -7,14 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -540,45 +538,3 @@ def test_a_manual_contact_without_id_or_phone_or_with_an_unknown_source_is_refus
     response = insider_client.post(url, {**data, "contact-phone": "0912777888", "contact-source": stranger.pk})
     assert response.status_code == 400 and "source" in response.context["contact_form"].errors
     assert not ManualContact.objects.exists()
-
-
-def test_the_first_page_stays_under_150_ms_with_100000_exposures(insider_client: Client) -> None:
-    """Counts are computed for the page's 50 cases only, in one grouped query (about
-    25 ms here on PostgreSQL and SQLite; the bound leaves room for a slow machine)."""
-    wards = [home_ward(0), home_ward(1)]
-    crowd = Person.objects.bulk_create(
-        [Person(full_name=f"Người {i}", name_key=f"nguoi {i}", ward=wards[i % 2]) for i in range(20_000)]
-    )
-    cases = Case.objects.bulk_create(
-        [Case(person=p, ward_id=p.ward_id, confirmed_at=T0) for p in crowd[:2000]], batch_size=1000
-    )
-    now = timezone.now()
-    Exposure.objects.bulk_create(
-        (
-            Exposure(
-                case=cases[i % 2000],
-                person=crowd[(i * 7 + 2001) % 20_000],
-                source_person=cases[i % 2000].person,
-                level=2 if i % 3 == 0 else 1,
-                via="manual",
-                overlap_start=T0,
-                overlap_end=T0 + timedelta(minutes=30),
-                key=f"b:{i}",
-                created_at=now,
-            )
-            for i in range(100_000)
-        ),
-        batch_size=5000,
-    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE contacts_exposure; ANALYZE contacts_case")
-    url = reverse("contacts:case_list")
-    insider_client.get(url)
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        response = insider_client.get(url)
-        timings.append(time.perf_counter() - start)
-    assert len(response.context["rows"]) == 50
-    assert sorted(timings)[2] <= 0.150
