@@ -149,20 +149,43 @@ class Via(models.TextChoices):
 
 class Exposure(models.Model):
     """One contact event: ``person`` was near ``source_person`` (the case for F1, an F1
-    for F2) while ``case`` was being traced."""
+    for F2) while ``case`` was being traced.
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="exposures")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="exposures")
-    source_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="exposures_caused")
+    Matching writes these (and follow-ups) by the hundred thousand in one INSERT … SELECT
+    from rows it has just read, so their foreign keys are not enforced by the database: the
+    deferred checks at COMMIT were a third of a big case's matching time. Django still
+    applies ``on_delete``; indexes a wider one already covers are left out."""
+
+    # Derived rows, written in bulk by matching from rows that exist (see the class
+    # docstring): the database does not re-check these keys; Django applies on_delete.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="exposures", db_constraint=False, db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="exposures", db_constraint=False, db_index=False
+    )
+    source_person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="exposures_caused", db_constraint=False
+    )
     level = models.PositiveSmallIntegerField()
     via = models.CharField(max_length=10, choices=Via.choices)
-    venue = models.ForeignKey("venues.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    venue = models.ForeignKey(
+        "venues.Venue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     overlap_start = models.DateTimeField()
     overlap_end = models.DateTimeField()
     # The evidence: "v:<checkin>:<source checkin>", "p:<device>:<other device>", "m:<manual contact>".
     key = models.CharField(max_length=80)
     # The exposed person's ward when found: whose commune follows them up.
-    ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ward = models.ForeignKey(
+        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -185,10 +208,14 @@ class FollowUpState(models.TextChoices):
 class FollowUp(models.Model):
     """A person's quarantine and daily checks, kept by the commune station of residence."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="follow_ups")
-    ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="follow_ups", db_constraint=False)
+    ward = models.ForeignKey(
+        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     level = models.PositiveSmallIntegerField()
-    case = models.ForeignKey(Case, null=True, on_delete=models.SET_NULL, related_name="follow_ups")
+    case = models.ForeignKey(
+        Case, null=True, on_delete=models.SET_NULL, related_name="follow_ups", db_constraint=False, db_index=False
+    )
     last_exposure_at = models.DateTimeField()
     quarantine_until = models.DateField(_("quarantine until"))
     state = models.CharField(_("state"), max_length=12, choices=FollowUpState.choices, default=FollowUpState.ACTIVE)

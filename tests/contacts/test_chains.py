@@ -48,8 +48,10 @@ def levels(data: dict) -> dict[str, int]:
 @pytest.fixture
 def chain(make_case, venue, stay, encounter, people):
     """F0 meets an F1 at the market; the F1's phone later logs an F2 for half an hour."""
-    case = make_case(person=PersonFactory(ward=home_ward(0)))
-    f1, f2 = people(2)
+    # Names whose masks differ ("Nguyễn V. T. 1." would be shared by people 10 to 19).
+    case = make_case(person=PersonFactory(ward=home_ward(0), full_name="Lò Văn Khun"))
+    f1 = PersonFactory(ward=home_ward(0), full_name="Hoàng Thị Mai")
+    f2 = PersonFactory(ward=home_ward(0), full_name="Đèo Văn Sơn")
     stay(case.person, venue, 0, 60)
     stay(f1, venue, 30, 90)
     encounter(f1, f2, 200, 30)
