@@ -4,12 +4,16 @@
 
 Same prerequisites as run_declarations.py. Reports req/s, latency percentiles, non-2xx,
 rows written, the ratio to /bench/insert-one measured in the same run, and the gunicorn
-workers' memory before and after (it must stay flat).
+workers' memory before and after (it must stay flat). The bare insert is measured just
+before and just after the sustained run, and the ratio taken against their mean, so a
+neighbour's load that starts or stops during the run biases neither side; the load
+average is printed at each step.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -41,6 +45,13 @@ def main() -> None:
             connections=options.connections,
             args=(str(data),),
         )
+        baseline_before = wrk(
+            LUA / "insert_one.lua",
+            path="/bench/insert-one",
+            duration=options.baseline_duration,
+            connections=options.connections,
+        )
+        loads = [os.getloadavg()[0]]
         rss_before = worker_rss_mb(master)
         before = db_count("venues_checkin")
         result = wrk(
@@ -52,12 +63,15 @@ def main() -> None:
         )
         written = db_count("venues_checkin") - before
         rss_after = worker_rss_mb(master)
-        baseline = wrk(
+        loads.append(os.getloadavg()[0])
+        baseline_after = wrk(
             LUA / "insert_one.lua",
             path="/bench/insert-one",
             duration=options.baseline_duration,
             connections=options.connections,
         )
+        loads.append(os.getloadavg()[0])
+    baseline_rate = (baseline_before.requests_per_s + baseline_after.requests_per_s) / 2
     print(
         f"gunicorn {options.workers} workers x {options.threads} threads, {options.connections} connections, {options.duration} s"
     )
@@ -66,10 +80,12 @@ def main() -> None:
     print(
         f"| POST /api/v1/checkins/ | {result.requests_per_s:.0f} | {result.p50_ms:.0f} / {result.p90_ms:.0f} / {result.p99_ms:.0f} | {result.non_2xx} | {written} |"
     )
-    print(
-        f"| POST /bench/insert-one | {baseline.requests_per_s:.0f} | {baseline.p50_ms:.0f} / {baseline.p90_ms:.0f} / {baseline.p99_ms:.0f} | {baseline.non_2xx} | |"
-    )
-    print(f"ratio check-in / insert-one: {result.requests_per_s / baseline.requests_per_s:.2f}")
+    for when, baseline in (("before", baseline_before), ("after", baseline_after)):
+        print(
+            f"| POST /bench/insert-one ({when}) | {baseline.requests_per_s:.0f} | {baseline.p50_ms:.0f} / {baseline.p90_ms:.0f} / {baseline.p99_ms:.0f} | {baseline.non_2xx} | |"
+        )
+    print(f"ratio check-in / insert-one (mean of before and after): {result.requests_per_s / baseline_rate:.2f}")
+    print(f"1-minute load average after the baseline, the check-ins, the second baseline: {loads}")
     print(f"worker RSS MB before: {[round(x) for x in rss_before]}, after: {[round(x) for x in rss_after]}")
 
 
