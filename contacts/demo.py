@@ -38,6 +38,13 @@ DEVICE_SALT = "truyvet-demo-device:"
 
 def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument(
+        "--cases",
+        type=int,
+        default=3,
+        help="Demo confirmed cases (default 3), opened for the demo people with the most recent "
+        "check-ins; their exposures are matched as for a real case.",
+    )
+    parser.add_argument(
         "--proximity",
         type=int,
         default=500,
@@ -50,6 +57,54 @@ def demo_device_id(person_id: int) -> str:
 
 
 def seed(options: dict[str, Any], out: TextIO) -> None:
+    _seed_proximity(options, out)
+    total, new = _seed_cases(options["cases"])
+    out.write(f"\n  {total} demo cases ({new} new; their F1/F2 are matched once they are committed)")
+
+
+DEMO_NOTE = "Ca minh họa (dữ liệu demo) / Demo case"
+
+
+def _seed_cases(target: int) -> tuple[int, int]:
+    """Open confirmed cases for the demo people who checked in most in the last five days."""
+    from django.db.models import Count
+
+    from contacts.models import Case, Classification, Cluster, Source
+    from contacts.services import case_open
+    from venues.models import CheckIn
+
+    existing = Case.objects.filter(note=DEMO_NOTE).count()
+    if existing >= target:
+        return existing, 0
+    now = timezone.now()
+    today = timezone.localdate(now)
+    busiest = (
+        CheckIn.objects.filter(person__is_demo=True, checked_in_at__gte=now - timedelta(days=5), checked_in_at__lte=now)
+        .exclude(person__cases__isnull=False)
+        .values("person_id")
+        .annotate(visits=Count("id"))
+        .order_by("-visits", "person_id")[: target - existing]
+    )
+    cluster, _created = Cluster.objects.get_or_create(name="Ổ dịch minh họa / Demo cluster")
+    new = 0
+    for row in busiest:
+        case_open(
+            user=None,
+            person=Person.objects.get(pk=row["person_id"]),
+            classification=Classification.CONFIRMED,
+            confirmed_at=now - timedelta(hours=2),
+            onset_date=today - timedelta(days=2),
+            sample_date=today - timedelta(days=1),
+            isolation_place="Bệnh viện Đa khoa tỉnh",
+            source=Source.LOCAL,
+            cluster=cluster,
+            note=DEMO_NOTE,
+        )
+        new += 1
+    return existing + new, new
+
+
+def _seed_proximity(options: dict[str, Any], out: TextIO) -> None:
     devices = _seed_devices()
     target = options["proximity"]
     existing = ProximityContact.objects.filter(device__person__is_demo=True).count()

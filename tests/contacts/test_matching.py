@@ -13,7 +13,6 @@ from contacts.matching import infectious_window, match_case
 from contacts.models import Exposure, FollowUp, ManualContact, MatchWindow
 from contacts.services import follow_ups_fold_for_merge
 from tests.contacts.conftest import T0, at
-from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -316,4 +315,3 @@ def test_two_open_cases_cannot_be_merged(make_case):
     with pytest.raises(DomainError) as error:
         follow_ups_fold_for_merge(survivor=a.person, duplicate=b.person)
     assert error.value.code == "both_open_cases"
-    assert PersonFactory  # factories stay importable for other tests
