@@ -342,8 +342,9 @@ def main() -> None:
         warned = warn_exposed(case.pk)
 
     warn_times = timed(warn, options.warn_repeat, between=lambda: unwarn([case.pk]))
-    print(f"| warn_exposed ({warned} notifications) | {len(warn_times)} | {ms(statistics.median(warn_times))} | "
-          f"{ms(max(warn_times))} | {ms(warn_times[0])} |")  # fmt: skip
+    if warn_times:
+        print(f"| warn_exposed ({warned} notifications) | {len(warn_times)} | {ms(statistics.median(warn_times))} | "
+              f"{ms(max(warn_times))} | {ms(warn_times[0])} |")  # fmt: skip
     print(f"\nratio match_case / raw F1 SELECT (medians): {ratio:.1f}; / raw F1 + F2 SELECTs: {ratio2:.1f}")
 
     reset([case.pk])

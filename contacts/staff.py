@@ -67,7 +67,7 @@ from truyvet.lib.errors import DomainError
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
 from truyvet.people.device import remembered_people
 from truyvet.people.models import Person
-from truyvet.people.normalize import display_phone
+from truyvet.people.normalize import masked_phone
 from truyvet.people.services import person_fields, person_upsert
 
 PAGE_SIZE = 50
@@ -98,14 +98,6 @@ EXPORT_HEADER = [
     "f1",
     "f2",
 ]
-
-
-def masked_phone(phone: str) -> str:
-    """'+84912345678' -> '0912***678': enough to confirm a number the person gives, not to call."""
-    local = display_phone(phone or "")
-    if len(local) < 7:
-        return "***" if local else ""
-    return f"{local[:4]}***{local[-3:]}"
 
 
 def _clusters() -> Any:

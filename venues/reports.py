@@ -25,7 +25,7 @@ from truyvet.accounts.jurisdiction import get_object_for
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.export import csv_response, xlsx_response
-from truyvet.people.normalize import display_phone
+from truyvet.people.normalize import masked_phone
 from venues.models import Category, CheckIn, Venue
 from venues.selectors import checkins_per_day_and_ward, idle_venues, venues_per_ward_and_category, visitors_of
 
@@ -112,14 +112,6 @@ def reports_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
     return xlsx_response(
         f"bao-cao-dia-diem-{stamp}", [(table, HEADERS[table], ROWS[table](request.user, period)) for table in ROWS]
     )
-
-
-def masked_phone(phone: str) -> str:
-    """'+84912345678' -> '0912***678': enough to confirm a number the visitor gives, not to call."""
-    local = display_phone(phone or "")
-    if len(local) < 7:
-        return "***" if local else ""
-    return f"{local[:4]}***{local[-3:]}"
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_
 from truyvet.accounts.models import Role, UnitKind, User
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
+from truyvet.people.normalize import masked_phone
 from venues.models import CheckIn, Venue
-from venues.reports import masked_phone
 
 pytestmark = pytest.mark.django_db
 

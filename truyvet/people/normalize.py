@@ -48,3 +48,11 @@ def mask_name(full_name: str) -> str:
 def new_ref() -> str:
     """The opaque reference a QR token carries: 128 random bits, never the database id."""
     return secrets.token_urlsafe(16)
+
+
+def masked_phone(phone: str) -> str:
+    """'+84912345678' -> '0912***678': enough to confirm a number the person gives, not to call."""
+    local = display_phone(phone or "")
+    if len(local) < 7:
+        return "***" if local else ""
+    return f"{local[:4]}***{local[-3:]}"
