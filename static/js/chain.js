@@ -58,6 +58,7 @@
       motionBlur: false,
       style: style(edges.length > EDGE_LABELS, big)
     });
+    box.cy = cy;  // for the browser tests and anyone debugging in the console
     if (big) {
       cy.fit(undefined, 20);
     } else {

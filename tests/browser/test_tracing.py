@@ -41,12 +41,11 @@ CANVAS_PAINTED = """
 })
 """
 
-# Cytoscape registers its instance on the container (``_cyreg``); chain.js keeps no global.
+# chain.js keeps the Cytoscape instance on its container.
 GRAPH_SIZE = """
 () => {
-  var reg = document.getElementById("chain-graph")._cyreg;
-  if (!reg || !reg.cy) { return null; }
-  var cy = reg.cy;
+  var cy = document.getElementById("chain-graph").cy;
+  if (!cy) { return null; }
   return {
     nodes: cy.nodes().length,
     edges: cy.edges().map(function (e) { return [e.source().data("level"), e.target().data("level")]; })

@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", nargs="?", choices=["list", "rotate", "retire"], default="list")
-        parser.add_argument("kid", nargs="?", help="The key to retire.")
+        parser.add_argument("kid", nargs="?", help="The key to retire (write -- before a kid that starts with -).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         ring = keyring()
