@@ -43,11 +43,16 @@ from truyvet.accounts.models import User  # noqa: E402
 CASES, EXPOSURES = 2000, 100_000
 
 LOWER_BOUND = """
-    SELECT c.id, c.classification, c.confirmed_at, p.full_name, w.name,
-           (SELECT count(*) FILTER (WHERE e.level = 1) FROM contacts_exposure e WHERE e.case_id = c.id),
-           (SELECT count(*) FILTER (WHERE e.level = 2) FROM contacts_exposure e WHERE e.case_id = c.id)
-    FROM contacts_case c JOIN people_person p ON p.id = c.person_id LEFT JOIN geo_ward w ON w.code = c.ward_id
-    ORDER BY c.created_at DESC, c.id DESC LIMIT 50
+    WITH page AS (
+        SELECT c.id, c.classification, c.confirmed_at, p.full_name, w.name AS ward, c.created_at
+        FROM contacts_case c JOIN people_person p ON p.id = c.person_id LEFT JOIN geo_ward w ON w.code = c.ward_id
+        ORDER BY c.created_at DESC, c.id DESC LIMIT 50
+    )
+    SELECT page.id, page.classification, page.confirmed_at, page.full_name, page.ward,
+           count(e.id) FILTER (WHERE e.level = 1), count(e.id) FILTER (WHERE e.level = 2)
+    FROM page LEFT JOIN contacts_exposure e ON e.case_id = page.id
+    GROUP BY page.id, page.classification, page.confirmed_at, page.full_name, page.ward, page.created_at
+    ORDER BY page.created_at DESC, page.id DESC
 """
 
 
@@ -88,6 +93,20 @@ def load() -> None:
         cursor.execute("ANALYZE contacts_case; ANALYZE contacts_exposure")
 
 
+def drop_tracing_cases() -> None:
+    ids = "SELECT id FROM contacts_case WHERE note = 'bench:run_tracing'"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM contacts_followupcheck WHERE follow_up_id IN "
+            f"(SELECT id FROM contacts_followup WHERE case_id IN ({ids}))"
+        )
+        for table in ("contacts_followup", "contacts_exposure", "contacts_manualcontact", "contacts_labresult"):
+            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({ids})")
+        cursor.execute(f"DELETE FROM contacts_uploadcode WHERE case_id IN ({ids})")
+        cursor.execute(ids.replace("SELECT id FROM", "DELETE FROM"))
+        cursor.execute("ANALYZE contacts_case; ANALYZE contacts_exposure")
+
+
 def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     times = []
     for _ in range(repeat):
@@ -100,8 +119,15 @@ def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-de
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--drop-tracing-cases",
+        action="store_true",
+        help="First remove the cases bench/run_tracing.py left (a million exposures), to measure at 100,000.",
+    )
     options = parser.parse_args()
     setup_test_environment()
+    if options.drop_tracing_cases:
+        drop_tracing_cases()
     load()
     print(f"cases: {Case.objects.count():,}, exposures: {Exposure.objects.count():,}")
 
