@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +11,10 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import PersonFactory
+from tests.workers import start_worker, wait_for
 from truyvet.lib.models import DeliveryState, Notification
 from truyvet.lib.notify import Recipient, notification_send
 from truyvet.lib.tasks import deliver_notifications
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.worker,
@@ -32,40 +28,11 @@ pytestmark = [
 @pytest.fixture
 def worker(tmp_path: Path) -> Iterator[Path]:
     """A real `celery worker` process on the test database; yields its SMS file folder."""
-    db = connection.settings_dict
-    sms_dir = tmp_path / "sms"
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 (closed below)
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "SMS_BACKEND": "truyvet.lib.sms.FileBackend",
-        "SMS_FILE_PATH": str(sms_dir),
-        "DJANGO_ENV": "test",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "truyvet", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    running = start_worker(tmp_path)
     try:
-        yield sms_dir
+        yield running.sms_dir
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        print((tmp_path / "worker.log").read_text()[-3000:])
-
-
-def wait_for(predicate: object, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
+        running.stop()
 
 
 def sms_lines(folder: Path) -> list[str]:

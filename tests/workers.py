@@ -1,0 +1,72 @@
+"""Real `celery worker` processes on the test database (PostgreSQL + Redis CI run)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    sms_dir: Path
+    log_path: Path
+    log: IO[str]
+
+    def stop(self, *, kill: bool = False) -> None:
+        """Stop the worker: SIGTERM and wait, or SIGKILL (a worker lost mid-task)."""
+        if kill:
+            self.process.send_signal(signal.SIGKILL)
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        print(self.log_path.read_text()[-3000:])
+
+    def sms_lines(self) -> list[str]:
+        return [line for path in self.sms_dir.glob("*.jsonl") for line in path.read_text().splitlines()]
+
+
+def start_worker(folder: Path, name: str = "worker") -> Worker:
+    """A worker process with SMS written to files under ``folder / "sms"``."""
+    db = connection.settings_dict
+    sms_dir = folder / "sms"
+    log_path = folder / f"{name}.log"
+    log = open(log_path, "w")  # noqa: SIM115 (closed by stop)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "SMS_BACKEND": "truyvet.lib.sms.FileBackend",
+        "SMS_FILE_PATH": str(sms_dir),
+        "DJANGO_ENV": "test",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "truyvet", "worker", "--pool=solo", "--loglevel=WARNING",
+         "--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"{name}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    return Worker(process, sms_dir, log_path, log)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
