@@ -99,5 +99,5 @@ def test_a_worker_killed_in_the_middle_of_matching_leaves_nothing_and_the_rerun_
     levels = {(e.person_id, e.level) for e in Exposure.objects.filter(case=case)}
     assert levels == {(p.pk, 1) for p in f1s} | {(p.pk, 2) for p in f2s}
     assert FollowUp.objects.filter(state="active").count() == 10
-    phones = sorted(json.loads(line)["to"] for line in second.sms_lines())
     phones = sorted(str(json.loads(line)["to"]) for line in second.sms_lines())
+    assert phones == sorted(str(p.phone) for p in f1s + f2s)
