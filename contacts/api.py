@@ -15,14 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contacts.models import Case, Exposure, MatchingState
-from contacts.selectors import case_exposures, cases_for, exposures_status
+from contacts.selectors import case_exposures, cases_for, exposures_status, people_in_reach
 from contacts.services import case_open
-from truyvet.accounts.jurisdiction import covers_ward, get_object_for
+from truyvet.accounts.jurisdiction import get_object_for
 from truyvet.accounts.permissions import is_health_staff
 from truyvet.lib.audit import audit_log_many
 from truyvet.lib.drf import OffsetDateTimeField
 from truyvet.lib.errors import DomainError
-from truyvet.people.models import Person
 
 PAGE = 5000
 
@@ -69,20 +68,13 @@ class CaseCreateView(APIView):
         serializer = CaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(serializer.validated_data)
-        person = Person.objects.filter(pk=data.pop("person_id")).first()
-        if person is None or not _person_in_reach(request.user, person):
+        person = people_in_reach(request.user).filter(pk=data.pop("person_id")).first()
+        if person is None:
             raise DomainError("There is no such person in your jurisdiction.", "not_found", status=404)
         case = case_open(user=request.user, person=person, **data)
         case.refresh_from_db(fields=["matching"])
         matching = "done" if case.matching == MatchingState.DONE else "queued"
         return Response({"id": case.pk, "matching": matching}, status=status.HTTP_201_CREATED)
-
-
-def _person_in_reach(user: Any, person: Person) -> bool:
-    """Staff open cases for people of their wards; the CDC also for people with no ward."""
-    if person.ward_id is None:
-        return bool(getattr(getattr(user, "health_unit", None), "whole_province", False) or user.is_superuser)
-    return covers_ward(user, person.ward_id)
 
 
 class CaseExposuresView(APIView):
@@ -119,7 +111,7 @@ class CaseExposuresView(APIView):
             qs = qs.filter(level=int(level))
         after = request.query_params.get("after")
         if after is not None:
-            if not after.isdigit():
+            if not after.isdecimal():
                 raise DomainError("after is a number from next_after.", "invalid", field="after")
             qs = qs.filter(pk__gt=int(after))
         rows = list(

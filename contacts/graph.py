@@ -37,7 +37,7 @@ from django.db.models import (
 from django.http import Http404
 
 from contacts.models import Case, Exposure, FollowUp, Outcome
-from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_everywhere
+from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_everywhere, sees_province
 from truyvet.people.normalize import mask_name
 
 
@@ -78,11 +78,6 @@ class Subgraph:
     case_ids: list[int] = field(default_factory=list)
 
 
-def _sees_all_names(user: Any) -> bool:
-    unit = getattr(user, "health_unit", None)
-    return sees_everywhere(user) or bool(unit is not None and unit.whole_province)
-
-
 def _in_area(user: Any, *, null_counts: bool) -> Expression:
     """True when the row's ward is one of the user's (SQL, evaluated per row)."""
     if sees_everywhere(user):
@@ -102,7 +97,7 @@ def cluster_subgraph_for(user: Any, cluster_id: int) -> Subgraph:
 
 
 def _subgraph(user: Any, which: Q, *, kind: str, ident: int) -> Subgraph:
-    all_names = _sees_all_names(user)
+    all_names = sees_province(user)
     cases = list(
         Case.objects.filter(which)
         .annotate(visible=_in_area(user, null_counts=False))

@@ -28,7 +28,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +47,7 @@ from contacts.models import (
     Via,
 )
 from contacts.services import follow_ups_for_case
+from truyvet.lib.days import day_start
 from venues.models import CheckIn
 
 CHUNK = 500
@@ -80,7 +81,7 @@ def infectious_window(case: Case, *, now: datetime | None = None) -> Span:
         days = [timezone.localdate(case.confirmed_at)]
     first = min(days) if days else timezone.localdate(now)
     start_day = first - timedelta(days=settings.TRACING_INFECTIOUS_DAYS_BEFORE)
-    start = timezone.make_aware(datetime.combine(start_day, time.min))
+    start = day_start(start_day)
     end = min(case.isolated_at, now) if case.isolated_at else now
     return Span(start, max(start, end))
 
@@ -324,7 +325,7 @@ def _manual_exposures(case: Case, level: int, sources: dict[int, Span], *, now: 
     for pk, person_id, source, day in contacts:
         if person_id == case.person_id:
             continue
-        start = timezone.make_aware(datetime.combine(day, time.min))
+        start = day_start(day)
         rows.append((person_id, source, None, start, start + timedelta(days=1), f"m:{pk}"))
     return _insert(case, level, Via.MANUAL, now, rows)
 

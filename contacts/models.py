@@ -19,6 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from truyvet.geo.models import Ward
 from truyvet.people.models import Person
 
+# Notifications and alerts about an exposure carry "exposure:<case>:<person>:<level>" as
+# their dedupe key (contacts/warnings.py); the citizen's pages find them by this prefix.
+EXPOSURE_KEY_PREFIX = "exposure:"
+
 
 class Classification(models.TextChoices):
     SUSPECTED = "suspected", _("Suspected")

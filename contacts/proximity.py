@@ -40,6 +40,7 @@ from declarations.qr import qr_holder
 from truyvet.accounts.jurisdiction import get_object_for
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
+from truyvet.lib.retention import delete_in_batches
 from truyvet.people.models import Person
 
 # No look-alikes when read aloud or copied by hand: no 0, O, Q, 1, I, L, U, V, and of
@@ -363,9 +364,4 @@ def proximity_contacts_purge(*, now: datetime | None = None, batch_size: int = P
     cutoff = (now or timezone.now()) - timedelta(days=settings.PROXIMITY_RETENTION_DAYS)
     # last_seen >= first_seen, so the first_seen index narrows the scan to old rows.
     old = ProximityContact.objects.filter(first_seen__lt=cutoff, last_seen__lt=cutoff)
-    deleted = 0
-    while True:
-        ids = list(old.order_by().values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return deleted
-        deleted += ProximityContact.objects.filter(pk__in=ids).delete()[0]
+    return delete_in_batches(old, batch_size=batch_size)

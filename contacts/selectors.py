@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from contacts.models import (
+    EXPOSURE_KEY_PREFIX,
     Case,
     Classification,
     Exposure,
@@ -20,10 +21,11 @@ from contacts.models import (
     MatchingState,
     Outcome,
 )
-from truyvet.accounts.jurisdiction import scope_to_jurisdiction, sees_everywhere, ward_filter
+from truyvet.accounts.jurisdiction import scope_to_jurisdiction, sees_province, ward_filter
+from truyvet.lib.days import day_start
 from truyvet.lib.models import Channel, Notification
 from truyvet.people.models import Person
-from truyvet.people.normalize import normalize_phone, search_key
+from truyvet.people.selectors import person_search
 
 
 def person_statuses(person_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -51,12 +53,21 @@ def case_exposures(case: Case, user: Any) -> QuerySet[Exposure]:
     """A case's exposures that ``user`` may see: all of them for the province, else those
     of people living in the user's wards."""
     qs = Exposure.objects.filter(case=case).select_related("person", "source_person", "venue")
-    unit = getattr(user, "health_unit", None)
-    if sees_everywhere(user) or (unit is not None and unit.whole_province):
+    if sees_province(user):
         return qs  # the province's investigation includes contacts living elsewhere
     condition = ward_filter(user)
     # People with no known ward are the team's to find, so they are not hidden.
     return qs.filter(condition | Q(ward__isnull=True)) if condition is not None else qs
+
+
+def people_in_reach(user: Any) -> QuerySet[Person]:
+    """Whom the user may open a case for: people of their wards; for the CDC also people
+    whose ward is not known."""
+    qs = Person.objects.select_related("ward")
+    condition = ward_filter(user)
+    if condition is None:
+        return qs
+    return qs.filter(condition | Q(ward__isnull=True)) if sees_province(user) else qs.filter(condition)
 
 
 def exposures_status(case: Case) -> str:
@@ -81,25 +92,6 @@ class CaseFilters:
     search: str = ""
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _person_search(qs: QuerySet[Any], text: str, prefix: str = "") -> QuerySet[Any]:
-    """A 12-digit citizen id, a phone number, a passport number or the start of a name."""
-    text = text.strip()
-    if not text:
-        return qs
-    phone = normalize_phone(text)
-    if text.isdigit() and len(text) == 12:
-        return qs.filter(**{f"{prefix}id_number": text})
-    if phone:
-        return qs.filter(**{f"{prefix}phone": phone})
-    if text.replace(" ", "").isalnum() and any(c.isdigit() for c in text):
-        return qs.filter(**{f"{prefix}passport_number": text.replace(" ", "").upper()})
-    return qs.filter(**{f"{prefix}name_key__startswith": search_key(text)})
-
-
 def case_list_for(user: Any, filters: CaseFilters) -> QuerySet[Case]:
     """Cases of the user's wards, newest first, filtered and searched."""
     qs = cases_for(user)
@@ -112,27 +104,10 @@ def case_list_for(user: Any, filters: CaseFilters) -> QuerySet[Case]:
     if filters.ward_code is not None:
         qs = qs.filter(ward_id=filters.ward_code)
     if filters.date_from:
-        qs = qs.filter(created_at__gte=_day_start(filters.date_from))
+        qs = qs.filter(created_at__gte=day_start(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
-    return _person_search(qs, filters.search, "person__").order_by("-created_at", "-id")
-
-
-def case_keyset_page(qs: QuerySet[Case], *, before: str, size: int) -> tuple[list[Case], str]:
-    """One page of a newest-first list and the cursor ("<created_at ISO>|<id>") of the next:
-    no OFFSET and no COUNT(*), so a deep page costs what the first does."""
-    if before:
-        stamp, _sep, last_id = before.rpartition("|")
-        try:
-            at: datetime | None = datetime.fromisoformat(stamp)
-            pk = int(last_id)
-        except ValueError:
-            at, pk = None, 0
-        if at is not None and timezone.is_aware(at):
-            qs = qs.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
-    rows = list(qs[: size + 1])
-    cursor = f"{rows[size - 1].created_at.isoformat()}|{rows[size - 1].pk}" if len(rows) > size else ""
-    return rows[:size], cursor
+        qs = qs.filter(created_at__lt=day_start(filters.date_to + timedelta(days=1)))
+    return person_search(qs, filters.search, prefix="person__").order_by("-created_at", "-id")
 
 
 def exposure_counts(case_ids: list[int]) -> dict[int, dict[int, int]]:
@@ -167,7 +142,7 @@ def people_find_for(user: Any, text: str, *, limit: int = 20) -> list[Person]:
     if not text:
         return []
     qs = scope_to_jurisdiction(Person.objects.select_related("ward"), user)
-    return list(_person_search(qs, text).order_by("full_name", "pk")[:limit])
+    return list(person_search(qs, text).order_by("full_name", "pk")[:limit])
 
 
 def follow_up_list_for(
@@ -187,7 +162,7 @@ def exposure_warnings_for(people: list[Person], *, limit: int = 50) -> list[Noti
         return []
     return list(
         Notification.objects.filter(
-            person__in=people, channel=Channel.PORTAL, dedupe_key__startswith="exposure:"
+            person__in=people, channel=Channel.PORTAL, dedupe_key__startswith=EXPOSURE_KEY_PREFIX
         ).order_by("-created_at")[:limit]
     )
 
@@ -196,7 +171,7 @@ def has_recent_exposure_warning(refs: list[str]) -> bool:
     """Whether anybody remembered on the phone was warned within a quarantine period."""
     since = timezone.now() - timedelta(days=settings.TRACING_QUARANTINE_DAYS)
     return Notification.objects.filter(
-        person__ref__in=refs, channel=Channel.PORTAL, dedupe_key__startswith="exposure:", created_at__gte=since
+        person__ref__in=refs, channel=Channel.PORTAL, dedupe_key__startswith=EXPOSURE_KEY_PREFIX, created_at__gte=since
     ).exists()
 
 

@@ -28,7 +28,6 @@ from contacts.models import Case, Cluster, Exposure, FollowUp, FollowUpState, Ou
 from contacts.selectors import (
     active_follow_ups_of,
     case_exposures,
-    case_keyset_page,
     case_list_for,
     case_sources_for,
     cases_for,
@@ -39,6 +38,7 @@ from contacts.selectors import (
     follow_up_list_for,
     follow_ups_for,
     people_find_for,
+    people_in_reach,
 )
 from contacts.services import (
     case_match_again,
@@ -65,6 +65,7 @@ from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.errors import DomainError
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
+from truyvet.lib.paging import keyset_page
 from truyvet.people.device import remembered_people
 from truyvet.people.models import Person
 from truyvet.people.normalize import masked_phone
@@ -126,7 +127,7 @@ def _filter_form(request: AuthenticatedRequest) -> CaseFilterForm:
 @health_staff_required
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
     form = _filter_form(request)
-    rows, cursor = case_keyset_page(
+    rows, cursor = keyset_page(
         case_list_for(request.user, form.filters()), before=request.GET.get("before", ""), size=PAGE_SIZE
     )
     counts = exposure_counts([c.pk for c in rows])
@@ -231,8 +232,11 @@ def _audited(request: AuthenticatedRequest, qs: Any) -> Iterator[list[Any]]:
 
 
 def _person_in_reach(user: Any, person_id: int) -> Person:
-    """A person of the user's wards, or 404."""
-    return get_object_for(user, Person.objects.select_related("ward"), pk=person_id)
+    """A person the user may open a case for, or 404."""
+    person = people_in_reach(user).filter(pk=person_id).first()
+    if person is None:
+        raise Http404
+    return person
 
 
 def _case_exists_error(form: CaseForm, request: AuthenticatedRequest, error: DomainError, person: Person) -> None:
@@ -265,7 +269,7 @@ def case_new(request: AuthenticatedRequest) -> HttpResponse:
     person: Person | None = None
     person_id = request.POST.get("person") or request.GET.get("person")
     if person_id:
-        if not person_id.isdigit():
+        if not person_id.isdecimal():
             raise Http404
         person = _person_in_reach(request.user, int(person_id))
     found: list[Person] = []

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Max, Min
 from django.utils import formats, timezone
 
-from contacts.models import Case, Exposure
+from contacts.models import EXPOSURE_KEY_PREFIX, Case, Exposure
 from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, UnitKind
 from truyvet.lib.models import Channel, DeliveryState, Notification
 from truyvet.people.models import Person
@@ -25,7 +25,7 @@ BATCH = 1000
 def dedupe_key(case_id: int, person_id: int, level: int) -> str:
     """Once per case, person and level: someone first found as an F2 and later (a late
     check-in, an upload) as an F1 is warned again, with the stricter advice."""
-    return f"exposure:{case_id}:{person_id}:{level}"
+    return f"{EXPOSURE_KEY_PREFIX}{case_id}:{person_id}:{level}"
 
 
 def _message(level: int, until: str, unit_phone: str) -> tuple[str, str]:

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from declarations.models import Declaration, QrCredential
 from truyvet.accounts.jurisdiction import get_object_for, scope_to_jurisdiction
 from truyvet.lib import signing
-from truyvet.people.normalize import normalize_phone, search_key
+from truyvet.lib.days import day_start
+from truyvet.people.selectors import person_search
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,6 @@ class DeclarationFilters:
     date_from: date | None = None
     date_to: date | None = None
     search: str = ""
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def declaration_list_for(user: Any, filters: DeclarationFilters) -> QuerySet[Declaration]:
@@ -49,20 +45,10 @@ def declaration_list_for(user: Any, filters: DeclarationFilters) -> QuerySet[Dec
     if filters.ward_code is not None:
         qs = qs.filter(ward_id=filters.ward_code)
     if filters.date_from:
-        qs = qs.filter(created_at__gte=_day_start(filters.date_from))
+        qs = qs.filter(created_at__gte=day_start(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
-    text = filters.search.strip()
-    if text:
-        phone = normalize_phone(text)
-        if text.isdigit() and len(text) == 12:
-            qs = qs.filter(person__id_number=text)
-        elif phone:
-            qs = qs.filter(person__phone=phone)
-        elif text.replace(" ", "").isalnum() and any(c.isdigit() for c in text):
-            qs = qs.filter(person__passport_number=text.replace(" ", "").upper())
-        else:
-            qs = qs.filter(person__name_key__startswith=search_key(text))
+        qs = qs.filter(created_at__lt=day_start(filters.date_to + timedelta(days=1)))
+    qs = person_search(qs, filters.search, prefix="person__")
     return qs.order_by("-created_at", "-id")
 
 
@@ -77,7 +63,7 @@ def declaration_get_for(user: Any, declaration_id: int) -> Declaration:
 def declaration_daily_stats_for(user: Any, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
     """Counts per day, ward and kind, with how many were yellow and red."""
     qs = scope_to_jurisdiction(Declaration.objects.all(), user).filter(
-        created_at__gte=_day_start(date_from), created_at__lt=_day_start(date_to + timedelta(days=1))
+        created_at__gte=day_start(date_from), created_at__lt=day_start(date_to + timedelta(days=1))
     )
     rows: Any = (
         qs.annotate(day=TruncDate("created_at"))
@@ -117,28 +103,6 @@ def qr_token_for(credential: QrCredential) -> str:
             "lvl": credential.risk_level,
         }
     )
-
-
-def keyset_page(qs: QuerySet[Declaration], *, before: str, size: int) -> tuple[list[Declaration], str]:
-    """One page of a newest-first list and the cursor of the next (older) page.
-
-    The cursor is "<created_at ISO>|<id>" of the last row: no OFFSET and no COUNT(*), so
-    page 1,000 of a million rows costs what page 1 does.
-    """
-    if before:
-        stamp, _sep, last_id = before.rpartition("|")
-        try:
-            at = datetime.fromisoformat(stamp)
-            pk = int(last_id)
-        except ValueError:
-            at, pk = None, 0
-        if at is not None:
-            # The plain bound lets the (created_at, id) index start at the cursor instead of
-            # reading past every newer row; the OR then breaks ties on the same instant.
-            qs = qs.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
-    rows = list(qs[: size + 1])
-    cursor = f"{rows[size - 1].created_at.isoformat()}|{rows[size - 1].pk}" if len(rows) > size else ""
-    return rows[:size], cursor
 
 
 def declaration_history_for(person_id: int, *, limit: int = 20) -> list[Declaration]:

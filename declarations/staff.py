@@ -26,7 +26,6 @@ from declarations.selectors import (
     declaration_get_for,
     declaration_history_for,
     declaration_list_for,
-    keyset_page,
 )
 from declarations.services import qr_revoke
 from declarations.staff_forms import DeclarationFilterForm, StatsForm
@@ -35,6 +34,7 @@ from truyvet.accounts.jurisdiction import get_object_for, jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
+from truyvet.lib.paging import keyset_page
 from truyvet.people.models import Person
 from truyvet.people.selectors import contact_history_for
 

@@ -37,7 +37,7 @@ def seconds_left(at: datetime) -> int:
 
 def fresh_code_is_valid(venue: Venue, value: str, at: datetime) -> bool:
     window_text, _, mac = value.partition(".")
-    if not window_text.isdigit() or not mac:
+    if not window_text.isdecimal() or not mac:
         return False
     window = int(window_text)
     return window in {_window(at), _window(at) - 1} and hmac.compare_digest(mac, _mac(venue, window))

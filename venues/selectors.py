@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction
 from truyvet.accounts.models import HEALTH_ROLES, Role
+from truyvet.lib.days import day_start
 from venues.models import CheckIn, Venue
 
 
@@ -93,8 +94,8 @@ def venues_per_ward_and_category(user: Any) -> list[dict[str, Any]]:
 
 
 def checkins_per_day_and_ward(user: Any, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
-    start = timezone.make_aware(datetime.combine(date_from, time.min))
-    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
+    start = day_start(date_from)
+    end = day_start(date_to + timedelta(days=1))
     rows: Any = (
         scope_to_jurisdiction(
             CheckIn.objects.filter(checked_in_at__gte=start, checked_in_at__lt=end), user, ward_field="venue__ward"

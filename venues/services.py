@@ -15,6 +15,7 @@ from truyvet.accounts.models import Role, User
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
+from truyvet.lib.retention import delete_in_batches
 from truyvet.people.models import Person
 from truyvet.people.normalize import normalize_phone
 from venues.models import Category, CheckIn, Venue
@@ -348,10 +349,4 @@ def checkins_purge(*, older_than_days: int | None = None, batch: int = 10_000) -
     """Delete check-ins older than the retention period, in batches (short locks)."""
     days = older_than_days if older_than_days is not None else settings.CHECKIN_RETENTION_DAYS
     cutoff = timezone.now() - timedelta(days=days)
-    total = 0
-    while True:
-        ids = list(CheckIn.objects.filter(checked_in_at__lt=cutoff).values_list("pk", flat=True)[:batch])
-        if not ids:
-            return total
-        deleted, _details = CheckIn.objects.filter(pk__in=ids).delete()
-        total += deleted
+    return delete_in_batches(CheckIn.objects.filter(checked_in_at__lt=cutoff), batch_size=batch)

@@ -90,7 +90,9 @@ def _checkin_remembered(request: HttpRequest, venue: Venue, people: list, fresh:
 
 def _checkout(request: HttpRequest, venue: Venue, people: list, fresh: str) -> HttpResponse:
     raw = request.POST.get("checkin", "")
-    stay = CheckIn.objects.filter(pk=int(raw), venue=venue).select_related("person").first() if raw.isdigit() else None
+    stay = (
+        CheckIn.objects.filter(pk=int(raw), venue=venue).select_related("person").first() if raw.isdecimal() else None
+    )
     known = {p.pk: p for p in people}
     if stay is None or stay.person_id not in known:
         messages.error(request, _("This check-in belongs to someone else."))

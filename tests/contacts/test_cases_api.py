@@ -154,3 +154,15 @@ def test_the_exposure_list_pages_with_next_after(cdc_client, make_case, monkeypa
     second = cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/", {"after": first["next_after"]}).json()
     assert len(second["results"]) == 1 and second["next_after"] is None
     assert cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/", {"level": "x"}).status_code == 400
+
+
+def test_a_cursor_of_digits_that_are_not_decimal_is_a_400_not_a_500(cdc_client, make_case):
+    case = make_case()
+    response = cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/", {"after": "²"})
+    assert response.status_code == 400 and response.json()["errors"]["after"]
+
+
+def test_the_cdc_may_open_a_case_for_someone_with_no_known_ward_and_a_commune_may_not(cdc_client, insider_client):
+    person = PersonFactory(ward=None)
+    assert insider_client.post("/api/v1/cases/", body(person), content_type="application/json").status_code == 404
+    assert cdc_client.post("/api/v1/cases/", body(person), content_type="application/json").status_code == 201

@@ -538,3 +538,7 @@ def test_a_manual_contact_without_id_or_phone_or_with_an_unknown_source_is_refus
     response = insider_client.post(url, {**data, "contact-phone": "0912777888", "contact-source": stranger.pk})
     assert response.status_code == 400 and "source" in response.context["contact_form"].errors
     assert not ManualContact.objects.exists()
+
+
+def test_a_person_id_of_digits_that_are_not_decimal_is_a_404_not_a_500(insider_client: Client) -> None:
+    assert insider_client.get(reverse("contacts:case_new"), {"person": "²"}).status_code == 404

@@ -157,3 +157,8 @@ def test_staff_cannot_register_a_venue_outside_their_wards(insider_client: Clien
         reverse("venues:owner_new"), {**form(ward=home_ward(5).code), "owner_name": "A", "owner_phone": "0987111222"}
     )
     assert response.status_code == 200 and not Venue.objects.exists()
+
+
+def test_a_rotating_code_of_digits_that_are_not_decimal_is_refused_not_a_500(owner: User) -> None:
+    venue = Venue.objects.create(name="Quán", category="restaurant", address="1", ward=home_ward(0), owner=owner)
+    assert not fresh_code_is_valid(venue, "².abc", timezone.now())

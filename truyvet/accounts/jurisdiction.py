@@ -24,6 +24,15 @@ def sees_everywhere(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.ADMINISTRATOR))
 
 
+def sees_province(user: Any) -> bool:
+    """Administrators and the CDC (a ``whole_province`` unit): the province's tracing covers
+    people who live elsewhere or whose ward is not known, and these users see all of it."""
+    if sees_everywhere(user):
+        return True
+    unit = getattr(user, "health_unit", None) if user.is_authenticated and user.is_active else None
+    return bool(unit is not None and unit.whole_province)
+
+
 def jurisdiction_wards(user: Any) -> QuerySet[Ward]:
     if sees_everywhere(user):
         return Ward.objects.all()

@@ -1,15 +1,35 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from typing import TypeVar
+
+from django.db.models import Count, Model, Q, QuerySet
 
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction
 from truyvet.accounts.models import User
 from truyvet.people.models import Person, PersonHistory
 from truyvet.people.normalize import normalize_phone, search_key
 
+M = TypeVar("M", bound=Model)
+
 
 def person_by_ref(ref: str) -> Person | None:
     return Person.objects.select_related("ward").filter(ref=ref).first()
+
+
+def person_search(qs: QuerySet[M], text: str, *, prefix: str = "") -> QuerySet[M]:
+    """Rows of ``qs`` whose person (``prefix`` is the path to it, e.g. "person__") has this
+    12-digit citizen id, phone, passport number, or a name starting so (without accents)."""
+    text = text.strip()
+    if not text:
+        return qs
+    if text.isdigit() and len(text) == 12:
+        return qs.filter(**{f"{prefix}id_number": text})
+    phone = normalize_phone(text)
+    if phone:
+        return qs.filter(**{f"{prefix}phone": phone})
+    if text.replace(" ", "").isalnum() and any(c.isdigit() for c in text):
+        return qs.filter(**{f"{prefix}passport_number": text.replace(" ", "").upper()})
+    return qs.filter(**{f"{prefix}name_key__startswith": search_key(text)})
 
 
 def person_list_for(user: User, *, search: str = "") -> QuerySet[Person]:

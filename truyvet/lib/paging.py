@@ -1,0 +1,35 @@
+"""Keyset pages of newest-first lists (declarations, cases)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
+
+M = TypeVar("M", bound=Model)
+
+
+def keyset_page(qs: QuerySet[M], *, before: str, size: int) -> tuple[list[M], str]:
+    """One page of a list ordered by (-created_at, -id) and the cursor of the next (older) page.
+
+    The cursor is "<created_at ISO>|<id>" of the last row: no OFFSET and no COUNT(*), so
+    page 1,000 of a million rows costs what page 1 does. A cursor that does not parse (or
+    has no UTC offset) is ignored: the first page.
+    """
+    if before:
+        stamp, _sep, last_id = before.rpartition("|")
+        try:
+            at: datetime | None = datetime.fromisoformat(stamp)
+            pk = int(last_id)
+        except ValueError:
+            at, pk = None, 0
+        if at is not None and timezone.is_aware(at):
+            # The plain bound lets the (created_at, id) index start at the cursor instead of
+            # reading past every newer row; the OR then breaks ties on the same instant.
+            qs = qs.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    rows = list(qs[: size + 1])
+    last = rows[size - 1] if len(rows) > size else None
+    cursor = f"{last.created_at.isoformat()}|{last.pk}" if last is not None else ""  # type: ignore[attr-defined]
+    return rows[:size], cursor
