@@ -280,6 +280,13 @@ class ManualContact(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "source_person", "person", "contact_date"], name="contacts_manual_once_a_day"
+            )
+        ]
+
 
 # --- Proximity (the Bluetooth app) -----------------------------------------------------
 

@@ -250,16 +250,21 @@ def manual_contact_add(
     person = _contact_person(full_name=full_name, id_number=id_number.strip(), phone=phone.strip())
     if person.pk == source.pk:
         raise DomainError(_("A person cannot be their own contact."), "self_contact", field="full_name")
-    contact = ManualContact.objects.create(
+    # The same pair on the same day is one contact: a form sent twice adds nothing.
+    contact, created = ManualContact.objects.get_or_create(
         case=case,
         source_person=source,
         person=person,
         contact_date=contact_date,
-        setting=setting,
-        relation=relation.strip()[:100],
-        note=note.strip()[:300],
-        created_by=_user(user),
+        defaults={
+            "setting": setting,
+            "relation": relation.strip()[:100],
+            "note": note.strip()[:300],
+            "created_by": _user(user),
+        },
     )
+    if not created:
+        return contact
     audit_log(actor=user, action="case.manual_contact", obj=case, person_id=person.pk)
     if case.is_confirmed:
         queue_matching(case.pk)

@@ -191,3 +191,14 @@ def test_someone_found_as_an_f2_and_later_as_an_f1_is_warned_again_with_the_f1_a
     titles = list(Notification.objects.filter(person=person, channel="portal").values_list("title", flat=True))
     assert len(titles) == 2 and any("F1" in t for t in titles) and any("F2" in t for t in titles)
     assert [m["to"] for m in sms.outbox].count("+84912345670") == 2
+
+
+def test_the_same_contact_sent_twice_is_stored_once(make_case):
+    case = make_case()
+    first = manual_contact_add(
+        user=None, case=case, full_name="Giàng A Páo", phone="0911222333", contact_date=T0.date()
+    )
+    again = manual_contact_add(
+        user=None, case=case, full_name="Giàng A Páo", phone="0911222333", contact_date=T0.date()
+    )
+    assert again.pk == first.pk and ManualContact.objects.count() == 1
