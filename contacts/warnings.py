@@ -6,7 +6,6 @@ case, person and level, inserted with ``ON CONFLICT DO NOTHING``; a second run s
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +14,8 @@ from django.db.models import Max, Min
 from django.utils import formats, timezone
 
 from contacts.models import EXPOSURE_KEY_PREFIX, Case, Exposure
-from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, UnitKind
+from truyvet.accounts.models import Alert, AlertSeverity, UnitKind
+from truyvet.accounts.selectors import units_by_ward
 from truyvet.lib.models import Channel, DeliveryState, Notification
 from truyvet.people.models import Person
 
@@ -73,12 +73,7 @@ def _warn_batch(case: Case, rows: list[Any]) -> int:
         )
     }
     wards = {p["ward_id"] for p in people.values() if p["ward_id"]}
-    units_by_ward: dict[int, list[HealthUnit]] = defaultdict(list)
-    through = HealthUnit.wards.through
-    for link in through.objects.filter(
-        ward_id__in=wards, healthunit__kind__in=[UnitKind.COMMUNE_STATION, UnitKind.HEALTH_CENTRE]
-    ).select_related("healthunit"):
-        units_by_ward[link.ward_id].append(link.healthunit)
+    units_of_ward = units_by_ward(wards)
     days = timedelta(days=settings.TRACING_QUARANTINE_DAYS)
     now = timezone.now()
     notifications: list[Notification] = []
@@ -90,7 +85,7 @@ def _warn_batch(case: Case, rows: list[Any]) -> int:
             continue
         key = dedupe_key(case.pk, person["pk"], row["level"])
         keys.append(key)
-        units = units_by_ward.get(person["ward_id"], [])
+        units = units_of_ward.get(person["ward_id"], [])
         station_phone = next((u.phone for u in units if u.kind == UnitKind.COMMUNE_STATION and u.phone), "")
         until = formats.date_format(timezone.localdate(row["last"]) + days, "d/m/Y")
         title, body = _message(row["level"], until, station_phone)

@@ -327,6 +327,30 @@ RISK_LEVELS: dict[str, str] = {
 }
 RISK_LEVELS.update(env.json("RISK_LEVELS_JSON", default={}))
 
+# --- Checkpoints -------------------------------------------------------------------------
+# What staff at a checkpoint are told to do, from what is known of the traveller: each
+# finding maps to a verdict and the most severe wins (allow < declare < refer < deny).
+# A province changes the mapping here or by CHECKPOINT_VERDICTS_JSON ('{"active_f2": "deny"}').
+CHECKPOINT_VERDICTS: dict[str, str] = {
+    "green": "allow",
+    "no_declaration": "declare",
+    "yellow": "refer",
+    "red": "deny",
+    "current_case": "deny",
+    "active_f1": "deny",
+    "active_f2": "refer",
+    "fever": "refer",
+    "origin_in_outbreak_zone": "refer",
+}
+CHECKPOINT_VERDICTS.update(env.json("CHECKPOINT_VERDICTS_JSON", default={}))
+CHECKPOINT_FEVER_C = env.float("CHECKPOINT_FEVER_C", default=37.5)
+# Tablets sync late, but a scan older than this (or in the future, beyond clock drift) is refused.
+CHECKPOINT_SCAN_MAX_AGE = timedelta(days=env.int("CHECKPOINT_SCAN_MAX_AGE_DAYS", default=7))
+CHECKPOINT_CLOCK_SKEW = timedelta(minutes=env.int("CHECKPOINT_CLOCK_SKEW_MINUTES", default=5))
+CHECKPOINT_BATCH_MAX = env.int("CHECKPOINT_BATCH_MAX", default=500)
+# A tablet that has not reached the server for this long is shown as offline.
+CHECKPOINT_TABLET_OFFLINE_AFTER = timedelta(minutes=env.int("CHECKPOINT_TABLET_OFFLINE_MINUTES", default=10))
+
 # --- Venues and check-in ----------------------------------------------------------------
 # A visitor who does not check out is checked out after the usual stay of the category.
 VENUE_STAY_MINUTES: dict[str, int] = {

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from checkpoints import api_urls as checkpoint_api_urls
 from contacts import api_urls as contact_api_urls
 from declarations.api import DeclarationCreateView, QrVerifyView
 from truyvet import views
@@ -23,6 +24,7 @@ api_v1 = [
     path("checkins/", CheckInCreateView.as_view(), name="checkins"),
     path("checkins/<int:checkin_id>/checkout/", CheckOutView.as_view(), name="checkout"),
     *contact_api_urls.urlpatterns,
+    *checkpoint_api_urls.urlpatterns,
 ]
 
 urlpatterns = [

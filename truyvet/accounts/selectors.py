@@ -1,11 +1,25 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from truyvet.accounts.models import Alert
+from truyvet.accounts.models import Alert, HealthUnit, UnitKind
+
+CARE_UNIT_KINDS = (UnitKind.COMMUNE_STATION, UnitKind.HEALTH_CENTRE)
+
+
+def units_by_ward(ward_ids: Iterable[int], kinds: Iterable[str] = CARE_UNIT_KINDS) -> dict[int, list[HealthUnit]]:
+    """The units of ``kinds`` covering each ward (by default its commune station and health
+    centre), in one query, for alerts raised about many people at once."""
+    found: dict[int, list[HealthUnit]] = defaultdict(list)
+    links = HealthUnit.wards.through.objects.filter(ward_id__in=set(ward_ids), healthunit__kind__in=list(kinds))
+    for link in links.select_related("healthunit"):
+        found[link.ward_id].append(link.healthunit)
+    return found
 
 
 def alerts_open_for(user: Any) -> QuerySet[Alert]:

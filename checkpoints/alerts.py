@@ -1,0 +1,67 @@
+"""Alerts for travellers sent to the health desk or turned back at a checkpoint.
+
+Seed 000: the health centre must know at once when a person at risk arrives to stay. Each
+flagged passage puts one alert on the list of the commune station and the health centre
+that cover the traveller's destination ward (their home ward when no destination was
+given), and on no other unit's list.
+"""
+
+from __future__ import annotations
+
+from django.utils import formats, timezone
+
+from checkpoints.models import Passage, Verdict
+from checkpoints.verdicts import finding_label
+from truyvet.accounts.models import Alert, AlertSeverity
+from truyvet.accounts.selectors import units_by_ward
+
+
+def alert_flagged(passage_ids: list[int]) -> int:
+    """Raise the alerts for these passages (the flagged ones); returns how many were new."""
+    passages = list(
+        Passage.objects.filter(pk__in=passage_ids, verdict__in=[Verdict.REFER, Verdict.DENY])
+        .select_related("checkpoint", "person")
+        .only(
+            "client_id",
+            "seq",
+            "verdict",
+            "reasons",
+            "scanned_at",
+            "destination_ward_id",
+            "identifier",
+            "checkpoint__name",
+            "person__full_name",
+            "person__ward_id",
+        )
+    )
+    units = units_by_ward(p.destination_ward_id or (p.person.ward_id if p.person else 0) for p in passages)
+    alerts = []
+    for passage in passages:
+        ward_id = passage.destination_ward_id or (passage.person.ward_id if passage.person else None)
+        if ward_id is None:
+            continue
+        who = passage.person.full_name if passage.person else passage.identifier or "?"
+        when = formats.date_format(timezone.localtime(passage.scanned_at), "H:i d/m/Y")
+        why = ", ".join(finding_label(code) for code in passage.reasons)
+        deny = passage.verdict == Verdict.DENY
+        title = (
+            f"Chốt {passage.checkpoint.name}: {who} ({'không cho qua' if deny else 'chuyển bàn y tế'}) / "
+            f"{'denied' if deny else 'referred'}"
+        )
+        for unit in units.get(ward_id, []):
+            alerts.append(
+                Alert(
+                    unit=unit,
+                    kind="checkpoint",
+                    severity=AlertSeverity.URGENT if deny else AlertSeverity.WARNING,
+                    title=title[:200],
+                    body=f"{when}: {why}",
+                    url=f"/checkpoints/passages/{passage.pk}/",
+                    ward_id=ward_id,
+                    person_id=passage.person_id,
+                    dedupe_key=f"passage:{passage.client_id}:{passage.seq}",
+                )
+            )
+    before = Alert.objects.filter(dedupe_key__in=[a.dedupe_key for a in alerts]).count()
+    Alert.objects.bulk_create(alerts, batch_size=1000, ignore_conflicts=True)
+    return Alert.objects.filter(dedupe_key__in=[a.dedupe_key for a in alerts]).count() - before

@@ -1,0 +1,68 @@
+"""Reads at checkpoints, scoped in one place.
+
+- Scanning: a checkpoint's assigned staff (and administrators) may scan there.
+- Oversight (monitoring, reports, passages): the units whose wards include the
+  checkpoint's ward (the CDC: the whole province), and the checkpoint's own staff.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from checkpoints.models import Checkpoint, DutyShift, Passage
+from truyvet.accounts.jurisdiction import sees_everywhere, ward_filter
+
+
+def checkpoints_for_scanning(user: Any) -> QuerySet[Checkpoint]:
+    if not (user.is_authenticated and user.is_active):
+        return Checkpoint.objects.none()
+    qs = Checkpoint.objects.filter(is_active=True)
+    return qs if sees_everywhere(user) else qs.filter(staff=user)
+
+
+def checkpoint_for_scanning(user: Any, checkpoint_id: int | str) -> Checkpoint:
+    """The checkpoint, or 404 when absent, inactive or not one the user scans at."""
+    if not str(checkpoint_id).isascii() or not str(checkpoint_id).isdigit():
+        raise Http404
+    checkpoint = checkpoints_for_scanning(user).filter(pk=int(checkpoint_id)).select_related("ward").first()
+    if checkpoint is None:
+        raise Http404
+    return checkpoint
+
+
+def checkpoints_for(user: Any) -> QuerySet[Checkpoint]:
+    """The checkpoints the user oversees (monitoring, reports)."""
+    if not (user.is_authenticated and user.is_active):
+        return Checkpoint.objects.none()
+    condition = ward_filter(user)
+    qs = Checkpoint.objects.select_related("ward")
+    if condition is None:
+        return qs
+    return qs.filter(condition | Q(staff=user)).distinct()
+
+
+def checkpoint_get_for(user: Any, checkpoint_id: int | str) -> Checkpoint:
+    if not str(checkpoint_id).isascii() or not str(checkpoint_id).isdigit():
+        raise Http404
+    checkpoint = checkpoints_for(user).filter(pk=int(checkpoint_id)).first()
+    if checkpoint is None:
+        raise Http404
+    return checkpoint
+
+
+def passages_for(user: Any) -> QuerySet[Passage]:
+    """Passages at the checkpoints the user oversees."""
+    return Passage.objects.filter(checkpoint__in=checkpoints_for(user).values("pk"))
+
+
+def on_duty(checkpoint_ids: list[int]) -> dict[int, list[DutyShift]]:
+    """Open shifts per checkpoint: who is on duty now."""
+    found: dict[int, list[DutyShift]] = {pk: [] for pk in checkpoint_ids}
+    for shift in DutyShift.objects.filter(checkpoint_id__in=checkpoint_ids, ended_at__isnull=True).select_related(
+        "user"
+    ):
+        found[shift.checkpoint_id].append(shift)
+    return found

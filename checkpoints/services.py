@@ -1,0 +1,486 @@
+"""Writes at checkpoints: passages from tablets' batches, duty shifts, tablets' last sync.
+
+``scans_ingest`` takes a batch as the tablet queued it. Each item stands alone: a bad item
+is rejected with a reason and the others are kept; an item seen before (same client_id,
+same content) is answered as it was the first time and writes nothing; the same client_id
+with other content is a conflict (409 for that item). A batch of any size costs a fixed
+number of queries: one to find replays, a few to read the travellers, one INSERT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from checkpoints.models import FLAGGED_VERDICTS, BusTrip, Checkpoint, DutyShift, Passage, Tablet, Verdict
+from checkpoints.verdicts import Judgement, PersonFacts, judge, people_facts, zone_ward_codes
+from declarations.models import QrCredential
+from truyvet.geo.selectors import known_ward_codes
+from truyvet.lib import signing
+from truyvet.lib.audit import audit_log_many
+from truyvet.lib.errors import DomainError
+from truyvet.people.models import Person
+from truyvet.people.normalize import normalize_phone
+
+
+@dataclass(frozen=True)
+class ScanItem:
+    """One item of a tablet's batch. Exactly one of the traveller fields identifies who:
+    a personal QR token, a bus trip code, a person chosen in an online lookup, or the id
+    number or phone staff typed when there was no code."""
+
+    client_id: uuid.UUID
+    direction: str
+    scanned_at: datetime
+    qr_token: str = ""
+    trip_code: str = ""
+    person_id: int | None = None
+    id_number: str = ""
+    phone: str = ""
+    passenger_ids: tuple[int, ...] | None = None  # a trip: who is on board; None: every passenger
+    temperature: Decimal | None = None
+    vehicle_plate: str = ""
+    vehicle_type: str = ""
+    origin_ward_code: int | None = None
+    destination_ward_code: int | None = None
+
+    def fingerprint(self) -> str:
+        data = asdict(self)
+        data["client_id"] = str(self.client_id)
+        data["scanned_at"] = self.scanned_at.timestamp()
+        data["temperature"] = None if self.temperature is None else str(self.temperature)
+        return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class ScanResult:
+    client_id: uuid.UUID
+    status: str  # created | duplicate | rejected
+    passage_ids: list[int] = field(default_factory=list)
+    verdict: str | None = None
+    risk_level: str | None = None
+    reason: str = ""
+    http_status: int = 200
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "client_id": str(self.client_id) if self.client_id is not None else None,
+            "status": self.status,
+            "passage_ids": self.passage_ids,
+            "verdict": self.verdict,
+            "risk_level": self.risk_level or None,
+        }
+        if self.status == "rejected":
+            data["reason"] = self.reason
+            data["http_status"] = self.http_status
+        return data
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str, *, verdict: str | None = None, http_status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.verdict = verdict
+        self.http_status = http_status
+
+
+def _check_time(item: ScanItem, now: datetime) -> None:
+    if item.scanned_at > now + settings.CHECKPOINT_CLOCK_SKEW:
+        raise _Rejected("scanned_at_future")
+    if item.scanned_at < now - settings.CHECKPOINT_SCAN_MAX_AGE:
+        raise _Rejected("scanned_at_too_old")
+
+
+def _check_fields(item: ScanItem, wards: frozenset[int]) -> None:
+    identifiers = [item.qr_token, item.trip_code, item.person_id, item.id_number, item.phone]
+    if sum(1 for value in identifiers if value) != 1:
+        raise _Rejected("one_identifier_required")
+    if item.direction not in ("in", "out"):
+        raise _Rejected("direction_invalid")
+    for code in (item.origin_ward_code, item.destination_ward_code):
+        if code is not None and code not in wards:
+            raise _Rejected("ward_unknown")
+    if item.temperature is not None and not (30 <= item.temperature <= 45):
+        raise _Rejected("temperature_implausible")
+
+
+@dataclass
+class _Traveller:
+    """One passage to write: who, and what they were judged."""
+
+    facts: PersonFacts | None
+    judgement: Judgement
+    identifier: str = ""
+    destination_ward_code: int | None = None
+
+
+@dataclass
+class _Batch:
+    """What one batch needs to know, read once for all its items."""
+
+    at: datetime
+    holders: dict[str, int]  # token sub -> person id
+    facts: dict[int, PersonFacts]
+    trips: dict[str, tuple[BusTrip, list[tuple[int, int | None, str, int | None]]]]
+    by_identifier: dict[str, list[int]]
+    zone_wards: frozenset[int]
+
+
+def _token_claims(item: ScanItem) -> dict[str, Any]:
+    try:
+        return signing.verify(item.qr_token, now=item.scanned_at)
+    except signing.TokenError as error:
+        # A token that was never ours (or is garbled) is refused; one that had run out at
+        # the time of the scan means the traveller must declare again.
+        raise _Rejected(f"token_{error.reason}", verdict=Verdict.DECLARE) from None
+
+
+def _identifier_key(item: ScanItem) -> str:
+    if item.id_number:
+        return "id:" + item.id_number.strip().upper()
+    return "phone:" + (normalize_phone(item.phone) or item.phone.strip())
+
+
+def _read_batch(items: list[ScanItem], claims: dict[uuid.UUID, dict[str, Any]], now: datetime) -> _Batch:
+    subs = {str(c.get("sub")) for c in claims.values()}
+    holders: dict[str, int] = {}
+    revoked: dict[str, datetime | None] = {}
+    for ref, person_id, revoked_at in QrCredential.objects.filter(person__ref__in=subs).values_list(
+        "person__ref", "person_id", "revoked_at"
+    ):
+        holders[ref] = person_id
+        revoked[ref] = revoked_at
+    for item_id, claim in list(claims.items()):
+        revoked_at = revoked.get(str(claim.get("sub")))
+        if revoked_at is not None and claim.get("iat", 0) <= revoked_at.timestamp():
+            claims[item_id] = {**claim, "revoked": True}
+
+    trip_codes = {i.trip_code.strip().upper() for i in items if i.trip_code}
+    trips: dict[str, tuple[BusTrip, list[tuple[int, int | None, str, int | None]]]] = {}
+    if trip_codes:
+        for trip in BusTrip.objects.filter(code__in=trip_codes).prefetch_related("passengers"):
+            passengers = [(p.pk, p.person_id, p.id_number, p.destination_ward_id) for p in trip.passengers.all()]
+            trips[trip.code] = (trip, passengers)
+
+    by_identifier: dict[str, list[int]] = {}
+    id_numbers = {i.id_number.strip().upper() for i in items if i.id_number}
+    phones = {normalize_phone(i.phone) for i in items if i.phone} - {None}
+    if id_numbers:
+        for pk, id_number, passport in Person.objects.filter(id_number__in=id_numbers).values_list(
+            "pk", "id_number", "passport_number"
+        ):
+            by_identifier.setdefault("id:" + (id_number or passport or ""), []).append(pk)
+        for pk, passport in Person.objects.filter(passport_number__in=id_numbers).values_list("pk", "passport_number"):
+            by_identifier.setdefault("id:" + passport, []).append(pk)
+    if phones:
+        for pk, phone in Person.objects.filter(phone__in=phones).values_list("pk", "phone"):
+            by_identifier.setdefault("phone:" + phone, []).append(pk)
+
+    person_ids = set(holders.values()) | {i.person_id for i in items if i.person_id}
+    person_ids |= {pid for ids in by_identifier.values() for pid in ids}
+    person_ids |= {p[1] for _trip, passengers in trips.values() for p in passengers if p[1]}
+    origins = any(i.origin_ward_code for i in items)
+    return _Batch(
+        at=now,
+        holders=holders,
+        facts=people_facts(person_ids, at=now),
+        trips=trips,
+        by_identifier=by_identifier,
+        zone_wards=zone_ward_codes(now) if origins else frozenset(),
+    )
+
+
+def _travellers(item: ScanItem, claims: dict[str, Any] | None, batch: _Batch) -> list[_Traveller]:
+    """Who passed, as one or more travellers with their verdicts (several for a trip)."""
+    common = {
+        "temperature": item.temperature,
+        "origin_ward_code": item.origin_ward_code,
+        "zone_wards": batch.zone_wards,
+    }
+    if claims is not None:
+        if claims.get("revoked"):
+            raise _Rejected("token_revoked", verdict=Verdict.DECLARE)
+        person_id = batch.holders.get(str(claims.get("sub")))
+        facts = batch.facts.get(person_id) if person_id else None
+        if facts is None:
+            raise _Rejected("token_unknown", verdict=Verdict.DECLARE)
+        # The token was checked valid at the scan; the person's current level comes from the server.
+        judgement = judge(facts, declaration_valid=True, **common)
+        return [_Traveller(facts, judgement, destination_ward_code=item.destination_ward_code or facts.ward_id)]
+    if item.trip_code:
+        trip_entry = batch.trips.get(item.trip_code.strip().upper())
+        if trip_entry is None:
+            raise _Rejected("trip_unknown")
+        trip, passengers = trip_entry
+        chosen = passengers
+        if item.passenger_ids is not None:
+            wanted = set(item.passenger_ids)
+            chosen = [p for p in passengers if p[0] in wanted]
+            if len(chosen) != len(wanted):
+                raise _Rejected("passenger_unknown")
+        if not chosen:
+            raise _Rejected("trip_empty")
+        travellers = []
+        for _pk, person_id, id_number, destination in chosen:
+            facts = batch.facts.get(person_id) if person_id else None
+            travellers.append(
+                _Traveller(
+                    facts,
+                    judge(facts, **common),
+                    identifier="" if facts else id_number,
+                    destination_ward_code=item.destination_ward_code
+                    or destination
+                    or trip.destination_ward_id
+                    or (facts.ward_id if facts else None),
+                )
+            )
+        return travellers
+    if item.person_id:
+        facts = batch.facts.get(item.person_id)
+        if facts is None:
+            raise _Rejected("person_unknown")
+        return [_Traveller(facts, judge(facts, **common), destination_ward_code=item.destination_ward_code)]
+    matches = batch.by_identifier.get(_identifier_key(item), [])
+    facts = batch.facts.get(matches[0]) if len(matches) == 1 else None
+    typed = (item.id_number or item.phone).strip()[:20]
+    return [
+        _Traveller(
+            facts,
+            judge(facts, **common),
+            identifier="" if facts else typed,
+            destination_ward_code=item.destination_ward_code or (facts.ward_id if facts else None),
+        )
+    ]
+
+
+def _worst(verdicts: Iterable[str]) -> str:
+    from checkpoints.verdicts import VERDICT_ORDER
+
+    return max((Verdict(v) for v in verdicts), key=VERDICT_ORDER.__getitem__).value
+
+
+def scans_ingest(
+    *,
+    checkpoint: Checkpoint,
+    user: Any,
+    items: list[ScanItem],
+    tablet_id: str = "",
+    pending: int | None = None,
+    request: HttpRequest | None = None,
+    _retried: bool = False,
+) -> list[ScanResult]:
+    """Record a batch of scans at ``checkpoint``; one result per item, in order."""
+    now = timezone.now()
+    results: dict[int, ScanResult] = {}
+    fingerprints = [item.fingerprint() for item in items]
+
+    # Replays: the same client_id again, with the same content, is answered as before.
+    known: dict[uuid.UUID, list[tuple[int, int, str, str, str]]] = {}
+    for client_id, seq, pk, fingerprint, verdict, risk_level in Passage.objects.filter(
+        client_id__in=[item.client_id for item in items]
+    ).values_list("client_id", "seq", "pk", "fingerprint", "verdict", "risk_level"):
+        known.setdefault(client_id, []).append((seq, pk, fingerprint, verdict, risk_level))
+
+    wards = known_ward_codes()
+    fresh: list[int] = []
+    claims: dict[uuid.UUID, dict[str, Any]] = {}
+    seen: dict[uuid.UUID, str] = {}
+    for index, item in enumerate(items):
+        if item.client_id in known or item.client_id in seen:
+            rows = sorted(known.get(item.client_id, []))
+            same = (rows[0][2] if rows else seen[item.client_id]) == fingerprints[index]
+            if same and rows:
+                results[index] = _replayed(item.client_id, rows)
+            elif same:
+                results[index] = ScanResult(item.client_id, "duplicate")  # twice in one batch: the first counts
+            else:
+                results[index] = ScanResult(item.client_id, "rejected", reason="client_id_reused", http_status=409)
+            continue
+        seen[item.client_id] = fingerprints[index]
+        try:
+            _check_time(item, now)
+            _check_fields(item, wards)
+            if item.qr_token:
+                claims[item.client_id] = _token_claims(item)
+        except _Rejected as rejected:
+            results[index] = _rejection(item.client_id, rejected)
+            continue
+        fresh.append(index)
+
+    batch = _read_batch([items[i] for i in fresh], claims, now) if fresh else None
+    rows: list[Passage] = []
+    owners: list[int] = []
+    for index in fresh:
+        item = items[index]
+        assert batch is not None
+        try:
+            travellers = _travellers(item, claims.get(item.client_id), batch)
+        except _Rejected as rejected:
+            results[index] = _rejection(item.client_id, rejected)
+            continue
+        trip = batch.trips.get(item.trip_code.strip().upper())[0] if item.trip_code else None  # type: ignore[index]
+        for seq, traveller in enumerate(travellers):
+            rows.append(_passage(item, seq, fingerprints[index], checkpoint, user, tablet_id, traveller, trip))
+            owners.append(index)
+        results[index] = ScanResult(
+            item.client_id,
+            "created",
+            verdict=_worst(t.judgement.verdict for t in travellers),
+            risk_level=travellers[0].judgement.risk_level if len(travellers) == 1 else "",
+        )
+
+    if rows:
+        created = _insert(rows, may_retry=not _retried)
+        if created is None:
+            # Another request stored some of these client_ids between our read and our
+            # write (a tablet retrying while its first try was still running): start again,
+            # and they come back as replays.
+            return scans_ingest(
+                checkpoint=checkpoint,
+                user=user,
+                items=items,
+                tablet_id=tablet_id,
+                pending=pending,
+                request=request,
+                _retried=True,
+            )
+        for row, index in zip(created, owners, strict=True):
+            results[index].passage_ids.append(row.pk)
+        _after_insert(created, user=user, request=request)
+    _tablet_seen(checkpoint=checkpoint, user=user, tablet_id=tablet_id, pending=pending, synced=bool(items))
+    return [results[i] for i in range(len(items))]
+
+
+def _replayed(client_id: uuid.UUID, rows: list[tuple[int, int, str, str, str]]) -> ScanResult:
+    return ScanResult(
+        client_id,
+        "duplicate",
+        passage_ids=[pk for _seq, pk, *_rest in rows],
+        verdict=_worst(verdict for *_head, verdict, _risk in rows),
+        risk_level=rows[0][4] if len(rows) == 1 else "",
+    )
+
+
+def _rejection(client_id: uuid.UUID, rejected: _Rejected) -> ScanResult:
+    return ScanResult(
+        client_id, "rejected", verdict=rejected.verdict, reason=rejected.reason, http_status=rejected.http_status
+    )
+
+
+def _passage(
+    item: ScanItem,
+    seq: int,
+    fingerprint: str,
+    checkpoint: Checkpoint,
+    user: Any,
+    tablet_id: str,
+    traveller: _Traveller,
+    trip: BusTrip | None,
+) -> Passage:
+    facts, judgement = traveller.facts, traveller.judgement
+    return Passage(
+        client_id=item.client_id,
+        seq=seq,
+        fingerprint=fingerprint,
+        checkpoint=checkpoint,
+        person_id=facts.person_id if facts else None,
+        identifier=traveller.identifier,
+        trip=trip,
+        direction=item.direction,
+        vehicle_plate=(item.vehicle_plate or (trip.vehicle_plate if trip else "")).strip().upper()[:20],
+        vehicle_type=item.vehicle_type or ("bus" if trip else ""),
+        origin_ward_id=item.origin_ward_code or (trip.origin_ward_id if trip else None),
+        destination_ward_id=traveller.destination_ward_code,
+        temperature=item.temperature,
+        verdict=judgement.verdict,
+        risk_level=judgement.risk_level,
+        f_level=judgement.f_level,
+        reasons=judgement.findings,
+        scanned_at=item.scanned_at,
+        recorded_by=user if getattr(user, "is_authenticated", False) else None,
+        tablet_id=tablet_id[:64],
+    )
+
+
+def _insert(rows: list[Passage], *, may_retry: bool) -> list[Passage] | None:
+    """Insert the passages (ids set on them), or None if a client_id was stored meanwhile."""
+    try:
+        with transaction.atomic():
+            return Passage.objects.bulk_create(rows)
+    except IntegrityError:
+        if may_retry:
+            return None
+        raise
+
+
+def _after_insert(passages: list[Passage], *, user: Any, request: HttpRequest | None) -> None:
+    """Each scan of a known person reads their health status: audit-log it. Flagged
+    travellers are announced to the health units of their destination, off the request."""
+    audit_log_many(
+        actor=user,
+        action="checkpoint.scan",
+        object_type="checkpoints.passage",
+        rows=[(str(p.pk), p.person_id) for p in passages if p.person_id],
+        request=request,
+    )
+    flagged = [p.pk for p in passages if p.verdict in FLAGGED_VERDICTS]
+    if flagged:
+        from checkpoints.tasks import alert_flagged_passages
+
+        transaction.on_commit(lambda: alert_flagged_passages.delay(flagged))
+
+
+def _tablet_seen(*, checkpoint: Checkpoint, user: Any, tablet_id: str, pending: int | None, synced: bool) -> None:
+    if not tablet_id:
+        return
+    now = timezone.now()
+    defaults: dict[str, Any] = {"checkpoint": checkpoint, "last_seen_at": now}
+    if getattr(user, "is_authenticated", False):
+        defaults["user"] = user
+    if synced:
+        defaults["last_sync_at"] = now
+    if pending is not None:
+        defaults["pending"] = max(0, pending)
+    Tablet.objects.update_or_create(device_id=tablet_id[:64], defaults=defaults)
+
+
+def tablet_heartbeat(*, checkpoint: Checkpoint, user: Any, tablet_id: str, pending: int | None) -> None:
+    """A tablet that is online says so (and how many passages it still holds)."""
+    _tablet_seen(checkpoint=checkpoint, user=user, tablet_id=tablet_id, pending=pending, synced=False)
+
+
+# --- Duty shifts ---------------------------------------------------------------------------
+
+
+def shift_start(*, user: Any, checkpoint: Checkpoint) -> DutyShift:
+    """Put ``user`` on duty at ``checkpoint``, ending any shift they left open elsewhere."""
+    now = timezone.now()
+    with transaction.atomic():
+        open_shift = DutyShift.objects.select_for_update().filter(user=user, ended_at__isnull=True).first()
+        if open_shift is not None:
+            if open_shift.checkpoint_id == checkpoint.pk:
+                return open_shift
+            open_shift.ended_at = now
+            open_shift.save(update_fields=["ended_at"])
+        return DutyShift.objects.create(user=user, checkpoint=checkpoint, started_at=now)
+
+
+def shift_end(*, user: Any) -> DutyShift | None:
+    shift = DutyShift.objects.filter(user=user, ended_at__isnull=True).first()
+    if shift is None:
+        raise DomainError(_("You are not on duty."), "not_on_duty")
+    shift.ended_at = timezone.now()
+    shift.save(update_fields=["ended_at"])
+    return shift
