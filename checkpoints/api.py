@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
@@ -256,7 +257,7 @@ class ScanBatchView(APIView):
         return Response({"results": results})
 
 
-class CheckIn(serializers.Serializer):
+class TravellerCheckIn(serializers.Serializer):
     qr_token = serializers.CharField(max_length=4096, required=False, allow_blank=True)
     id_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
@@ -272,10 +273,10 @@ class TravellerCheckView(APIView):
 
     permission_classes = [IsCheckpointStaff]
 
-    @extend_schema(request=CheckIn, responses={200: serializers.DictField()}, tags=["checkpoints"])
+    @extend_schema(request=TravellerCheckIn, responses={200: OpenApiTypes.OBJECT}, tags=["checkpoints"])
     def post(self, request: Request, checkpoint_id: str) -> Response:
         checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)
-        serializer = CheckIn(data=request.data)
+        serializer = TravellerCheckIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         tablet_id, pending = data.pop("tablet_id", ""), data.pop("pending", None)
