@@ -1,0 +1,88 @@
+"""Builders for checkpoint tests: a checkpoint with its staff, travellers with tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from checkpoints.models import Checkpoint
+from declarations.services import qr_issue
+from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
+from truyvet.accounts.models import Role, UnitKind, User
+from truyvet.people.models import Person
+
+
+@pytest.fixture
+def checkpoint(db: None) -> Checkpoint:
+    return Checkpoint.objects.create(
+        name="Chốt Km 12 QL4D",
+        road="QL4D",
+        border="Ranh giới Lào Cai",
+        ward=home_ward(0),
+        latitude=22.4,
+        longitude=103.4,
+    )
+
+
+@pytest.fixture
+def other_checkpoint(db: None) -> Checkpoint:
+    return Checkpoint.objects.create(name="Chốt Pa So", road="QL12", ward=home_ward(5))
+
+
+@pytest.fixture
+def guard(checkpoint: Checkpoint) -> User:
+    """Checkpoint staff assigned to ``checkpoint``."""
+    unit = HealthUnitFactory(name="Tổ chốt thử", kind=UnitKind.CHECKPOINT_TEAM, wards=[home_ward(0)])
+    user = UserFactory(username="guard", role=Role.CHECKPOINT_STAFF, health_unit=unit)
+    checkpoint.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def outsider_guard(other_checkpoint: Checkpoint) -> User:
+    """Checkpoint staff of another checkpoint, in another ward."""
+    unit = HealthUnitFactory(name="Tổ chốt khác", kind=UnitKind.CHECKPOINT_TEAM, wards=[home_ward(5)])
+    user = UserFactory(username="other_guard", role=Role.CHECKPOINT_STAFF, health_unit=unit)
+    other_checkpoint.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def guard_client(guard: User) -> Client:
+    client = Client()
+    client.force_login(guard)
+    return client
+
+
+@pytest.fixture
+def traveller(db: None) -> Callable[..., tuple[Person, str]]:
+    def make(risk_level: str = "green", **fields: Any) -> tuple[Person, str]:
+        """A person with a current personal QR token of ``risk_level``."""
+        person = PersonFactory(**fields)
+        token, _expires = qr_issue(person=person, risk_level=risk_level)
+        return person, token
+
+    return make
+
+
+def scan(token: str = "", *, minutes_ago: float = 1, **fields: Any) -> dict[str, Any]:
+    """A batch item as a tablet sends it."""
+    item: dict[str, Any] = {
+        "client_id": str(uuid.uuid4()),
+        "direction": "in",
+        "scanned_at": (timezone.now() - timedelta(minutes=minutes_ago)).isoformat(),
+    }
+    if token:
+        item["qr_token"] = token
+    item.update(fields)
+    return item
+
+
+def when(minutes_ago: float) -> datetime:
+    return timezone.now() - timedelta(minutes=minutes_ago)
