@@ -34,10 +34,11 @@ def alert_flagged(passage_ids: list[int]) -> int:
             "person__ward_id",
         )
     )
-    units = units_by_ward(p.destination_ward_id or (p.person.ward_id if p.person else 0) for p in passages)
+    wards = {p.pk: p.destination_ward_id or (p.person.ward_id if p.person else None) for p in passages}
+    units = units_by_ward(ward for ward in wards.values() if ward is not None)
     alerts = []
     for passage in passages:
-        ward_id = passage.destination_ward_id or (passage.person.ward_id if passage.person else None)
+        ward_id = wards[passage.pk]
         if ward_id is None:
             continue
         who = passage.person.full_name if passage.person else passage.identifier or "?"

@@ -137,6 +137,7 @@ def read_item(raw: object) -> ScanItem:
     """A batch item as the service takes it, or ``_Invalid`` naming the bad field."""
     if not isinstance(raw, dict):
         raise _Invalid("item_not_object")
+    client_id = _client_id(raw)
     texts: dict[str, str] = {}
     for key, limit in _TEXT_LIMITS.items():
         value = raw.get(key)
@@ -179,7 +180,7 @@ def read_item(raw: object) -> ScanItem:
     if direction not in ("in", "out"):
         raise _Invalid("direction_invalid")
     return ScanItem(
-        client_id=_client_id(raw),
+        client_id=client_id,
         direction=direction,
         scanned_at=parsed,
         qr_token=texts.get("qr_token", ""),
@@ -224,8 +225,8 @@ class ScanBatchView(APIView):
     @extend_schema(request=ScanBatch, responses={200: ScanResults}, tags=["checkpoints"])
     def post(self, request: Request, checkpoint_id: str) -> Response:
         checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)
-        data = request.data
-        scans = data.get("scans") if isinstance(data, dict) else None
+        data = request.data if isinstance(request.data, dict) else {}
+        scans = data.get("scans")
         if not isinstance(scans, list):
             raise DomainError('Send {"scans": [...]}.', "scans_required", field="scans")
         if len(scans) > settings.CHECKPOINT_BATCH_MAX:

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -178,12 +179,10 @@ def _read_batch(items: list[ScanItem], claims: dict[uuid.UUID, dict[str, Any]], 
     id_numbers = {i.id_number.strip().upper() for i in items if i.id_number}
     phones = {normalize_phone(i.phone) for i in items if i.phone} - {None}
     if id_numbers:
-        for pk, id_number, passport in Person.objects.filter(id_number__in=id_numbers).values_list(
-            "pk", "id_number", "passport_number"
-        ):
-            by_identifier.setdefault("id:" + (id_number or passport or ""), []).append(pk)
-        for pk, passport in Person.objects.filter(passport_number__in=id_numbers).values_list("pk", "passport_number"):
-            by_identifier.setdefault("id:" + passport, []).append(pk)
+        found = Person.objects.filter(Q(id_number__in=id_numbers) | Q(passport_number__in=id_numbers))
+        for pk, id_number, passport in found.values_list("pk", "id_number", "passport_number"):
+            for number in {id_number, passport} & id_numbers:
+                by_identifier.setdefault("id:" + str(number), []).append(pk)
     if phones:
         for pk, phone in Person.objects.filter(phone__in=phones).values_list("pk", "phone"):
             by_identifier.setdefault("phone:" + phone, []).append(pk)
@@ -204,7 +203,7 @@ def _read_batch(items: list[ScanItem], claims: dict[uuid.UUID, dict[str, Any]], 
 
 def _travellers(item: ScanItem, claims: dict[str, Any] | None, batch: _Batch) -> list[_Traveller]:
     """Who passed, as one or more travellers with their verdicts (several for a trip)."""
-    common = {
+    common: dict[str, Any] = {
         "temperature": item.temperature,
         "origin_ward_code": item.origin_ward_code,
         "zone_wards": batch.zone_wards,
@@ -299,10 +298,10 @@ def scans_ingest(
     seen: dict[uuid.UUID, str] = {}
     for index, item in enumerate(items):
         if item.client_id in known or item.client_id in seen:
-            rows = sorted(known.get(item.client_id, []))
-            same = (rows[0][2] if rows else seen[item.client_id]) == fingerprints[index]
-            if same and rows:
-                results[index] = _replayed(item.client_id, rows)
+            earlier = sorted(known.get(item.client_id, []))
+            same = (earlier[0][2] if earlier else seen[item.client_id]) == fingerprints[index]
+            if same and earlier:
+                results[index] = _replayed(item.client_id, earlier)
             elif same:
                 results[index] = ScanResult(item.client_id, "duplicate")  # twice in one batch: the first counts
             else:
