@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +19,7 @@ from declarations.selectors import declarations_of_people, qr_credential_for, qr
 from declarations.services import declaration_submit
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.models import Role
+from truyvet.geo.selectors import ward_get
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qr import render_svg
 from truyvet.people.device import remember_people
@@ -56,6 +59,8 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
     initial = {}
     if household:
         initial = {k: household[k] for k in ("phone", "address", "province", "ward_code") if household.get(k)}
+    at_checkpoint, preset = _checkpoint_preset(request, kind)
+    initial.update(preset)
     form = DeclarationForm(request.POST or None, kind=kind, initial=initial)
     if request.method == "POST" and "change_province" not in request.POST and form.is_valid():
         try:
@@ -89,8 +94,28 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
             "kind_label": Kind(kind).label,
             "member": bool(household),
             "next": request.POST.get("next") or request.GET.get("next", ""),
+            "at_checkpoint": at_checkpoint,
         },
     )
+
+
+CHECKPOINT_PRESET_FIELDS = ("vehicle_plate", "vehicle_type", "origin_ward_code", "destination_ward_code")
+
+
+def _checkpoint_preset(request: HttpRequest, kind: str) -> tuple[str, dict[str, Any]]:
+    """A domestic declaration opened from a checkpoint's scanner (``?checkpoint=<id>``, the
+    QR code staff show): the page says so, and the trip fields staff typed are filled in."""
+    checkpoint = request.POST.get("checkpoint") or request.GET.get("checkpoint", "")
+    if kind != Kind.DOMESTIC or not (checkpoint.isascii() and checkpoint.isdigit() and len(checkpoint) <= 9):
+        return "", {}
+    initial: dict[str, Any] = {
+        name: request.GET[name][:20] for name in CHECKPOINT_PRESET_FIELDS if request.GET.get(name)
+    }
+    origin = initial.get("origin_ward_code", "")
+    ward = ward_get(int(origin)) if origin.isascii() and origin.isdigit() and len(origin) <= 9 else None
+    if ward is not None:
+        initial["origin_province"] = ward.province_id
+    return checkpoint, initial
 
 
 def _household_for(household: dict | None) -> Household | None:

@@ -1,0 +1,108 @@
+/* The checkpoint scanner's service worker, served from /checkpoints/sw.js (scope
+ * /checkpoints/) by checkpoints/scanner_views.py, which puts its settings in
+ * self.TRUYVET_SW above this file: {version, shell: [static urls], data: [urls], pages: [urls]}.
+ *
+ * - The shell (the page's CSS, JS and vendored files) is kept per version: cache first.
+ * - The signing keys, provinces and wards: network first, the last answer when offline.
+ * - The scanner pages and the declaration QR code: network first (a few seconds at most
+ *   on a weak link), the last copy when offline.
+ * - Anything else, and every POST (the scans, checks and heartbeats), is left alone: the
+ *   page queues passages itself and knows when the network is gone.
+ */
+(function () {
+  "use strict";
+  var config = self.TRUYVET_SW;
+  var SHELL = "truyvet-scanner-shell-" + config.version;
+  var DATA = "truyvet-scanner-data";
+  var PAGES = "truyvet-scanner-pages";
+  var NETWORK_WAIT_MS = 4000;
+  var shell = new Set(config.shell);
+  var dataPaths = new Set(config.data.map(function (url) { return new URL(url, self.location.origin).pathname; }));
+
+  function fresh(url, credentials) {
+    return new Request(url, {cache: "reload", credentials: credentials || "same-origin"});
+  }
+
+  function keep(cacheName, request, response) {
+    if (response && response.ok && response.type === "basic" && !response.redirected) {
+      var copy = response.clone();
+      caches.open(cacheName).then(function (cache) { return cache.put(request, copy); });
+    }
+    return response;
+  }
+
+  self.addEventListener("install", function (event) {
+    event.waitUntil(
+      caches.open(SHELL).then(function (cache) {
+        return cache.addAll(config.shell.map(function (url) { return fresh(url); }));
+      }).then(function () {
+        return Promise.all(config.data.concat(config.pages).map(function (url) {
+          var cacheName = config.pages.indexOf(url) === -1 ? DATA : PAGES;
+          return fetch(fresh(url)).then(function (response) { keep(cacheName, url, response); }, function () {});
+        }));
+      }).then(function () { return self.skipWaiting(); })
+    );
+  });
+
+  self.addEventListener("activate", function (event) {
+    event.waitUntil(
+      caches.keys().then(function (names) {
+        return Promise.all(names.filter(function (name) {
+          return name.indexOf("truyvet-scanner-shell-") === 0 && name !== SHELL;
+        }).map(function (name) { return caches.delete(name); }));
+      }).then(function () { return self.clients.claim(); })
+    );
+  });
+
+  function cacheFirst(cacheName, request) {
+    return caches.open(cacheName).then(function (cache) {
+      return cache.match(request, {ignoreVary: true}).then(function (hit) {
+        return hit || fetch(request).then(function (response) { return keep(cacheName, request, response); });
+      });
+    });
+  }
+
+  function offlinePage() {
+    var body = "<!doctype html><meta charset=utf-8><title>Offline</title><p>" + config.offline_text + "</p>";
+    return new Response(body, {status: 503, headers: {"Content-Type": "text/html; charset=utf-8"}});
+  }
+
+  function networkFirst(cacheName, request, isPage) {
+    var fromNetwork = fetch(request).then(function (response) { return keep(cacheName, request, response); });
+    var fromCache = function () {
+      return caches.open(cacheName).then(function (cache) { return cache.match(request, {ignoreVary: true}); });
+    };
+    return new Promise(function (resolve, reject) {
+      var settled = false;
+      function settle(response) { if (!settled && response) { settled = true; resolve(response); } }
+      // On a weak link, the copy in the cache after a few seconds; the network's answer
+      // still refreshes the cache when it comes.
+      var timer = setTimeout(function () { fromCache().then(settle); }, NETWORK_WAIT_MS);
+      fromNetwork.then(function (response) {
+        clearTimeout(timer);
+        settle(response);
+      }, function (error) {
+        clearTimeout(timer);
+        fromCache().then(function (hit) {
+          if (hit) { settle(hit); } else if (isPage) { settle(offlinePage()); } else if (!settled) { settled = true; reject(error); }
+        });
+      });
+    });
+  }
+
+  self.addEventListener("fetch", function (event) {
+    var request = event.request;
+    if (request.method !== "GET") { return; }
+    var url = new URL(request.url);
+    if (url.origin !== self.location.origin) { return; }
+    if (shell.has(url.pathname)) {
+      event.respondWith(cacheFirst(SHELL, request));
+    } else if (dataPaths.has(url.pathname)) {
+      event.respondWith(networkFirst(DATA, request, false));
+    } else if (url.pathname.indexOf(config.scope) === 0 && request.mode === "navigate") {
+      event.respondWith(networkFirst(PAGES, request, true));
+    } else if (url.pathname.indexOf(config.scope) === 0 && /\/scan\/declare\.svg$/.test(url.pathname)) {
+      event.respondWith(networkFirst(PAGES, request, false));
+    }
+  });
+})();
