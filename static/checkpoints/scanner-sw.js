@@ -4,7 +4,7 @@
  *
  * - The shell (the page's CSS, JS and vendored files) is kept per version: cache first.
  * - The signing keys, provinces and wards: network first, the last answer when offline.
- * - The scanner pages and the declaration QR code: network first (a few seconds at most
+ * - The scanner pages (only those) and the declaration QR code: network first (a few seconds at most
  *   on a weak link), the last copy when offline.
  * - Anything else, and every POST (the scans, checks and heartbeats), is left alone: the
  *   page queues passages itself and knows when the network is gone.
@@ -17,6 +17,10 @@
   var PAGES = "truyvet-scanner-pages";
   var NETWORK_WAIT_MS = 4000;
   var shell = new Set(config.shell);
+  // Only the scanner's own pages are kept: the other checkpoint pages (monitoring, trips)
+  // show people's data and have no business in a tablet's cache.
+  var scannerPage = new RegExp("^" + config.scope + "(\\d+/)?scan/$");
+  var declareCode = new RegExp("^" + config.scope + "\\d+/scan/declare\\.svg$");
   var dataPaths = new Set(config.data.map(function (url) { return new URL(url, self.location.origin).pathname; }));
 
   function fresh(url, credentials) {
@@ -99,9 +103,9 @@
       event.respondWith(cacheFirst(SHELL, request));
     } else if (dataPaths.has(url.pathname)) {
       event.respondWith(networkFirst(DATA, request, false));
-    } else if (url.pathname.indexOf(config.scope) === 0 && request.mode === "navigate") {
+    } else if (request.mode === "navigate" && scannerPage.test(url.pathname)) {
       event.respondWith(networkFirst(PAGES, request, true));
-    } else if (url.pathname.indexOf(config.scope) === 0 && /\/scan\/declare\.svg$/.test(url.pathname)) {
+    } else if (declareCode.test(url.pathname)) {
       event.respondWith(networkFirst(PAGES, request, false));
     }
   });

@@ -340,7 +340,7 @@
     $("verdict-hint").textContent = words ? words.hint[lang] : "";
     $("verdict-source").textContent = source === "server" ? T.server_check : source === "code" ? T.from_code_only : "";
     $("verdict-source").hidden = !source;
-    $("verdict-source").className = "badge " + (source === "code" ? "text-bg-dark" : "text-bg-light");
+    $("verdict-source").className = "badge " + (source === "code" ? "fs-6 text-bg-dark border border-light" : "text-bg-light");
     $("declare").hidden = verdict !== "declare";
   }
 
@@ -382,7 +382,8 @@
     if (view.risk_reasons && view.risk_reasons.length) { lines.push(view.risk_reasons.join(", ")); }
     if (view.f_level !== null && view.f_level !== undefined) { lines.push(text(T.f_level, {n: view.f_level})); }
     lines.push(text(T.doses, {n: view.vaccine_doses || 0}));
-    lines.push(view.declared_at && view.has_declaration ? text(T.declared, {age: ago(view.declared_at)}) : T.no_declaration);
+    if (!view.has_declaration) { lines.push(T.no_declaration); }
+    else if (view.declared_at) { lines.push(text(T.declared, {age: ago(view.declared_at)})); }
     return {lines: lines, codes: codes};
   }
 
@@ -415,7 +416,7 @@
 
   function showChecking(kind, value) {
     checkSeq += 1;
-    current = {kind: kind, value: value, scannedAt: new Date().toISOString(), seq: checkSeq};
+    current = {kind: kind, value: value, raw: lastRaw, scannedAt: new Date().toISOString(), seq: checkSeq};
     hideAll();
     $("result").hidden = false;
     setVerdict(null, "");
@@ -599,7 +600,6 @@
     $("result-details").textContent = "";
     $("record").hidden = true;
     $("trip").hidden = false;
-    $("trip-title").textContent = trip.code + " · " + trip.route;
     var info = [trip.vehicle_plate, trip.operator_name, trip.origin && trip.destination ? trip.origin + " → " + trip.destination : "",
       trip.departure_at ? new Date(trip.departure_at).toLocaleString(lang) : ""].filter(Boolean);
     $("trip-info").textContent = info.join(" · ");
@@ -652,7 +652,6 @@
     $("result-details").textContent = "";
     $("record").hidden = true;
     $("trip").hidden = false;
-    $("trip-title").textContent = code;
     $("trip-info").textContent = "";
     $("trip-rows").textContent = "";
     updateTripButton();
@@ -674,9 +673,15 @@
 
   // --- Reading a code --------------------------------------------------------------------
 
+  var lastRaw = "";
+
   function handleCode(raw, fromCamera) {
     var code = String(raw || "").trim();
+    lastRaw = code;
     if (!code) { return; }
+    // A card held in front of the camera is read again every few seconds: while it is the
+    // one on screen, that is not a new traveller (and must not be recorded twice).
+    if (fromCamera && current && current.raw === code) { return; }
     if (code.toUpperCase().indexOf(config.trip_prefix) === 0) { return checkTrip(code.toUpperCase()); }
     if (JWS.test(code)) { return checkToken(code); }
     if (fromCamera) {
@@ -806,6 +811,7 @@
 
   window.truyvetScanner.start($("scanner-video"), function (code) { handleCode(code, true); }, {
     onError: function () {
+      $("scanner-video").hidden = true;
       var box = $("camera-error");
       box.textContent = T.camera_off;
       box.hidden = false;
