@@ -1,5 +1,464 @@
+"""Pages of those who oversee checkpoints: the live monitoring board (and its JSON, polled
+by ``static/js/checkpoint-monitor.js``), the daily report and its exports, each
+checkpoint's passages, one passage, and managing checkpoints and their staff.
+
+Who: health staff (the CDC, health centres, commune stations) and checkpoint teams, each
+for the checkpoints in their wards (``checkpoints.selectors.checkpoints_for``). The board
+and the lists show travellers' names masked (not enough to identify anyone), so the board,
+polled every 20 seconds, writes nothing to the audit log and a passage list writes one event
+for the page; one passage's page shows health staff the full name, and every view of a
+passage with a person is written to the audit log against that person.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import formats, timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from checkpoints.manage import (
+    assignable_staff,
+    checkpoint_create,
+    checkpoint_managed_get,
+    checkpoint_staff_set,
+    checkpoint_update,
+    checkpoints_managed_by,
+    may_manage,
+    wards_managed_by,
+)
+from checkpoints.manage_forms import CheckpointForm, PassageFilterForm, ReportForm, StaffForm
+from checkpoints.models import Checkpoint, Passage, Verdict
+from checkpoints.reports import (
+    VERDICTS,
+    Board,
+    CheckpointBoard,
+    FlaggedRow,
+    daily_report,
+    monitor_board,
+    passage_get_for,
+    passage_list,
+    passage_page,
+    passages_of_person,
+    traveller_label,
+)
+from checkpoints.selectors import checkpoint_get_for
+from checkpoints.verdicts import finding_label
+from declarations.models import RiskLevel
+from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.accounts.models import UnitKind
+from truyvet.accounts.permissions import is_health_staff
+from truyvet.geo.models import Ward
+from truyvet.lib.audit import audit_log
+from truyvet.lib.errors import DomainError
+from truyvet.lib.export import csv_response, xlsx_response
+
+REFRESH_SECONDS = 20
+PAGE_SIZE = 50
+REPORT_HEADER = [
+    "day",
+    "checkpoint_id",
+    "checkpoint",
+    "ward_code",
+    "ward",
+    "direction",
+    "total",
+    *VERDICTS,
+]
+
+# The per-hour chart: an inline SVG (no library, no inline style: the CSP forbids it).
+CHART_SLOT = 10  # width of one hour
+CHART_TOP = 4
+CHART_HEIGHT = 50  # of the tallest bar
+COLOUR_IN = "#0d6efd"
+COLOUR_OUT = "#ffc107"  # Bootstrap's warning yellow, as the legend's badge
+
+
+# --- Who may -------------------------------------------------------------------------------
+
+
+def may_oversee(user: Any) -> bool:
+    """Health staff and members of a checkpoint team."""
+    if is_health_staff(user):
+        return True
+    unit = getattr(user, "health_unit", None)
+    return unit is not None and unit.kind == UnitKind.CHECKPOINT_TEAM
+
+
+def overseer_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Signed in (else the login page), and health staff or a checkpoint team (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not may_oversee(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def manager_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    @login_required
+    @wraps(view)
+    def wrapped(request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not may_manage(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# --- The monitoring board ----------------------------------------------------------------
+
+
+def _when(value: datetime | None, fmt: str = "H:i d/m") -> str:
+    return formats.date_format(timezone.localtime(value), fmt) if value else ""
+
+
+def chart_bars(board: CheckpointBoard) -> list[dict[str, Any]]:
+    """Bars of the per-hour chart (the script draws the same from the JSON)."""
+    peak = max(board.peak, 1)
+    bars = []
+    for index, hour in enumerate(board.hours):
+        height_in = round(hour.entering * CHART_HEIGHT / peak)
+        height_out = round(hour.leaving * CHART_HEIGHT / peak)
+        bars.append(
+            {
+                "hour": hour,
+                "x": index * CHART_SLOT,
+                "x_in": index * CHART_SLOT + 1,
+                "x_out": index * CHART_SLOT + 5,
+                "h_in": height_in,
+                "h_out": height_out,
+                "y_in": CHART_TOP + CHART_HEIGHT - height_in,
+                "y_out": CHART_TOP + CHART_HEIGHT - height_out,
+                "tick": index % 6 == 0,
+            }
+        )
+    return bars
+
+
+def _flagged_json(row: FlaggedRow) -> dict[str, Any]:
+    return {
+        "id": row.passage_id,
+        "url": reverse("checkpoints:passage", args=[row.passage_id]),
+        "checkpoint": row.checkpoint_name,
+        "scanned_at": row.scanned_at.isoformat(),
+        "when": _when(row.scanned_at),
+        "traveller": row.traveller,
+        "verdict": row.verdict,
+        "verdict_label": row.verdict_label,
+        "direction_label": row.direction_label,
+        "reasons": row.reasons,
+        "destination": row.destination,
+    }
+
+
+def board_json(board: Board) -> dict[str, Any]:
+    return {
+        "generated_at": board.generated_at.isoformat(),
+        "generated": _when(board.generated_at, "H:i:s"),
+        "checkpoints": [
+            {
+                "id": cb.checkpoint.pk,
+                "entering": cb.entering_today,
+                "leaving": cb.leaving_today,
+                "flagged": cb.flagged_today,
+                "on_duty": cb.on_duty,
+                "tablets": [
+                    {
+                        "device_id": t.device_id,
+                        "label": t.label,
+                        "user": t.user_name,
+                        "offline": t.offline,
+                        "pending": t.pending,
+                        "last_seen_at": t.last_seen_at.isoformat(),
+                        "last_seen": _when(t.last_seen_at),
+                        "last_sync_at": t.last_sync_at.isoformat() if t.last_sync_at else None,
+                        "last_sync": _when(t.last_sync_at),
+                    }
+                    for t in cb.tablets
+                ],
+                "hours": [
+                    {"hour": h.hour.isoformat(), "label": _when(h.hour, "H"), "in": h.entering, "out": h.leaving}
+                    for h in cb.hours
+                ],
+            }
+            for cb in board.checkpoints
+        ],
+        "flagged": [_flagged_json(row) for row in board.flagged],
+    }
+
+
+@overseer_required
+def monitor(request: AuthenticatedRequest) -> HttpResponse:
+    board = monitor_board(request.user)
+    return render(
+        request,
+        "checkpoints/monitor/index.html",
+        {
+            "board": board,
+            "cards": [{"board": cb, "bars": chart_bars(cb)} for cb in board.checkpoints],
+            "refresh_seconds": REFRESH_SECONDS,
+            "offline_minutes": int(settings.CHECKPOINT_TABLET_OFFLINE_AFTER.total_seconds() // 60),
+            "may_manage": may_manage(request.user),
+            "chart": {
+                "width": CHART_SLOT * len(board.hours),
+                "height": CHART_TOP + CHART_HEIGHT + 12,
+                "base": CHART_TOP + CHART_HEIGHT,
+                "label_y": CHART_TOP + CHART_HEIGHT + 10,
+                "in": COLOUR_IN,
+                "out": COLOUR_OUT,
+            },
+        },
+    )
+
+
+@overseer_required
+def monitor_json(request: AuthenticatedRequest) -> JsonResponse:
+    response = JsonResponse(board_json(monitor_board(request.user)))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- The daily report --------------------------------------------------------------------
+
+
+def _report_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
+    for r in daily_report(user, date_from=period[0], date_to=period[1]):
+        yield [
+            r["day"],
+            r["checkpoint_id"],
+            r["checkpoint__name"],
+            r["checkpoint__ward_id"],
+            r["checkpoint__ward__name"],
+            r["direction"],
+            r["total"],
+            *(r[v] for v in VERDICTS),
+        ]
+
+
+@overseer_required
+def report(request: AuthenticatedRequest) -> HttpResponse:
+    form = ReportForm(request.GET or None)
+    date_from, date_to = form.period()
+    rows = daily_report(request.user, date_from=date_from, date_to=date_to)
+    totals = {key: sum(r[key] for r in rows) for key in ["total", *VERDICTS]}
+    return render(
+        request,
+        "checkpoints/monitor/report.html",
+        {
+            "form": form,
+            "date_from": date_from,
+            "date_to": date_to,
+            "rows": rows,
+            "totals": totals,
+            "verdicts": [(v, Verdict(v).label) for v in VERDICTS],
+            "query": urlencode({"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}),
+        },
+    )
+
+
+@overseer_required
+def report_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
+    """Counts only, no person: nothing here is audit-logged."""
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    period = ReportForm(request.GET or None).period()
+    name = f"bao-cao-chot-{period[0]:%Y%m%d}-{period[1]:%Y%m%d}"
+    if fmt == "csv":
+        return csv_response(name, REPORT_HEADER, _report_rows(request.user, period))
+    return xlsx_response(name, [("passages", REPORT_HEADER, _report_rows(request.user, period))])
+
+
+# --- Passages ---------------------------------------------------------------------------
+
+
+@overseer_required
+def passages(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
+    checkpoint = checkpoint_get_for(request.user, checkpoint_id)
+    form = PassageFilterForm(request.GET or None)
+    filters = form.filters()
+    rows, cursor = passage_page(passage_list(checkpoint, filters), before=request.GET.get("before", ""), size=PAGE_SIZE)
+    audit_log(
+        actor=request.user,
+        action="checkpoint.passages",
+        obj=checkpoint,
+        request=request,
+        detail={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}, "rows": len(rows)},
+    )
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "checkpoints/monitor/passages.html",
+        {
+            "checkpoint": checkpoint,
+            "form": form,
+            "rows": [
+                {"p": p, "traveller": traveller_label(p), "reasons": [finding_label(c) for c in p.reasons]}
+                for p in rows
+            ],
+            "cursor": cursor,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _person_link(passage: Passage) -> str:
+    """The person's declarations (the portal's page of a person) found by their id."""
+    person = passage.person
+    if person is None:
+        return ""
+    key = person.id_number or person.passport_number or person.phone
+    return f"{reverse('declarations:staff_list')}?{urlencode({'q': key})}" if key else ""
+
+
+@overseer_required
+def passage_detail(request: AuthenticatedRequest, passage_id: int) -> HttpResponse:
+    passage = passage_get_for(request.user, passage_id)
+    full = is_health_staff(request.user)
+    if passage.person_id is not None:
+        audit_log(
+            actor=request.user,
+            action="checkpoint.passage.view",
+            obj=passage,
+            person_id=passage.person_id,
+            request=request,
+            detail={"full_name": full},
+        )
+    others = []
+    if full and passage.person_id is not None:
+        others = passages_of_person(request.user, passage.person_id, exclude=passage.pk)
+    return render(
+        request,
+        "checkpoints/monitor/passage.html",
+        {
+            "p": passage,
+            "full": full,
+            "traveller": passage.person.full_name if full and passage.person else traveller_label(passage),
+            "person_link": _person_link(passage) if full else "",
+            "reasons": [finding_label(code) for code in passage.reasons],
+            "risk_label": dict(RiskLevel.choices).get(passage.risk_level, passage.risk_level),
+            "others": others,
+            "flagged": passage.verdict in (Verdict.REFER, Verdict.DENY),
+            "may_see_checkpoint": checkpoint_visible(request.user, passage.checkpoint),
+        },
+    )
+
+
+def checkpoint_visible(user: Any, checkpoint: Checkpoint) -> bool:
+    try:
+        checkpoint_get_for(user, checkpoint.pk)
+    except Http404:
+        return False
+    return True
+
+
+# --- Managing checkpoints ----------------------------------------------------------------
+
+
+@manager_required
+def manage_list(request: AuthenticatedRequest) -> HttpResponse:
+    checkpoints = checkpoints_managed_by(request.user).prefetch_related("staff").order_by("-is_active", "name", "pk")
+    return render(request, "checkpoints/monitor/manage_list.html", {"checkpoints": checkpoints})
+
+
+def _form_page(request: AuthenticatedRequest, form: CheckpointForm, checkpoint: Checkpoint | None) -> HttpResponse:
+    return render(
+        request,
+        "checkpoints/monitor/checkpoint_form.html",
+        {"form": form, "checkpoint": checkpoint, "tiles": settings.LEAFLET_CONFIG["TILES"]},
+    )
+
+
+@manager_required
+def checkpoint_new(request: AuthenticatedRequest) -> HttpResponse:
+    form = CheckpointForm(request.POST or None, wards=wards_managed_by(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkpoint = checkpoint_create(user=request.user, data=form.checkpoint_input())
+        except DomainError as error:
+            form.add_error("ward" if "ward" in error.errors else None, str(error.detail))
+        else:
+            messages.success(request, _("Checkpoint created. Now assign its staff."))
+            return redirect("checkpoints:checkpoint_staff", checkpoint_id=checkpoint.pk)
+    return _form_page(request, form, None)
+
+
+@manager_required
+def checkpoint_edit(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
+    checkpoint = checkpoint_managed_get(request.user, checkpoint_id)
+    initial = {
+        "name": checkpoint.name,
+        "road": checkpoint.road,
+        "border": checkpoint.border,
+        "ward": checkpoint.ward_id,
+        "latitude": checkpoint.latitude,
+        "longitude": checkpoint.longitude,
+        "is_active": checkpoint.is_active,
+    }
+    # The checkpoint's own ward stays a choice, even if the user's wards changed since.
+    wards = wards_managed_by(request.user) | Ward.objects.filter(code=checkpoint.ward_id)
+    form = CheckpointForm(request.POST or None, initial=initial, wards=wards.distinct())
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkpoint_update(user=request.user, checkpoint=checkpoint, data=form.checkpoint_input())
+        except DomainError as error:
+            form.add_error("ward" if "ward" in error.errors else None, str(error.detail))
+        else:
+            messages.success(request, _("Checkpoint saved."))
+            return redirect("checkpoints:manage")
+    return _form_page(request, form, checkpoint)
+
+
+@manager_required
+def checkpoint_staff(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
+    checkpoint = checkpoint_managed_get(request.user, checkpoint_id)
+    choices = assignable_staff(request.user)
+    assigned = list(checkpoint.staff.order_by("last_name", "first_name", "pk"))
+    # Not ``request.POST or None``: clearing every box posts no field at all.
+    form = StaffForm(
+        request.POST if request.method == "POST" else None, choices=choices, initial={"staff": [u.pk for u in assigned]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkpoint_staff_set(user=request.user, checkpoint=checkpoint, staff=form.cleaned_data["staff"])
+        except DomainError as error:
+            form.add_error("staff", str(error.detail))
+        else:
+            messages.success(request, _("Staff saved."))
+            return redirect("checkpoints:manage")
+    choice_ids = set(choices.values_list("pk", flat=True))
+    return render(
+        request,
+        "checkpoints/monitor/checkpoint_staff.html",
+        {"checkpoint": checkpoint, "form": form, "others": [u for u in assigned if u.pk not in choice_ids]},
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("", monitor, name="monitor"),
+    path("monitor.json", monitor_json, name="monitor_json"),
+    path("report/", report, name="report"),
+    path("report/export.<str:fmt>", report_export, name="report_export"),
+    path("<int:checkpoint_id>/passages/", passages, name="passages"),
+    path("passages/<int:passage_id>/", passage_detail, name="passage"),
+    path("manage/", manage_list, name="manage"),
+    path("manage/new/", checkpoint_new, name="checkpoint_new"),
+    path("manage/<int:checkpoint_id>/", checkpoint_edit, name="checkpoint_edit"),
+    path("manage/<int:checkpoint_id>/staff/", checkpoint_staff, name="checkpoint_staff"),
+]

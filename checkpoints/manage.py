@@ -1,0 +1,163 @@
+"""Managing checkpoints: creating and editing them, and assigning their staff.
+
+Who may: administrators, the province CDC (role ``province_cdc``), and members of a
+checkpoint team (a health unit of kind ``checkpoint_team``), each for the checkpoints in
+their wards (the CDC: the whole province). Staff they may assign: users with the role
+``checkpoint_staff`` in their own unit or a unit under it (administrators and the
+province-wide CDC: any). Assignments they may not make are left as they were, so a team
+lead editing the list never removes someone the CDC assigned from another team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from checkpoints.models import Checkpoint
+from truyvet.accounts.jurisdiction import jurisdiction_wards, scope_to_jurisdiction, sees_everywhere, sees_province
+from truyvet.accounts.models import Role, UnitKind, User
+from truyvet.geo.models import Ward
+from truyvet.lib.audit import audit_log
+from truyvet.lib.errors import DomainError
+
+FIELDS = ("name", "road", "border", "ward_id", "latitude", "longitude", "is_active")
+
+
+# --- Who may manage what ---------------------------------------------------------------
+
+
+def may_manage(user: Any) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if sees_everywhere(user) or user.role == Role.PROVINCE_CDC:
+        return True
+    unit = user.health_unit
+    return unit is not None and unit.kind == UnitKind.CHECKPOINT_TEAM
+
+
+def checkpoints_managed_by(user: Any) -> QuerySet[Checkpoint]:
+    """Checkpoints the user may edit (inactive ones too)."""
+    if not may_manage(user):
+        return Checkpoint.objects.none()
+    return scope_to_jurisdiction(Checkpoint.objects.select_related("ward"), user)
+
+
+def checkpoint_managed_get(user: Any, checkpoint_id: int | str) -> Checkpoint:
+    if not str(checkpoint_id).isascii() or not str(checkpoint_id).isdigit():
+        raise Http404
+    checkpoint = checkpoints_managed_by(user).filter(pk=int(checkpoint_id)).first()
+    if checkpoint is None:
+        raise Http404
+    return checkpoint
+
+
+def wards_managed_by(user: Any) -> QuerySet[Ward]:
+    """Wards where the user may place a checkpoint."""
+    return jurisdiction_wards(user) if may_manage(user) else Ward.objects.none()
+
+
+def assignable_staff(user: Any) -> QuerySet[User]:
+    """Active checkpoint staff the user may assign to their checkpoints."""
+    if not may_manage(user):
+        return User.objects.none()
+    qs = User.objects.filter(role=Role.CHECKPOINT_STAFF, is_active=True).order_by("last_name", "first_name", "pk")
+    if sees_province(user):
+        return qs
+    unit_id = user.health_unit_id
+    return qs.filter(Q(health_unit_id=unit_id) | Q(health_unit__parent_id=unit_id))
+
+
+# --- Writes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckpointInput:
+    name: str
+    ward_code: int
+    road: str = ""
+    border: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    is_active: bool = True
+
+
+def _check_ward(user: Any, ward_code: int) -> None:
+    if not wards_managed_by(user).filter(code=ward_code).exists():
+        raise DomainError(_("You may not place a checkpoint in this ward."), "ward_outside", field="ward")
+
+
+def _apply(checkpoint: Checkpoint, data: CheckpointInput) -> None:
+    checkpoint.name = data.name.strip()
+    checkpoint.road = data.road.strip()
+    checkpoint.border = data.border.strip()
+    checkpoint.ward_id = data.ward_code
+    checkpoint.latitude = data.latitude
+    checkpoint.longitude = data.longitude
+    checkpoint.is_active = data.is_active
+
+
+def _changes(checkpoint: Checkpoint) -> dict[str, str]:
+    return {name: str(getattr(checkpoint, name)) for name in FIELDS}
+
+
+def checkpoint_create(*, user: Any, data: CheckpointInput) -> Checkpoint:
+    if not may_manage(user):
+        raise DomainError(_("You may not manage checkpoints."), "forbidden", status=403)
+    _check_ward(user, data.ward_code)
+    checkpoint = Checkpoint()
+    _apply(checkpoint, data)
+    with transaction.atomic():
+        checkpoint.save(force_insert=True)
+        audit_log(actor=user, action="checkpoint.create", obj=checkpoint, detail=_changes(checkpoint))
+    return checkpoint
+
+
+def checkpoint_update(*, user: Any, checkpoint: Checkpoint, data: CheckpointInput) -> Checkpoint:
+    """Edit a checkpoint the caller got through ``checkpoint_managed_get``."""
+    if not checkpoints_managed_by(user).filter(pk=checkpoint.pk).exists():
+        raise Http404
+    if data.ward_code != checkpoint.ward_id:
+        _check_ward(user, data.ward_code)
+    before = _changes(checkpoint)
+    _apply(checkpoint, data)
+    after = _changes(checkpoint)
+    changed = {name: [before[name], after[name]] for name in FIELDS if before[name] != after[name]}
+    if not changed:
+        return checkpoint
+    with transaction.atomic():
+        checkpoint.save(update_fields=[name.removesuffix("_id") for name in changed])
+        audit_log(actor=user, action="checkpoint.update", obj=checkpoint, detail={"changed": changed})
+    return checkpoint
+
+
+def checkpoint_staff_set(*, user: Any, checkpoint: Checkpoint, staff: Iterable[User]) -> list[User]:
+    """Make ``staff`` the assigned staff among those the user may assign; others assigned
+    by someone else stay. Returns the staff now assigned."""
+    if not checkpoints_managed_by(user).filter(pk=checkpoint.pk).exists():
+        raise Http404
+    allowed = set(assignable_staff(user).values_list("pk", flat=True))
+    chosen = {u.pk for u in staff}
+    if not chosen <= allowed:
+        raise DomainError(_("You may not assign this person."), "staff_outside", field="staff")
+    with transaction.atomic():
+        current = set(checkpoint.staff.values_list("pk", flat=True))
+        added, removed = chosen - current, (current & allowed) - chosen
+        if added:
+            checkpoint.staff.add(*added)
+        if removed:
+            checkpoint.staff.remove(*removed)
+        if added or removed:
+            audit_log(
+                actor=user,
+                action="checkpoint.staff",
+                obj=checkpoint,
+                detail={"added": sorted(added), "removed": sorted(removed)},
+            )
+    return list(checkpoint.staff.order_by("last_name", "first_name", "pk"))
