@@ -25,9 +25,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from checkpoints.models import FLAGGED_VERDICTS, Checkpoint, Direction, Passage, Tablet, Verdict
-from checkpoints.selectors import checkpoints_for, on_duty
+from checkpoints.selectors import checkpoints_for, on_duty, passages_for
 from checkpoints.verdicts import finding_label
-from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_everywhere
 from truyvet.lib.days import day_start
 from truyvet.people.normalize import mask_name
 
@@ -288,27 +287,12 @@ def passage_page(qs: QuerySet[Passage], *, before: str, size: int) -> tuple[list
     return rows[:size], cursor
 
 
-def passages_visible_to(user: Any) -> QuerySet[Passage]:
-    """Passages at the checkpoints the user oversees, and the passages whose alert went to
-    the user's unit (destination ward, else home ward, in the user's wards)."""
-    if not (user.is_authenticated and user.is_active):
-        return Passage.objects.none()
-    if sees_everywhere(user):
-        return Passage.objects.all()
-    wards = jurisdiction_wards(user).values("code")
-    return Passage.objects.filter(
-        Q(checkpoint__in=checkpoints_for(user).values("pk"))
-        | Q(destination_ward__in=wards)
-        | Q(destination_ward__isnull=True, person__ward__in=wards)
-    )
-
-
 def passage_get_for(user: Any, passage_id: int | str) -> Passage:
     """One passage with everything its page shows, or 404 outside the user's reach."""
     if not str(passage_id).isascii() or not str(passage_id).isdigit():
         raise Http404
     passage = (
-        passages_visible_to(user)
+        passages_for(user)
         .filter(pk=int(passage_id))
         .select_related("checkpoint__ward", "person__ward", "trip", "origin_ward", "destination_ward", "recorded_by")
         .first()
@@ -321,7 +305,7 @@ def passage_get_for(user: Any, passage_id: int | str) -> Passage:
 def passages_of_person(user: Any, person_id: int, *, exclude: int, limit: int = 10) -> list[Passage]:
     """The traveller's other passages the user may see, newest first."""
     return list(
-        passages_visible_to(user)
+        passages_for(user)
         .filter(person_id=person_id)
         .exclude(pk=exclude)
         .select_related("checkpoint", "destination_ward")

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from checkpoints.models import Checkpoint, DutyShift, Passage
-from truyvet.accounts.jurisdiction import sees_everywhere, ward_filter
+from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_everywhere, ward_filter
 
 
 def checkpoints_for_scanning(user: Any) -> QuerySet[Checkpoint]:
@@ -54,8 +54,18 @@ def checkpoint_get_for(user: Any, checkpoint_id: int | str) -> Checkpoint:
 
 
 def passages_for(user: Any) -> QuerySet[Passage]:
-    """Passages at the checkpoints the user oversees."""
-    return Passage.objects.filter(checkpoint__in=checkpoints_for(user).values("pk"))
+    """Passages at the checkpoints the user oversees, and the passages whose alert went to
+    the user's unit (destination ward, else home ward, in the user's wards)."""
+    if not (user.is_authenticated and user.is_active):
+        return Passage.objects.none()
+    if sees_everywhere(user):
+        return Passage.objects.all()
+    wards = jurisdiction_wards(user).values("code")
+    return Passage.objects.filter(
+        Q(checkpoint__in=checkpoints_for(user).values("pk"))
+        | Q(destination_ward__in=wards)
+        | Q(destination_ward__isnull=True, person__ward__in=wards)
+    )
 
 
 def on_duty(checkpoint_ids: list[int]) -> dict[int, list[DutyShift]]:

@@ -29,6 +29,15 @@ NAV: list[NavItem] = [
     NavItem(_("Venues"), "venues:list", _HEALTH | {Role.VENUE_OWNER}),
     NavItem(_("Check-in reports"), "venues:reports", _HEALTH),
     NavItem(_("Duplicates"), "people:duplicates", _HEALTH),
+    NavItem(_("Scanner"), "checkpoints:scanner_home", frozenset({Role.CHECKPOINT_STAFF, Role.ADMINISTRATOR})),
+    NavItem(_("Checkpoints"), "checkpoints:monitor", _HEALTH | {Role.CHECKPOINT_STAFF}),
+    NavItem(_("Checkpoint report"), "checkpoints:report", _HEALTH | {Role.CHECKPOINT_STAFF}),
+    NavItem(
+        _("Manage checkpoints"),
+        "checkpoints:manage",
+        frozenset({Role.PROVINCE_CDC, Role.ADMINISTRATOR, Role.CHECKPOINT_STAFF}),
+    ),
+    NavItem(_("Bus trips"), "checkpoints:trip_list", frozenset({Role.BUS_OPERATOR, Role.ADMINISTRATOR})),
     NavItem(
         _("Outbreak zones"),
         "geo:zones",
