@@ -164,7 +164,11 @@
         showSync(text(T.synced, {time: new Date().toLocaleTimeString(lang, {hour: "2-digit", minute: "2-digit"})}));
       }
       report.rejected.forEach(addRejected);
-      return showCount();
+      return showCount().then(function (n) {
+        // The batch carried the count from before it was stored: tell the monitor what is left.
+        if (report.sent) { heartbeat(); }
+        return n;
+      });
     });
   }
 

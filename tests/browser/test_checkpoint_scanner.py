@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from checkpoints.models import BusTrip, Checkpoint, Passage, TripPassenger
+from checkpoints.models import BusTrip, Checkpoint, Passage, Tablet, TripPassenger
 from declarations.services import qr_issue
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import write_y4m
@@ -171,6 +171,10 @@ def test_offline_the_scanner_judges_from_the_code_queues_three_passages_and_send
     context.set_offline(False)
     expect(page.locator("#queue-label")).to_have_text("0 waiting", timeout=20_000)
     wait_until(lambda: Passage.objects.count() == 3)
+    tablet_id = page.evaluate("() => JSON.parse(localStorage.getItem('truyvet.tablet_id'))")
+    wait_until(lambda: Tablet.objects.filter(device_id=tablet_id, pending=0).exists())
+    tablet = Tablet.objects.get(device_id=tablet_id)
+    assert (tablet.checkpoint, tablet.user) == (checkpoint, guard) and tablet.last_sync_at
     stored = {p.client_id.hex: p.verdict for p in Passage.objects.all()}
     assert sorted(stored.values()) == ["allow", "deny", "refer"]
     page.screenshot(path=str(artifacts / "checkpoint-scanner-synced.png"))
@@ -211,7 +215,14 @@ def test_a_bus_shows_its_passengers_and_staff_record_those_on_board_then_a_typed
     context = browser.new_context(viewport=TABLET)
     sign_in(context, live_server, guard)
     page = context.new_page()
-    page.goto(f"{live_server.url}/checkpoints/{checkpoint.pk}/scan/")
+    page.goto(f"{live_server.url}/checkpoints/scan/")
+    page.get_by_role("button", name="Start duty shift here").click()
+    page.wait_for_url(f"**/checkpoints/{checkpoint.pk}/scan/")
+    page.goto(f"{live_server.url}/checkpoints/scan/")
+    expect(page.get_by_role("button", name="End duty shift")).to_be_visible()
+    page.screenshot(path=str(artifacts / "checkpoint-scanner-home.png"))
+    page.get_by_role("link", name="Open the scanner").click()
+    page.wait_for_url(f"**/checkpoints/{checkpoint.pk}/scan/")
 
     page.locator("#scan-code").fill(trip.code.lower())
     page.locator("#scan-code").press("Enter")
