@@ -78,12 +78,17 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
             field = next(iter(error.errors), None)
             form.add_error(field if field in form.fields else None, str(error.detail))
         else:
-            _remember(request, submitted.declaration, form)
+            # On a checkpoint's tablet the traveller is a stranger to the browser: nothing
+            # of theirs may stay in it for the next traveller to see.
+            staff_tablet = bool(at_checkpoint) and getattr(request.user, "is_portal_staff", False)
+            if not staff_tablet:
+                _remember(request, submitted.declaration, form)
             next_url = request.POST.get("next", "")
             if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 next_url = reverse("declarations:result", args=[submitted.declaration.pk])
             response = redirect(next_url)
-            remember_people(request, response, [submitted.declaration.person.ref])
+            if not staff_tablet:
+                remember_people(request, response, [submitted.declaration.person.ref])
             return response
     return render(
         request,

@@ -10,12 +10,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
 from checkpoints import scanner_views
 from checkpoints.models import Checkpoint, DutyShift, Passage
+from declarations.models import Declaration
 from tests.factories import UserFactory, home_ward
 from truyvet.accounts.models import Role, User
 from truyvet.people.models import Person
@@ -218,6 +220,34 @@ def test_the_tablet_link_fills_in_the_trip_staff_already_typed(client: Client, c
     assert 'name="checkpoint"' not in daily, "only the domestic declaration takes a checkpoint"
     odd = client.get("/declarations/new/domestic/?checkpoint=²&origin_ward_code=99999999999999999999").content.decode()
     assert 'name="checkpoint"' not in odd
+
+
+def test_a_traveller_who_declares_on_the_tablet_leaves_nothing_of_theirs_in_it(
+    guard_client: Client, checkpoint: Checkpoint
+) -> None:
+    scanner = scanner_url(checkpoint)
+    response = guard_client.post(
+        "/declarations/new/domestic/",
+        {
+            "checkpoint": str(checkpoint.pk),
+            "next": scanner,
+            "full_name": "Lò Văn Páo",
+            "id_number": "012090123456",
+            "date_of_birth": "1990-05-17",
+            "gender": "male",
+            "phone": "0912345678",
+            "province": str(settings.PROVINCE_CODE),
+            "ward_code": str(home_ward(0).code),
+            "origin_province": str(settings.PROVINCE_CODE),
+            "origin_ward_code": str(home_ward(1).code),
+            "destination_ward_code": str(home_ward(2).code),
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == scanner
+    assert Declaration.objects.get().person.full_name == "Lò Văn Páo"
+    assert not guard_client.session.get("my_declarations")
+    assert not guard_client.session.get("household")
+    assert not response.cookies.get("tv_people")
 
 
 def test_without_javascript_the_type_in_box_records_a_passage(
