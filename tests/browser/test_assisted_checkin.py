@@ -18,10 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pyte
 
 
 def test_venue_staff_check_in_a_visitor_by_holding_their_card_to_the_camera(
-    live_server: Any, tmp_path: Path, artifacts: Path
+    live_server: Any, tmp_path: Path, artifacts: Path, playwright: Any
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     owner = UserFactory(role=Role.VENUE_OWNER, username="chuquan")
     venue = venue_create(
         owner=owner, data=VenueInput(name="Chợ Sìn Hồ", category="market", address="Khu 1", ward_code=home_ward(0).code)
@@ -41,21 +39,20 @@ def test_venue_staff_check_in_a_visitor_by_holding_their_card_to_the_camera(
 
     args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        context = browser.new_context(viewport={"width": 1024, "height": 700})
-        context.grant_permissions(["camera"], origin=live_server.url)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/accounts/login/?next=/venues/{venue.pk}/assist/")
-        page.get_by_label("Tên đăng nhập").fill("chuquan")
-        page.get_by_label("Mật khẩu").fill("pw-for-tests-123")
-        page.get_by_role("button", name="Đăng nhập").click()
-        page.wait_for_url(f"**/venues/{venue.pk}/assist/")
-        result = page.locator("#assist-result")
-        result.wait_for(state="visible", timeout=20_000)
-        assert "Tẩn L. L." in result.inner_text()
-        page.screenshot(path=str(artifacts / "assisted-checkin.png"))
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    context = browser.new_context(viewport={"width": 1024, "height": 700})
+    context.grant_permissions(["camera"], origin=live_server.url)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/venues/{venue.pk}/assist/")
+    page.get_by_label("Tên đăng nhập").fill("chuquan")
+    page.get_by_label("Mật khẩu").fill("pw-for-tests-123")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"**/venues/{venue.pk}/assist/")
+    result = page.locator("#assist-result")
+    result.wait_for(state="visible", timeout=20_000)
+    assert "Tẩn L. L." in result.inner_text()
+    page.screenshot(path=str(artifacts / "assisted-checkin.png"))
+    browser.close()
 
     checkin = CheckIn.objects.get()
     assert checkin.venue == venue and checkin.assisted_by == owner and checkin.person.full_name == "Tẩn Láo Lở"

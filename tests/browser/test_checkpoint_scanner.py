@@ -73,43 +73,43 @@ def wait_until(condition: Callable[[], bool], timeout: float = 15) -> None:
 
 def test_a_guard_holds_a_travellers_card_to_the_camera_sees_allow_and_records_one_passage(
     live_server: Any,
+    playwright: Any,
     tmp_path: Path,
     artifacts: Path,
     checkpoint: Checkpoint,
     guard: User,
     traveller: Callable[..., tuple[Person, str]],
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     person, token = traveller("green", full_name="Giàng A Páo")
     video = write_y4m(tmp_path / "card.y4m", render_png(token, box_size=6, border=4))
     args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        context = browser.new_context(viewport=TABLET)
-        context.grant_permissions(["camera"], origin=live_server.url)
-        sign_in(context, live_server, guard)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/checkpoints/{checkpoint.pk}/scan/")
-        page.locator("#vehicle-plate").fill("24b1-123.45")
-        page.locator("#vehicle-type").select_option("motorbike")
-        verdict = page.locator("#verdict[data-verdict=allow]")
-        verdict.wait_for(state="visible", timeout=20_000)
-        expect(page.locator("#person-name")).to_have_text(mask_name("Giàng A Páo"))
-        expect(page.locator("#verdict-source")).to_have_text("Checked with the server")
-        expect(page.locator("#verdict-vi")).not_to_be_empty()
-        page.screenshot(path=str(artifacts / "checkpoint-scanner-camera.png"))
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    context = browser.new_context(viewport=TABLET)
+    context.grant_permissions(["camera"], origin=live_server.url)
+    sign_in(context, live_server, guard)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/checkpoints/{checkpoint.pk}/scan/")
+    page.locator("#vehicle-plate").fill("24b1-123.45")
+    page.locator("#vehicle-type").select_option("motorbike")
+    verdict = page.locator("#verdict[data-verdict=allow]")
+    verdict.wait_for(state="visible", timeout=20_000)
+    expect(page.locator("#person-name")).to_have_text(mask_name("Giàng A Páo"))
+    expect(page.locator("#verdict-source")).to_have_text("Checked with the server")
+    expect(page.locator("#verdict-vi")).not_to_be_empty()
+    page.screenshot(path=str(artifacts / "checkpoint-scanner-camera.png"))
 
-        page.locator("#record").click()
-        expect(page.locator("#recorded")).to_be_visible()
-        expect(page.locator("#queue-count")).to_have_text("0", timeout=10_000)
-        wait_until(lambda: Passage.objects.exists())
-        # The card stays in front of the camera: it is read again, but that is no new passage.
-        page.wait_for_timeout(4_000)
-        expect(page.locator("#record")).to_be_disabled()
-        page.screenshot(path=str(artifacts / "checkpoint-scanner-recorded.png"))
-        browser.close()
+    page.locator("#record").click()
+    expect(page.locator("#recorded")).to_be_visible()
+    expect(page.locator("#queue-count")).to_have_text("0", timeout=10_000)
+    wait_until(lambda: Passage.objects.exists())
+    # The card stays in front of the camera: it is read again, but that is no new passage.
+    page.wait_for_timeout(4_000)
+    expect(page.locator("#record")).to_be_disabled()
+    page.screenshot(path=str(artifacts / "checkpoint-scanner-recorded.png"))
+    browser.close()
 
     passage = Passage.objects.get()
     assert (passage.person, passage.checkpoint, passage.verdict, passage.recorded_by) == (
