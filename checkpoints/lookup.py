@@ -89,8 +89,9 @@ def _check_token(
         payload = signing.verify(token, now=now)
     except signing.TokenError as error:
         return _invalid(error.reason)
-    found = Person.objects.filter(ref=str(payload.get("sub"))).values_list("pk", flat=True).first()
-    facts = people_facts([found], at=now).get(found) if found else None
+    # The holder by the ref the token carries, with credential, declaration and status.
+    sub = str(payload.get("sub"))
+    facts = next((f for f in people_facts(at=now, refs=[sub]).values() if f.ref == sub), None)
     if facts is None:
         return _invalid("unknown")
     if facts.revoked_at is not None and payload.get("iat", 0) <= facts.revoked_at.timestamp():

@@ -11,17 +11,21 @@ batch of 500 scans costs the same few queries as one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from checkpoints.models import Verdict
-from declarations.models import QrCredential
+from declarations.models import Declaration, QrCredential
 from declarations.risk import REASON_LABELS, raise_to_status
 from truyvet.geo.models import Ward
 from truyvet.geo.selectors import outbreak_zones_active
@@ -49,10 +53,18 @@ def finding_label(code: str) -> str:
     return str(FINDING_LABELS.get(code) or REASON_LABELS.get(code) or code)
 
 
+_RANKS = {verdict.value: rank for verdict, rank in VERDICT_ORDER.items()}
+_BY_RANK = sorted(_RANKS, key=_RANKS.__getitem__)
+
+
 def verdict_for(findings: Iterable[str]) -> str:
-    verdicts = [settings.CHECKPOINT_VERDICTS.get(f) for f in findings]
-    known = [Verdict(v) for v in verdicts if v in VERDICT_ORDER]
-    return max(known, key=VERDICT_ORDER.__getitem__, default=Verdict.ALLOW).value
+    rules = settings.CHECKPOINT_VERDICTS
+    worst = 0  # allow
+    for finding in findings:
+        rank = _RANKS.get(rules.get(finding, ""), 0)
+        if rank > worst:
+            worst = rank
+    return _BY_RANK[worst]
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,8 @@ class PersonFacts:
     revoked_at: datetime | None = None
     f_level: int | None = None
     vaccine_doses: int = 0
+    ref: str = ""  # what the person's QR tokens carry
+    has_credential: bool = False  # a QR credential was issued (revoked or expired or not)
 
 
 @dataclass(frozen=True)
@@ -80,51 +94,83 @@ class Judgement:
     findings: list[str]
 
 
-def people_facts(person_ids: Iterable[int], *, at: datetime) -> dict[int, PersonFacts]:
-    """Facts for each person, keyed by id, in three queries whatever their number."""
-    ids = list(dict.fromkeys(person_ids))
-    if not ids:
-        return {}
-    from truyvet.people.models import Person
+def people_facts(person_ids: Iterable[int] = (), *, at: datetime, refs: Iterable[str] = ()) -> dict[int, PersonFacts]:
+    """Facts for each person, keyed by id, in three queries whatever their number: the
+    people with their credential and its declaration in one, then their tracing status.
 
-    people = dict(Person.objects.filter(pk__in=ids).values_list("pk", "full_name"))
-    wards = dict(Person.objects.filter(pk__in=ids).values_list("pk", "ward_id"))
-    credentials = {
-        c.person_id: c
-        for c in QrCredential.objects.filter(person_id__in=ids)
-        .select_related("declaration")
-        .only(
-            "person_id",
-            "expires_at",
-            "revoked_at",
-            "risk_level",
-            "declaration__created_at",
-            "declaration__risk_reasons",
-        )
-    }
-    statuses = statuses_for(ids)
+    ``refs`` adds the people whose QR tokens carry these refs (``PersonFacts.ref`` tells
+    them apart; ``has_credential`` whether the token's holder has a credential at all)."""
+    ids = list(dict.fromkeys(person_ids))
+    wanted = list(dict.fromkeys(refs))
+    if not ids and not wanted:
+        return {}
+    rows = _facts_rows(ids, wanted)
+    statuses = statuses_for(row[0] for row in rows)
     facts = {}
-    for pk in ids:
-        if pk not in people:
-            continue
+    for pk, ref, full_name, ward_id, credential, expires_at, revoked_at, level, declared_at, reasons in rows:
         status = statuses[pk]
-        credential = credentials.get(pk)
-        valid = bool(credential and credential.revoked_at is None and credential.expires_at > at)
-        declaration = credential.declaration if credential else None
         facts[pk] = PersonFacts(
             person_id=pk,
-            display_name=mask_name(people[pk]),
-            ward_id=wards.get(pk),
-            risk_level=raise_to_status(credential.risk_level, status) if credential else "",
-            risk_reasons=list(declaration.risk_reasons) if declaration else [],
-            declared_at=declaration.created_at if declaration else None,
-            expires_at=credential.expires_at if credential else None,
-            declaration_valid=valid,
-            revoked_at=credential.revoked_at if credential else None,
+            display_name=mask_name(full_name),
+            ward_id=ward_id,
+            risk_level=raise_to_status(level, status) if credential is not None else "",
+            risk_reasons=list(reasons or []),
+            declared_at=declared_at,
+            expires_at=expires_at,
+            declaration_valid=bool(credential is not None and revoked_at is None and expires_at > at),
+            revoked_at=revoked_at,
             f_level=status.f_level,
             vaccine_doses=status.vaccine_doses,
+            ref=ref,
+            has_credential=credential is not None,
         )
     return facts
+
+
+def _facts_rows(ids: list[int], refs: list[str]) -> list[tuple[Any, ...]]:
+    """(id, ref, name, ward, credential id, expires, revoked, level, declared at, reasons)
+    of the people with these ids or refs: one query, with credential and declaration."""
+    from truyvet.people.models import Person
+
+    if connection.vendor == "postgresql":
+        # Two array parameters rather than an IN list of hundreds: the statement is the
+        # same for every batch (psycopg re-parses statements of more than 50 parameters).
+        with connection.cursor() as cursor:
+            cursor.execute(_facts_sql(), [ids, refs])
+            return [(*row[:9], _json(row[9])) for row in cursor.fetchall()]
+    return list(
+        Person.objects.filter(Q(pk__in=ids) | Q(ref__in=refs))
+        .order_by()
+        .values_list(
+            "pk",
+            "ref",
+            "full_name",
+            "ward_id",
+            "qr_credential__pk",
+            "qr_credential__expires_at",
+            "qr_credential__revoked_at",
+            "qr_credential__risk_level",
+            "qr_credential__declaration__created_at",
+            "qr_credential__declaration__risk_reasons",
+        )
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+@cache
+def _facts_sql() -> str:
+    from truyvet.people.models import Person
+
+    person, credential, declaration = (m._meta.db_table for m in (Person, QrCredential, Declaration))
+    return (
+        "SELECT p.id, p.ref, p.full_name, p.ward_id, c.id, c.expires_at, c.revoked_at, c.risk_level,"  # noqa: S608
+        f" d.created_at, d.risk_reasons FROM {person} p"
+        f" LEFT JOIN {credential} c ON c.person_id = p.id LEFT JOIN {declaration} d ON d.id = c.declaration_id"
+        " WHERE p.id = ANY(%s::bigint[]) OR p.ref = ANY(%s::varchar[])"
+    )
 
 
 def zone_ward_codes(at: datetime) -> frozenset[int]:

@@ -5,6 +5,9 @@ Mounted only when ``BENCH_BASELINE=1`` (never in a normal deployment).
 
 from __future__ import annotations
 
+import json
+
+from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -24,3 +27,36 @@ def read_one(request: HttpRequest) -> JsonResponse:
     """One indexed primary-key read: the floor for a read endpoint."""
     row = AuditEvent.objects.order_by("-pk").values("pk", "action").first()
     return JsonResponse(row or {})
+
+
+# Every NOT NULL column of checkpoints_passage, the items' own values as arrays: one statement
+# whatever the batch size (so it is prepared once per connection).
+_INSERT_BATCH = """
+INSERT INTO checkpoints_passage (client_id, seq, fingerprint, checkpoint_id, identifier, direction,
+    vehicle_plate, vehicle_type, verdict, risk_level, reasons, scanned_at, tablet_id, created_at)
+SELECT c, 0, '', %s, '', d, '', '', 'allow', '', '[]', s, %s, now()
+FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[]) AS t(c, d, s)
+RETURNING id
+"""
+
+
+@csrf_exempt
+@require_POST
+def insert_batch(request: HttpRequest) -> JsonResponse:
+    """The floor for a batch of scans: parse the JSON body and insert one passage row per
+    item into the real table (same indexes), in one statement. No token, no verdict, no audit."""
+    data = json.loads(request.body)
+    items = data["scans"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_BATCH,
+            [
+                int(request.GET["checkpoint"]),
+                str(data.get("tablet_id", ""))[:64],
+                [i["client_id"] for i in items],
+                [i["direction"] for i in items],
+                [i["scanned_at"] for i in items],
+            ],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return JsonResponse({"ids": ids})
