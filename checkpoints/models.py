@@ -161,22 +161,51 @@ class TripPassenger(models.Model):
 
 
 class Passage(models.Model):
-    """One traveller crossing a checkpoint, as the tablet recorded it."""
+    """One traveller crossing a checkpoint, as the tablet recorded it.
+
+    An append-only log written 500 rows at a time: its foreign keys are not enforced by the
+    database (Django still applies on_delete), because each row's checks locked the
+    referenced person, checkpoint and ward rows and were a third of the insert. The service
+    writes only references it has just read or validated.
+    """
 
     client_id = models.UUIDField()
     seq = models.PositiveSmallIntegerField(default=0)
     # A digest of the batch item, to tell a replay (the same) from a reused client_id (409).
     fingerprint = models.CharField(max_length=32)
-    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="passages", db_index=False)
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="passages")
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="passages", db_index=False, db_constraint=False
+    )
+    # Indexed by checkpoints_passage_person, which starts with the person.
+    person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="passages",
+        db_index=False,
+        db_constraint=False,
+    )
     # What staff typed when there was no code (an id number or phone), kept for the record.
     identifier = models.CharField(max_length=20, blank=True)
-    trip = models.ForeignKey(BusTrip, null=True, blank=True, on_delete=models.SET_NULL, related_name="passages")
+    trip = models.ForeignKey(
+        BusTrip,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="passages",
+        db_index=False,
+        db_constraint=False,
+    )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     vehicle_plate = models.CharField(max_length=20, blank=True)
     vehicle_type = models.CharField(max_length=10, choices=VehicleType.choices, blank=True)
-    origin_ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    destination_ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    origin_ward = models.ForeignKey(
+        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    destination_ward = models.ForeignKey(
+        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     verdict = models.CharField(max_length=7, choices=Verdict.choices)
     risk_level = models.CharField(max_length=6, blank=True)
@@ -184,7 +213,13 @@ class Passage(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     scanned_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     tablet_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -204,6 +239,7 @@ class Passage(models.Model):
             models.Index(fields=["checkpoint", "scanned_at"], name="checkpoints_passage_cp_time"),
             models.Index(fields=["person", "scanned_at"], name="checkpoints_passage_person"),
             models.Index(fields=["scanned_at"], name="checkpoints_passage_time"),
+            models.Index(fields=["trip"], condition=Q(trip__isnull=False), name="checkpoints_passage_trip"),
             models.Index(
                 fields=["scanned_at"],
                 condition=Q(verdict__in=["refer", "deny"]),

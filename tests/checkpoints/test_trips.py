@@ -23,7 +23,7 @@ from PIL import Image
 from checkpoints.models import BusTrip, Checkpoint, Passage, TripPassenger
 from checkpoints.trips import PassengerInput, TripInput, template_header, trip_create, trip_passenger_add
 from declarations.models import QrCredential
-from tests.factories import UserFactory, home_ward
+from tests.factories import PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, User
 from truyvet.geo.models import Ward
 from truyvet.lib.models import AuditEvent
@@ -629,3 +629,26 @@ def test_the_checkpoint_trip_page_costs_the_same_queries_for_3_and_50_passengers
     with django_assert_max_num_queries(budget + 10):
         recorded = guard_client.post(page, data)
     assert len(recorded.context["recording"].passages) == 50 and Passage.objects.count() == 50
+
+
+def test_merging_two_records_of_one_passenger_keeps_one_seat_and_moves_their_passages(
+    operator: User, trip: BusTrip, checkpoint: Checkpoint
+) -> None:
+    from truyvet.people.services import person_merge
+
+    survivor, duplicate = PersonFactory(), PersonFactory()
+    TripPassenger.objects.create(trip=trip, person=survivor, full_name=survivor.full_name, id_number="C0000001")
+    TripPassenger.objects.create(trip=trip, person=duplicate, full_name=duplicate.full_name, id_number="C0000002")
+    passage = Passage.objects.create(
+        client_id=uuid.uuid4(),
+        fingerprint="x",
+        checkpoint=checkpoint,
+        person=duplicate,
+        direction="in",
+        verdict="allow",
+        scanned_at=timezone.now(),
+    )
+    person_merge(user=operator, survivor=survivor, duplicate=duplicate)
+    assert list(trip.passengers.values_list("person_id", flat=True)) == [survivor.pk]
+    passage.refresh_from_db()
+    assert passage.person_id == survivor.pk
