@@ -341,3 +341,17 @@ def test_a_scan_made_offline_is_judged_by_the_token_valid_at_that_time(
     item = {"client_id": str(uuid.uuid4()), "direction": "in", "scanned_at": scanned.isoformat(), "qr_token": token}
     result = post(guard_client, checkpoint, [item]).json()["results"][0]
     assert (result["status"], result["verdict"]) == ("created", "allow")
+
+
+def test_a_tablets_heartbeat_is_recorded_for_its_checkpoint_and_refused_elsewhere(
+    guard_client: Client, checkpoint: Checkpoint, other_checkpoint: Checkpoint
+) -> None:
+    url = "/api/v1/checkpoints/{}/heartbeat/"
+    body = {"tablet_id": "tab-9", "pending": 4}
+    assert guard_client.post(url.format(checkpoint.pk), body, content_type="application/json").status_code == 204
+    tablet = Tablet.objects.get(device_id="tab-9")
+    assert (tablet.checkpoint_id, tablet.pending, tablet.last_sync_at) == (checkpoint.pk, 4, None)
+    assert guard_client.post(url.format(other_checkpoint.pk), body, content_type="application/json").status_code == 404
+    assert Client().post(url.format(checkpoint.pk), body, content_type="application/json").status_code in (401, 403)
+    bad = guard_client.post(url.format(checkpoint.pk), {"pending": -1}, content_type="application/json")
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
