@@ -17,8 +17,8 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
 from datetime import datetime
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -208,7 +208,7 @@ def keyring() -> KeyRing:
     global _keyring, _keyring_setting
     directory = settings.SIGNING_KEY_DIR
     # Compared as the setting is (a str or a Path), not as a new Path per call: a hot path.
-    if _keyring is None or directory is not _keyring_setting and _keyring.directory != Path(directory):
+    if _keyring is None or (directory is not _keyring_setting and _keyring.directory != Path(directory)):
         _keyring = KeyRing(Path(directory), settings.SIGNING_PRIVATE_KEY_PEM)
     _keyring_setting = directory
     return _keyring
