@@ -14,12 +14,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from checkpoints.models import BusTrip, Checkpoint
+from checkpoints.selectors import identifier_key, people_by_identifier
 from checkpoints.verdicts import Judgement, PersonFacts, finding_label, judge, people_facts
 from declarations.qr import _TOKEN_MESSAGES
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_log_many
 from truyvet.lib.errors import DomainError
-from truyvet.people.models import Person
 from truyvet.people.normalize import mask_name, normalize_phone
 
 MAX_MATCHES = 10
@@ -120,15 +120,10 @@ def _check_identifier(
     now: datetime,
     request: HttpRequest | None,
 ) -> dict[str, Any]:
-    if id_number:
-        text = id_number.strip().upper()
-        ids = list(Person.objects.filter(id_number=text).values_list("pk", flat=True)[:MAX_MATCHES])
-        ids += list(Person.objects.filter(passport_number=text).values_list("pk", flat=True)[:MAX_MATCHES])
-    else:
-        e164 = normalize_phone(phone)
-        if e164 is None:
-            raise DomainError("This is not a Vietnamese mobile number.", "phone_invalid", field="phone")
-        ids = list(Person.objects.filter(phone=e164).values_list("pk", flat=True)[:MAX_MATCHES])
+    if phone and normalize_phone(phone) is None:
+        raise DomainError("This is not a Vietnamese mobile number.", "phone_invalid", field="phone")
+    key = identifier_key(id_number=id_number, phone=phone)
+    ids = people_by_identifier([key]).get(key, [])[:MAX_MATCHES]
     facts = people_facts(ids, at=now)
     matches = [_person_view(facts[pk], judge(facts[pk], temperature=temperature)) for pk in ids if pk in facts]
     _audit(user, [m["person_id"] for m in matches], request, checkpoint)

@@ -50,7 +50,6 @@ from checkpoints.reports import (
     monitor_board,
     passage_get_for,
     passage_list,
-    passage_page,
     passages_of_person,
     traveller_label,
 )
@@ -64,6 +63,7 @@ from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.lib.export import csv_response, xlsx_response
+from truyvet.lib.paging import keyset_page
 
 REFRESH_SECONDS = 20
 PAGE_SIZE = 50
@@ -292,7 +292,9 @@ def passages(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = checkpoint_get_for(request.user, checkpoint_id)
     form = PassageFilterForm(request.GET or None)
     filters = form.filters()
-    rows, cursor = passage_page(passage_list(checkpoint, filters), before=request.GET.get("before", ""), size=PAGE_SIZE)
+    rows, cursor = keyset_page(
+        passage_list(checkpoint, filters), before=request.GET.get("before", ""), size=PAGE_SIZE, field="scanned_at"
+    )
     audit_log(
         actor=request.user,
         action="checkpoint.passages",

@@ -267,26 +267,6 @@ def passage_list(checkpoint: Checkpoint, filters: PassageFilters) -> QuerySet[Pa
     return qs.select_related("person", "origin_ward", "destination_ward").order_by("-scanned_at", "-id")
 
 
-def passage_page(qs: QuerySet[Passage], *, before: str, size: int) -> tuple[list[Passage], str]:
-    """One page of ``qs`` (ordered by -scanned_at, -id) and the cursor of the next, older
-    page: "<scanned_at ISO>|<id>" of the last row. No OFFSET, no COUNT(*): the
-    (checkpoint, scanned_at) index starts at the cursor. A cursor that does not parse is
-    ignored (the first page)."""
-    if before:
-        stamp, _sep, last_id = before.rpartition("|")
-        try:
-            at: datetime | None = datetime.fromisoformat(stamp)
-            pk = int(last_id)
-        except ValueError:
-            at, pk = None, 0
-        if at is not None and timezone.is_aware(at):
-            qs = qs.filter(scanned_at__lte=at).filter(Q(scanned_at__lt=at) | Q(scanned_at=at, id__lt=pk))
-    rows = list(qs[: size + 1])
-    last = rows[size - 1] if len(rows) > size else None
-    cursor = f"{last.scanned_at.isoformat()}|{last.pk}" if last is not None else ""
-    return rows[:size], cursor
-
-
 def passage_get_for(user: Any, passage_id: int | str) -> Passage:
     """One passage with everything its page shows, or 404 outside the user's reach."""
     if not str(passage_id).isascii() or not str(passage_id).isdigit():

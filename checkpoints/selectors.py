@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -14,6 +15,8 @@ from django.http import Http404
 
 from checkpoints.models import Checkpoint, DutyShift, Passage
 from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_everywhere, ward_filter
+from truyvet.people.models import Person
+from truyvet.people.normalize import normalize_phone
 
 
 def checkpoints_for_scanning(user: Any) -> QuerySet[Checkpoint]:
@@ -75,4 +78,29 @@ def on_duty(checkpoint_ids: list[int]) -> dict[int, list[DutyShift]]:
         "user"
     ):
         found[shift.checkpoint_id].append(shift)
+    return found
+
+
+def identifier_key(*, id_number: str = "", phone: str = "") -> str:
+    """How a typed id (citizen id or passport number) or phone is looked up: "id:<NUMBER>"
+    or "phone:<E.164>" (the phone as typed when it is not a mobile number)."""
+    if id_number:
+        return "id:" + id_number.strip().upper()
+    return "phone:" + (normalize_phone(phone) or phone.strip())
+
+
+def people_by_identifier(keys: Iterable[str]) -> dict[str, list[int]]:
+    """The people each ``identifier_key`` names (a phone can name a household), in at most
+    two queries whatever the number of keys."""
+    numbers = {key[3:] for key in keys if key.startswith("id:")}
+    phones = {key[6:] for key in keys if key.startswith("phone:")}
+    found: dict[str, list[int]] = {}
+    if numbers:
+        people = Person.objects.filter(Q(id_number__in=numbers) | Q(passport_number__in=numbers))
+        for pk, id_number, passport in people.values_list("pk", "id_number", "passport_number").order_by("pk"):
+            for number in {id_number, passport} & numbers:
+                found.setdefault(f"id:{number}", []).append(pk)
+    if phones:
+        for pk, phone in Person.objects.filter(phone__in=phones).values_list("pk", "phone").order_by("pk"):
+            found.setdefault(f"phone:{phone}", []).append(pk)
     return found

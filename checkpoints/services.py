@@ -27,20 +27,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from checkpoints.models import FLAGGED_VERDICTS, BusTrip, Checkpoint, DutyShift, Passage, Tablet, Verdict
+from checkpoints.selectors import identifier_key, people_by_identifier
 from checkpoints.verdicts import VERDICT_ORDER, Judgement, PersonFacts, judge, people_facts, zone_ward_codes
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_event, audit_log_many
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import AuditEvent
-from truyvet.people.models import Person
-from truyvet.people.normalize import normalize_phone
 
 
 @dataclass(frozen=True)
@@ -159,12 +157,6 @@ def _token_claims(item: ScanItem) -> dict[str, Any]:
         raise _Rejected(f"token_{error.reason}", verdict=Verdict.DECLARE) from None
 
 
-def _identifier_key(item: ScanItem) -> str:
-    if item.id_number:
-        return "id:" + item.id_number.strip().upper()
-    return "phone:" + (normalize_phone(item.phone) or item.phone.strip())
-
-
 def _read_batch(items: list[ScanItem], claims: dict[uuid.UUID, dict[str, Any]], now: datetime) -> _Batch:
     trip_codes = {i.trip_code.strip().upper() for i in items if i.trip_code}
     trips: dict[str, tuple[BusTrip, list[tuple[int, int | None, str, int | None]]]] = {}
@@ -173,17 +165,9 @@ def _read_batch(items: list[ScanItem], claims: dict[uuid.UUID, dict[str, Any]], 
             passengers = [(p.pk, p.person_id, p.id_number, p.destination_ward_id) for p in trip.passengers.all()]
             trips[trip.code] = (trip, passengers)
 
-    by_identifier: dict[str, list[int]] = {}
-    id_numbers = {i.id_number.strip().upper() for i in items if i.id_number}
-    phones = {normalize_phone(i.phone) for i in items if i.phone} - {None}
-    if id_numbers:
-        found = Person.objects.filter(Q(id_number__in=id_numbers) | Q(passport_number__in=id_numbers))
-        for pk, id_number, passport in found.values_list("pk", "id_number", "passport_number"):
-            for number in {id_number, passport} & id_numbers:
-                by_identifier.setdefault("id:" + str(number), []).append(pk)
-    if phones:
-        for pk, phone in Person.objects.filter(phone__in=phones).values_list("pk", "phone"):
-            by_identifier.setdefault("phone:" + phone, []).append(pk)
+    by_identifier = people_by_identifier(
+        identifier_key(id_number=i.id_number, phone=i.phone) for i in items if i.id_number or i.phone
+    )
 
     # The tokens' holders (by the ref their tokens carry) and everybody else the items
     # name, with their credentials, declarations and status, in one read.
@@ -252,7 +236,7 @@ def _travellers(item: ScanItem, claims: dict[str, Any] | None, batch: _Batch) ->
         if facts is None:
             raise _Rejected("person_unknown")
         return [_Traveller(facts, judge(facts, **common), destination_ward_code=item.destination_ward_code)]
-    matches = batch.by_identifier.get(_identifier_key(item), [])
+    matches = batch.by_identifier.get(identifier_key(id_number=item.id_number, phone=item.phone), [])
     facts = batch.facts.get(matches[0]) if len(matches) == 1 else None
     typed = (item.id_number or item.phone).strip()[:20]
     return [

@@ -1,4 +1,4 @@
-"""Keyset pages of newest-first lists (declarations, cases)."""
+"""Keyset pages of newest-first lists (declarations, cases, checkpoint passages)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from django.utils import timezone
 M = TypeVar("M", bound=Model)
 
 
-def keyset_page(qs: QuerySet[M], *, before: str, size: int) -> tuple[list[M], str]:
-    """One page of a list ordered by (-created_at, -id) and the cursor of the next (older) page.
+def keyset_page(qs: QuerySet[M], *, before: str, size: int, field: str = "created_at") -> tuple[list[M], str]:
+    """One page of a list ordered by (-``field``, -id) and the cursor of the next (older) page.
 
-    The cursor is "<created_at ISO>|<id>" of the last row: no OFFSET and no COUNT(*), so
+    The cursor is "<``field`` ISO>|<id>" of the last row: no OFFSET and no COUNT(*), so
     page 1,000 of a million rows costs what page 1 does. A cursor that does not parse (or
     has no UTC offset) is ignored: the first page.
     """
@@ -26,10 +26,10 @@ def keyset_page(qs: QuerySet[M], *, before: str, size: int) -> tuple[list[M], st
         except ValueError:
             at, pk = None, 0
         if at is not None and timezone.is_aware(at):
-            # The plain bound lets the (created_at, id) index start at the cursor instead of
+            # The plain bound lets the (field, id) index start at the cursor instead of
             # reading past every newer row; the OR then breaks ties on the same instant.
-            qs = qs.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+            qs = qs.filter(**{f"{field}__lte": at}).filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": pk}))
     rows = list(qs[: size + 1])
     last = rows[size - 1] if len(rows) > size else None
-    cursor = f"{last.created_at.isoformat()}|{last.pk}" if last is not None else ""  # type: ignore[attr-defined]
+    cursor = f"{getattr(last, field).isoformat()}|{last.pk}" if last is not None else ""
     return rows[:size], cursor
