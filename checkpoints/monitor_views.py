@@ -12,15 +12,12 @@ passage with a person is written to the audit log against that person.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -58,7 +55,7 @@ from checkpoints.verdicts import finding_label
 from declarations.models import RiskLevel
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.models import UnitKind
-from truyvet.accounts.permissions import is_health_staff
+from truyvet.accounts.permissions import is_health_staff, user_passes
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
@@ -97,28 +94,9 @@ def may_oversee(user: Any) -> bool:
     return unit is not None and unit.kind == UnitKind.CHECKPOINT_TEAM
 
 
-def overseer_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed in (else the login page), and health staff or a checkpoint team (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not may_oversee(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def manager_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @login_required
-    @wraps(view)
-    def wrapped(request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not may_manage(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Health staff or a checkpoint team (else 403); managers as ``may_manage`` says.
+overseer_required = user_passes(may_oversee)
+manager_required = user_passes(may_manage)
 
 
 # --- The monitoring board ----------------------------------------------------------------

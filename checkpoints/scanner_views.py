@@ -17,20 +17,15 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import URLPattern, path, reverse
@@ -46,6 +41,7 @@ from checkpoints.selectors import checkpoint_for_scanning, checkpoints_for_scann
 from checkpoints.services import ScanItem, scans_ingest, shift_end, shift_start
 from checkpoints.verdicts import FINDING_LABELS
 from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.accounts.permissions import user_passes
 from truyvet.geo.models import Province
 from truyvet.geo.selectors import ward_list
 from truyvet.lib.errors import DomainError
@@ -136,18 +132,8 @@ SCRIPT_TEXTS = {
 _JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
-def scanner_staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed in (else the login page) and portal staff (else 403); which checkpoints
-    they may scan at is the selector's business (404 outside)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_portal_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Portal staff (else 403); which checkpoints they may scan at is the selector's business.
+scanner_staff_required = user_passes(lambda user: bool(user.is_portal_staff))
 
 
 @scanner_staff_required
