@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -33,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checkpoints.models import FLAGGED_VERDICTS, BusTrip, Checkpoint, DutyShift, Passage, Tablet, Verdict
 from checkpoints.selectors import identifier_key, people_by_identifier
-from checkpoints.verdicts import VERDICT_ORDER, Judgement, PersonFacts, judge, people_facts, zone_ward_codes
+from checkpoints.verdicts import Judgement, PersonFacts, judge, people_facts, worst_verdict, zone_ward_codes
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_event, audit_log_many
@@ -249,13 +248,6 @@ def _travellers(item: ScanItem, claims: dict[str, Any] | None, batch: _Batch) ->
     ]
 
 
-_RANKS = {verdict.value: rank for verdict, rank in VERDICT_ORDER.items()}
-
-
-def _worst(verdicts: Iterable[str]) -> str:
-    return max(verdicts, key=_RANKS.__getitem__)
-
-
 # Passage columns that differ from row to row; the others (the checkpoint, the user, the
 # tablet, created_at and any later column with a default) are the same for a whole batch.
 _ROW_FIELDS = (
@@ -342,7 +334,7 @@ def scans_ingest(
         results[index] = ScanResult(
             item.client_id,
             "created",
-            verdict=_worst(t.judgement.verdict for t in travellers),
+            verdict=worst_verdict(t.judgement.verdict for t in travellers),
             risk_level=travellers[0].judgement.risk_level if len(travellers) == 1 else "",
         )
 
@@ -415,7 +407,7 @@ def _replayed(client_id: uuid.UUID, rows: list[tuple[int, int, str, str, str]]) 
         client_id,
         "duplicate",
         passage_ids=[pk for _seq, pk, *_rest in rows],
-        verdict=_worst(verdict for *_head, verdict, _risk in rows),
+        verdict=worst_verdict(verdict for *_head, verdict, _risk in rows),
         risk_level=rows[0][4] if len(rows) == 1 else "",
     )
 

@@ -67,6 +67,11 @@ def verdict_for(findings: Iterable[str]) -> str:
     return _BY_RANK[worst]
 
 
+def worst_verdict(verdicts: Iterable[str]) -> str:
+    """The most severe of these verdicts (a bus: its worst passenger)."""
+    return max(verdicts, key=_RANKS.__getitem__)
+
+
 @dataclass(frozen=True)
 class PersonFacts:
     """What is known of a person at the moment of a scan."""
