@@ -135,7 +135,7 @@ def generate(name: str, n_cases: int, n_people: int, seed: int = 5) -> Cluster:
                 venue=rng.choice(venues) if via == "venue" else None,
                 overlap_start=when,
                 overlap_end=when + timedelta(hours=1),  # type: ignore[operator]
-                key=f"b:{len(exposures)}",
+                last_contact_at=when + timedelta(hours=1),  # type: ignore[operator]
                 ward_id=person.ward_id,
                 created_at=now,
             )
@@ -151,8 +151,6 @@ def generate(name: str, n_cases: int, n_people: int, seed: int = 5) -> Cluster:
             expose(case, person, rng.choice(f1s), 2, case.confirmed_at - timedelta(hours=rng.randint(0, 24)))
         if i + 1 < n_cases:  # the next case was this one's F1: the chain
             expose(case, cases[i + 1].person, case.person, 1, case.confirmed_at - timedelta(hours=2))
-        for person in rng.sample(f1s, max(1, len(f1s) // 20)):  # met twice: one edge, counted twice
-            expose(case, person, case.person, 1, case.confirmed_at - timedelta(hours=rng.randint(49, 72)))
     Exposure.objects.bulk_create(exposures, batch_size=2000)
     FollowUp.objects.bulk_create(
         [

@@ -16,10 +16,12 @@ One run for one case, in one transaction:
    - manual: the contacts investigators typed in for this source.
 3. Follow-ups are started or extended; the case is marked done.
 
-Every exposure has a ``key`` naming its evidence, unique per case, and every insert is
-``ON CONFLICT DO NOTHING``: a second run, or a run after a worker died mid-way (its
-transaction rolled back), writes exactly what is missing. Warnings are sent after commit
-by ``contacts.warnings``, deduplicated per case and person.
+One exposure per case and person (``contacts_exposure_once``), kept at the lowest level,
+from the first contact found at it, with the end of the last one: every write is an upsert
+that changes a row only to lower its level, take an earlier first contact or a later last
+one. A second run, or a run after a worker died mid-way (its transaction rolled back),
+writes exactly what is missing and changes nothing else. Warnings are sent after commit by
+``contacts.warnings``, deduplicated per case, person and level.
 """
 
 from __future__ import annotations
@@ -28,12 +30,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from contacts.models import (
@@ -51,8 +52,8 @@ from truyvet.lib.days import day_start
 from venues.models import CheckIn
 
 CHUNK = 500
-# An exposure found in Python: (person, source person, venue, start, end, key).
-_Row = tuple[int, int, int | None, datetime, datetime, str]
+# A contact found in Python: (person, source person, venue, start, end).
+_Row = tuple[int, int, int | None, datetime, datetime]
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,8 @@ def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
 
 def _next_sources(case: Case, level: int, *, until: datetime) -> dict[int, Span]:
     """The people found at ``level``, each from their first exposure onward."""
-    rows = (
-        Exposure.objects.filter(case=case, level=level)
-        .values("person_id")
-        .annotate(first=Min("overlap_start"))
-        .order_by()
-    )
-    return {row["person_id"]: Span(row["first"], max(row["first"], until)) for row in rows}
+    rows = Exposure.objects.filter(case=case, level=level).values_list("person_id", "overlap_start").order_by()
+    return {person_id: Span(first, max(first, until)) for person_id, first in rows.iterator(chunk_size=5000)}
 
 
 def _chunks(items: list[int]) -> Iterator[list[int]]:
@@ -208,6 +204,34 @@ def _windows_sql(run: str, sources: dict[int, Span]) -> tuple[str, list[Any]]:
     return sql, params
 
 
+_COLUMNS = (
+    "case_id, person_id, source_person_id, level, via, venue_id, overlap_start, overlap_end, last_contact_at, ward_id,"
+    " created_at"
+)
+
+
+def _upsert() -> str:
+    """The conflict clause of every exposure write: a row found again changes only to a
+    lower level (all of it), an earlier first contact or a later last contact at its level;
+    otherwise it is left alone (a rerun updates nothing)."""
+    t = "contacts_exposure"
+    lower = f"excluded.level < {t}.level"
+    same = f"excluded.level = {t}.level"
+    better = f"({lower} OR ({same} AND excluded.overlap_start < {t}.overlap_start))"
+    first = ", ".join(
+        f"{column} = CASE WHEN {better} THEN excluded.{column} ELSE {t}.{column} END"
+        for column in ("source_person_id", "via", "venue_id", "overlap_start", "overlap_end")
+    )
+    last = _greatest(f"{t}.last_contact_at", "excluded.last_contact_at")
+    return f"""
+        ON CONFLICT (case_id, person_id) DO UPDATE SET {first},
+            last_contact_at = CASE WHEN {lower} THEN excluded.last_contact_at ELSE {last} END,
+            level = {_least(f"{t}.level", "excluded.level")}
+        WHERE {lower} OR ({same} AND (excluded.overlap_start < {t}.overlap_start
+                                      OR excluded.last_contact_at > {t}.last_contact_at))
+    """
+
+
 def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, run: str, now: datetime) -> int:
     windows, window_params = _windows_sql(run, sources)
     start = _greatest("c.checked_in_at", "w.lo")
@@ -217,27 +241,48 @@ def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, run: s
         condition, overlap_params = _at_least(end, start, settings.TRACING_MIN_OVERLAP)
         overlap_sql = f"AND {condition}"
     # The margins are inclusive: a stay that ends exactly when the widened stay begins counts.
-    sql = f"""
-        INSERT INTO contacts_exposure
-            (case_id, person_id, source_person_id, level, via, venue_id, overlap_start, overlap_end, key, ward_id,
-             created_at)
-        SELECT %s, c.person_id, w.source_person_id, %s, %s, c.venue_id, {start}, {end},
-               'v:' || c.id || ':' || w.source_checkin_id, p.ward_id, %s
+    contacts = f"""
         FROM {windows} w
         JOIN venues_checkin c
           ON c.venue_id = w.venue_id AND c.checked_in_at >= w.scan_from AND c.checked_in_at <= w.hi
          AND c.ends_at >= w.lo
-        JOIN people_person p ON p.id = c.person_id
         WHERE c.person_id <> w.source_person_id AND c.person_id <> %s
           {overlap_sql}
-          AND NOT EXISTS (SELECT 1 FROM contacts_exposure e
-                          WHERE e.case_id = %s AND e.person_id = c.person_id AND e.level < %s)
-        ON CONFLICT (case_id, key) DO NOTHING
-    """  # noqa: S608  (only fixed SQL fragments are interpolated; values are parameters)
-    params = [case.pk, level, Via.VENUE, now, *window_params, case.person_id, *overlap_params, case.pk, level]
+    """
+    contact_params = [*window_params, case.person_id, *overlap_params]
+    if connection.vendor == "postgresql":
+        # One row per person (an upsert may not touch a row twice in one statement): the
+        # first contact, and the end of the last; their ward read once per person.
+        sql = f"""
+            INSERT INTO contacts_exposure ({_COLUMNS})
+            SELECT %s, x.person_id, x.source_person_id, %s, %s, x.venue_id, x.first_start, x.first_end, x.last_end,
+                   p.ward_id, %s
+            FROM (SELECT DISTINCT ON (c.person_id) c.person_id, w.source_person_id, c.venue_id,
+                         {start} AS first_start, {end} AS first_end,
+                         MAX({end}) OVER (PARTITION BY c.person_id) AS last_end
+                  {contacts}
+                  ORDER BY c.person_id, first_start, first_end, w.source_person_id, c.venue_id) x
+            JOIN people_person p ON p.id = x.person_id
+            {_upsert()}
+        """  # noqa: S608
+        params = [case.pk, level, Via.VENUE, now, *contact_params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return max(cursor.rowcount, 0)
+    # Elsewhere (SQLite: a laptop's demo province) the contacts come to Python to be folded.
+    sql = f"SELECT c.person_id, w.source_person_id, c.venue_id, {start}, {end} {contacts}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        cursor.execute(sql, contact_params)
+        rows = [(person, source, venue, _aware(start), _aware(end)) for person, source, venue, start, end in cursor]
+    return _insert(case, level, Via.VENUE, now, rows)
+
+
+def _aware(value: Any) -> datetime:
+    """A time as SQLite's raw cursor returns it (text in UTC), as an aware datetime."""
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
 # --- proximity --------------------------------------------------------------------------
@@ -307,8 +352,8 @@ def _proximity_exposures(case: Case, level: int, sources: dict[int, Span], *, no
             pairs[(source, own, other, other_person)].add(start, end)
     minimum = settings.TRACING_PROXIMITY_MIN_DURATION
     rows: list[_Row] = [
-        (other_person, source, None, pair.first, pair.last, f"p:{own}:{other}")
-        for (source, own, other, other_person), pair in pairs.items()
+        (other_person, source, None, pair.first, pair.last)
+        for (source, _own, _other, other_person), pair in pairs.items()
         if pair.total >= minimum and pair.first is not None and pair.last is not None
     ]
     return _insert(case, level, Via.PROXIMITY, now, rows)
@@ -320,51 +365,42 @@ def _proximity_exposures(case: Case, level: int, sources: dict[int, Span], *, no
 def _manual_exposures(case: Case, level: int, sources: dict[int, Span], *, now: datetime) -> int:
     rows: list[_Row] = []
     contacts = ManualContact.objects.filter(case=case, source_person_id__in=list(sources)).values_list(
-        "pk", "person_id", "source_person_id", "contact_date"
+        "person_id", "source_person_id", "contact_date"
     )
-    for pk, person_id, source, day in contacts:
+    for person_id, source, day in contacts:
         if person_id == case.person_id:
             continue
         start = day_start(day)
-        rows.append((person_id, source, None, start, start + timedelta(days=1), f"m:{pk}"))
+        rows.append((person_id, source, None, start, start + timedelta(days=1)))
     return _insert(case, level, Via.MANUAL, now, rows)
 
 
 def _insert(case: Case, level: int, via: str, now: datetime, rows: list[_Row]) -> int:
-    """Insert exposures found in Python, skipping people already found at a lower level."""
+    """Upsert contacts found in Python: one row per person, from their first contact, with
+    the end of their last."""
     if not rows:
         return 0
-    people = list({row[0] for row in rows})
-    higher: set[int] = set()
-    wards: dict[int, int | None] = {}
+    people: dict[int, list[Any]] = {}
+    for person_id, source, venue, start, end in sorted(rows, key=lambda row: (row[3], row[4], row[1])):
+        found = people.get(person_id)
+        if found is None:
+            people[person_id] = [source, venue, start, end, end]
+        else:
+            found[4] = max(found[4], end)
     from truyvet.people.models import Person
 
-    for chunk in _chunks(people):
-        higher.update(
-            Exposure.objects.filter(case=case, person_id__in=chunk, level__lt=level).values_list("person_id", flat=True)
-        )
+    ids = list(people)
+    wards: dict[int, int | None] = {}
+    for chunk in _chunks(ids):
         wards.update(Person.objects.filter(pk__in=chunk).values_list("pk", "ward_id"))
-    keys = [row[5] for row in rows]
-    before = Exposure.objects.filter(case=case, key__in=keys).count()
-    Exposure.objects.bulk_create(
-        [
-            Exposure(
-                case=case,
-                person_id=person_id,
-                source_person_id=source,
-                level=level,
-                via=via,
-                venue_id=venue,
-                overlap_start=start,
-                overlap_end=end,
-                key=key,
-                ward_id=wards.get(person_id),
-                created_at=now,
-            )
-            for person_id, source, venue, start, end, key in rows
-            if person_id not in higher
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
-    return Exposure.objects.filter(case=case, key__in=keys).count() - before
+    written = 0
+    with connection.cursor() as cursor:
+        for chunk in _chunks(ids):
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params: list[Any] = []
+            for person_id in chunk:
+                source, venue, start, end, last = people[person_id]
+                params += [case.pk, person_id, source, level, via, venue, start, end, last, wards.get(person_id), now]
+            cursor.execute(f"INSERT INTO contacts_exposure ({_COLUMNS}) VALUES {values} {_upsert()}", params)  # noqa: S608
+            written += max(cursor.rowcount, 0)
+    return written

@@ -152,22 +152,25 @@ class Via(models.TextChoices):
 
 
 class Exposure(models.Model):
-    """One contact event: ``person`` was near ``source_person`` (the case for F1, an F1
-    for F2) while ``case`` was being traced.
+    """A person's exposure to a case: ``person`` met ``source_person`` (the case for F1, an
+    F1 for F2) while ``case`` was being traced. One row per case and person, at the lowest
+    level they were found at (the way SORMAS keeps one contact per case and person):
 
-    Matching writes these (and follow-ups) by the hundred thousand in one INSERT … SELECT
-    from rows it has just read, so their foreign keys are not enforced by the database: the
-    deferred checks at COMMIT were a third of a big case's matching time. Django still
-    applies ``on_delete``; indexes a wider one already covers are left out."""
+    - ``source_person``, ``via``, ``venue`` and ``overlap_start``/``overlap_end`` describe
+      the *first* contact at that level (the edge the chain of transmission draws);
+    - ``last_contact_at`` is the end of the *last* contact at that level: quarantine runs
+      from it.
+
+    Matching upserts these rows by the ten thousand in one INSERT … SELECT from rows it has
+    just read, so their foreign keys are not enforced by the database (the deferred checks at
+    COMMIT were a third of a big case's matching time); Django still applies ``on_delete``."""
 
     # Derived rows, written in bulk by matching from rows that exist (see the class
     # docstring): the database does not re-check these keys; Django applies on_delete.
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="exposures", db_constraint=False, db_index=False
     )
-    person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="exposures", db_constraint=False, db_index=False
-    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="exposures", db_constraint=False)
     source_person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="exposures_caused", db_constraint=False
     )
@@ -184,8 +187,7 @@ class Exposure(models.Model):
     )
     overlap_start = models.DateTimeField()
     overlap_end = models.DateTimeField()
-    # The evidence: "v:<checkin>:<source checkin>", "p:<device>:<other device>", "m:<manual contact>".
-    key = models.CharField(max_length=80)
+    last_contact_at = models.DateTimeField()
     # The exposed person's ward when found: whose commune follows them up.
     ward = models.ForeignKey(
         Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
@@ -196,11 +198,7 @@ class Exposure(models.Model):
         ordering = ["level", "overlap_start", "pk"]
         verbose_name = _("exposure")
         verbose_name_plural = _("exposures")
-        constraints = [models.UniqueConstraint(fields=["case", "key"], name="contacts_exposure_once")]
-        indexes = [
-            models.Index(fields=["case", "level", "person"], name="contacts_exposure_case_level"),
-            models.Index(fields=["person", "case"], name="contacts_exposure_person"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["case", "person"], name="contacts_exposure_once")]
 
 
 class FollowUpState(models.TextChoices):

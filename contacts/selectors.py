@@ -113,12 +113,7 @@ def case_list_for(user: Any, filters: CaseFilters) -> QuerySet[Case]:
 def exposure_counts(case_ids: list[int]) -> dict[int, dict[int, int]]:
     """People found per case and level, for a page of cases: one grouped query."""
     counts: dict[int, dict[int, int]] = {pk: {} for pk in case_ids}
-    rows = (
-        Exposure.objects.filter(case_id__in=case_ids)
-        .values("case_id", "level")
-        .annotate(n=Count("person_id", distinct=True))
-        .order_by()
-    )
+    rows = Exposure.objects.filter(case_id__in=case_ids).values("case_id", "level").annotate(n=Count("*")).order_by()
     for row in rows:
         counts[row["case_id"]][row["level"]] = row["n"]
     return counts

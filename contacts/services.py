@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from contacts.models import (
     Case,
     Classification,
     Cluster,
+    Exposure,
     FollowUp,
     FollowUpCheck,
     FollowUpState,
@@ -324,11 +325,7 @@ def follow_ups_for_case(case: Case) -> None:
     if connection.vendor == "postgresql":
         _follow_ups_for_case_sql(case, days)
         return
-    rows = list(
-        case.exposures.values("person_id")
-        .annotate(level=Min("level"), last=Max("overlap_end"), ward=Max("ward_id"))
-        .order_by()
-    )
+    rows = list(case.exposures.values("person_id", "level", "ward_id", last=F("last_contact_at")).order_by())
     if not rows:
         return
     ids = [row["person_id"] for row in rows]
@@ -353,7 +350,7 @@ def follow_ups_for_case(case: Case) -> None:
         [
             FollowUp(
                 person_id=person_id,
-                ward_id=row["ward"],
+                ward_id=row["ward_id"],
                 level=row["level"],
                 case=case,
                 last_exposure_at=row["last"],
@@ -379,14 +376,13 @@ def _follow_ups_for_case_sql(case: Case, days: timedelta) -> None:
         "active": FollowUpState.ACTIVE,
     }
     found = """
-        SELECT e.person_id, MIN(e.level) AS level, MAX(e.overlap_end) AS last, MAX(e.ward_id) AS ward,
-               (MAX(e.overlap_end) AT TIME ZONE %(tz)s)::date + %(days)s AS until
+        SELECT e.person_id, e.level, e.last_contact_at AS last, e.ward_id AS ward,
+               (e.last_contact_at AT TIME ZONE %(tz)s)::date + %(days)s AS until
         FROM contacts_exposure e
         WHERE e.case_id = %(case)s
           AND NOT EXISTS (SELECT 1 FROM contacts_case k WHERE k.person_id = e.person_id AND k.outcome = %(open)s)
-        GROUP BY e.person_id
     """
-    # One statement, the exposures aggregated once. A new exposure lowers the level and
+    # One statement, the exposures read once. A new exposure lowers the level and
     # pushes the end out; it never shortens it. (The INSERT sees the follow-ups as they
     # were before the UPDATE, which changes neither their person nor their state.)
     sql = f"""
@@ -408,6 +404,35 @@ def _follow_ups_for_case_sql(case: Case, days: timedelta) -> None:
     """  # noqa: S608 (fixed SQL; values are parameters)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def exposures_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:
+    """Before a merge: one exposure per case and person must survive it. Where both were
+    found for the same case, the lower level (then the earlier first contact) stays, with the
+    later last contact; nobody stays exposed to their own case."""
+    Exposure.objects.filter(
+        Q(person=duplicate, case__person=survivor) | Q(person=survivor, case__person=duplicate)
+    ).delete()
+    theirs = {e.case_id: e for e in Exposure.objects.filter(person=duplicate)}
+    ours = Exposure.objects.filter(person=survivor, case_id__in=list(theirs))
+    kept, dropped = [], []
+    for mine in ours:
+        other = theirs[mine.case_id]
+        keep, drop = (
+            (mine, other)
+            if (mine.level, mine.overlap_start) <= (other.level, other.overlap_start)
+            else (
+                other,
+                mine,
+            )
+        )
+        if keep.level == drop.level:
+            keep.last_contact_at = max(keep.last_contact_at, drop.last_contact_at)
+        keep.person_id = survivor.pk
+        kept.append(keep)
+        dropped.append(drop.pk)
+    Exposure.objects.filter(pk__in=dropped).delete()
+    Exposure.objects.bulk_update(kept, ["person", "last_contact_at"])
 
 
 def follow_ups_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Min
+from django.db.models import F
 from django.utils import formats, timezone
 
 from contacts.models import EXPOSURE_KEY_PREFIX, Case, Exposure
@@ -54,10 +54,7 @@ def warn_exposed(case_id: int) -> int:
     if case is None:
         return 0
     rows = list(
-        Exposure.objects.filter(case=case)
-        .values("person_id")
-        .annotate(level=Min("level"), last=Max("overlap_end"))
-        .order_by("person_id")
+        Exposure.objects.filter(case=case).values("person_id", "level", last=F("last_contact_at")).order_by("person_id")
     )
     created = 0
     for i in range(0, len(rows), BATCH):

@@ -136,7 +136,7 @@ def test_citizens_and_anonymous_callers_cannot_use_the_cases_api(client):
 def test_the_exposure_list_pages_with_next_after(cdc_client, make_case, monkeypatch, people):
     monkeypatch.setattr("contacts.api.PAGE", 2)
     case = make_case()
-    for i, person in enumerate(people(3)):
+    for person in people(3):
         Exposure.objects.create(
             case=case,
             person=person,
@@ -145,7 +145,7 @@ def test_the_exposure_list_pages_with_next_after(cdc_client, make_case, monkeypa
             via="manual",
             overlap_start=T0,
             overlap_end=T0,
-            key=f"m:{i}",
+            last_contact_at=T0,
             ward_id=person.ward_id,
             created_at=T0,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -223,7 +224,7 @@ def test_the_table_filters_by_level(chain, insider_client):
     assert mask_name(f2.full_name) in table and "Chợ Trung tâm" not in table
 
 
-def test_the_selector_keeps_the_earliest_of_repeated_contacts(make_case, venue, stay, people, insider):
+def test_repeated_contacts_make_one_edge_at_the_first_contact(make_case, venue, stay, people, insider):
     case = make_case()
     (visitor,) = people(1)
     stay(case.person, venue, 0, 60)
@@ -233,7 +234,9 @@ def test_the_selector_keeps_the_earliest_of_repeated_contacts(make_case, venue, 
     match_case(case.pk)
     graph = case_subgraph_for(insider, case.pk)
     (edge,) = graph.edges
-    assert edge.times == 2 and edge.at.hour == (case.exposures.order_by("overlap_start")[0].overlap_start).hour
+    (exposure,) = case.exposures.all()
+    assert edge.times == 1 and edge.at == exposure.overlap_start
+    assert exposure.overlap_start < exposure.last_contact_at - timedelta(hours=9)
 
 
 def test_the_json_is_gzipped_for_browsers_that_accept_it(chain, insider_client):

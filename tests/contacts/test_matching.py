@@ -244,6 +244,69 @@ def test_a_late_check_in_is_found_by_the_next_run(make_case, venue, stay, people
     assert exposed(case) == {(early.pk, 1, "venue"), (late.pk, 1, "venue")}
 
 
+def test_someone_met_several_times_is_one_exposure_from_the_first_contact_to_the_end_of_the_last(
+    make_case, venue, other_venue, stay, people
+):
+    case = make_case()
+    (visitor,) = people(1)
+    stay(case.person, venue, 0, 60)
+    stay(visitor, venue, 10, 40)
+    stay(case.person, other_venue, 1200, 1260)
+    stay(visitor, other_venue, 1210, 1230)
+    assert match_case(case.pk).new == 1
+    (exposure,) = Exposure.objects.filter(case=case)
+    assert (exposure.venue_id, exposure.overlap_start, exposure.overlap_end) == (venue.pk, at(10), at(40))
+    assert exposure.last_contact_at == at(1230)
+    follow_up = FollowUp.objects.get(person=visitor)
+    assert follow_up.quarantine_until == timezone.localdate(at(1230)) + timedelta(days=14)
+
+
+def test_a_later_contact_found_by_a_rerun_pushes_the_last_contact_and_the_quarantine_out(
+    make_case, venue, other_venue, stay, people
+):
+    case = make_case()
+    (visitor,) = people(1)
+    stay(case.person, venue, 0, 60)
+    stay(visitor, venue, 10, 40)
+    stay(case.person, other_venue, 1200, 1260)
+    match_case(case.pk)
+    stay(visitor, other_venue, 1210, 1220)  # synced late from an offline phone
+    assert match_case(case.pk).new == 1
+    (exposure,) = Exposure.objects.filter(case=case)
+    assert (exposure.overlap_start, exposure.last_contact_at) == (at(10), at(1220))
+    assert FollowUp.objects.get(person=visitor).quarantine_until == timezone.localdate(at(1220)) + timedelta(days=14)
+
+
+def test_an_earlier_contact_found_by_a_rerun_becomes_the_first_contact(make_case, venue, other_venue, stay, people):
+    case = make_case()
+    (visitor,) = people(1)
+    stay(case.person, venue, 0, 60)
+    stay(case.person, other_venue, 300, 360)
+    stay(visitor, other_venue, 310, 320)
+    match_case(case.pk)
+    stay(visitor, venue, 5, 15)
+    match_case(case.pk)
+    (exposure,) = Exposure.objects.filter(case=case)
+    assert (exposure.venue_id, exposure.overlap_start, exposure.last_contact_at) == (venue.pk, at(5), at(320))
+
+
+def test_an_f2_later_typed_in_as_a_contact_of_the_case_becomes_an_f1(make_case, venue, other_venue, stay, people):
+    case = make_case()
+    f1, f2 = people(2)
+    stay(case.person, venue, 0, 60)
+    stay(f1, venue, 0, 60)
+    stay(f1, other_venue, 100, 160)
+    stay(f2, other_venue, 100, 160)
+    match_case(case.pk)
+    assert exposed(case) == {(f1.pk, 1, "venue"), (f2.pk, 2, "venue")}
+    ManualContact.objects.create(case=case, source_person=case.person, person=f2, contact_date=T0.date())
+    assert match_case(case.pk).new == 1
+    assert exposed(case) == {(f1.pk, 1, "venue"), (f2.pk, 1, "manual")}
+    assert Exposure.objects.get(case=case, person=f2).source_person_id == case.person_id
+    assert FollowUp.objects.get(person=f2).level == 1
+    assert match_case(case.pk).new == 0
+
+
 def test_the_venue_join_is_one_statement_whatever_the_number_of_visits(make_case, venue, stay, people):
     case = make_case()
     visitors = people(5)
