@@ -375,33 +375,25 @@ def _follow_ups_for_case_sql(case: Case, days: timedelta) -> None:
         "open": Outcome.UNDER_TREATMENT,
         "active": FollowUpState.ACTIVE,
     }
-    found = """
-        SELECT e.person_id, e.level, e.last_contact_at AS last, e.ward_id AS ward,
-               (e.last_contact_at AT TIME ZONE %(tz)s)::date + %(days)s AS until
+    # One upsert in the exposures' person order, against the one-active-follow-up index
+    # (its predicate written out: the index is inferred from it): a
+    # new exposure lowers the level and pushes the end out; it never shortens it. Open cases
+    # are a short list: NOT IN makes it one hashed lookup, not a scan per person.
+    sql = """
+        INSERT INTO contacts_followup AS f
+            (person_id, ward_id, level, case_id, last_exposure_at, quarantine_until, state, created_at)
+        SELECT e.person_id, e.ward_id, e.level, %(case)s, e.last_contact_at,
+               (e.last_contact_at AT TIME ZONE %(tz)s)::date + %(days)s, %(active)s, %(now)s
         FROM contacts_exposure e
         WHERE e.case_id = %(case)s
-          AND NOT EXISTS (SELECT 1 FROM contacts_case k WHERE k.person_id = e.person_id AND k.outcome = %(open)s)
+          AND e.person_id NOT IN (SELECT k.person_id FROM contacts_case k WHERE k.outcome = %(open)s)
+        ORDER BY e.person_id
+        ON CONFLICT (person_id) WHERE state = 'active' DO UPDATE
+        SET level = LEAST(f.level, excluded.level),
+            quarantine_until = GREATEST(f.quarantine_until, excluded.quarantine_until),
+            last_exposure_at = GREATEST(f.last_exposure_at, excluded.last_exposure_at)
+        WHERE excluded.level < f.level OR excluded.quarantine_until > f.quarantine_until
     """
-    # One statement, the exposures read once. A new exposure lowers the level and
-    # pushes the end out; it never shortens it. (The INSERT sees the follow-ups as they
-    # were before the UPDATE, which changes neither their person nor their state.)
-    sql = f"""
-        WITH x AS MATERIALIZED ({found}),
-        extended AS (
-            UPDATE contacts_followup f
-            SET level = LEAST(f.level, x.level), quarantine_until = GREATEST(f.quarantine_until, x.until),
-                last_exposure_at = GREATEST(f.last_exposure_at, x.last)
-            FROM x
-            WHERE f.person_id = x.person_id AND f.state = %(active)s
-              AND (x.level < f.level OR x.until > f.quarantine_until)
-        )
-        INSERT INTO contacts_followup
-            (person_id, ward_id, level, case_id, last_exposure_at, quarantine_until, state, created_at)
-        SELECT x.person_id, x.ward, x.level, %(case)s, x.last, x.until, %(active)s, %(now)s
-        FROM x
-        WHERE NOT EXISTS (SELECT 1 FROM contacts_followup f WHERE f.person_id = x.person_id AND f.state = %(active)s)
-        ON CONFLICT DO NOTHING
-    """  # noqa: S608 (fixed SQL; values are parameters)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

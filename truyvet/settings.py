@@ -392,6 +392,8 @@ TRACING_PROXIMITY_MAX_DISTANCE_M = env.float("TRACING_PROXIMITY_MAX_DISTANCE_M",
 TRACING_DEPTH = env.int("TRACING_DEPTH", default=2)
 # Quarantine of an F1/F2: the last exposure's date plus this many days.
 TRACING_QUARANTINE_DAYS = env.int("TRACING_QUARANTINE_DAYS", default=14)
+# PostgreSQL work_mem of a matching transaction: a big case sorts ~300,000 contacts by person.
+TRACING_WORK_MEM = env.str("TRACING_WORK_MEM", default="64MB")
 # Cases confirmed this recently are matched again on a schedule, to catch late check-ins.
 TRACING_REMATCH_DAYS = env.int("TRACING_REMATCH_DAYS", default=14)
 TRACING_UPLOAD_CODE_HOURS = env.int("TRACING_UPLOAD_CODE_HOURS", default=48)
