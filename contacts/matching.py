@@ -1,6 +1,6 @@
 """Exposure matching: who was near a case (F1), and near those (F2, … to TRACING_DEPTH).
 
-One run for one case, in one transaction:
+One run for one case, one transaction per level:
 
 1. The case's infectious window: ``TRACING_INFECTIOUS_DAYS_BEFORE`` days before the
    earlier of onset and sample date (or confirmation), until isolation (or now).
@@ -14,13 +14,15 @@ One run for one case, in one transaction:
    - proximity: uploaded encounters with the source's phones (either side of the log),
      within the distance, summed per pair inside the span; pairs over the duration count.
    - manual: the contacts investigators typed in for this source.
-3. Follow-ups are started or extended; the case is marked done.
+3. Follow-ups are started or extended; the level is committed and its people warned
+   before the next level is looked for; after the last, the case is marked done.
 
 One exposure per case and person (``contacts_exposure_once``), kept at the lowest level,
 from the first contact found at it, with the end of the last one: every write is an upsert
 that changes a row only to lower its level, take an earlier first contact or a later last
 one. A second run, or a run after a worker died mid-way (its transaction rolled back),
-writes exactly what is missing and changes nothing else. Warnings are sent after commit by
+writes exactly what is missing and changes nothing else (a run killed during the F2 keeps
+its committed F1). Warnings are sent after commit by
 ``contacts.warnings``, deduplicated per case, person and level.
 """
 
@@ -88,36 +90,49 @@ def infectious_window(case: Case, *, now: datetime | None = None) -> Span:
 
 
 def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
+    """Match a confirmed case, one transaction per level: the F1 are stored, followed up
+    and warned (after commit) before the F2 are looked for, so a case whose F2 run into the
+    hundred thousand does not hold its F1 back. Each level's transaction takes the case's
+    row lock first: a second run for the same case waits, then finds nothing new."""
     now = now or timezone.now()
-    with transaction.atomic():
-        # One run per case at a time: a second one waits here, then finds nothing new.
-        case = Case.objects.select_for_update().select_related("person").get(pk=case_id)
-        if not case.is_confirmed:
-            return MatchResult(case_id, None)
-        window = infectious_window(case, now=now)
-        result = MatchResult(case_id, window)
-        if connection.vendor == "postgresql":
-            # A big case sorts a few hundred thousand contacts by person: in memory, not on disk.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TRACING_WORK_MEM])
-        run = uuid.uuid4().hex
-        sources: dict[int, Span] = {case.person_id: window}
-        for level in range(1, settings.TRACING_DEPTH + 1):
-            if not sources:
-                break
+    result = MatchResult(case_id, None)
+    sources: dict[int, Span] = {}
+    for level in range(1, settings.TRACING_DEPTH + 1):
+        with transaction.atomic():
+            case = Case.objects.select_for_update().select_related("person").get(pk=case_id)
+            if not case.is_confirmed:
+                return result
+            if result.window is None:
+                result.window = infectious_window(case, now=now)
+                sources = {case.person_id: result.window}
+            _sort_in_memory()
+            run = uuid.uuid4().hex
             added = _venue_exposures(case, level, sources, run=run, now=now)
             added += _proximity_exposures(case, level, sources, now=now)
             added += _manual_exposures(case, level, sources, now=now)
             result.new_by_level[level] = added
-            if level < settings.TRACING_DEPTH:
-                sources = _next_sources(case, level, until=now)
-        MatchWindow.objects.filter(run=run).delete()
-        follow_ups_for_case(case)
-        Case.objects.filter(pk=case.pk).update(matching=MatchingState.DONE, matched_at=now)
+            MatchWindow.objects.filter(run=run).delete()
+            follow_ups_for_case(case, level=level)
+            sources = _next_sources(case, level, until=now) if level < settings.TRACING_DEPTH else {}
+            if not sources:
+                Case.objects.filter(pk=case.pk).update(matching=MatchingState.DONE, matched_at=now)
+            transaction.on_commit(lambda: _warn(case_id))
+        if not sources:
+            break
+    return result
+
+
+def _warn(case_id: int) -> None:
     from contacts.tasks import warn_exposed
 
-    transaction.on_commit(lambda: warn_exposed.delay(case_id))
-    return result
+    warn_exposed.delay(case_id)
+
+
+def _sort_in_memory() -> None:
+    """A big case sorts a few hundred thousand contacts by person: in memory, not on disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TRACING_WORK_MEM])
 
 
 def _next_sources(case: Case, level: int, *, until: datetime) -> dict[int, Span]:

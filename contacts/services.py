@@ -315,7 +315,7 @@ def follow_ups_close_finished(*, today: date | None = None) -> int:
     )
 
 
-def follow_ups_for_case(case: Case) -> None:
+def follow_ups_for_case(case: Case, *, level: int | None = None) -> None:
     """Start or extend the follow-up of everyone the case's exposures found.
 
     One active follow-up per person: a new exposure lowers its level and pushes its end
@@ -323,9 +323,10 @@ def follow_ups_for_case(case: Case) -> None:
     """
     days = timedelta(days=settings.TRACING_QUARANTINE_DAYS)
     if connection.vendor == "postgresql":
-        _follow_ups_for_case_sql(case, days)
+        _follow_ups_for_case_sql(case, days, level)
         return
-    rows = list(case.exposures.values("person_id", "level", "ward_id", last=F("last_contact_at")).order_by())
+    exposures = case.exposures.all() if level is None else case.exposures.filter(level=level)
+    rows = list(exposures.values("person_id", "level", "ward_id", last=F("last_contact_at")).order_by())
     if not rows:
         return
     ids = [row["person_id"] for row in rows]
@@ -364,7 +365,7 @@ def follow_ups_for_case(case: Case) -> None:
     )
 
 
-def _follow_ups_for_case_sql(case: Case, days: timedelta) -> None:
+def _follow_ups_for_case_sql(case: Case, days: timedelta, level: int | None) -> None:
     """``follow_ups_for_case`` in one statement: a case's matching can find tens of
     thousands of people, and their follow-ups should not travel through Python."""
     params: dict[str, Any] = {
@@ -374,18 +375,19 @@ def _follow_ups_for_case_sql(case: Case, days: timedelta) -> None:
         "now": timezone.now(),
         "open": Outcome.UNDER_TREATMENT,
         "active": FollowUpState.ACTIVE,
+        "level": level,
     }
-    # One upsert in the exposures' person order, against the one-active-follow-up index
-    # (its predicate written out: the index is inferred from it): a
-    # new exposure lowers the level and pushes the end out; it never shortens it. Open cases
-    # are a short list: NOT IN makes it one hashed lookup, not a scan per person.
-    sql = """
+    # One upsert in the exposures' person order, against the one-active-follow-up index (its
+    # predicate written out: the index is inferred from it): a new exposure lowers the level
+    # and pushes the end out; it never shortens it. Open cases are a short list: NOT IN
+    # makes it one hashed lookup, not a scan per person.
+    sql = f"""
         INSERT INTO contacts_followup AS f
             (person_id, ward_id, level, case_id, last_exposure_at, quarantine_until, state, created_at)
         SELECT e.person_id, e.ward_id, e.level, %(case)s, e.last_contact_at,
                (e.last_contact_at AT TIME ZONE %(tz)s)::date + %(days)s, %(active)s, %(now)s
         FROM contacts_exposure e
-        WHERE e.case_id = %(case)s
+        WHERE e.case_id = %(case)s {"" if level is None else "AND e.level = %(level)s"}
           AND e.person_id NOT IN (SELECT k.person_id FROM contacts_case k WHERE k.outcome = %(open)s)
         ORDER BY e.person_id
         ON CONFLICT (person_id) WHERE state = 'active' DO UPDATE
@@ -393,7 +395,7 @@ def _follow_ups_for_case_sql(case: Case, days: timedelta) -> None:
             quarantine_until = GREATEST(f.quarantine_until, excluded.quarantine_until),
             last_exposure_at = GREATEST(f.last_exposure_at, excluded.last_exposure_at)
         WHERE excluded.level < f.level OR excluded.quarantine_until > f.quarantine_until
-    """
+    """  # noqa: S608 (a fixed fragment is interpolated; values are parameters)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

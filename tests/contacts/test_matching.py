@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from contacts import matching
 from contacts.matching import infectious_window, match_case
 from contacts.models import Exposure, FollowUp, ManualContact, MatchWindow
 from contacts.services import follow_ups_fold_for_merge
@@ -229,6 +230,36 @@ def test_a_run_killed_midway_leaves_nothing_and_the_rerun_completes(make_case, v
     assert not Exposure.objects.exists() and not MatchWindow.objects.exists()
     monkeypatch.undo()
     assert match_case(case.pk).new == 1
+    case.refresh_from_db()
+    assert case.matching == "done"
+
+
+def test_a_run_killed_during_the_f2_keeps_its_f1_and_the_rerun_adds_the_f2(
+    make_case, venue, other_venue, stay, people, monkeypatch
+):
+    case = make_case()
+    f1, f2 = people(2)
+    stay(case.person, venue, 0, 60)
+    stay(f1, venue, 0, 60)
+    stay(f1, other_venue, 100, 160)
+    stay(f2, other_venue, 100, 160)
+    follow_ups_for_case = matching.follow_ups_for_case
+
+    def die_at_f2(case, *, level):
+        if level == 2:
+            raise SystemExit("worker killed")
+        follow_ups_for_case(case, level=level)
+
+    monkeypatch.setattr("contacts.matching.follow_ups_for_case", die_at_f2)
+    with pytest.raises(SystemExit):
+        match_case(case.pk)
+    assert exposed(case) == {(f1.pk, 1, "venue")}
+    assert list(FollowUp.objects.values_list("person_id", flat=True)) == [f1.pk]
+    case.refresh_from_db()
+    assert case.matching != "done"
+    monkeypatch.undo()
+    assert match_case(case.pk).new_by_level == {1: 0, 2: 1}
+    assert exposed(case) == {(f1.pk, 1, "venue"), (f2.pk, 2, "venue")}
     case.refresh_from_db()
     assert case.matching == "done"
 
