@@ -4,8 +4,8 @@
         .venv/bin/python bench/run_case_list.py [--repeat 30]
 
 Needs a database with the demo province (seed_demo: the `cdc` and `commune` users and demo
-people). Adds, once, 2,000 confirmed cases with 100,000 exposures between demo people (keys
-`bench:…`, so a re-run reuses them), then renders the first page of `/contacts/cases/` as the
+people). Adds, once, 2,000 confirmed cases (note `bench`) with 100,000 exposures between demo
+people (a re-run reuses them), then renders the first page of `/contacts/cases/` as the
 CDC and as a commune station through Django's test client (server time, no network), and
 times the lower bound in the same run: the raw SQL that reads the same 50 newest cases with
 their F1/F2 counts.
@@ -57,7 +57,7 @@ LOWER_BOUND = """
 
 
 def load() -> None:
-    if Exposure.objects.filter(key__startswith="bench:").exists():
+    if Exposure.objects.filter(case__note="bench").exists():
         return
     commune = User.objects.get(username="commune")
     ward = commune.health_unit.wards.order_by("code").first()  # type: ignore[union-attr]
@@ -80,15 +80,15 @@ def load() -> None:
         cursor.execute(
             """
             INSERT INTO contacts_exposure (case_id, person_id, source_person_id, level, via, overlap_start,
-                overlap_end, key, ward_id, created_at)
-            SELECT c.id, p.id, c.person_id, CASE WHEN g %% 3 = 0 THEN 2 ELSE 1 END, 'manual', %s, %s,
-                   'bench:' || g, p.ward_id, %s
+                overlap_end, last_contact_at, ward_id, created_at)
+            SELECT c.id, p.id, c.person_id, CASE WHEN g %% 3 = 0 THEN 2 ELSE 1 END, 'manual', %s, %s, %s,
+                   p.ward_id, %s
             FROM generate_series(1, %s) g
             JOIN LATERAL (SELECT id, person_id FROM contacts_case WHERE note = 'bench'
                           ORDER BY id OFFSET (g %% %s) LIMIT 1) c ON true
             JOIN people_person p ON p.id = g * 7 %% 1400000 + 1
             """,
-            [now, now, now, EXPOSURES, CASES],
+            [now, now, now, now, EXPOSURES, CASES],
         )
         cursor.execute("ANALYZE contacts_case; ANALYZE contacts_exposure")
 
