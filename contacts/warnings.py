@@ -1,25 +1,46 @@
 """Warn the people a case's matching found, and the health units that follow them up.
 
-Set-based and idempotent: one notification per channel and one alert per unit, keyed by
-case, person and level, inserted with ``ON CONFLICT DO NOTHING``; a second run sends nothing.
+Idempotent: one notification per channel and one alert per unit, keyed by case, person and
+level, inserted with ``ON CONFLICT DO NOTHING``; a second run creates nothing and queues
+nothing. Only the notifications a run creates are queued for delivery (the ones left
+pending by an earlier run are retried by ``retry_undelivered_notifications``).
+
+On PostgreSQL the rows are written by the database: per batch of exposures one statement
+joins them to the people, their commune station and the units of their ward, and inserts
+the notifications and alerts (``INSERT … SELECT … RETURNING``). The texts come from
+``_message`` and ``_alert_texts``, formatted once per level with markers in place of the
+date, phone and name, which the statement replaces: the same words, read from one place.
+Elsewhere (SQLite, the laptop default) the same rows are built with the ORM.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F
 from django.utils import formats, timezone
 
 from contacts.models import EXPOSURE_KEY_PREFIX, Case, Exposure
 from truyvet.accounts.models import Alert, AlertSeverity, UnitKind
-from truyvet.accounts.selectors import units_by_ward
+from truyvet.accounts.selectors import CARE_UNIT_KINDS, units_by_ward
 from truyvet.lib.models import Channel, DeliveryState, Notification
 from truyvet.people.models import Person
 
-BATCH = 1000
+BATCH = 1000  # exposures per batch on the ORM path
+SQL_BATCH = 10_000  # exposures per statement on PostgreSQL
+DELIVERY_CHUNK = 500  # notification ids per delivery task
+NOTIFICATION_URL = "/contacts/exposed/"
+ALERT_KIND = "exposure"
+
+# Stand-ins for the parts of a text that vary by person, replaced by the statement: a
+# control character (PostgreSQL text cannot hold NUL) that no name, phone or text holds.
+_UNTIL = "\x01until\x01"
+_PHONE = "\x01phone\x01"
+_NAME = "\x01name\x01"
 
 
 def dedupe_key(case_id: int, person_id: int, level: int) -> str:
@@ -48,31 +69,190 @@ def _message(level: int, until: str, unit_phone: str) -> tuple[str, str]:
     )
 
 
+def _alert_texts(case_id: int, level: int, full_name: str, until: str) -> tuple[str, str]:
+    return (
+        f"F{level}: {full_name} (F0 #{case_id})",
+        f"Tiếp xúc với ca bệnh #{case_id}; theo dõi đến {until}. / Exposed to case #{case_id}; "
+        f"follow up until {until}.",
+    )
+
+
+def _severity(level: int) -> str:
+    return AlertSeverity.URGENT if level == 1 else AlertSeverity.WARNING
+
+
+def _until(last_contact_day: date) -> str:
+    """The last day of quarantine, as the texts show it."""
+    return formats.date_format(last_contact_day + timedelta(days=settings.TRACING_QUARANTINE_DAYS), "d/m/Y")
+
+
 def warn_exposed(case_id: int) -> int:
     """Warn everyone the case's exposures name; returns the number of new notifications."""
-    case = Case.objects.filter(pk=case_id).first()
-    if case is None:
+    if not Case.objects.filter(pk=case_id).exists():
         return 0
+    warn = _warn_in_sql if connection.vendor == "postgresql" else _warn_with_orm
+    return warn(case_id, timezone.now())
+
+
+def _deliver(pending: list[int]) -> None:
+    from truyvet.lib.tasks import deliver_notifications
+
+    for i in range(0, len(pending), DELIVERY_CHUNK):
+        deliver_notifications.delay(pending[i : i + DELIVERY_CHUNK])
+
+
+# --- PostgreSQL -------------------------------------------------------------------------
+
+_WARN_SQL = """
+WITH ex AS (
+    SELECT person_id, level, (last_contact_at AT TIME ZONE %(tz)s)::date AS day
+    FROM contacts_exposure
+    WHERE case_id = %(case)s AND person_id > %(after)s
+    ORDER BY person_id
+    LIMIT %(batch)s
+),
+texts AS (
+    SELECT * FROM unnest(%(levels)s::int[], %(titles)s::text[], %(bodies_call)s::text[], %(bodies_plain)s::text[],
+                         %(alert_titles)s::text[], %(alert_bodies)s::text[], %(severities)s::text[])
+        AS t(level, title, body_call, body_plain, alert_title, alert_body, severity)
+),
+untils AS (
+    SELECT * FROM unnest(%(days)s::date[], %(untils)s::text[]) AS u(day, until)
+),
+station AS (
+    -- Each ward's commune station with a duty phone (the first one linked, if several).
+    SELECT DISTINCT ON (l.ward_id) l.ward_id, h.phone
+    FROM accounts_healthunit_wards l
+    JOIN accounts_healthunit h ON h.id = l.healthunit_id
+    WHERE h.kind = %(station)s AND h.phone <> ''
+    ORDER BY l.ward_id, l.id
+),
+found AS (
+    SELECT e.person_id, e.level, p.phone, p.email, p.ward_id, t.severity,
+           %(key_prefix)s::text || e.person_id || ':' || e.level AS dedupe_key,
+           replace(replace(t.title, %(until_mark)s::text, u.until), %(phone_mark)s::text, coalesce(s.phone, ''))
+               AS title,
+           replace(replace(CASE WHEN s.phone IS NULL THEN t.body_plain ELSE t.body_call END,
+                           %(until_mark)s::text, u.until), %(phone_mark)s::text, coalesce(s.phone, '')) AS body,
+           replace(replace(t.alert_title, %(until_mark)s::text, u.until), %(name_mark)s::text, p.full_name)
+               AS alert_title,
+           replace(replace(t.alert_body, %(until_mark)s::text, u.until), %(name_mark)s::text, p.full_name)
+               AS alert_body
+    FROM ex e
+    JOIN people_person p ON p.id = e.person_id
+    JOIN texts t ON t.level = e.level
+    JOIN untils u ON u.day = e.day
+    LEFT JOIN station s ON s.ward_id = p.ward_id
+),
+notified AS (
+    INSERT INTO lib_notification (person_id, user_id, channel, address, title, body, url, dedupe_key, state,
+                                  attempts, last_error, created_at, claimed_at, sent_at, read_at)
+    SELECT f.person_id, NULL, c.channel, c.address, f.title, f.body, %(url)s, f.dedupe_key, c.state,
+           0, '', %(now)s, NULL, c.sent_at, NULL
+    FROM found f
+    CROSS JOIN LATERAL (VALUES (%(portal)s::text, ''::text, %(sent)s::text, %(now)s::timestamptz),
+                               (%(sms)s, f.phone, %(pending)s, NULL),
+                               (%(email)s, f.email, %(pending)s, NULL))
+        AS c(channel, address, state, sent_at)
+    WHERE c.channel = %(portal)s OR c.address <> ''
+    ON CONFLICT (dedupe_key, channel) DO NOTHING
+    RETURNING id, state
+),
+alerted AS (
+    INSERT INTO accounts_alert (unit_id, kind, severity, title, body, url, ward_id, person_id, dedupe_key,
+                                created_at, acknowledged_at, acknowledged_by_id)
+    SELECT l.healthunit_id, %(alert_kind)s, f.severity, f.alert_title, f.alert_body, %(alert_url)s, f.ward_id,
+           f.person_id, f.dedupe_key, %(now)s, NULL, NULL
+    FROM found f
+    JOIN accounts_healthunit_wards l ON l.ward_id = f.ward_id
+    JOIN accounts_healthunit h ON h.id = l.healthunit_id AND h.kind = ANY(%(unit_kinds)s::text[])
+    ON CONFLICT (unit_id, dedupe_key) DO NOTHING
+)
+SELECT (SELECT max(person_id) FROM ex),
+       (SELECT count(*) FROM notified),
+       (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM notified WHERE state = %(pending)s)
+"""
+
+
+def _warn_in_sql(case_id: int, now: datetime) -> int:
+    tz = timezone.get_current_timezone_name()
+    with connection.cursor() as cursor:
+        # The levels and local days of last contact the texts need: a handful. Exposures a
+        # concurrent matching adds with another day are left to the run it queues on commit.
+        cursor.execute(
+            "SELECT DISTINCT level, (last_contact_at AT TIME ZONE %s)::date FROM contacts_exposure WHERE case_id = %s",
+            [tz, case_id],
+        )
+        found = cursor.fetchall()
+        if not found:
+            return 0
+        levels = sorted({level for level, _ in found})
+        days = sorted({day for _, day in found})
+        params: dict[str, Any] = {
+            "tz": tz,
+            "case": case_id,
+            "batch": SQL_BATCH,
+            "levels": levels,
+            "titles": [_message(level, _UNTIL, _PHONE)[0] for level in levels],
+            "bodies_call": [_message(level, _UNTIL, _PHONE)[1] for level in levels],
+            "bodies_plain": [_message(level, _UNTIL, "")[1] for level in levels],
+            "alert_titles": [_alert_texts(case_id, level, _NAME, _UNTIL)[0] for level in levels],
+            "alert_bodies": [_alert_texts(case_id, level, _NAME, _UNTIL)[1] for level in levels],
+            "severities": [_severity(level) for level in levels],
+            "days": days,
+            "untils": [_until(day) for day in days],
+            "station": UnitKind.COMMUNE_STATION,
+            "key_prefix": f"{EXPOSURE_KEY_PREFIX}{case_id}:",
+            "until_mark": _UNTIL,
+            "phone_mark": _PHONE,
+            "name_mark": _NAME,
+            "url": NOTIFICATION_URL,
+            "now": now,
+            "portal": Channel.PORTAL,
+            "sms": Channel.SMS,
+            "email": Channel.EMAIL,
+            "sent": DeliveryState.SENT,
+            "pending": DeliveryState.PENDING,
+            "alert_kind": ALERT_KIND,
+            "alert_url": f"/contacts/cases/{case_id}/",
+            "unit_kinds": list(CARE_UNIT_KINDS),
+        }
+        created = 0
+        after = 0
+        while True:
+            cursor.execute(_WARN_SQL, {**params, "after": after})
+            last, new, pending = cursor.fetchone()
+            if last is None:
+                return created
+            created += new
+            if pending:
+                _deliver(pending)
+            after = last
+
+
+# --- other databases --------------------------------------------------------------------
+
+
+def _warn_with_orm(case_id: int, now: datetime) -> int:
     rows = list(
-        Exposure.objects.filter(case=case).values("person_id", "level", last=F("last_contact_at")).order_by("person_id")
+        Exposure.objects.filter(case_id=case_id)
+        .values("person_id", "level", last=F("last_contact_at"))
+        .order_by("person_id")
     )
     created = 0
     for i in range(0, len(rows), BATCH):
-        created += _warn_batch(case, rows[i : i + BATCH])
+        created += _warn_batch(case_id, rows[i : i + BATCH], now)
     return created
 
 
-def _warn_batch(case: Case, rows: list[Any]) -> int:
+def _warn_batch(case_id: int, rows: list[Any], now: datetime) -> int:
     people = {
         p["pk"]: p
         for p in Person.objects.filter(pk__in=[r["person_id"] for r in rows]).values(
             "pk", "full_name", "phone", "email", "ward_id"
         )
     }
-    wards = {p["ward_id"] for p in people.values() if p["ward_id"]}
-    units_of_ward = units_by_ward(wards)
-    days = timedelta(days=settings.TRACING_QUARANTINE_DAYS)
-    now = timezone.now()
+    units_of_ward = units_by_ward({p["ward_id"] for p in people.values() if p["ward_id"]})
     notifications: list[Notification] = []
     alerts: list[Alert] = []
     keys = []
@@ -80,56 +260,53 @@ def _warn_batch(case: Case, rows: list[Any]) -> int:
         person = people.get(row["person_id"])
         if person is None:
             continue
-        key = dedupe_key(case.pk, person["pk"], row["level"])
+        level = row["level"]
+        key = dedupe_key(case_id, person["pk"], level)
         keys.append(key)
         units = units_of_ward.get(person["ward_id"], [])
         station_phone = next((u.phone for u in units if u.kind == UnitKind.COMMUNE_STATION and u.phone), "")
-        until = formats.date_format(timezone.localdate(row["last"]) + days, "d/m/Y")
-        title, body = _message(row["level"], until, station_phone)
-        for channel, address in (
-            (Channel.PORTAL, ""),
-            (Channel.SMS, person["phone"]),
-            (Channel.EMAIL, person["email"]),
-        ):
-            if channel != Channel.PORTAL and not address:
-                continue
-            portal = channel == Channel.PORTAL
-            notifications.append(
-                Notification(
-                    person_id=person["pk"],
-                    channel=channel,
-                    address=address,
-                    title=title,
-                    body=body,
-                    url="/contacts/exposed/",
-                    dedupe_key=key,
-                    state=DeliveryState.SENT if portal else DeliveryState.PENDING,
-                    sent_at=now if portal else None,
-                )
+        until = _until(timezone.localdate(row["last"]))
+        title, body = _message(level, until, station_phone)
+        notifications.extend(_notifications(person, title, body, key, now))
+        alert_title, alert_body = _alert_texts(case_id, level, person["full_name"], until)
+        alerts.extend(
+            Alert(
+                unit=unit,
+                kind=ALERT_KIND,
+                severity=_severity(level),
+                title=alert_title,
+                body=alert_body,
+                url=f"/contacts/cases/{case_id}/",
+                ward_id=person["ward_id"],
+                person_id=person["pk"],
+                dedupe_key=key,
             )
-        for unit in units:
-            alerts.append(
-                Alert(
-                    unit=unit,
-                    kind="exposure",
-                    severity=AlertSeverity.URGENT if row["level"] == 1 else AlertSeverity.WARNING,
-                    title=f"F{row['level']}: {person['full_name']} (F0 #{case.pk})",
-                    body=f"Tiếp xúc với ca bệnh #{case.pk}; theo dõi đến {until}. / Exposed to case #{case.pk}; "
-                    f"follow up until {until}.",
-                    url=f"/contacts/cases/{case.pk}/",
-                    ward_id=person["ward_id"],
-                    person_id=person["pk"],
-                    dedupe_key=key,
-                )
-            )
-    before = Notification.objects.filter(dedupe_key__in=keys).count()
+            for unit in units
+        )
+    keyed = Notification.objects.filter(dedupe_key__in=keys)
+    before = set(keyed.values_list("pk", flat=True))
     Notification.objects.bulk_create(notifications, batch_size=BATCH, ignore_conflicts=True)
     Alert.objects.bulk_create(alerts, batch_size=BATCH, ignore_conflicts=True)
-    pending = list(
-        Notification.objects.filter(dedupe_key__in=keys, state=DeliveryState.PENDING).values_list("pk", flat=True)
-    )
+    new = [(pk, state) for pk, state in keyed.values_list("pk", "state").order_by("pk") if pk not in before]
+    pending = [pk for pk, state in new if state == DeliveryState.PENDING]
     if pending:
-        from truyvet.lib.tasks import deliver_notifications
+        _deliver(pending)
+    return len(new)
 
-        deliver_notifications.delay(pending)
-    return Notification.objects.filter(dedupe_key__in=keys).count() - before
+
+def _notifications(person: Mapping[str, Any], title: str, body: str, key: str, now: datetime) -> Iterable[Notification]:
+    for channel, address in ((Channel.PORTAL, ""), (Channel.SMS, person["phone"]), (Channel.EMAIL, person["email"])):
+        if channel != Channel.PORTAL and not address:
+            continue
+        portal = channel == Channel.PORTAL
+        yield Notification(
+            person_id=person["pk"],
+            channel=channel,
+            address=address,
+            title=title,
+            body=body,
+            url=NOTIFICATION_URL,
+            dedupe_key=key,
+            state=DeliveryState.SENT if portal else DeliveryState.PENDING,
+            sent_at=now if portal else None,
+        )

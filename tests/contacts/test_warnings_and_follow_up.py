@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.conf import settings
+from django.db import connection
+from django.utils import formats, timezone
 
+from contacts import warnings
 from contacts.matching import match_case
-from contacts.models import FollowUp, ManualContact
+from contacts.models import Case, Exposure, FollowUp, ManualContact
 from contacts.services import (
     case_open,
     follow_up_check_record,
     follow_ups_close_finished,
     manual_contact_add,
 )
-from contacts.warnings import warn_exposed
+from contacts.warnings import _message, dedupe_key, warn_exposed
 from tests.contacts.conftest import T0
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Alert, Role, UnitKind
 from truyvet.lib import sms
+from truyvet.lib import tasks as lib_tasks
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import Notification
+from truyvet.people.models import Person
 from truyvet.people.status import status_for
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +209,181 @@ def test_the_same_contact_sent_twice_is_stored_once(make_case):
         user=None, case=case, full_name="Giàng A Páo", phone="0911222333", contact_date=T0.date()
     )
     assert again.pk == first.pk and ManualContact.objects.count() == 1
+
+
+# --- warn_exposed on exposures written directly -----------------------------------------
+
+
+@pytest.fixture
+def expose() -> Callable[..., Exposure]:
+    def make(case: Case, person: Person | int, level: int = 1, last: datetime = T0) -> Exposure:
+        person_id = person if isinstance(person, int) else person.pk
+        return Exposure.objects.create(
+            case=case,
+            person_id=person_id,
+            source_person_id=case.person_id,
+            level=level,
+            via="manual",
+            overlap_start=last - timedelta(hours=1),
+            overlap_end=last,
+            last_contact_at=last,
+            ward_id=None if isinstance(person, int) else person.ward_id,
+            created_at=last,
+        )
+
+    return make
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The id lists handed to deliver_notifications.delay (nothing is delivered)."""
+    calls: list[list[int]] = []
+    monkeypatch.setattr(lib_tasks.deliver_notifications, "delay", lambda ids: calls.append(list(ids)))
+    return calls
+
+
+def notifications_of(person: Person) -> dict[str, Notification]:
+    return {n.channel: n for n in Notification.objects.filter(person=person)}
+
+
+def test_a_second_run_creates_nothing_and_queues_nothing(make_case, expose, units, queued):
+    case = make_case()
+    texted = PersonFactory(ward=home_ward(0), email="a@example.org")
+    portal_only = PersonFactory(ward=home_ward(1), phone="")
+    expose(case, texted)
+    expose(case, portal_only, level=2)
+    assert warn_exposed(case.pk) == 4
+    pending = Notification.objects.filter(state="pending").values_list("pk", flat=True)
+    assert sorted(pk for ids in queued for pk in ids) == sorted(pending) and len(pending) == 2
+    queued.clear()
+    assert warn_exposed(case.pk) == 0
+    assert queued == []
+    assert Notification.objects.count() == 4
+    assert Alert.objects.filter(kind="exposure").count() == 4
+
+
+def test_the_portal_message_is_sent_at_once_and_sms_and_email_wait_for_delivery(make_case, expose, queued):
+    case = make_case()
+    person = PersonFactory(phone="+84912345600", email="lan@example.org")
+    expose(case, person)
+    warn_exposed(case.pk)
+    sent = notifications_of(person)
+    assert set(sent) == {"portal", "sms", "email"}
+    assert sent["portal"].state == "sent" and sent["portal"].sent_at is not None and sent["portal"].address == ""
+    assert sent["sms"].state == "pending" and sent["sms"].sent_at is None and sent["sms"].address == "+84912345600"
+    assert sent["email"].state == "pending" and sent["email"].address == "lan@example.org"
+    assert {n.dedupe_key for n in sent.values()} == {dedupe_key(case.pk, person.pk, 1)}
+    assert {n.url for n in sent.values()} == {"/contacts/exposed/"}
+    assert all(n.attempts == 0 and n.last_error == "" and n.user_id is None for n in sent.values())
+
+
+def test_a_person_without_a_phone_or_an_email_gets_only_the_portal_message(make_case, expose, queued):
+    case = make_case()
+    person = PersonFactory(phone="", email="")
+    expose(case, person)
+    assert warn_exposed(case.pk) == 1
+    assert set(notifications_of(person)) == {"portal"}
+    assert queued == []
+
+
+def test_the_texts_are_the_ones_message_writes_with_the_stations_phone_and_the_local_end_of_quarantine(
+    make_case, expose, units, queued
+):
+    _, here, _ = units
+    case = make_case()
+    # 18:30 UTC is already the next day in Vietnam: quarantine counts from the local date.
+    last = datetime(2024, 3, 9, 18, 30, tzinfo=UTC)
+    until = formats.date_format(timezone.localdate(last) + timedelta(days=settings.TRACING_QUARANTINE_DAYS), "d/m/Y")
+    assert until == "24/03/2024"
+    near = PersonFactory(ward=home_ward(0), full_name="Lò Thị Mai")
+    far = PersonFactory(ward=home_ward(1), full_name="Giàng A Páo")
+    expose(case, near, level=1, last=last)
+    expose(case, far, level=2, last=last)
+    warn_exposed(case.pk)
+    for person, level, phone in ((near, 1, "+84912000111"), (far, 2, "")):  # Trạm 1 has no phone
+        for notification in notifications_of(person).values():
+            assert (notification.title, notification.body) == _message(level, until, phone)
+    alert = Alert.objects.get(person=near, unit=here)
+    assert alert.title == f"F1: Lò Thị Mai (F0 #{case.pk})"
+    assert alert.body == (
+        f"Tiếp xúc với ca bệnh #{case.pk}; theo dõi đến {until}. / Exposed to case #{case.pk}; follow up until {until}."
+    )
+    assert (alert.severity, alert.kind, alert.url) == ("urgent", "exposure", f"/contacts/cases/{case.pk}/")
+    assert (alert.ward_id, alert.dedupe_key) == (near.ward_id, dedupe_key(case.pk, near.pk, 1))
+    assert alert.acknowledged_at is None
+    assert set(Alert.objects.filter(person=far).values_list("unit__name", "severity")) == {
+        ("TTYT", "warning"),
+        ("Trạm 1", "warning"),
+    }
+
+
+def test_alerts_go_only_to_the_station_and_health_centre_of_the_ward(make_case, expose, units, queued):
+    HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, wards=[home_ward(0)])
+    HealthUnitFactory(name="Chốt", kind=UnitKind.CHECKPOINT_TEAM, wards=[home_ward(0)])
+    case = make_case()
+    person = PersonFactory(ward=home_ward(0))
+    nowhere = PersonFactory(ward=home_ward(5))
+    expose(case, person)
+    expose(case, nowhere)
+    warn_exposed(case.pk)
+    assert set(Alert.objects.values_list("person_id", "unit__name")) == {(person.pk, "TTYT"), (person.pk, "Trạm 0")}
+    assert set(notifications_of(nowhere)) == {"portal", "sms"}
+
+
+def test_an_exposure_of_someone_no_longer_on_file_is_skipped(make_case, expose, queued):
+    case = make_case()
+    expose(case, PersonFactory(phone=""))
+    expose(case, 10**9)
+    assert warn_exposed(case.pk) == 1
+
+
+def test_a_big_case_is_warned_in_batches_and_delivered_in_chunks(make_case, expose, units, queued, monkeypatch):
+    monkeypatch.setattr(warnings, "BATCH", 2)
+    monkeypatch.setattr(warnings, "SQL_BATCH", 2)
+    monkeypatch.setattr(warnings, "DELIVERY_CHUNK", 1)
+    case = make_case()
+    people = [PersonFactory(ward=home_ward(i % 2)) for i in range(5)]
+    for i, person in enumerate(people):
+        expose(case, person, level=1 + i % 2, last=T0 + timedelta(days=i))
+    assert warn_exposed(case.pk) == 10
+    assert all(len(ids) == 1 for ids in queued)
+    assert sorted(ids[0] for ids in queued) == sorted(
+        Notification.objects.filter(channel="sms").values_list("pk", flat=True)
+    )
+    assert Alert.objects.count() == 10
+    assert warn_exposed(case.pk) == 0
+
+
+def rows_written() -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    notifications = Notification.objects.values_list(
+        "person_id", "user_id", "channel", "address", "title", "body", "url", "dedupe_key", "state", "attempts",
+        "last_error", "claimed_at", "read_at",
+    )  # fmt: skip
+    sent = Notification.objects.filter(sent_at__isnull=False).values_list("channel", flat=True)
+    alerts = Alert.objects.values_list(
+        "unit_id", "kind", "severity", "title", "body", "url", "ward_id", "person_id", "dedupe_key", "acknowledged_at",
+        "acknowledged_by_id",
+    )  # fmt: skip
+    return set(notifications) | {("sent_at", c) for c in sent}, set(alerts)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's")
+def test_on_postgresql_the_set_based_path_writes_the_same_rows_as_the_orm_path(make_case, expose, units, queued):
+    HealthUnitFactory(name="Trạm 0 bis", kind=UnitKind.COMMUNE_STATION, wards=[home_ward(0)], phone="+84912000999")
+    case = make_case()
+    for i in range(12):
+        person = PersonFactory(
+            ward=home_ward(i % 3), phone="" if i % 4 == 0 else f"+8490000{i:04d}", email=f"p{i}@example.org" * (i % 2)
+        )
+        expose(case, person, level=1 + i % 2, last=T0 + timedelta(hours=7 * i))
+    expose(case, 10**9)
+    now = timezone.now()
+    in_sql = warnings._warn_in_sql(case.pk, now)
+    written = rows_written()
+    queued_in_sql = len([pk for ids in queued for pk in ids])
+    Notification.objects.all().delete()
+    Alert.objects.all().delete()
+    queued.clear()
+    assert warnings._warn_with_orm(case.pk, now) == in_sql == 12 + 9 + 6
+    assert rows_written() == written
+    assert len([pk for ids in queued for pk in ids]) == queued_in_sql == 9 + 6
