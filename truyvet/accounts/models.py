@@ -114,16 +114,27 @@ class AlertSeverity(models.TextChoices):
 
 
 class Alert(models.Model):
-    """Something staff on duty must look at, for one health unit; open until acknowledged."""
+    """Something staff on duty must look at, for one health unit; open until acknowledged.
 
-    unit = models.ForeignKey(HealthUnit, on_delete=models.CASCADE, related_name="alerts")
+    A big case's warnings write alerts by the hundred thousand from rows just read: the
+    database does not re-check their unit, ward and person at commit (Django applies
+    on_delete, PROTECT included), and the unique (unit, dedupe_key) index serves lookups by
+    unit."""
+
+    unit = models.ForeignKey(
+        HealthUnit, on_delete=models.CASCADE, related_name="alerts", db_constraint=False, db_index=False
+    )
     kind = models.CharField(max_length=40)
     severity = models.CharField(max_length=10, choices=AlertSeverity.choices, default=AlertSeverity.WARNING)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
-    ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    ward = models.ForeignKey(
+        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts", db_constraint=False
+    )
     dedupe_key = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
