@@ -113,7 +113,7 @@ def cleanup() -> None:
         ).delete()
 
 
-def index_case(visits: int) -> Case:
+def index_case(visits: int, seed: int | None = None) -> Case:
     today = timezone.localdate()
     case = Case(
         classification="confirmed",
@@ -135,11 +135,14 @@ def index_case(visits: int) -> Case:
         )
         person_id, ward_id = cursor.fetchone()
         # Random stays of the window's days (a check-in drawn at random comes from a venue
-        # in proportion to its visitors, at an hour in proportion to its check-ins).
+        # in proportion to its visitors, at an hour in proportion to its check-ins); the same
+        # seed draws the same stays on the same data, for before/after comparisons.
+        # (A seeded hash of the id, not random(): parallel workers would not share its seed.)
+        order = "random()" if seed is None else "hashint8extended(id, %s)"
         cursor.execute(
-            """SELECT venue_id, checked_in_at, ends_at - checked_in_at FROM venues_checkin
-               WHERE checked_in_at >= %s AND checked_in_at < %s ORDER BY random() LIMIT %s""",
-            [start, now - timedelta(hours=1), visits],
+            f"""SELECT venue_id, checked_in_at, ends_at - checked_in_at FROM venues_checkin
+               WHERE checked_in_at >= %s AND checked_in_at < %s ORDER BY {order} LIMIT %s""",
+            [start, now - timedelta(hours=1), *([] if seed is None else [seed]), visits],
         )
         sampled = sorted(cursor.fetchall(), key=lambda row: row[1])
     stays = []
@@ -295,6 +298,7 @@ def main() -> None:
     parser.add_argument("--cluster", type=int, default=100)
     parser.add_argument("--warn-repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="one more run under cProfile, SQL timed")
+    parser.add_argument("--seed", type=int, default=None, help="draw the same index case again (same data, same day)")
     parser.add_argument("--child", default="")
     options = parser.parse_args()
     if options.child:
@@ -302,7 +306,7 @@ def main() -> None:
         return
     _no_queue()
     cleanup()
-    case = index_case(options.visits)
+    case = index_case(options.visits, options.seed)
     window = infectious_window(case)
     print(
         f"case #{case.pk}: person {case.person_id}, {options.visits} visits, window {window.start:%Y-%m-%d %H:%M} – now"
