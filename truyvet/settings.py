@@ -115,7 +115,12 @@ WSGI_APPLICATION = "truyvet.wsgi.application"
 
 # --- Database -----------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# A persistent connection that served a request without a database error this recently is
+# not health-checked again (a SELECT 1 round trip) before the next one; 0 checks every
+# request as Django does (truyvet/lib/postgres/base.py).
+DB_HEALTH_CHECK_IDLE_SECONDS = env.float("DB_HEALTH_CHECK_IDLE_SECONDS", default=2.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "truyvet.lib.postgres"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
