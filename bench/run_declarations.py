@@ -13,6 +13,7 @@ import argparse
 import http.client
 import json
 import platform
+import tempfile
 from pathlib import Path
 
 from lib import HOST, PORT, db_count, gunicorn, manage, percentile, request, server_timing_ms, wrk
@@ -27,6 +28,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--verifications", type=int, default=2000)
+    parser.add_argument(
+        "--paced-ms",
+        type=int,
+        default=0,
+        help="also run 64 connections that each wait this long between requests (a steady offered rate, "
+        "below saturation: latency at that rate, not the queue of a closed loop at full speed)",
+    )
     options = parser.parse_args()
 
     manage("seed_demo", "--people", "0")
@@ -54,6 +62,15 @@ def main() -> None:
                 LUA / "insert_one.lua", path="/bench/insert-one", duration=options.duration, connections=connections
             )
             rows.append((connections, submit, baseline, written))
+        paced = None
+        if options.paced_ms:
+            script = Path(tempfile.mkdtemp()) / "declarations_paced.lua"
+            script.write_text(
+                (LUA / "declarations.lua").read_text() + f"\nfunction delay()\n  return {options.paced_ms}\nend\n"
+            )
+            before = db_count("declarations_declaration")
+            result = wrk(script, path="/api/v1/declarations/", duration=options.duration, connections=64, args=(wards,))
+            paced = (result, db_count("declarations_declaration") - before)
         verify, floor = verification_times(key, options.verifications)
 
     print()
@@ -65,6 +82,10 @@ def main() -> None:
         print(f"| {connections} | {submit.requests_per_s:.0f} | {submit.p50_ms:.0f} / {submit.p90_ms:.0f} / {submit.p99_ms:.0f} | "
               f"{submit.non_2xx} | {written} | {baseline.requests_per_s:.0f} | {baseline.p99_ms:.0f} | "
               f"{submit.requests_per_s / baseline.requests_per_s:.2f} |")  # fmt: skip
+    if paced is not None:
+        result, written = paced
+        print(f"| 64, each pausing {options.paced_ms} ms | {result.requests_per_s:.0f} | {result.p50_ms:.0f} / "
+              f"{result.p90_ms:.0f} / {result.p99_ms:.0f} | {result.non_2xx} | {written} | | | |")  # fmt: skip
     print()
     print("| server time (Server-Timing) | p50 ms | p95 ms | p99 ms |")
     print("|---|---|---|---|")
