@@ -13,8 +13,8 @@ from contacts.services import follow_ups_close_finished
 
 @shared_task(acks_late=True)
 def match_case(case_id: int) -> int:
-    """Idempotent: the exposures' keys make a rerun (or a run after a crash) add only what
-    is missing. Returns the number of new exposures."""
+    """Idempotent: exposures are upserted per case and person, so a rerun (or a run after a
+    crash) writes only what is missing. Returns the number of exposures written or changed."""
     return matching.match_case(case_id).new
 
 
