@@ -39,6 +39,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from contacts.exposures import COLUMNS, exposures_upsert, greatest, least, upsert_clause
 from contacts.models import (
     Case,
     Exposure,
@@ -106,12 +107,10 @@ def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
                 result.window = infectious_window(case, now=now)
                 sources = {case.person_id: result.window}
             _sort_in_memory()
-            run = uuid.uuid4().hex
-            added = _venue_exposures(case, level, sources, run=run, now=now)
+            added = _venue_exposures(case, level, sources, now=now)
             added += _proximity_exposures(case, level, sources, now=now)
             added += _manual_exposures(case, level, sources, now=now)
             result.new_by_level[level] = added
-            MatchWindow.objects.filter(run=run).delete()
             follow_ups_for_case(case, level=level)
             sources = _next_sources(case, level, until=now) if level < settings.TRACING_DEPTH else {}
             if not sources:
@@ -178,15 +177,7 @@ def _windows(run: str, sources: dict[int, Span]) -> Iterator[MatchWindow]:
             )
 
 
-def _greatest(a: str, b: str) -> str:
-    return f"GREATEST({a}, {b})" if connection.vendor == "postgresql" else f"MAX({a}, {b})"
-
-
-def _least(a: str, b: str) -> str:
-    return f"LEAST({a}, {b})" if connection.vendor == "postgresql" else f"MIN({a}, {b})"
-
-
-def _at_least(later: str, earlier: str, duration: timedelta) -> tuple[str, list[Any]]:
+def _atleast(later: str, earlier: str, duration: timedelta) -> tuple[str, list[Any]]:
     """SQL that ``later - earlier >= duration``, and its parameters."""
     if connection.vendor == "postgresql":
         return f"({later} - {earlier}) >= %s", [duration]
@@ -194,17 +185,9 @@ def _at_least(later: str, earlier: str, duration: timedelta) -> tuple[str, list[
     return f"(julianday({later}) - julianday({earlier})) * 86400.0 >= %s", [duration.total_seconds() - 0.001]
 
 
-def _windows_sql(run: str, sources: dict[int, Span]) -> tuple[str, list[Any]]:
-    """The widened source stays as a subquery: on PostgreSQL computed by the database from
-    the sources (``unnest`` of their ids and spans), the same rows ``_windows`` makes;
-    elsewhere written to the scratch table first."""
-    if connection.vendor != "postgresql":
-        MatchWindow.objects.bulk_create(_windows(run, sources), batch_size=2000)
-        return (
-            "(SELECT source_person_id, source_checkin_id, venue_id, lo, hi, scan_from FROM contacts_matchwindow"
-            " WHERE run = %s)",
-            [run],
-        )
+def _windows_sql(sources: dict[int, Span]) -> tuple[str, list[Any]]:
+    """The widened source stays as a subquery computed by PostgreSQL from the sources
+    (``unnest`` of their ids and spans): the same rows ``_windows`` makes."""
     before, after = settings.TRACING_MARGIN_BEFORE, settings.TRACING_MARGIN_AFTER
     max_stay = settings.TRACING_MAX_STAY
     sql = """
@@ -223,41 +206,23 @@ def _windows_sql(run: str, sources: dict[int, Span]) -> tuple[str, list[Any]]:
     return sql, params
 
 
-_COLUMNS = (
-    "case_id, person_id, source_person_id, level, via, venue_id, overlap_start, overlap_end, last_contact_at, ward_id,"
-    " created_at"
-)
-
-
-def _upsert() -> str:
-    """The conflict clause of every exposure write: a row found again changes only to a
-    lower level (all of it), an earlier first contact or a later last contact at its level;
-    otherwise it is left alone (a rerun updates nothing)."""
-    t = "contacts_exposure"
-    lower = f"excluded.level < {t}.level"
-    same = f"excluded.level = {t}.level"
-    better = f"({lower} OR ({same} AND excluded.overlap_start < {t}.overlap_start))"
-    first = ", ".join(
-        f"{column} = CASE WHEN {better} THEN excluded.{column} ELSE {t}.{column} END"
-        for column in ("source_person_id", "via", "venue_id", "overlap_start", "overlap_end")
-    )
-    last = _greatest(f"{t}.last_contact_at", "excluded.last_contact_at")
-    return f"""
-        ON CONFLICT (case_id, person_id) DO UPDATE SET {first},
-            last_contact_at = CASE WHEN {lower} THEN excluded.last_contact_at ELSE {last} END,
-            level = {_least(f"{t}.level", "excluded.level")}
-        WHERE {lower} OR ({same} AND (excluded.overlap_start < {t}.overlap_start
-                                      OR excluded.last_contact_at > {t}.last_contact_at))
-    """
-
-
-def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, run: str, now: datetime) -> int:
-    windows, window_params = _windows_sql(run, sources)
-    start = _greatest("c.checked_in_at", "w.lo")
-    end = _least("c.ends_at", "w.hi")
+def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, now: datetime) -> int:
+    postgres = connection.vendor == "postgresql"
+    run = uuid.uuid4().hex
+    if postgres:
+        windows, window_params = _windows_sql(sources)
+    else:  # the scratch table, emptied again below
+        MatchWindow.objects.bulk_create(_windows(run, sources), batch_size=2000)
+        windows = (
+            "(SELECT source_person_id, source_checkin_id, venue_id, lo, hi, scan_from FROM contacts_matchwindow"
+            " WHERE run = %s)"
+        )
+        window_params = [run]
+    start = greatest("c.checked_in_at", "w.lo")
+    end = least("c.ends_at", "w.hi")
     overlap_sql, overlap_params = "", list[Any]()
     if timedelta(0) < settings.TRACING_MIN_OVERLAP:
-        condition, overlap_params = _at_least(end, start, settings.TRACING_MIN_OVERLAP)
+        condition, overlap_params = _atleast(end, start, settings.TRACING_MIN_OVERLAP)
         overlap_sql = f"AND {condition}"
     # The margins are inclusive: a stay that ends exactly when the widened stay begins counts.
     contacts = f"""
@@ -269,11 +234,11 @@ def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, run: s
           {overlap_sql}
     """
     contact_params = [*window_params, case.person_id, *overlap_params]
-    if connection.vendor == "postgresql":
+    if postgres:
         # One row per person (an upsert may not touch a row twice in one statement): the
         # first contact, and the end of the last; their ward read once per person.
         sql = f"""
-            INSERT INTO contacts_exposure ({_COLUMNS})
+            INSERT INTO contacts_exposure ({", ".join(COLUMNS)})
             SELECT %s, x.person_id, x.source_person_id, %s, %s, x.venue_id, x.first_start, x.first_end, x.last_end,
                    (SELECT p.ward_id FROM people_person p WHERE p.id = x.person_id), %s
             FROM (SELECT DISTINCT ON (c.person_id) c.person_id, w.source_person_id, c.venue_id,
@@ -283,7 +248,7 @@ def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, run: s
                            AS last_end
                   {contacts}
                   ORDER BY c.person_id, {start}, {end}, w.source_person_id, c.venue_id) x
-            {_upsert()}
+            {upsert_clause()}
         """  # noqa: S608
         params = [case.pk, level, Via.VENUE, now, *contact_params]
         with connection.cursor() as cursor:
@@ -294,6 +259,7 @@ def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, run: s
     with connection.cursor() as cursor:
         cursor.execute(sql, contact_params)
         rows = [(person, source, venue, _aware(start), _aware(end)) for person, source, venue, start, end in cursor]
+    MatchWindow.objects.filter(run=run).delete()
     return _insert(case, level, Via.VENUE, now, rows)
 
 
@@ -413,14 +379,9 @@ def _insert(case: Case, level: int, via: str, now: datetime, rows: list[_Row]) -
     wards: dict[int, int | None] = {}
     for chunk in _chunks(ids):
         wards.update(Person.objects.filter(pk__in=chunk).values_list("pk", "ward_id"))
-    written = 0
-    with connection.cursor() as cursor:
-        for chunk in _chunks(ids):
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list[Any] = []
-            for person_id in chunk:
-                source, venue, start, end, last = people[person_id]
-                params += [case.pk, person_id, source, level, via, venue, start, end, last, wards.get(person_id), now]
-            cursor.execute(f"INSERT INTO contacts_exposure ({_COLUMNS}) VALUES {values} {_upsert()}", params)  # noqa: S608
-            written += max(cursor.rowcount, 0)
-    return written
+    return exposures_upsert(
+        [
+            (case.pk, person_id, source, level, via, venue, start, end, last, wards.get(person_id), now)
+            for person_id, (source, venue, start, end, last) in people.items()
+        ]
+    )

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contacts.exposures import COLUMNS, exposures_upsert
 from contacts.models import (
     Case,
     Classification,
@@ -401,32 +402,20 @@ def _follow_ups_for_case_sql(case: Case, days: timedelta, level: int | None) -> 
 
 
 def exposures_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:
-    """Before a merge: one exposure per case and person must survive it. Where both were
-    found for the same case, the lower level (then the earlier first contact) stays, with the
-    later last contact; nobody stays exposed to their own case."""
+    """Before a merge: one exposure per case and person must survive it. The duplicate's
+    exposures are written again for the survivor under matching's own rule (the lower level,
+    then the earlier first contact, with the later last contact); nobody stays exposed to
+    their own case."""
     Exposure.objects.filter(
         Q(person=duplicate, case__person=survivor) | Q(person=survivor, case__person=duplicate)
     ).delete()
-    theirs = {e.case_id: e for e in Exposure.objects.filter(person=duplicate)}
-    ours = Exposure.objects.filter(person=survivor, case_id__in=list(theirs))
-    kept, dropped = [], []
-    for mine in ours:
-        other = theirs[mine.case_id]
-        keep, drop = (
-            (mine, other)
-            if (mine.level, mine.overlap_start) <= (other.level, other.overlap_start)
-            else (
-                other,
-                mine,
-            )
-        )
-        if keep.level == drop.level:
-            keep.last_contact_at = max(keep.last_contact_at, drop.last_contact_at)
-        keep.person_id = survivor.pk
-        kept.append(keep)
-        dropped.append(drop.pk)
-    Exposure.objects.filter(pk__in=dropped).delete()
-    Exposure.objects.bulk_update(kept, ["person", "last_contact_at"])
+    theirs = Exposure.objects.filter(person=duplicate)
+    rows = [
+        [survivor.pk if column == "person_id" else value for column, value in zip(COLUMNS, row, strict=True)]
+        for row in theirs.values_list(*COLUMNS)
+    ]
+    theirs.delete()
+    exposures_upsert(rows)
 
 
 def follow_ups_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:
