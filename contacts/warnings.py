@@ -6,8 +6,8 @@ nothing. Only the notifications a run creates are queued for delivery (the ones 
 pending by an earlier run are retried by ``retry_undelivered_notifications``).
 
 On PostgreSQL the rows are written by the database: per batch of exposures one statement
-joins them to the people, their commune station and the units of their ward, and inserts
-the notifications and alerts (``INSERT … SELECT … RETURNING``). The texts come from
+joins them to the people and to the units of their ward (from ``units_by_ward``, as on the
+ORM path), and inserts the notifications and alerts (``INSERT … SELECT … RETURNING``). The texts come from
 ``_message`` and ``_alert_texts``, formatted once per level with markers in place of the
 date, phone and name, which the statement replaces: the same words, read from one place.
 Elsewhere (SQLite, the laptop default) the same rows are built with the ORM.
@@ -25,8 +25,8 @@ from django.db.models import F
 from django.utils import formats, timezone
 
 from contacts.models import EXPOSURE_KEY_PREFIX, Case, Exposure
-from truyvet.accounts.models import Alert, AlertSeverity, UnitKind
-from truyvet.accounts.selectors import CARE_UNIT_KINDS, units_by_ward
+from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, UnitKind
+from truyvet.accounts.selectors import units_by_ward
 from truyvet.lib.models import Channel, DeliveryState, Notification
 from truyvet.people.models import Person
 
@@ -86,6 +86,31 @@ def _until(last_contact_day: date) -> str:
     return formats.date_format(last_contact_day + timedelta(days=settings.TRACING_QUARANTINE_DAYS), "d/m/Y")
 
 
+def _station_phone(units: Iterable[HealthUnit]) -> str:
+    """The phone the warning gives: the ward's commune station's (the first one linked)."""
+    return next((u.phone for u in units if u.kind == UnitKind.COMMUNE_STATION and u.phone), "")
+
+
+def _units_params(case_id: int, cursor: Any) -> dict[str, list[Any]]:
+    """The units covering the wards of the case's exposed people and their station phones,
+    as arrays for the statement: ``units_by_ward`` decides, as on the ORM path."""
+    cursor.execute(
+        "SELECT DISTINCT p.ward_id FROM contacts_exposure e JOIN people_person p ON p.id = e.person_id"
+        " WHERE e.case_id = %s AND p.ward_id IS NOT NULL",
+        [case_id],
+    )
+    units_of_ward = units_by_ward(ward for (ward,) in cursor.fetchall())
+    pairs = [(ward, unit.pk) for ward, units in units_of_ward.items() for unit in units]
+    phones = {ward: _station_phone(units) for ward, units in units_of_ward.items()}
+    phones = {ward: phone for ward, phone in phones.items() if phone}
+    return {
+        "unit_wards": [ward for ward, _ in pairs],
+        "unit_ids": [unit for _, unit in pairs],
+        "phone_wards": list(phones),
+        "phones": list(phones.values()),
+    }
+
+
 def warn_exposed(case_id: int) -> int:
     """Warn everyone the case's exposures name; returns the number of new notifications."""
     if not Case.objects.filter(pk=case_id).exists():
@@ -120,12 +145,12 @@ untils AS (
     SELECT * FROM unnest(%(days)s::date[], %(untils)s::text[]) AS u(day, until)
 ),
 station AS (
-    -- Each ward's commune station with a duty phone (the first one linked, if several).
-    SELECT DISTINCT ON (l.ward_id) l.ward_id, h.phone
-    FROM accounts_healthunit_wards l
-    JOIN accounts_healthunit h ON h.id = l.healthunit_id
-    WHERE h.kind = %(station)s AND h.phone <> ''
-    ORDER BY l.ward_id, l.id
+    -- Each ward's commune station phone (``_station_phone``), where it has one.
+    SELECT * FROM unnest(%(phone_wards)s::int[], %(phones)s::text[]) AS s(ward_id, phone)
+),
+unit AS (
+    -- The units that follow up each ward (``units_by_ward``).
+    SELECT * FROM unnest(%(unit_wards)s::int[], %(unit_ids)s::bigint[]) AS u(ward_id, unit_id)
 ),
 found AS (
     SELECT e.person_id, e.level, p.phone, p.email, p.ward_id, t.severity,
@@ -161,11 +186,10 @@ notified AS (
 alerted AS (
     INSERT INTO accounts_alert (unit_id, kind, severity, title, body, url, ward_id, person_id, dedupe_key,
                                 created_at, acknowledged_at, acknowledged_by_id)
-    SELECT l.healthunit_id, %(alert_kind)s, f.severity, f.alert_title, f.alert_body, %(alert_url)s, f.ward_id,
+    SELECT u.unit_id, %(alert_kind)s, f.severity, f.alert_title, f.alert_body, %(alert_url)s, f.ward_id,
            f.person_id, f.dedupe_key, %(now)s, NULL, NULL
     FROM found f
-    JOIN accounts_healthunit_wards l ON l.ward_id = f.ward_id
-    JOIN accounts_healthunit h ON h.id = l.healthunit_id AND h.kind = ANY(%(unit_kinds)s::text[])
+    JOIN unit u ON u.ward_id = f.ward_id
     ON CONFLICT (unit_id, dedupe_key) DO NOTHING
 )
 SELECT (SELECT max(person_id) FROM ex),
@@ -201,7 +225,6 @@ def _warn_in_sql(case_id: int, now: datetime) -> int:
             "severities": [_severity(level) for level in levels],
             "days": days,
             "untils": [_until(day) for day in days],
-            "station": UnitKind.COMMUNE_STATION,
             "key_prefix": f"{EXPOSURE_KEY_PREFIX}{case_id}:",
             "until_mark": _UNTIL,
             "phone_mark": _PHONE,
@@ -215,7 +238,7 @@ def _warn_in_sql(case_id: int, now: datetime) -> int:
             "pending": DeliveryState.PENDING,
             "alert_kind": ALERT_KIND,
             "alert_url": f"/contacts/cases/{case_id}/",
-            "unit_kinds": list(CARE_UNIT_KINDS),
+            **_units_params(case_id, cursor),
         }
         created = 0
         after = 0
@@ -264,7 +287,7 @@ def _warn_batch(case_id: int, rows: list[Any], now: datetime) -> int:
         key = dedupe_key(case_id, person["pk"], level)
         keys.append(key)
         units = units_of_ward.get(person["ward_id"], [])
-        station_phone = next((u.phone for u in units if u.kind == UnitKind.COMMUNE_STATION and u.phone), "")
+        station_phone = _station_phone(units)
         until = _until(timezone.localdate(row["last"]))
         title, body = _message(level, until, station_phone)
         notifications.extend(_notifications(person, title, body, key, now))

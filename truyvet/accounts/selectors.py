@@ -17,7 +17,7 @@ def units_by_ward(ward_ids: Iterable[int], kinds: Iterable[str] = CARE_UNIT_KIND
     centre), in one query, for alerts raised about many people at once."""
     found: dict[int, list[HealthUnit]] = defaultdict(list)
     links = HealthUnit.wards.through.objects.filter(ward_id__in=set(ward_ids), healthunit__kind__in=list(kinds))
-    for link in links.select_related("healthunit"):
+    for link in links.select_related("healthunit").order_by("pk"):  # "the first linked" is stable
         found[link.ward_id].append(link.healthunit)
     return found
 
