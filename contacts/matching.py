@@ -14,8 +14,9 @@ One run for one case, one transaction per level:
    - proximity: uploaded encounters with the source's phones (either side of the log),
      within the distance, summed per pair inside the span; pairs over the duration count.
    - manual: the contacts investigators typed in for this source.
-3. Follow-ups are started or extended; the level is committed and its people warned
-   before the next level is looked for; after the last, the case is marked done.
+3. The same statements start or extend the follow-up of each person whose exposure they
+   wrote (``contacts.exposures``); the level is committed and its people warned before the
+   next level is looked for; after the last, the case is marked done.
 
 One exposure per case and person (``contacts_exposure_once``), kept at the lowest level,
 from the first contact found at it, with the end of the last one: every write is an upsert
@@ -32,14 +33,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts.exposures import COLUMNS, exposures_upsert, greatest, least, upsert_clause
+from contacts.exposures import COLUMNS, aware, exposures_upsert, greatest, least, upsert_clause, with_follow_ups
 from contacts.models import (
     Case,
     Exposure,
@@ -50,7 +51,6 @@ from contacts.models import (
     ProximityDevice,
     Via,
 )
-from contacts.services import follow_ups_for_case
 from truyvet.lib.days import day_start
 from venues.models import CheckIn
 
@@ -94,10 +94,10 @@ def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
     """Match a confirmed case, one transaction per level: the F1 are stored, followed up
     and warned (after commit) before the F2 are looked for, so a case whose F2 run into the
     hundred thousand does not hold its F1 back. Each level's transaction takes the case's
-    row lock first: a second run for the same case waits, then finds nothing new."""
+    row lock first: a second run for the same case waits, then finds nothing new. A level's
+    sources are read from the level above at its start, as committed."""
     now = now or timezone.now()
     result = MatchResult(case_id, None)
-    sources: dict[int, Span] = {}
     for level in range(1, settings.TRACING_DEPTH + 1):
         with transaction.atomic():
             case = Case.objects.select_for_update().select_related("person").get(pk=case_id)
@@ -105,18 +105,18 @@ def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
                 return result
             if result.window is None:
                 result.window = infectious_window(case, now=now)
-                sources = {case.person_id: result.window}
-            _sort_in_memory()
-            added = _venue_exposures(case, level, sources, now=now)
-            added += _proximity_exposures(case, level, sources, now=now)
-            added += _manual_exposures(case, level, sources, now=now)
-            result.new_by_level[level] = added
-            follow_ups_for_case(case, level=level)
-            sources = _next_sources(case, level, until=now) if level < settings.TRACING_DEPTH else {}
-            if not sources:
+            sources = {case.person_id: result.window} if level == 1 else _next_sources(case, level - 1, until=now)
+            if sources:
+                _tune_session()
+                added = _venue_exposures(case, level, sources, now=now)
+                added += _proximity_exposures(case, level, sources, now=now)
+                added += _manual_exposures(case, level, sources, now=now)
+                result.new_by_level[level] = added
+                transaction.on_commit(lambda: _warn(case_id))
+            done = not sources or level == settings.TRACING_DEPTH
+            if done:
                 Case.objects.filter(pk=case.pk).update(matching=MatchingState.DONE, matched_at=now)
-            transaction.on_commit(lambda: _warn(case_id))
-        if not sources:
+        if done:
             break
     return result
 
@@ -127,11 +127,13 @@ def _warn(case_id: int) -> None:
     warn_exposed.delay(case_id)
 
 
-def _sort_in_memory() -> None:
-    """A big case sorts a few hundred thousand contacts by person: in memory, not on disk."""
+def _tune_session() -> None:
+    """A big case sorts a few hundred thousand contacts by person: in memory, not on disk;
+    and its statements are too short-lived to win back the time JIT compilation takes."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TRACING_WORK_MEM])
+            cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+                           [settings.TRACING_WORK_MEM])  # fmt: skip
 
 
 def _next_sources(case: Case, level: int, *, until: datetime) -> dict[int, Span]:
@@ -250,25 +252,17 @@ def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, now: d
                   ORDER BY c.person_id, {start}, {end}, w.source_person_id, c.venue_id) x
             {upsert_clause()}
         """  # noqa: S608
-        params = [case.pk, level, Via.VENUE, now, *contact_params]
+        sql, follow_up_params = with_follow_ups(sql, case.pk)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return max(cursor.rowcount, 0)
+            cursor.execute(sql, [case.pk, level, Via.VENUE, now, *contact_params, *follow_up_params])
+            return int(cursor.fetchone()[0])
     # Elsewhere (SQLite: a laptop's demo province) the contacts come to Python to be folded.
     sql = f"SELECT c.person_id, w.source_person_id, c.venue_id, {start}, {end} {contacts}"
     with connection.cursor() as cursor:
         cursor.execute(sql, contact_params)
-        rows = [(person, source, venue, _aware(start), _aware(end)) for person, source, venue, start, end in cursor]
+        rows = [(person, source, venue, aware(start), aware(end)) for person, source, venue, start, end in cursor]
     MatchWindow.objects.filter(run=run).delete()
     return _insert(case, level, Via.VENUE, now, rows)
-
-
-def _aware(value: Any) -> datetime:
-    """A time as SQLite's raw cursor returns it (text in UTC), as an aware datetime."""
-    if isinstance(value, datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
 # --- proximity --------------------------------------------------------------------------
@@ -383,5 +377,6 @@ def _insert(case: Case, level: int, via: str, now: datetime, rows: list[_Row]) -
         [
             (case.pk, person_id, source, level, via, venue, start, end, last, wards.get(person_id), now)
             for person_id, (source, venue, start, end, last) in people.items()
-        ]
+        ],
+        follow_ups_for=case.pk,
     )

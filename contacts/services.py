@@ -10,9 +10,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -314,91 +313,6 @@ def follow_ups_close_finished(*, today: date | None = None) -> int:
     return FollowUp.objects.filter(state=FollowUpState.ACTIVE, quarantine_until__lt=today).update(
         state=FollowUpState.COMPLETED, closed_at=timezone.now()
     )
-
-
-def follow_ups_for_case(case: Case, *, level: int | None = None) -> None:
-    """Start or extend the follow-up of everyone the case's exposures found.
-
-    One active follow-up per person: a new exposure lowers its level and pushes its end
-    out; it never shortens it. Open cases are isolated, not followed up as contacts.
-    """
-    days = timedelta(days=settings.TRACING_QUARANTINE_DAYS)
-    if connection.vendor == "postgresql":
-        _follow_ups_for_case_sql(case, days, level)
-        return
-    exposures = case.exposures.all() if level is None else case.exposures.filter(level=level)
-    rows = list(exposures.values("person_id", "level", "ward_id", last=F("last_contact_at")).order_by())
-    if not rows:
-        return
-    ids = [row["person_id"] for row in rows]
-    cases = set(
-        Case.objects.filter(person_id__in=ids, outcome=Outcome.UNDER_TREATMENT).values_list("person_id", flat=True)
-    )
-    wanted = {row["person_id"]: row for row in rows if row["person_id"] not in cases}
-    active = {f.person_id: f for f in FollowUp.objects.filter(person_id__in=list(wanted), state=FollowUpState.ACTIVE)}
-    changed = []
-    for person_id, row in wanted.items():
-        until = timezone.localdate(row["last"]) + days
-        current = active.get(person_id)
-        if current is None:
-            continue
-        if row["level"] < current.level or until > current.quarantine_until:
-            current.level = min(current.level, row["level"])
-            current.quarantine_until = max(current.quarantine_until, until)
-            current.last_exposure_at = max(current.last_exposure_at, row["last"])
-            changed.append(current)
-    FollowUp.objects.bulk_update(changed, ["level", "quarantine_until", "last_exposure_at"], batch_size=1000)
-    FollowUp.objects.bulk_create(
-        [
-            FollowUp(
-                person_id=person_id,
-                ward_id=row["ward_id"],
-                level=row["level"],
-                case=case,
-                last_exposure_at=row["last"],
-                quarantine_until=timezone.localdate(row["last"]) + days,
-            )
-            for person_id, row in wanted.items()
-            if person_id not in active
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
-
-
-def _follow_ups_for_case_sql(case: Case, days: timedelta, level: int | None) -> None:
-    """``follow_ups_for_case`` in one statement: a case's matching can find tens of
-    thousands of people, and their follow-ups should not travel through Python."""
-    params: dict[str, Any] = {
-        "case": case.pk,
-        "tz": timezone.get_current_timezone_name(),
-        "days": days.days,
-        "now": timezone.now(),
-        "open": Outcome.UNDER_TREATMENT,
-        "active": FollowUpState.ACTIVE,
-        "level": level,
-    }
-    # One upsert in the exposures' person order, against the one-active-follow-up index (its
-    # predicate written out: the index is inferred from it): a new exposure lowers the level
-    # and pushes the end out; it never shortens it. Open cases are a short list: NOT IN
-    # makes it one hashed lookup, not a scan per person.
-    sql = f"""
-        INSERT INTO contacts_followup AS f
-            (person_id, ward_id, level, case_id, last_exposure_at, quarantine_until, state, created_at)
-        SELECT e.person_id, e.ward_id, e.level, %(case)s, e.last_contact_at,
-               (e.last_contact_at AT TIME ZONE %(tz)s)::date + %(days)s, %(active)s, %(now)s
-        FROM contacts_exposure e
-        WHERE e.case_id = %(case)s {"" if level is None else "AND e.level = %(level)s"}
-          AND e.person_id NOT IN (SELECT k.person_id FROM contacts_case k WHERE k.outcome = %(open)s)
-        ORDER BY e.person_id
-        ON CONFLICT (person_id) WHERE state = 'active' DO UPDATE
-        SET level = LEAST(f.level, excluded.level),
-            quarantine_until = GREATEST(f.quarantine_until, excluded.quarantine_until),
-            last_exposure_at = GREATEST(f.last_exposure_at, excluded.last_exposure_at)
-        WHERE excluded.level < f.level OR excluded.quarantine_until > f.quarantine_until
-    """  # noqa: S608 (a fixed fragment is interpolated; values are parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def exposures_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:

@@ -224,10 +224,10 @@ def test_a_run_killed_midway_leaves_nothing_and_the_rerun_completes(make_case, v
     def die(*args, **kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr("contacts.matching.follow_ups_for_case", die)
+    monkeypatch.setattr("contacts.matching._proximity_exposures", die)  # after the venue exposures
     with pytest.raises(SystemExit):
         match_case(case.pk)
-    assert not Exposure.objects.exists() and not MatchWindow.objects.exists()
+    assert not Exposure.objects.exists() and not FollowUp.objects.exists() and not MatchWindow.objects.exists()
     monkeypatch.undo()
     assert match_case(case.pk).new == 1
     case.refresh_from_db()
@@ -243,14 +243,14 @@ def test_a_run_killed_during_the_f2_keeps_its_f1_and_the_rerun_adds_the_f2(
     stay(f1, venue, 0, 60)
     stay(f1, other_venue, 100, 160)
     stay(f2, other_venue, 100, 160)
-    follow_ups_for_case = matching.follow_ups_for_case
+    proximity_exposures = matching._proximity_exposures
 
-    def die_at_f2(case, *, level):
-        if level == 2:
+    def die_at_f2(case, level, sources, *, now):
+        if level == 2:  # after the F2 venue exposures and their follow-ups
             raise SystemExit("worker killed")
-        follow_ups_for_case(case, level=level)
+        return proximity_exposures(case, level, sources, now=now)
 
-    monkeypatch.setattr("contacts.matching.follow_ups_for_case", die_at_f2)
+    monkeypatch.setattr("contacts.matching._proximity_exposures", die_at_f2)
     with pytest.raises(SystemExit):
         match_case(case.pk)
     assert exposed(case) == {(f1.pk, 1, "venue")}
@@ -346,7 +346,7 @@ def test_the_venue_join_is_one_statement_whatever_the_number_of_visits(make_case
         stay(visitors[i % 5], venue, i * 60, i * 60 + 10)
     with CaptureQueriesContext(connection) as queries:
         match_case(case.pk)
-    inserts = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("INSERT INTO CONTACTS_EXPOSURE")]
+    inserts = [q["sql"] for q in queries if "INSERT INTO CONTACTS_EXPOSURE" in q["sql"].upper()]
     assert len(inserts) == 2  # one per level
     assert {e.person_id for e in Exposure.objects.filter(case=case, level=1)} == {p.pk for p in visitors}
 
@@ -375,6 +375,31 @@ def test_a_second_case_extends_a_follow_up_and_never_shortens_it(make_case, venu
     follow_up = FollowUp.objects.get(person=contact)
     assert follow_up.quarantine_until == timezone.localdate(at(1500)) + timedelta(days=14)
     assert FollowUp.objects.filter(person=contact).count() == 1
+
+
+def test_a_rerun_that_finds_nothing_new_does_not_reopen_a_completed_follow_up(make_case, venue, stay, people):
+    case = make_case()
+    (f1,) = people(1)
+    stay(case.person, venue, 0, 60)
+    stay(f1, venue, 0, 60)
+    match_case(case.pk)
+    FollowUp.objects.filter(person=f1).update(state="completed", closed_at=timezone.now())
+    assert match_case(case.pk).new == 0
+    assert list(FollowUp.objects.filter(person=f1).values_list("state", flat=True)) == ["completed"]
+
+
+def test_a_later_contact_found_after_a_completed_follow_up_starts_a_new_one(make_case, venue, stay, people):
+    case = make_case()
+    (f1,) = people(1)
+    stay(case.person, venue, 0, 60)
+    stay(case.person, venue, 1440, 1500)
+    stay(f1, venue, 0, 60)
+    match_case(case.pk)
+    FollowUp.objects.filter(person=f1).update(state="completed", closed_at=timezone.now())
+    stay(f1, venue, 1440, 1500)
+    assert match_case(case.pk).new == 1
+    active = FollowUp.objects.get(person=f1, state="active")
+    assert active.quarantine_until == timezone.localdate(at(1500)) + timedelta(days=14)
 
 
 def test_a_suspected_case_is_not_matched(make_case, venue, stay, people):
