@@ -17,5 +17,11 @@ def decode_qr_image(data: bytes) -> str | None:
     scale = 1600 / max(image.shape)
     if scale < 1:
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    text, _points, _straight = cv2.QRCodeDetector().detectAndDecode(image)
-    return text or None
+    # The ArUco-based detector first: OpenCV's classic one missed about one clean render in
+    # twelve (finder patterns it did not pair up) and one tilted, blurred photo in five;
+    # the classic one stays as a second try.
+    for detector in (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector()):
+        text, _points, _straight = detector.detectAndDecode(image)
+        if text:
+            return str(text)
+    return None
