@@ -79,7 +79,7 @@ def upsert_clause() -> str:
 
 
 def with_follow_ups(insert_sql: str, case_id: int) -> tuple[str, list[Any]]:
-    """PostgreSQL: an exposure ``INSERT … {upsert_clause()}`` wrapped so that the rows it
+    """PostgreSQL: an exposure ``INSERT`` ending in ``upsert_clause()``, wrapped so that the rows it
     writes start or extend their people's follow-ups in the same statement, which returns
     the number of exposures written; and the parameters to append to the INSERT's.
     Open cases are isolated, not followed up as contacts (a short list: ``NOT IN`` is one

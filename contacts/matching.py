@@ -100,7 +100,7 @@ def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
     result = MatchResult(case_id, None)
     for level in range(1, settings.TRACING_DEPTH + 1):
         with transaction.atomic():
-            case = Case.objects.select_for_update().select_related("person").get(pk=case_id)
+            case = Case.objects.select_for_update().get(pk=case_id)
             if not case.is_confirmed:
                 return result
             if result.window is None:
