@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from contacts.models import Case, FollowUp, FollowUpState, Outcome
+from contacts.models import FollowUpState, Outcome
 
 COLUMNS = (
     "case_id",
@@ -78,32 +78,40 @@ def upsert_clause() -> str:
     """
 
 
+def _follow_ups_insert(source: str, source_params: list[Any], case_id: int) -> tuple[str, list[Any]]:
+    """The one follow-up rule, on both backends: an ``INSERT`` that starts or extends the
+    follow-ups of the people in ``source`` (a subquery of person_id, ward_id, level,
+    last_exposure_at, quarantine_until), and its parameters. Open cases are isolated, not
+    followed up as contacts (a short list: ``NOT IN`` is one hashed lookup). Written in
+    person order against the one-active index (its predicate written out: the index is
+    inferred from it); an active follow-up only goes down in level and never ends sooner."""
+    sql = f"""
+        INSERT INTO contacts_followup AS f
+            (person_id, ward_id, level, case_id, last_exposure_at, quarantine_until, state, created_at)
+        SELECT w.person_id, w.ward_id, w.level, %s, w.last_exposure_at, w.quarantine_until, %s, %s
+        FROM {source} w
+        WHERE w.person_id NOT IN (SELECT k.person_id FROM contacts_case k WHERE k.outcome = %s)
+        ORDER BY w.person_id
+        ON CONFLICT (person_id) WHERE state = 'active' DO UPDATE
+        SET level = {least("f.level", "excluded.level")},
+            quarantine_until = {greatest("f.quarantine_until", "excluded.quarantine_until")},
+            last_exposure_at = {greatest("f.last_exposure_at", "excluded.last_exposure_at")}
+        WHERE excluded.level < f.level OR excluded.quarantine_until > f.quarantine_until
+    """  # noqa: S608 (fixed fragments are interpolated; values are parameters)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return sql, [case_id, FollowUpState.ACTIVE, now, *source_params, Outcome.UNDER_TREATMENT]
+
+
 def with_follow_ups(insert_sql: str, case_id: int) -> tuple[str, list[Any]]:
     """PostgreSQL: an exposure ``INSERT`` ending in ``upsert_clause()``, wrapped so that the rows it
-    writes start or extend their people's follow-ups in the same statement, which returns
-    the number of exposures written; and the parameters to append to the INSERT's.
-    Open cases are isolated, not followed up as contacts (a short list: ``NOT IN`` is one
-    hashed lookup). Follow-ups are written in person order, against the one-active index
-    (its predicate written out: the index is inferred from it)."""
-    sql = f"""
-        WITH written AS ({insert_sql} {_RETURNING}),
-        started AS (
-            INSERT INTO contacts_followup AS f
-                (person_id, ward_id, level, case_id, last_exposure_at, quarantine_until, state, created_at)
-            SELECT w.person_id, w.ward_id, w.level, %s, w.last_contact_at,
-                   (w.last_contact_at AT TIME ZONE %s)::date + %s, %s, %s
-            FROM written w
-            WHERE w.person_id NOT IN (SELECT k.person_id FROM contacts_case k WHERE k.outcome = %s)
-            ORDER BY w.person_id
-            ON CONFLICT (person_id) WHERE state = 'active' DO UPDATE
-            SET level = LEAST(f.level, excluded.level),
-                quarantine_until = GREATEST(f.quarantine_until, excluded.quarantine_until),
-                last_exposure_at = GREATEST(f.last_exposure_at, excluded.last_exposure_at)
-            WHERE excluded.level < f.level OR excluded.quarantine_until > f.quarantine_until)
-        SELECT count(*) FROM written
-    """  # noqa: S608 (fixed fragments are interpolated; values are parameters)
-    params = [case_id, timezone.get_current_timezone_name(), settings.TRACING_QUARANTINE_DAYS,
-              FollowUpState.ACTIVE, timezone.now(), Outcome.UNDER_TREATMENT]  # fmt: skip
+    writes start or extend their people's follow-ups (``_follow_ups_insert``) in the same
+    statement, which returns the number of exposures written; and the parameters to append
+    to the INSERT's."""
+    source = """(SELECT person_id, ward_id, level, last_contact_at AS last_exposure_at,
+                         (last_contact_at AT TIME ZONE %s)::date + %s AS quarantine_until FROM written)"""
+    source_params = [timezone.get_current_timezone_name(), settings.TRACING_QUARANTINE_DAYS]
+    started, params = _follow_ups_insert(source, source_params, case_id)
+    sql = f"WITH written AS ({insert_sql} {_RETURNING}), started AS ({started}) SELECT count(*) FROM written"  # noqa: S608
     return sql, params
 
 
@@ -136,37 +144,19 @@ def exposures_upsert(rows: Sequence[Sequence[Any]], *, follow_ups_for: int | Non
 
 
 def _follow_ups_start(case_id: int, rows: Sequence[Sequence[Any]]) -> None:
-    """``with_follow_ups`` in Python (SQLite: a laptop's demo province), for the rows
-    written: (person, ward, level, last contact)."""
+    """SQLite (a laptop's demo province), which has no data-modifying CTE: the rows written,
+    (person, ward, level, last contact), handed to ``_follow_ups_insert`` as VALUES."""
+    if not rows:
+        return
     days = timedelta(days=settings.TRACING_QUARANTINE_DAYS)
-    wanted = {person: (ward, level, aware(last)) for person, ward, level, last in rows}
-    isolated = Case.objects.filter(person_id__in=list(wanted), outcome=Outcome.UNDER_TREATMENT)
-    for person_id in isolated.values_list("person_id", flat=True):
-        wanted.pop(person_id, None)
-    active = {f.person_id: f for f in FollowUp.objects.filter(person_id__in=list(wanted), state=FollowUpState.ACTIVE)}
-    changed = []
-    for person_id, (_ward, level, last) in wanted.items():
-        current = active.get(person_id)
-        until = timezone.localdate(last) + days
-        if current is not None and (level < current.level or until > current.quarantine_until):
-            current.level = min(current.level, level)
-            current.quarantine_until = max(current.quarantine_until, until)
-            current.last_exposure_at = max(current.last_exposure_at, last)
-            changed.append(current)
-    FollowUp.objects.bulk_update(changed, ["level", "quarantine_until", "last_exposure_at"], batch_size=1000)
-    FollowUp.objects.bulk_create(
-        [
-            FollowUp(
-                person_id=person_id,
-                ward_id=ward,
-                level=level,
-                case_id=case_id,
-                last_exposure_at=last,
-                quarantine_until=timezone.localdate(last) + days,
-            )
-            for person_id, (ward, level, last) in wanted.items()
-            if person_id not in active
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
+    adapt = connection.ops.adapt_datetimefield_value
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    source = f"""(SELECT column1 AS person_id, column2 AS ward_id, column3 AS level,
+                         column4 AS last_exposure_at, column5 AS quarantine_until FROM (VALUES {values}))"""  # noqa: S608
+    params = []
+    for person_id, ward_id, level, last in rows:
+        last = aware(last)
+        params += [person_id, ward_id, level, adapt(last), (timezone.localdate(last) + days).isoformat()]
+    sql, all_params = _follow_ups_insert(source, params, case_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, all_params)
