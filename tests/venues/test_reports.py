@@ -61,14 +61,21 @@ def hours_ago(*hours: float) -> list[datetime]:
     return [now - timedelta(hours=h) for h in hours]
 
 
+def earlier_today(count: int) -> list[datetime]:
+    """``count`` distinct times between the local midnight and now, whatever the hour."""
+    now = timezone.now()
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    return [now - (now - midnight) * i / count for i in range(count)]
+
+
 @pytest.fixture
 def venues() -> dict[str, Venue]:
     """Two venues in the insider's ward (one busy, one idle) and one in the outsider's."""
     busy = make_venue(0, "Chợ A")
     idle = make_venue(0, "Quán vắng", category="restaurant")
     other = make_venue(1, "Chợ B")
-    visit(busy, *hours_ago(0, 1, 2))
-    visit(other, *hours_ago(0, 1))
+    visit(busy, *earlier_today(3))
+    visit(other, *earlier_today(2))
     return {"busy": busy, "idle": idle, "other": other}
 
 
