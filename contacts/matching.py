@@ -12,8 +12,12 @@ One run for one case, one transaction per level:
      same venue through the (venue, checked_in_at) index, an index-only scan. The database streams the join;
      nothing of a province's check-ins comes into Python.
    - proximity: uploaded encounters with the source's phones (either side of the log),
-     within the distance, summed per pair inside the span; pairs over the duration count.
-   - manual: the contacts investigators typed in for this source.
+     within the distance, clipped to the span; per pair of people (whatever their phones)
+     the intervals are merged, so minutes logged by both phones or by overlapping rows of
+     one log count once, then added up; pairs over the duration count.
+   - manual: the contacts investigators typed in for this source, on a day that meets the
+     source's span, clipped to it: an F2's exposure starts no earlier than their F1's, and
+     a contact on the day of isolation ends with it.
 3. The same statements start or extend the follow-up of each person whose exposure they
    wrote (``contacts.exposures``); the level is committed and its people warned before the
    next level is looked for; after the last, the case is marked done.
@@ -309,33 +313,44 @@ def _people_of(device_ids: Iterable[str]) -> dict[str, int]:
 
 @dataclass
 class _Pair:
-    """The close time of one source phone with one other phone, inside the span."""
+    """The close time of one source person with one other person, inside the span. The
+    same encounter comes in from both phones' uploads, and one log's rows may overlap:
+    the intervals are merged before they are added up, so no minute counts twice."""
 
-    total: timedelta = timedelta(0)
-    first: datetime | None = None
-    last: datetime | None = None
+    intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
 
     def add(self, start: datetime, end: datetime) -> None:
-        self.total += end - start
-        self.first = start if self.first is None else min(self.first, start)
-        self.last = end if self.last is None else max(self.last, end)
+        self.intervals.append((start, end))
+
+    def merged(self) -> list[tuple[datetime, datetime]]:
+        """The intervals, sorted, with overlapping and touching ones joined."""
+        out: list[tuple[datetime, datetime]] = []
+        for start, end in sorted(self.intervals):
+            if out and start <= out[-1][1]:
+                if end > out[-1][1]:
+                    out[-1] = (out[-1][0], end)
+            else:
+                out.append((start, end))
+        return out
 
 
 def _proximity_exposures(case: Case, level: int, sources: dict[int, Span], *, now: datetime) -> int:
-    pairs: dict[tuple[int, str, str, int], _Pair] = defaultdict(_Pair)
-    for source, own, other, other_person, first, last in _encounters(sources):
+    # Keyed by people, not phones: the rule is about a person's close time with another.
+    pairs: dict[tuple[int, int], _Pair] = defaultdict(_Pair)
+    for source, _own, _other, other_person, first, last in _encounters(sources):
         if other_person is None or other_person in (source, case.person_id):
             continue
         span = sources[source]
         start, end = max(first, span.start), min(last, span.end)
         if end >= start:
-            pairs[(source, own, other, other_person)].add(start, end)
+            pairs[(source, other_person)].add(start, end)
     minimum = settings.TRACING_PROXIMITY_MIN_DURATION
-    rows: list[_Row] = [
-        (other_person, source, None, pair.first, pair.last)
-        for (source, _own, _other, other_person), pair in pairs.items()
-        if pair.total >= minimum and pair.first is not None and pair.last is not None
-    ]
+    rows: list[_Row] = []
+    for (source, other_person), pair in pairs.items():
+        merged = pair.merged()
+        if sum((end - start for start, end in merged), timedelta(0)) >= minimum:
+            # Merged intervals are sorted and disjoint: the last ends latest.
+            rows.append((other_person, source, None, merged[0][0], merged[-1][1]))
     return _insert(case, level, Via.PROXIMITY, now, rows)
 
 
@@ -343,6 +358,9 @@ def _proximity_exposures(case: Case, level: int, sources: dict[int, Span], *, no
 
 
 def _manual_exposures(case: Case, level: int, sources: dict[int, Span], *, now: datetime) -> int:
+    """Contacts typed in for the sources, on a day that meets the source's span (a day
+    partly inside counts), clipped to it: a contact before the case was infectious, or
+    before an F1 was exposed, passes nothing on."""
     rows: list[_Row] = []
     contacts = ManualContact.objects.filter(case=case, source_person_id__in=list(sources)).values_list(
         "person_id", "source_person_id", "contact_date"
@@ -350,8 +368,16 @@ def _manual_exposures(case: Case, level: int, sources: dict[int, Span], *, now: 
     for person_id, source, day in contacts:
         if person_id == case.person_id:
             continue
-        start = day_start(day)
-        rows.append((person_id, source, None, start, start + timedelta(days=1)))
+        span = sources[source]
+        # The day is [its midnight, the next one); the span includes both its ends.
+        start, end = day_start(day), day_start(day + timedelta(days=1))
+        if start > span.end or end <= span.start:
+            continue
+        # A span still open ends at ``now``: a contact dated today keeps the end of its day,
+        # or each rerun would find a later last contact. Isolation does end it.
+        if span.end < now:
+            end = min(end, span.end)
+        rows.append((person_id, source, None, max(start, span.start), end))
     return _insert(case, level, Via.MANUAL, now, rows)
 
 
