@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import URLPattern, path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -15,9 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contacts.models import Case, Exposure, MatchingState
-from contacts.selectors import case_exposures, cases_for, exposures_status, people_in_reach
+from contacts.selectors import case_exposures, exposures_status, get_case_for, people_in_reach
 from contacts.services import case_open
-from truyvet.accounts.jurisdiction import get_object_for
 from truyvet.accounts.permissions import is_health_staff
 from truyvet.lib.audit import audit_log_many
 from truyvet.lib.drf import OffsetDateTimeField
@@ -82,7 +82,11 @@ class CaseExposuresView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("level", OpenApiTypes.INT, description="Only this level (1 or 2)."),
+            OpenApiParameter(
+                "level",
+                OpenApiTypes.INT,
+                description=f"Only this level, 1 to {settings.TRACING_DEPTH}.",
+            ),
             OpenApiParameter("after", OpenApiTypes.INT, description="The `next_after` of the previous page."),
         ],
         responses={
@@ -102,12 +106,13 @@ class CaseExposuresView(APIView):
         "CDC. Each person listed is recorded in the audit log.",
     )
     def get(self, request: Request, case_id: int) -> Response:
-        case: Case = get_object_for(request.user, cases_for(request.user), pk=case_id)
+        case: Case = get_case_for(request.user, case_id)
         qs = case_exposures(case, request.user).order_by("pk")
         level = request.query_params.get("level")
         if level is not None:
-            if level not in {"1", "2", "3", "4"}:
-                raise DomainError("level is 1 or 2.", "invalid", field="level")
+            depth = settings.TRACING_DEPTH  # matching finds no level beyond it
+            if level not in {str(n) for n in range(1, depth + 1)}:
+                raise DomainError(f"level is a number from 1 to {depth}.", "invalid", field="level")
             qs = qs.filter(level=int(level))
         after = request.query_params.get("after")
         if after is not None:

@@ -6,8 +6,9 @@ interview): one edge per (source, target) is kept, the earliest, with the count.
 
 Who may see what:
 
-- the case (or at least one case of the cluster) must lie in the user's jurisdiction,
-  else 404, as for every staff read;
+- the case (or at least one case of the cluster) must be one the user sees
+  (``selectors.cases_for``: in the user's wards, or of unknown ward for the CDC), else
+  404, as for every staff read;
 - a person is named (masked) when the user would see them on the case pages: a case
   in the user's wards, or an exposure whose ward is in the user's wards or unknown
   (``selectors.case_exposures``). Everyone else is an anonymous node: the chain keeps
@@ -100,7 +101,7 @@ def _subgraph(user: Any, which: Q, *, kind: str, ident: int) -> Subgraph:
     all_names = sees_province(user)
     cases = list(
         Case.objects.filter(which)
-        .annotate(visible=_in_area(user, null_counts=False))
+        .annotate(visible=_in_area(user, null_counts=all_names))
         .order_by("pk")
         .values_list(
             "pk", "person_id", "person__full_name", "outcome", "visible", "cluster__name", "confirmed_at", "created_at"

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -34,10 +34,9 @@ from contacts.models import (
     ProximityDevice,
     UploadCode,
 )
-from contacts.selectors import cases_for, follow_ups_for
+from contacts.selectors import get_case_for, get_follow_up_for
 from contacts.services import CLOCK_SKEW, queue_matching
 from declarations.qr import qr_holder
-from truyvet.accounts.jurisdiction import get_object_for
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.lib.retention import delete_in_batches
@@ -121,8 +120,11 @@ def upload_code_issue(
     """A new single-use code for ``person`` (the case's person, or a person under follow-up).
 
     The person's earlier unused codes stop working: staff issue a new one when the first is
-    lost, and only the last one given out should be live.
+    lost, and only the last one given out should be live. Only a confirmed case is given
+    one: matching skips other cases, so their phone's log would be collected for nothing.
     """
+    if case is not None and not case.is_confirmed:
+        raise DomainError(_("Only a confirmed case is given a Bluetooth upload code."), "case_not_confirmed")
     now = timezone.now()
     UploadCode.objects.filter(person=person, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     expires_at = now + timedelta(hours=settings.TRACING_UPLOAD_CODE_HOURS)
@@ -153,13 +155,16 @@ def upload_code_issue(
 
 
 def upload_code_case_for(user: Any, case_id: int) -> Case:
-    """A case in the user's jurisdiction (its ward), or 404."""
-    return get_object_for(user, cases_for(user), pk=case_id)
+    """A case the user sees, or 404."""
+    return get_case_for(user, case_id)
 
 
 def upload_code_follow_up_for(user: Any, follow_up_id: int) -> FollowUp:
-    """An active follow-up in the user's jurisdiction, or 404."""
-    return get_object_for(user, follow_ups_for(user).filter(state=FollowUpState.ACTIVE), pk=follow_up_id)
+    """An active follow-up the user sees, or 404."""
+    follow_up = get_follow_up_for(user, follow_up_id)
+    if follow_up.state != FollowUpState.ACTIVE:
+        raise Http404
+    return follow_up
 
 
 # --- uploads ----------------------------------------------------------------------------

@@ -6,8 +6,9 @@ clear, so it cannot be shown again (issue a new one instead, which retires the o
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from contacts.proximity import (
 )
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import health_staff_required
+from truyvet.lib.errors import DomainError
 from truyvet.people.models import Person
 
 
@@ -44,7 +46,11 @@ def _show(request: AuthenticatedRequest, issued: IssuedCode, person: Person, bac
 @require_POST
 def case_upload_code(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = upload_code_case_for(request.user, case_id)
-    issued = upload_code_issue(user=request.user, person=case.person, case=case, request=request)
+    try:
+        issued = upload_code_issue(user=request.user, person=case.person, case=case, request=request)
+    except DomainError as error:
+        messages.error(request, str(error.detail))
+        return redirect("contacts:case_detail", case.pk)
     return _show(request, issued, case.person, _back_url("contacts:case_detail", case.pk))
 
 

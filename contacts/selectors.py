@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from contacts.models import (
@@ -21,11 +22,13 @@ from contacts.models import (
     MatchingState,
     Outcome,
 )
-from truyvet.accounts.jurisdiction import scope_to_jurisdiction, sees_province, ward_filter
+from truyvet.accounts.jurisdiction import sees_province, ward_filter
 from truyvet.lib.days import day_start
 from truyvet.lib.models import Channel, Notification
 from truyvet.people.models import Person
 from truyvet.people.selectors import person_search
+
+M = TypeVar("M", bound=Model)
 
 
 def person_statuses(person_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -45,8 +48,27 @@ def person_statuses(person_ids: list[int]) -> dict[int, dict[str, Any]]:
     return found
 
 
+def _in_reach(qs: QuerySet[M], user: Any) -> QuerySet[M]:
+    """Rows of the user's wards; for the province (the CDC) also rows whose ward is not
+    known: the CDC may open a case for such a person (``people_in_reach``), so the case and
+    its follow-ups must not then drop out of its sight."""
+    condition = ward_filter(user)
+    if condition is None:
+        return qs
+    return qs.filter(condition | Q(ward__isnull=True)) if sees_province(user) else qs.filter(condition)
+
+
 def cases_for(user: Any) -> QuerySet[Case]:
-    return scope_to_jurisdiction(Case.objects.select_related("person", "ward", "cluster"), user)
+    return _in_reach(Case.objects.select_related("person", "ward", "cluster"), user)
+
+
+def get_case_for(user: Any, case_id: int) -> Case:
+    """A case the user may see, or 404. Not ``jurisdiction.get_object_for``, which would
+    scope ``cases_for`` again to the wards alone and lose the cases of unknown ward."""
+    case = cases_for(user).filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    return case
 
 
 def case_exposures(case: Case, user: Any) -> QuerySet[Exposure]:
@@ -63,11 +85,7 @@ def case_exposures(case: Case, user: Any) -> QuerySet[Exposure]:
 def people_in_reach(user: Any) -> QuerySet[Person]:
     """Whom the user may open a case for: people of their wards; for the CDC also people
     whose ward is not known."""
-    qs = Person.objects.select_related("ward")
-    condition = ward_filter(user)
-    if condition is None:
-        return qs
-    return qs.filter(condition | Q(ward__isnull=True)) if sees_province(user) else qs.filter(condition)
+    return _in_reach(Person.objects.select_related("ward"), user)
 
 
 def exposures_status(case: Case) -> str:
@@ -75,7 +93,15 @@ def exposures_status(case: Case) -> str:
 
 
 def follow_ups_for(user: Any) -> QuerySet[FollowUp]:
-    return scope_to_jurisdiction(FollowUp.objects.select_related("person", "ward", "case"), user)
+    return _in_reach(FollowUp.objects.select_related("person", "ward", "case"), user)
+
+
+def get_follow_up_for(user: Any, follow_up_id: int) -> FollowUp:
+    """A follow-up the user may see, or 404 (see ``get_case_for``)."""
+    follow_up = follow_ups_for(user).filter(pk=follow_up_id).first()
+    if follow_up is None:
+        raise Http404
+    return follow_up
 
 
 # --- Staff pages ------------------------------------------------------------------------
@@ -132,11 +158,12 @@ def case_sources_for(case: Case, user: Any, *, limit: int = 500) -> list[Person]
 
 
 def people_find_for(user: Any, text: str, *, limit: int = 20) -> list[Person]:
-    """People of the user's wards with this citizen id, passport number or phone."""
+    """People the user may open a case for (``people_in_reach``) with this citizen id,
+    passport number or phone."""
     text = text.strip()
     if not text:
         return []
-    qs = scope_to_jurisdiction(Person.objects.select_related("ward"), user)
+    qs = people_in_reach(user)
     return list(person_search(qs, text).order_by("full_name", "pk")[:limit])
 
 

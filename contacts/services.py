@@ -11,12 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.exposures import COLUMNS, exposures_upsert
 from contacts.models import (
+    EXPOSURE_KEY_PREFIX,
     Case,
     Classification,
     Cluster,
@@ -32,8 +33,12 @@ from contacts.models import (
     TestResult,
     TestType,
 )
+from contacts.warnings import dedupe_key
+from truyvet.accounts.models import Alert
+from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
+from truyvet.lib.models import Notification
 from truyvet.people.models import Person
 from truyvet.people.normalize import normalize_name, normalize_phone, search_key
 from truyvet.people.validation import validate_citizen_id
@@ -160,6 +165,7 @@ def cluster_create(*, user: Any, name: str, ward_code: int | None = None, note: 
     return cluster
 
 
+@transaction.atomic
 def lab_result_add(
     *,
     user: Any,
@@ -170,6 +176,10 @@ def lab_result_add(
     result_date: date | None = None,
     laboratory: str = "",
 ) -> LabResult:
+    """Add a lab result. A sample taken before the case's sample date (or the first one a
+    case without a sample date gets) becomes the case's: the infectious window starts from
+    it, so a confirmed case is matched again. A negative result moves nothing (the person
+    was not yet found infected), nor does a sample after the confirmation (a later test)."""
     _not_future(sample_date, "sample_date")
     _not_future(result_date, "result_date")
     if result_date and result_date < sample_date:
@@ -178,6 +188,7 @@ def lab_result_add(
         raise DomainError(_("Unknown test."), "invalid_choice", field="test_type")
     if result not in TestResult.values:
         raise DomainError(_("Unknown result."), "invalid_choice", field="result")
+    case = Case.objects.select_for_update().get(pk=case.pk)
     lab = LabResult.objects.create(
         case=case,
         test_type=test_type,
@@ -187,11 +198,18 @@ def lab_result_add(
         laboratory=laboratory.strip()[:200],
     )
     audit_log(actor=user, action="case.lab_result", obj=case, person_id=case.person_id)
+    earlier = case.sample_date is None or sample_date < case.sample_date
+    before_confirmation = case.confirmed_at is None or sample_date <= timezone.localdate(case.confirmed_at)
+    if earlier and before_confirmation and result != TestResult.NEGATIVE:
+        # case_update saves and audits the new date and queues matching for a confirmed case.
+        case_update(user=user, case=case, sample_date=sample_date)
     return lab
 
 
-def _contact_person(*, full_name: str, id_number: str, phone: str) -> Person:
-    """The person a typed-in contact names: by citizen id, else by phone and name, else new."""
+def _contact_person(*, full_name: str, id_number: str, phone: str, ward_code: int | None) -> Person:
+    """The person a typed-in contact names: by citizen id, else by phone and name, else new
+    (living in ``ward_code``). A person found without a ward gets it, and one found by
+    phone without a citizen id gets the id typed in."""
     name = normalize_name(full_name)
     if not name:
         raise DomainError(_("A name is required."), "name_required", field="full_name")
@@ -200,28 +218,63 @@ def _contact_person(*, full_name: str, id_number: str, phone: str) -> Person:
         e164 = normalize_phone(phone) or ""
         if not e164:
             raise DomainError(_("Not a Vietnamese mobile number."), "invalid_phone", field="phone")
-    if id_number:
-        id_number = validate_citizen_id(id_number.strip(), date_of_birth=None, gender="")
-        person = Person.objects.filter(id_number=id_number).first()
-        if person is not None:
-            return person
-    elif e164:
-        person = Person.objects.filter(phone=e164, name_key=search_key(name)).order_by("pk").first()
-        if person is not None:
-            return person
-    elif not id_number:
+    if not id_number and not e164:
         raise DomainError(
             _("Give the contact's citizen id number or phone, so they can be found and warned."),
             "identity_required",
             field="phone",
         )
+    if id_number:
+        id_number = validate_citizen_id(id_number, date_of_birth=None, gender="")
+    if ward_code is not None and ward_code not in known_ward_codes():
+        raise DomainError(_("Unknown commune or ward."), "invalid_choice", field="ward_code")
+    person = Person.objects.select_for_update().filter(id_number=id_number).first() if id_number else None
+    if person is None and e164:
+        # Someone typed in before with this phone and name, and no other citizen id.
+        by_phone = Person.objects.select_for_update().filter(phone=e164, name_key=search_key(name))
+        if id_number:
+            by_phone = by_phone.filter(id_number__isnull=True)
+        person = by_phone.order_by("pk").first()
+    if person is not None:
+        return _contact_person_complete(person, id_number=id_number, ward_code=ward_code)
+    if ward_code is None:
+        raise DomainError(
+            _("Choose the ward where the contact lives: its health station follows them up."),
+            "ward_required",
+            field="ward_code",
+        )
     try:
         with transaction.atomic():
             return Person.objects.create(
-                id_number=id_number or None, full_name=name, name_key=search_key(name), phone=e164
+                id_number=id_number or None, full_name=name, name_key=search_key(name), phone=e164, ward_id=ward_code
             )
-    except IntegrityError:
-        return Person.objects.get(id_number=id_number)
+    except IntegrityError:  # the same citizen id, added a moment ago
+        return _contact_person_complete(Person.objects.get(id_number=id_number), id_number="", ward_code=ward_code)
+
+
+def _contact_person_complete(person: Person, *, id_number: str, ward_code: int | None) -> Person:
+    """Fill in what a found person lacks: the ward (so a station follows them up) and the
+    citizen id (so the next lookup by id finds them). Nothing they have is overwritten."""
+    changed = []
+    if person.ward_id is None and ward_code is not None:
+        person.ward_id = ward_code
+        changed.append("ward")
+    if id_number and not person.id_number:
+        person.id_number = id_number
+        changed.append("id_number")
+    if not changed:
+        return person
+    try:
+        with transaction.atomic():
+            person.save(update_fields=[*changed, "updated_at"])
+    except IntegrityError:  # the id is somebody else's since the lookup: keep the ward only
+        if "id_number" not in changed:
+            raise
+        person.id_number = None
+        changed.remove("id_number")
+        if changed:
+            person.save(update_fields=[*changed, "updated_at"])
+    return person
 
 
 @transaction.atomic
@@ -233,13 +286,18 @@ def manual_contact_add(
     contact_date: date,
     id_number: str = "",
     phone: str = "",
+    ward_code: int | None = None,
     setting: str = Setting.OTHER,
     relation: str = "",
     note: str = "",
     source_person: Person | None = None,
 ) -> ManualContact:
     """A contact found by an investigation team. ``source_person`` is the case (an F1 of
-    the case for a contact of that F1); the contact gets one level below it."""
+    the case for a contact of that F1); the contact gets one level below it.
+
+    ``ward_code`` is where the contact lives (by default the case's ward, as the form
+    proposes): a new person is created there and a person found without a ward gets it,
+    so their commune station is alerted and follows them up."""
     _not_future(contact_date, "contact_date")
     if setting not in Setting.values:
         raise DomainError(_("Unknown setting."), "invalid_choice", field="setting")
@@ -248,7 +306,12 @@ def manual_contact_add(
         raise DomainError(
             _("The source must be the case or one of its contacts."), "unknown_source", field="source_person"
         )
-    person = _contact_person(full_name=full_name, id_number=id_number.strip(), phone=phone.strip())
+    person = _contact_person(
+        full_name=full_name,
+        id_number=id_number.strip(),
+        phone=phone.strip(),
+        ward_code=ward_code if ward_code is not None else case.ward_id,
+    )
     if person.pk == source.pk:
         raise DomainError(_("A person cannot be their own contact."), "self_contact", field="full_name")
     # The same pair on the same day is one contact: a form sent twice adds nothing.
@@ -351,3 +414,71 @@ def follow_ups_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:
     days = set(ours.checks.values_list("day", flat=True))
     theirs.checks.exclude(day__in=days).update(follow_up=ours)
     theirs.delete()
+
+
+def manual_contacts_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:
+    """Before a merge: a typed-in contact is once per case, pair and day
+    (``contacts_manual_once_a_day``). Where the duplicate's row would become one the survivor
+    (or another of the duplicate's) already has, the survivor's is kept and the other goes;
+    a contact between the two records would become the person's own, and goes too."""
+    both = {survivor.pk, duplicate.pk}
+    rows = ManualContact.objects.filter(Q(person_id__in=both) | Q(source_person_id__in=both)).values_list(
+        "pk", "case_id", "source_person_id", "person_id", "contact_date"
+    )
+    kept: dict[tuple[Any, ...], int] = {}
+    drop: list[int] = []
+    # The survivor's own rows first, so theirs are the ones kept.
+    for pk, case_id, source_id, person_id, day in sorted(rows, key=lambda r: (duplicate.pk in r[2:4], r[0])):
+        source_id = survivor.pk if source_id == duplicate.pk else source_id
+        person_id = survivor.pk if person_id == duplicate.pk else person_id
+        key = (case_id, source_id, person_id, day)
+        if source_id == person_id or key in kept:
+            drop.append(pk)
+        else:
+            kept[key] = pk
+    if drop:
+        ManualContact.objects.filter(pk__in=drop).delete()
+
+
+def exposure_warnings_rekey_for_merge(*, survivor: Person, duplicate: Person) -> None:
+    """Before a merge: exposure warnings and alerts are keyed by case, person and level
+    (``contacts.warnings.dedupe_key``). The duplicate's keys become the survivor's, so the
+    next matching of a case the duplicate was warned about tells the survivor nothing they
+    were not told; where the survivor has the same key, the duplicate's row goes."""
+    _rekey(Notification.objects.filter(person=duplicate), "channel", survivor=survivor, duplicate=duplicate)
+    _rekey(Alert.objects.filter(person=duplicate), "unit_id", survivor=survivor, duplicate=duplicate)
+
+
+def _rekey(rows: QuerySet[Any], scope: str, *, survivor: Person, duplicate: Person) -> None:
+    """Give the exposure keys among ``rows`` to the survivor; unique per key and ``scope``
+    (a notification's channel, an alert's unit)."""
+    found = list(rows.filter(dedupe_key__startswith=EXPOSURE_KEY_PREFIX).only("pk", "dedupe_key", scope))
+    new_keys = {row.pk: _survivor_key(row.dedupe_key, survivor=survivor, duplicate=duplicate) for row in found}
+    wanted = {key for key in new_keys.values() if key is not None}
+    if not wanted:
+        return
+    model = rows.model
+    taken = set(model._default_manager.filter(dedupe_key__in=wanted).values_list("dedupe_key", scope))
+    update, drop = [], []
+    for row in found:
+        key = new_keys[row.pk]
+        if key is None:
+            continue
+        if (key, getattr(row, scope)) in taken:
+            drop.append(row.pk)
+        else:
+            taken.add((key, getattr(row, scope)))
+            row.dedupe_key = key
+            update.append(row)
+    if drop:
+        model._default_manager.filter(pk__in=drop).delete()
+    if update:
+        model._default_manager.bulk_update(update, ["dedupe_key"], batch_size=500)
+
+
+def _survivor_key(key: str, *, survivor: Person, duplicate: Person) -> str | None:
+    """The survivor's version of an exposure key of the duplicate's (else None)."""
+    parts = key.removeprefix(EXPOSURE_KEY_PREFIX).split(":")
+    if len(parts) != 3 or not all(part.isdecimal() for part in parts) or int(parts[1]) != duplicate.pk:
+        return None
+    return dedupe_key(int(parts[0]), survivor.pk, int(parts[2]))

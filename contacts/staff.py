@@ -36,7 +36,8 @@ from contacts.selectors import (
     exposures_hidden_count,
     exposures_status,
     follow_up_list_for,
-    follow_ups_for,
+    get_case_for,
+    get_follow_up_for,
     people_find_for,
     people_in_reach,
 )
@@ -60,7 +61,7 @@ from contacts.staff_forms import (
 )
 from declarations.models import Symptom
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.jurisdiction import get_object_for, jurisdiction_wards
+from truyvet.accounts.jurisdiction import jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.errors import DomainError
@@ -277,6 +278,7 @@ def case_new(request: AuthenticatedRequest) -> HttpResponse:
     if person is None and find_form.is_valid() and find_form.cleaned_data["find"]:
         searched = True
         found = people_find_for(request.user, find_form.cleaned_data["find"])
+        _audit_people(request, "person.search", Person._meta.label_lower, [(p.pk, p.pk) for p in found])
     data = request.POST if request.method == "POST" else None
     case_form = CaseForm(data, clusters=_clusters(), with_outcome=False)
     person_form = PersonForm(data, wards=wards) if person is None else None
@@ -394,7 +396,7 @@ def _changed(case: Case, fields: dict[str, Any]) -> dict[str, Any]:
 
 @health_staff_required
 def case_edit(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    case = get_object_for(request.user, cases_for(request.user), pk=case_id)
+    case = get_case_for(request.user, case_id)
     form = CaseForm(request.POST or None, initial=_case_initial(case), clusters=_clusters())
     if request.method == "POST" and form.is_valid():
         fields = form.case_fields()
@@ -442,8 +444,8 @@ def _case_page(
             "counts": exposure_counts([case.pk])[case.pk],
             "hidden": exposures_hidden_count(case, page.paginator.count),
             "lab_form": lab_form or LabResultForm(),
-            "contact_form": contact_form or ManualContactForm(sources=sources),
-            "chain_url": f"/contacts/chains/case/{case.pk}/",
+            "contact_form": contact_form or ManualContactForm(sources=sources, case=case),
+            "chain_url": reverse("contacts:chain_case", args=[case.pk]),
         },
     )
     response.status_code = status
@@ -451,7 +453,7 @@ def _case_page(
 
 
 def _case_for(request: AuthenticatedRequest, case_id: int) -> Case:
-    return get_object_for(request.user, cases_for(request.user), pk=case_id)
+    return get_case_for(request.user, case_id)
 
 
 @health_staff_required
@@ -492,7 +494,7 @@ def case_match(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_manual_contact(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = _case_for(request, case_id)
-    form = ManualContactForm(request.POST, sources=case_sources_for(case, request.user))
+    form = ManualContactForm(request.POST, sources=case_sources_for(case, request.user), case=case)
     if form.is_valid():
         data = dict(form.cleaned_data)
         source = form.sources[data.pop("source")]
@@ -542,7 +544,7 @@ def follow_up_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @health_staff_required
 def follow_up_detail(request: AuthenticatedRequest, follow_up_id: int) -> HttpResponse:
-    follow_up = get_object_for(request.user, follow_ups_for(request.user), pk=follow_up_id)
+    follow_up = get_follow_up_for(request.user, follow_up_id)
     today = timezone.localdate()
     form = FollowUpCheckForm(request.POST or None)
     status = 200

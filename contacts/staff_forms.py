@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Classification, Cluster, Outcome, Setting, Source, TestResult, TestType
+from contacts.models import Case, Classification, Cluster, Outcome, Setting, Source, TestResult, TestType
 from contacts.selectors import CaseFilters
 from declarations.models import Symptom
 from truyvet.geo.models import Ward
+from truyvet.geo.selectors import ward_list
 from truyvet.lib.errors import DomainError
 from truyvet.people.models import Gender, Person
 
@@ -180,13 +182,24 @@ class ManualContactForm(BootstrapMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     id_number = forms.CharField(label=_("Citizen id number"), max_length=12, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    # Required by the service for a new person (the form cannot tell a new one from a known
+    # one): their commune station is alerted and follows them up.
+    ward_code = forms.TypedChoiceField(
+        label=_("Ward of residence"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Where the contact lives: its health station follows them up."),
+    )
     contact_date = forms.DateField(label=_("Date of contact"), widget=DATE)
     setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices, initial=Setting.OTHER)
     relation = forms.CharField(label=_("Relation"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
     source = forms.TypedChoiceField(label=_("Met"), coerce=int)
 
-    def __init__(self, *args: Any, sources: list[Person], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sources: list[Person], case: Case | None = None, **kwargs: Any) -> None:
+        """``sources``: the case's person first, then its F1s. The ward proposed is the
+        case's (else the case person's): household contacts mostly live there."""
         super().__init__(*args, **kwargs)
         self.sources = {p.pk: p for p in sources}
         labels = [
@@ -194,6 +207,10 @@ class ManualContactForm(BootstrapMixin, forms.Form):
             for i, p in enumerate(sources)
         ]
         self.fields["source"].choices = labels  # type: ignore[attr-defined]
+        wards = ward_list(province_code=settings.PROVINCE_CODE)
+        self.fields["ward_code"].choices = _ward_choices(wards, "—")  # type: ignore[attr-defined]
+        home = case.ward_id if case is not None else (sources[0].ward_id if sources else None)
+        self.fields["ward_code"].initial = home
         self._style()
 
     def clean(self) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -16,16 +16,21 @@ def keyset_page(qs: QuerySet[M], *, before: str, size: int, field: str = "create
 
     The cursor is "<``field`` ISO>|<id>" of the last row: no OFFSET and no COUNT(*), so
     page 1,000 of a million rows costs what page 1 does. A cursor that does not parse (or
-    has no UTC offset) is ignored: the first page.
+    has no UTC offset, or lies so near year 1 or 9999 that it has no UTC time) is ignored:
+    the first page.
     """
     if before:
         stamp, _sep, last_id = before.rpartition("|")
+        at: datetime | None
         try:
-            at: datetime | None = datetime.fromisoformat(stamp)
+            parsed = datetime.fromisoformat(stamp)
             pk = int(last_id)
-        except ValueError:
+            # Converted here, not by the database adapter, where 0001-01-01T00:00+07:00
+            # would raise OverflowError in the middle of the query.
+            at = parsed.astimezone(UTC) if timezone.is_aware(parsed) else None
+        except (ValueError, OverflowError):
             at, pk = None, 0
-        if at is not None and timezone.is_aware(at):
+        if at is not None:
             # The plain bound lets the (field, id) index start at the cursor instead of
             # reading past every newer row; the OR then breaks ties on the same instant.
             qs = qs.filter(**{f"{field}__lte": at}).filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": pk}))

@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import ForeignObjectRel
+from django.utils.translation import gettext as _
 
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
@@ -145,15 +147,37 @@ def person_merge(*, user: object, survivor: Person, duplicate: Person) -> Person
     """Fold ``duplicate`` into ``survivor``: every row that points at the duplicate, in any
     app, moves to the survivor (one UPDATE per relation); then the duplicate is deleted.
 
-    A one-to-one row the survivor already has wins; the duplicate's is dropped.
+    A one-to-one row the survivor already has wins; the duplicate's is dropped. Rows that
+    would break a unique constraint are folded first by the apps' ``person_merging``
+    receivers; one they missed refuses the merge (409), never a 500.
     """
     if survivor.pk == duplicate.pk:
         raise DomainError("Choose two different people.", "same_person")
+    try:
+        with transaction.atomic():
+            return _merge(user=user, survivor=survivor, duplicate=duplicate)
+    except IntegrityError as exc:
+        raise DomainError(
+            _("These records could not be merged: some of their data conflict. Nothing was changed."),
+            "merge_conflict",
+            status=409,
+        ) from exc
+
+
+def _moving_relations() -> list[ForeignObjectRel]:
+    """Every foreign key to Person, hidden ones (``related_name="+"``) included, except
+    those that outlive the person on purpose (the audit trail: DO_NOTHING)."""
+    return [
+        field
+        for field in Person._meta.get_fields(include_hidden=True)
+        if isinstance(field, ForeignObjectRel) and not field.many_to_many and field.on_delete is not models.DO_NOTHING
+    ]
+
+
+def _merge(*, user: object, survivor: Person, duplicate: Person) -> Person:
     person_merging.send(sender=Person, survivor=survivor, duplicate=duplicate)
     moved: dict[str, int] = {}
-    for relation in Person._meta.related_objects:
-        if relation.many_to_many:
-            continue
+    for relation in _moving_relations():
         model = relation.related_model
         field = relation.field.name
         if relation.one_to_one and model._default_manager.filter(**{field: survivor}).exists():
@@ -162,9 +186,12 @@ def person_merge(*, user: object, survivor: Person, duplicate: Person) -> Person
         count = model._default_manager.filter(**{field: duplicate}).update(**{field: survivor})
         if count:
             moved[model._meta.label_lower] = count
-    for key in ("phone", "email", "address", "date_of_birth", "gender", "passport_number", "id_number"):
+    for key in ("phone", "email", "address", "date_of_birth", "gender", "id_number"):
         if not getattr(survivor, key) and getattr(duplicate, key):
             setattr(survivor, key, getattr(duplicate, key))
+    if not survivor.passport_number and duplicate.passport_number:
+        # A passport number is one with its country.
+        survivor.passport_number, survivor.nationality = duplicate.passport_number, duplicate.nationality
     if survivor.ward_id is None:
         survivor.ward_id = duplicate.ward_id
     duplicate_label = {"id": duplicate.pk, "id_number": duplicate.id_number, "name": duplicate.full_name}
