@@ -1,8 +1,9 @@
 """Chains of transmission: the subgraph of one case or one cluster, in two queries.
 
-Nodes are people, edges are exposures from ``source_person`` to ``person``. The same
-pair of people can meet many times (several stays at a market, a phone log, an
-interview): one edge per (source, target) is kept, the earliest, with the count.
+Nodes are people, edges are exposures from ``source_person`` to ``person``. A case keeps
+one exposure per person (its first contact at the lowest level), so within one case an
+edge is drawn once; in a cluster the same pair can be found by several of its cases: one
+edge per (source, target) is kept, the earliest, with the count.
 
 Who may see what:
 
