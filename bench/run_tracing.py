@@ -314,7 +314,7 @@ def main() -> None:
 
     # Each level commits on its own (and would queue its warnings): note when the F1 did.
     commits: list[float] = []
-    matching._warn = lambda case_id: commits.append(time.perf_counter())  # type: ignore[assignment]
+    matching._warn = lambda case_id, level: commits.append(time.perf_counter())  # type: ignore[assignment]
     f1_times: list[float] = []
 
     def match_once() -> None:

@@ -116,7 +116,7 @@ def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
                 added += _proximity_exposures(case, level, sources, now=now)
                 added += _manual_exposures(case, level, sources, now=now)
                 result.new_by_level[level] = added
-                transaction.on_commit(lambda: _warn(case_id))
+                transaction.on_commit(lambda level=level: _warn(case_id, level))  # type: ignore[misc]
             done = not sources or level == settings.TRACING_DEPTH
             if done:
                 Case.objects.filter(pk=case.pk).update(matching=MatchingState.DONE, matched_at=now)
@@ -125,10 +125,14 @@ def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
     return result
 
 
-def _warn(case_id: int) -> None:
+def _warn(case_id: int, level: int) -> None:
+    """Warn the people of one level. Queued after every run, not only one that wrote rows:
+    a worker killed between the commit and this call leaves a rerun (the redelivered task)
+    that writes nothing, and its warnings still go out. A run with nothing to warn costs
+    one index probe per exposure of that level (``warnings._WARN_SQL``)."""
     from contacts.tasks import warn_exposed
 
-    warn_exposed.delay(case_id)
+    warn_exposed.delay(case_id, level)
 
 
 def _tune_session() -> None:

@@ -19,9 +19,9 @@ def match_case(case_id: int) -> int:
 
 
 @shared_task(acks_late=True)
-def warn_exposed(case_id: int) -> int:
-    """Idempotent: notifications and alerts are keyed by case and person."""
-    return warnings.warn_exposed(case_id)
+def warn_exposed(case_id: int, level: int | None = None) -> int:
+    """Idempotent: notifications and alerts are keyed by case, person and level."""
+    return warnings.warn_exposed(case_id, level)
 
 
 @shared_task(acks_late=True)

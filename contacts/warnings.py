@@ -111,12 +111,13 @@ def _units_params(case_id: int, cursor: Any) -> dict[str, list[Any]]:
     }
 
 
-def warn_exposed(case_id: int) -> int:
-    """Warn everyone the case's exposures name; returns the number of new notifications."""
+def warn_exposed(case_id: int, level: int | None = None) -> int:
+    """Warn everyone the case's exposures name (at ``level`` only, when given: matching
+    queues one run per level it wrote); returns the number of new notifications."""
     if not Case.objects.filter(pk=case_id).exists():
         return 0
     warn = _warn_in_sql if connection.vendor == "postgresql" else _warn_with_orm
-    return warn(case_id, timezone.now())
+    return warn(case_id, level, timezone.now())
 
 
 def _deliver(pending: list[int]) -> None:
@@ -131,8 +132,13 @@ def _deliver(pending: list[int]) -> None:
 _WARN_SQL = """
 WITH ex AS (
     SELECT person_id, level, (last_contact_at AT TIME ZONE %(tz)s)::date AS day
-    FROM contacts_exposure
-    WHERE case_id = %(case)s AND person_id > %(after)s
+    FROM contacts_exposure x
+    WHERE case_id = %(case)s AND person_id > %(after)s AND (%(level)s::int IS NULL OR level = %(level)s)
+      -- Already warned (the portal notice is always written with the rest): one index probe,
+      -- so a rerun that finds nothing new reads the case instead of re-writing its warnings.
+      AND NOT EXISTS (SELECT 1 FROM lib_notification n
+                      WHERE n.dedupe_key = %(key_prefix)s::text || x.person_id || ':' || x.level
+                        AND n.channel = %(portal)s)
     ORDER BY person_id
     LIMIT %(batch)s
 ),
@@ -198,14 +204,15 @@ SELECT (SELECT max(person_id) FROM ex),
 """
 
 
-def _warn_in_sql(case_id: int, now: datetime) -> int:
+def _warn_in_sql(case_id: int, level: int | None, now: datetime) -> int:
     tz = timezone.get_current_timezone_name()
     with connection.cursor() as cursor:
         # The levels and local days of last contact the texts need: a handful. Exposures a
         # concurrent matching adds with another day are left to the run it queues on commit.
         cursor.execute(
-            "SELECT DISTINCT level, (last_contact_at AT TIME ZONE %s)::date FROM contacts_exposure WHERE case_id = %s",
-            [tz, case_id],
+            "SELECT DISTINCT level, (last_contact_at AT TIME ZONE %s)::date FROM contacts_exposure"
+            " WHERE case_id = %s AND (%s::int IS NULL OR level = %s)",
+            [tz, case_id, level, level],
         )
         found = cursor.fetchall()
         if not found:
@@ -215,6 +222,7 @@ def _warn_in_sql(case_id: int, now: datetime) -> int:
         params: dict[str, Any] = {
             "tz": tz,
             "case": case_id,
+            "level": level,
             "batch": SQL_BATCH,
             "levels": levels,
             "titles": [_message(level, _UNTIL, _PHONE)[0] for level in levels],
@@ -256,12 +264,11 @@ def _warn_in_sql(case_id: int, now: datetime) -> int:
 # --- other databases --------------------------------------------------------------------
 
 
-def _warn_with_orm(case_id: int, now: datetime) -> int:
-    rows = list(
-        Exposure.objects.filter(case_id=case_id)
-        .values("person_id", "level", last=F("last_contact_at"))
-        .order_by("person_id")
-    )
+def _warn_with_orm(case_id: int, level: int | None, now: datetime) -> int:
+    exposures = Exposure.objects.filter(case_id=case_id)
+    if level is not None:
+        exposures = exposures.filter(level=level)
+    rows = list(exposures.values("person_id", "level", last=F("last_contact_at")).order_by("person_id"))
     created = 0
     for i in range(0, len(rows), BATCH):
         created += _warn_batch(case_id, rows[i : i + BATCH], now)

@@ -246,6 +246,31 @@ def notifications_of(person: Person) -> dict[str, Notification]:
     return {n.channel: n for n in Notification.objects.filter(person=person)}
 
 
+def test_a_run_for_one_level_warns_only_the_people_of_that_level(make_case, expose, units, queued):
+    case = make_case()
+    f1, f2 = PersonFactory(ward=home_ward(0), phone=""), PersonFactory(ward=home_ward(0), phone="")
+    expose(case, f1)
+    expose(case, f2, level=2)
+    assert warn_exposed(case.pk, 2) == 1
+    assert set(Notification.objects.values_list("person_id", flat=True)) == {f2.pk}
+    assert warn_exposed(case.pk, 1) == 1 and warn_exposed(case.pk) == 0
+    assert set(Notification.objects.values_list("person_id", flat=True)) == {f1.pk, f2.pk}
+
+
+def test_a_person_found_again_at_a_lower_level_is_warned_by_that_levels_run(make_case, expose, units, queued):
+    case = make_case()
+    person = PersonFactory(ward=home_ward(0), phone="")
+    exposure = expose(case, person, level=2)
+    assert warn_exposed(case.pk, 2) == 1
+    Exposure.objects.filter(pk=exposure.pk).update(level=1)
+    assert warn_exposed(case.pk, 2) == 0
+    assert warn_exposed(case.pk, 1) == 1
+    assert sorted(Notification.objects.values_list("dedupe_key", flat=True)) == [
+        dedupe_key(case.pk, person.pk, 1),
+        dedupe_key(case.pk, person.pk, 2),
+    ]
+
+
 def test_a_second_run_creates_nothing_and_queues_nothing(make_case, expose, units, queued):
     case = make_case()
     texted = PersonFactory(ward=home_ward(0), email="a@example.org")
@@ -378,12 +403,12 @@ def test_on_postgresql_the_set_based_path_writes_the_same_rows_as_the_orm_path(m
         expose(case, person, level=1 + i % 2, last=T0 + timedelta(hours=7 * i))
     expose(case, 10**9)
     now = timezone.now()
-    in_sql = warnings._warn_in_sql(case.pk, now)
+    in_sql = warnings._warn_in_sql(case.pk, None, now)
     written = rows_written()
     queued_in_sql = len([pk for ids in queued for pk in ids])
     Notification.objects.all().delete()
     Alert.objects.all().delete()
     queued.clear()
-    assert warnings._warn_with_orm(case.pk, now) == in_sql == 12 + 9 + 6
+    assert warnings._warn_with_orm(case.pk, None, now) == in_sql == 12 + 9 + 6
     assert rows_written() == written
     assert len([pk for ids in queued for pk in ids]) == queued_in_sql == 9 + 6
