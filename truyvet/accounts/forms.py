@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from truyvet.accounts.models import AlertSeverity
 
 
 class PhoneForm(forms.Form):
@@ -19,3 +24,24 @@ class CodeForm(forms.Form):
         error_messages={"invalid": _("The code has 6 digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}),
     )
+
+
+class AlertGroupForm(forms.Form):
+    """A group of alike alerts from the staff home (hidden fields): kind, page, severity,
+    and the newest alert's time, as ISO 8601 with its offset."""
+
+    kind = forms.CharField(max_length=40)
+    url = forms.CharField(max_length=500, required=False)
+    severity = forms.ChoiceField(choices=AlertSeverity.choices)
+    until = forms.CharField(max_length=40)
+
+    def clean_until(self) -> datetime:
+        try:
+            value = datetime.fromisoformat(self.cleaned_data["until"])
+            # In UTC here: near year 1 or 9999 the database adapter would overflow.
+            return value.astimezone(UTC) if timezone.is_aware(value) else self._not_a_time()
+        except (ValueError, OverflowError):
+            return self._not_a_time()
+
+    def _not_a_time(self) -> datetime:
+        raise forms.ValidationError(_("Not a time."), code="invalid")

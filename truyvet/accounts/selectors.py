@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 
 from truyvet.accounts.models import Alert, HealthUnit, UnitKind
@@ -28,6 +28,25 @@ def alerts_open_for(user: Any) -> QuerySet[Alert]:
     if unit_id is None:
         return Alert.objects.none()
     return Alert.objects.filter(unit_id=unit_id, acknowledged_at__isnull=True).select_related("ward")
+
+
+# Alerts alike (same kind, page and severity: a big case's exposures in one ward) from
+# this many on are summed up on the staff home, and can be acknowledged together.
+ALERT_GROUP_MIN = 5
+
+
+def alert_groups_open_for(user: Any, *, limit: int = 20) -> list[Any]:
+    """The user's unit's open alerts that come in numbers, grouped by kind, page and
+    severity, with their count and the time of the newest: a station that gets 4,000
+    F2 of one case sees one line, not 80 pages."""
+    return list(
+        alerts_open_for(user)
+        .order_by()
+        .values("kind", "url", "severity")
+        .annotate(count=Count("pk"), last_at=Max("created_at"))
+        .filter(count__gte=ALERT_GROUP_MIN)
+        .order_by("-last_at")[:limit]
+    )
 
 
 def get_alert_for(user: Any, alert_id: int) -> Alert:

@@ -5,15 +5,16 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, LoginCode, Role, UnitKind, User
-from truyvet.lib.audit import audit_log
+from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.errors import DomainError
 from truyvet.lib.sms import SmsError, send_sms
 from truyvet.people.normalize import normalize_phone
@@ -155,3 +156,30 @@ def alert_acknowledge(*, user: User, alert: Alert) -> Alert:
         alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
         audit_log(actor=user, action="alert.acknowledge", obj=alert, person_id=alert.person_id)
     return alert
+
+
+def alerts_acknowledge_group(
+    *, user: User, kind: str, url: str, severity: str, until: datetime, request: HttpRequest | None = None
+) -> int:
+    """Acknowledge the open alerts of the user's unit alike to a group shown on the staff
+    home (``selectors.alert_groups_open_for``), up to the newest one shown: one that came in
+    after the page was drawn stays open. Each is audit-logged. Returns how many."""
+    unit_id = getattr(user, "health_unit_id", None)
+    if unit_id is None:
+        return 0
+    open_alerts = Alert.objects.filter(
+        unit_id=unit_id, acknowledged_at__isnull=True, kind=kind, url=url, severity=severity, created_at__lte=until
+    )
+    with transaction.atomic():
+        rows = list(open_alerts.select_for_update().values_list("pk", "person_id"))
+        Alert.objects.filter(pk__in=[pk for pk, _person in rows]).update(
+            acknowledged_at=timezone.now(), acknowledged_by=user
+        )
+        audit_log_many(
+            actor=user,
+            action="alert.acknowledge",
+            object_type=Alert._meta.label_lower,
+            rows=[(str(pk), person_id) for pk, person_id in rows],
+            request=request,
+        )
+    return len(rows)

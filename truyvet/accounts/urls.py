@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("home/", views.home, name="home"),
     path("alerts/<int:alert_id>/ack/", views.alert_ack, name="alert_ack"),
+    path("alerts/ack-group/", views.alert_ack_group, name="alert_ack_group"),
     path("signin/", views.citizen_signin, name="citizen_signin"),
     path("signin/code/", views.citizen_code, name="citizen_code"),
     path("me/", views.me, name="me"),

@@ -9,11 +9,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from truyvet.accounts.forms import CodeForm, PhoneForm
+from truyvet.accounts.forms import AlertGroupForm, CodeForm, PhoneForm
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.models import Role
-from truyvet.accounts.selectors import alerts_open_for, get_alert_for
-from truyvet.accounts.services import alert_acknowledge, login_code_request, login_code_verify
+from truyvet.accounts.selectors import alert_groups_open_for, alerts_open_for, get_alert_for
+from truyvet.accounts.services import (
+    alert_acknowledge,
+    alerts_acknowledge_group,
+    login_code_request,
+    login_code_verify,
+)
 from truyvet.lib.errors import DomainError
 from truyvet.lib.notify import inbox_for
 from truyvet.people.selectors import people_sharing_phone
@@ -25,7 +30,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.role == Role.CITIZEN and not request.user.is_superuser:
         return redirect("accounts:me")
     page = Paginator(alerts_open_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/staff_home.html", {"page": page})
+    groups = alert_groups_open_for(request.user)
+    return render(request, "accounts/staff_home.html", {"page": page, "groups": groups})
 
 
 @login_required
@@ -34,6 +40,20 @@ def alert_ack(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
     alert = get_alert_for(request.user, alert_id)
     alert_acknowledge(user=request.user, alert=alert)
     messages.success(request, _("Alert acknowledged."))
+    return redirect("accounts:home")
+
+
+@login_required
+@require_POST
+def alert_ack_group(request: AuthenticatedRequest) -> HttpResponse:
+    """Acknowledge a group of alike alerts the staff home showed (its kind, page, severity
+    and newest time come back from the form)."""
+    form = AlertGroupForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("These alerts could not be acknowledged: reload the page and try again."))
+        return redirect("accounts:home")
+    count = alerts_acknowledge_group(user=request.user, request=request, **form.cleaned_data)
+    messages.success(request, _("%(count)d alerts acknowledged.") % {"count": count})
     return redirect("accounts:home")
 
 
