@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from contacts.models import (
     ProximityDevice,
     UploadCode,
 )
-from contacts.selectors import get_case_for, get_follow_up_for
+from contacts.selectors import get_follow_up_for
 from contacts.services import CLOCK_SKEW, queue_matching
 from declarations.qr import qr_holder
 from truyvet.lib.audit import audit_log
@@ -154,17 +154,9 @@ def upload_code_issue(
     raise RuntimeError("could not draw an unused upload code")  # pragma: no cover
 
 
-def upload_code_case_for(user: Any, case_id: int) -> Case:
-    """A case the user sees, or 404."""
-    return get_case_for(user, case_id)
-
-
 def upload_code_follow_up_for(user: Any, follow_up_id: int) -> FollowUp:
     """An active follow-up the user sees, or 404."""
-    follow_up = get_follow_up_for(user, follow_up_id)
-    if follow_up.state != FollowUpState.ACTIVE:
-        raise Http404
-    return follow_up
+    return get_follow_up_for(user, follow_up_id, state=FollowUpState.ACTIVE)
 
 
 # --- uploads ----------------------------------------------------------------------------

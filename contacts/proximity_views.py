@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 
 from contacts.proximity import (
     IssuedCode,
-    upload_code_case_for,
     upload_code_follow_up_for,
     upload_code_issue,
 )
+from contacts.selectors import get_case_for
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.errors import DomainError
@@ -45,7 +45,7 @@ def _show(request: AuthenticatedRequest, issued: IssuedCode, person: Person, bac
 @health_staff_required
 @require_POST
 def case_upload_code(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    case = upload_code_case_for(request.user, case_id)
+    case = get_case_for(request.user, case_id)
     try:
         issued = upload_code_issue(user=request.user, person=case.person, case=case, request=request)
     except DomainError as error:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from contacts.models import (
@@ -65,10 +65,7 @@ def cases_for(user: Any) -> QuerySet[Case]:
 def get_case_for(user: Any, case_id: int) -> Case:
     """A case the user may see, or 404. Not ``jurisdiction.get_object_for``, which would
     scope ``cases_for`` again to the wards alone and lose the cases of unknown ward."""
-    case = cases_for(user).filter(pk=case_id).first()
-    if case is None:
-        raise Http404
-    return case
+    return get_object_or_404(cases_for(user), pk=case_id)
 
 
 def case_exposures(case: Case, user: Any) -> QuerySet[Exposure]:
@@ -96,12 +93,9 @@ def follow_ups_for(user: Any) -> QuerySet[FollowUp]:
     return _in_reach(FollowUp.objects.select_related("person", "ward", "case"), user)
 
 
-def get_follow_up_for(user: Any, follow_up_id: int) -> FollowUp:
-    """A follow-up the user may see, or 404 (see ``get_case_for``)."""
-    follow_up = follow_ups_for(user).filter(pk=follow_up_id).first()
-    if follow_up is None:
-        raise Http404
-    return follow_up
+def get_follow_up_for(user: Any, follow_up_id: int, **lookup: Any) -> FollowUp:
+    """A follow-up the user may see (and matching ``lookup``), or 404 (see ``get_case_for``)."""
+    return get_object_or_404(follow_ups_for(user), pk=follow_up_id, **lookup)
 
 
 # --- Staff pages ------------------------------------------------------------------------

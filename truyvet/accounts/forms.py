@@ -38,10 +38,9 @@ class AlertGroupForm(forms.Form):
     def clean_until(self) -> datetime:
         try:
             value = datetime.fromisoformat(self.cleaned_data["until"])
-            # In UTC here: near year 1 or 9999 the database adapter would overflow.
-            return value.astimezone(UTC) if timezone.is_aware(value) else self._not_a_time()
+            if timezone.is_aware(value):
+                # In UTC here: near year 1 or 9999 the database adapter would overflow.
+                return value.astimezone(UTC)
         except (ValueError, OverflowError):
-            return self._not_a_time()
-
-    def _not_a_time(self) -> datetime:
+            pass
         raise forms.ValidationError(_("Not a time."), code="invalid")
