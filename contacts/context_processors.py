@@ -7,12 +7,12 @@ from typing import Any
 from django.http import HttpRequest
 
 from contacts.selectors import has_recent_exposure_warning
-from truyvet.people.device import COOKIE, remembered_refs
+from truyvet.people.device import COOKIE, proven_refs
 
 
 def exposure_banner(request: HttpRequest) -> dict[str, Any]:
     """No query unless the phone carries the people cookie; then one."""
     if COOKIE not in request.COOKIES:
         return {}
-    refs = remembered_refs(request)
-    return {"exposure_warning": bool(refs) and has_recent_exposure_warning(refs)}
+    refs = proven_refs(request)  # a phone that only showed somebody's QR learns nothing of their status
+    return {"exposure_warning": bool(refs) and has_recent_exposure_warning(list(refs))}

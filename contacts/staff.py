@@ -607,8 +607,8 @@ def _split(text: str) -> tuple[str, str]:
 
 
 def exposed(request: HttpRequest) -> HttpResponse:
-    """Exposure warnings for the people remembered on this phone; nothing for others."""
-    people = remembered_people(request)
+    """Exposure warnings for the people this phone is proven for; nothing for others."""
+    people = remembered_people(request, proven_only=True)
     notices = exposure_warnings_for(people)
     follow_ups = active_follow_ups_of([p for p in people if any(n.person_id == p.pk for n in notices)])
     names = {p.pk: p.full_name for p in people}

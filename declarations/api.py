@@ -13,9 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from declarations.identity import Declarant, declarant_message
 from declarations.models import Kind, Symptom, VehicleType
 from declarations.qr import qr_verify
-from declarations.services import Answers, DomesticInput, EntryInput, PersonInput, Submitted, declaration_submit
+from declarations.services import Answers, DomesticInput, EntryInput, PersonInput, declaration_submit
 from truyvet.accounts.models import STAFF_ROLES
 from truyvet.lib.drf import PublicRateThrottle
 from truyvet.lib.errors import DomainError
@@ -232,7 +233,16 @@ DeclarationCreated = inline_serializer(
         "id": serializers.IntegerField(),
         "person_id": serializers.IntegerField(),
         "risk_level": serializers.ChoiceField(choices=["green", "yellow", "red"]),
-        "risk_reasons": serializers.ListField(child=serializers.CharField()),
+        "risk_reasons": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Reasons from the declarant's answers; reasons from the server's knowledge of the person "
+            "(a case, an F-level, a zone) only for the person proven to be themselves.",
+        ),
+        "identity_mismatch": serializers.BooleanField(
+            help_text="The name or date of birth differs from the record for this id number: the record was "
+            "not changed and the commune health station will contact the person."
+        ),
+        "message": serializers.CharField(allow_null=True, help_text="What to tell the declarant, if anything."),
         "qr_token": serializers.CharField(),
         "qr_expires_at": serializers.DateTimeField(),
     },
@@ -258,7 +268,7 @@ class DeclarationCreateView(APIView):
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
         try:
-            submitted = self._submit(data)
+            submitted = declaration_submit(**submit_arguments(data), declarant=Declarant.of(request._request))
         except DomainError as error:
             # The service names person fields bare; the API nests them under "person".
             error.errors = {
@@ -271,15 +281,14 @@ class DeclarationCreateView(APIView):
                 "id": declaration.pk,
                 "person_id": declaration.person_id,
                 "risk_level": declaration.risk_level,
-                "risk_reasons": declaration.risk_reasons,
+                "risk_reasons": submitted.shown_reasons,
+                "identity_mismatch": declaration.identity_mismatch,
+                "message": declarant_message(submitted),
                 "qr_token": submitted.qr_token,
                 "qr_expires_at": submitted.qr_expires_at,
             },
             status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK,
         )
-
-    def _submit(self, data: dict[str, Any]) -> Submitted:
-        return declaration_submit(**submit_arguments(data))
 
 
 def submit_arguments(data: dict[str, Any]) -> dict[str, Any]:
@@ -338,8 +347,14 @@ QrVerification = inline_serializer(
         "person_id": serializers.IntegerField(required=False),
         "display_name": serializers.CharField(required=False),
         "risk_level": serializers.ChoiceField(choices=["green", "yellow", "red"], required=False),
-        "risk_reasons": serializers.ListField(child=serializers.CharField(), required=False),
-        "f_level": serializers.IntegerField(allow_null=True, required=False),
+        "risk_reasons": serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text="Only for health staff whose wards include the person's.",
+        ),
+        "f_level": serializers.IntegerField(
+            allow_null=True, required=False, help_text="Null except for health staff whose wards include the person's."
+        ),
         "declared_at": serializers.DateTimeField(allow_null=True, required=False),
         "expires_at": serializers.DateTimeField(required=False),
         "vaccine_doses": serializers.IntegerField(required=False),

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from truyvet.geo.models import Ward
-from truyvet.people.models import Household, Person
+from truyvet.people.models import ChangeSource, Gender, Household, Person
 
 
 class Kind(models.TextChoices):
@@ -47,8 +47,20 @@ class Declaration(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="declarations")
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    # The ward the person lived in when declaring: jurisdiction follows it.
+    # Who the declaration is for, as the declarant typed it. The person record changes only
+    # when the declarant proved to be that person (``proof``); otherwise these stay here.
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    # The ward the declarant gave as where they live: jurisdiction follows it.
     ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # How the declarant proved to be the person: "new" (this declaration created the record),
+    # a ChangeSource (sms, device, staff), or blank: unproven, the record was left as it was.
+    proof = models.CharField(_("identity proven by"), max_length=10, blank=True)
+    # The name or date of birth typed disagrees with the record for this id number.
+    identity_mismatch = models.BooleanField(_("details differ from the record"), default=False)
     created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -89,10 +101,16 @@ class Declaration(models.Model):
             models.Index(fields=["-created_at", "-id"], name="decl_recent"),
             models.Index(fields=["person", "-created_at"], name="decl_person_recent"),
             models.Index(fields=["ward", "-created_at"], condition=~Q(risk_level="green"), name="decl_ward_risky"),
+            # The review list of declarations whose details disagree with the record.
+            models.Index(fields=["-created_at"], condition=Q(identity_mismatch=True), name="decl_identity_mismatch"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+NEW_PERSON = "new"
+PROOFS = frozenset({NEW_PERSON, ChangeSource.SMS, ChangeSource.DEVICE, ChangeSource.STAFF})
 
 
 class QrCredential(models.Model):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from declarations.models import Declaration, QrCredential
 from declarations.risk import raise_to_status
+from truyvet.accounts.jurisdiction import sees_health_of
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
@@ -88,7 +89,10 @@ def qr_verify(*, token: str, viewer: Any, request: HttpRequest | None = None) ->
     """What a checkpoint or venue needs to know about the bearer, and nothing more.
 
     Invalid: ``{"valid": False, "reason": malformed|bad_signature|expired|unknown|revoked}``.
-    A valid scan is a read of the person's health status and is audit-logged.
+    Valid: validity, the level (raised by the server's status, so checkpoints judge
+    correctly), expiry; the F-level and the health reasons only for health staff whose
+    wards include the person's (``f_level`` is null for everybody else). A valid scan is a
+    read of the person's health status and is audit-logged.
     """
     try:
         payload, credential = _resolve(token)
@@ -98,14 +102,17 @@ def qr_verify(*, token: str, viewer: Any, request: HttpRequest | None = None) ->
     status = status_for(person.pk)
     declaration: Declaration | None = credential.declaration
     audit_log(actor=viewer, action="qr.verify", obj=person, request=request)
-    return {
+    answer: dict[str, Any] = {
         "valid": True,
         "person_id": person.pk,
         "display_name": mask_name(person.full_name),
         "risk_level": raise_to_status(str(payload.get("lvl") or credential.risk_level), status),
-        "risk_reasons": declaration.risk_reasons if declaration else [],
-        "f_level": status.f_level,
+        "f_level": None,
         "declared_at": declaration.created_at if declaration else None,
         "expires_at": datetime.fromtimestamp(payload["exp"], tz=UTC),
         "vaccine_doses": status.vaccine_doses,
     }
+    if sees_health_of(viewer, person.ward_id):
+        answer["f_level"] = status.f_level
+        answer["risk_reasons"] = declaration.risk_reasons if declaration else []
+    return answer

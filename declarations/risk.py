@@ -25,6 +25,10 @@ REASON_LABELS = {
     "abroad_14d": _("arrived from abroad within 14 days"),
 }
 
+# Reasons that come from the server's knowledge of the person, not from their answers: only
+# the proven person and health staff with jurisdiction may see them (declarations.identity).
+SERVER_REASONS = frozenset({"current_case", "active_f1", "origin_in_outbreak_zone"})
+
 
 @dataclass(frozen=True)
 class Answers:

@@ -12,7 +12,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from declarations.models import Declaration, Kind, QrCredential, RiskLevel, Symptom, VehicleType
+from declarations.identity import Declarant, proof_for, shown_reasons
+from declarations.models import NEW_PERSON, Declaration, Kind, QrCredential, RiskLevel, Symptom, VehicleType
 from declarations.risk import REASON_LABELS, Answers, assess
 from truyvet.accounts.models import AlertSeverity, User
 from truyvet.accounts.services import alert_raise
@@ -20,15 +21,24 @@ from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_event, audit_log
 from truyvet.lib.errors import DomainError
+from truyvet.lib.notify import Recipient, notification_send
 from truyvet.lib.sql import insert_together, next_ids_sql
 from truyvet.people.countries import is_country
 from truyvet.people.models import Household, Person
-from truyvet.people.services import person_fields, person_upsert
+from truyvet.people.services import (
+    identity_mismatch,
+    person_create,
+    person_fields,
+    person_household_join,
+    person_locked,
+    person_update,
+)
 from truyvet.people.status import PersonStatus, status_for
 
 SYMPTOMS = frozenset(Symptom.values)
 __all__ = [
     "Answers",
+    "Declarant",
     "DomesticInput",
     "EntryInput",
     "PersonInput",
@@ -77,6 +87,15 @@ class Submitted:
     qr_token: str
     qr_expires_at: datetime
     created: bool = True
+
+    @property
+    def proven(self) -> bool:
+        """The declarant proved to be the person: they may see the server's reasons."""
+        return bool(self.declaration.proof)
+
+    @property
+    def shown_reasons(self) -> list[str]:
+        return shown_reasons(self.declaration.risk_reasons, proven=self.proven)
 
 
 def _known_wards(*codes: int | None) -> None:
@@ -151,26 +170,32 @@ def declaration_submit(
     entry: EntryInput | None = None,
     domestic: DomesticInput | None = None,
     household: Household | None = None,
-    submitted_by: object = None,
+    declarant: Declarant | None = None,
     client_id: uuid.UUID | None = None,
 ) -> Submitted:
     """Validate, find or create the person, assess the risk, store the declaration, issue
-    the personal QR and alert the units covering the person's ward if it is not green.
+    the personal QR and alert the units covering the declared ward if it is not green.
+
+    A known person's record (and household) changes only when the declarant proved to be
+    them (``declarations.identity``); otherwise the declaration keeps what was typed, a name
+    or birth date that disagrees with the record is flagged for the commune station, and
+    the phone on file is told (once a day) that somebody declared for them.
 
     All of it in one transaction. The same ``client_id`` again returns the first result.
     """
+    declarant = declarant or Declarant()
     if client_id is not None:
         earlier = _earlier(client_id)
         if earlier is not None:
             return earlier
     _check(kind, person, answers, entry, domestic)
-    if household is None and submitted_by is None and connection.vendor == "postgresql":
+    if household is None and declarant.user is None and connection.vendor == "postgresql":
         submitted = _submit_new_person(kind, person, answers, entry, domestic, client_id)
         if submitted is not None:
             return submitted
     try:
         with transaction.atomic():
-            return _submit(kind, person, answers, entry, domestic, household, submitted_by, client_id)
+            return _submit(kind, person, answers, entry, domestic, household, declarant, client_id)
     except IntegrityError:
         # The same client_id committed by a concurrent retry a moment ago.
         earlier = _earlier(client_id) if client_id is not None else None
@@ -194,20 +219,69 @@ def _submit(
     entry: EntryInput | None,
     domestic: DomesticInput | None,
     household: Household | None,
-    submitted_by: object,
+    declarant: Declarant,
     client_id: uuid.UUID | None,
 ) -> Submitted:
-    person, _created = person_upsert(
-        **_person_arguments(person_input),
-        household=household,
-        new_household=True,
+    identity, fields = person_fields(**_person_arguments(person_input))
+    person, proof = _person_for(identity, fields, household, declarant)
+    mismatch: list[str] = []
+    if not proof:
+        mismatch = identity_mismatch(person, fields)
+        _tell_phone_on_file(person)
+    declaration = _declaration(
+        kind, person, fields, status_for(person.pk), answers, entry, domestic, declarant.user, client_id
     )
-    declaration = _declaration(kind, person, status_for(person.pk), answers, entry, domestic, submitted_by, client_id)
+    declaration.proof = proof
+    declaration.identity_mismatch = bool(mismatch)
     declaration.save(force_insert=True)
     token, expires = qr_issue(person=person, risk_level=declaration.risk_level, declaration=declaration)
-    audit_log(actor=submitted_by, action="declaration.submit", obj=declaration, person_id=person.pk)
-    _alert(declaration, person)
+    audit_log(
+        actor=declarant.user,
+        action="declaration.submit",
+        obj=declaration,
+        person_id=person.pk,
+        detail={"proof": proof or "none", **({"mismatch": mismatch} if mismatch else {})},
+    )
+    _alert(declaration)
     return Submitted(declaration, token, expires)
+
+
+def _person_for(
+    identity: dict[str, str], fields: dict[str, Any], household: Household | None, declarant: Declarant
+) -> tuple[Person, str]:
+    """The person (locked) and how the declarant proved to be them ("" when they did not);
+    a new person is created, a proven one updated with what was typed."""
+    person = person_locked(identity)
+    if person is None:
+        try:
+            return person_create(identity=identity, fields=fields, household=household, new_household=True)[
+                0
+            ], NEW_PERSON
+        except IntegrityError:
+            # Created a moment ago by somebody else: a known person from here on.
+            person = Person.objects.select_for_update().get(**identity)
+    proof = proof_for(declarant, person)
+    if proof:
+        person_update(person=person, fields=fields, changed_by=declarant.user, source=proof)
+        person_household_join(person=person, household=household)
+    return person, proof
+
+
+def _tell_phone_on_file(person: Person) -> None:
+    """Like a bank's new-device notice: somebody declared for this person from a phone that
+    did not prove to be theirs. At most one SMS a day per person (the dedupe key)."""
+    if not person.phone:
+        return
+    notification_send(
+        recipient=Recipient(person_id=person.pk, phone=person.phone),
+        title="Khai báo y tế mới / New health declaration",
+        body=(
+            "Có người vừa khai báo y tế bằng số định danh của bạn từ một thiết bị khác. Nếu không phải bạn, "
+            "hãy liên hệ trạm y tế xã. / Somebody has just made a health declaration with your id number "
+            "from another device. If it was not you, contact your commune health station."
+        ),
+        dedupe_key=f"declared-elsewhere:{person.pk}:{timezone.localdate().isoformat()}",
+    )
 
 
 def _person_arguments(person_input: PersonInput) -> dict[str, Any]:
@@ -251,16 +325,17 @@ def _submit_new_person(
     household = Household(id=household_id, address=fields["address"], ward_id=fields["ward_id"])
     person = Person(id=person_id, household=household, **identity, **fields)
     # Nobody else can have tracing or vaccination facts about a person not yet committed.
-    declaration = _declaration(kind, person, PersonStatus(), answers, entry, domestic, None, client_id)
+    declaration = _declaration(kind, person, fields, PersonStatus(), answers, entry, domestic, None, client_id)
     declaration.id = declaration_id
+    declaration.proof = NEW_PERSON
     token, expires, credential = _signed_credential(person, declaration.risk_level, declaration)
     event = audit_event(actor=None, action="declaration.submit", obj=declaration, person_id=person_id)
-    alerts = declaration.risk_level != RiskLevel.GREEN and person.ward_id is not None
+    alerts = declaration.risk_level != RiskLevel.GREEN and declaration.ward_id is not None
     try:
         with transaction.atomic() if alerts or connection.in_atomic_block else nullcontext():
             insert_together(household, person, declaration, credential, event)
             if alerts:
-                _alert(declaration, person)
+                _alert(declaration)
     except IntegrityError:
         return None  # the same person or client_id committed a moment ago
     return Submitted(declaration, token, expires)
@@ -269,6 +344,7 @@ def _submit_new_person(
 def _declaration(
     kind: str,
     person: Person,
+    fields: dict[str, Any],
     status: PersonStatus,
     answers: Answers,
     entry: EntryInput | None,
@@ -276,7 +352,8 @@ def _declaration(
     submitted_by: object,
     client_id: uuid.UUID | None,
 ) -> Declaration:
-    """The unsaved declaration, its risk assessed."""
+    """The unsaved declaration, its risk assessed, with its own copy of who it is for as typed
+    (``fields``, as ``person_fields`` cleaned them)."""
     abroad = answers.abroad_14d or kind == Kind.ENTRY
     level, reasons = assess(
         dataclasses.replace(answers, abroad_14d=abroad),
@@ -288,7 +365,12 @@ def _declaration(
         kind=kind,
         person=person,
         household_id=person.household_id,
-        ward_id=person.ward_id,
+        full_name=fields["full_name"],
+        date_of_birth=fields["date_of_birth"],
+        gender=fields["gender"],
+        phone=fields["phone"],
+        address=fields["address"],
+        ward_id=fields["ward_id"],
         submitted_by=submitted_by if isinstance(submitted_by, User) else None,
         client_id=client_id,
         symptoms=sorted(set(answers.symptoms)),
@@ -311,19 +393,19 @@ def _declaration(
     )
 
 
-def _alert(declaration: Declaration, person: Person) -> None:
-    """Alert the units covering the person's ward of a declaration that is not green."""
+def _alert(declaration: Declaration) -> None:
+    """Alert the units covering the declared ward of a declaration that is not green."""
     level = declaration.risk_level
-    if level == RiskLevel.GREEN or person.ward_id is None:
+    if level == RiskLevel.GREEN or declaration.ward_id is None:
         return
     alert_raise(
-        ward_code=person.ward_id,
+        ward_code=declaration.ward_id,
         kind="declaration",
         severity=AlertSeverity.URGENT if level == RiskLevel.RED else AlertSeverity.WARNING,
-        title=f"{declaration.get_risk_level_display()}: {person.full_name}",
+        title=f"{declaration.get_risk_level_display()}: {declaration.full_name}",
         body=", ".join(str(REASON_LABELS.get(r, r)) for r in declaration.risk_reasons),
         url=f"/declarations/staff/{declaration.pk}/",
-        person_id=person.pk,
+        person_id=declaration.person_id,
         dedupe_key=f"declaration:{declaration.pk}",
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from declarations.card import render_card
 from declarations.forms import DeclarationForm
+from declarations.identity import Declarant, declarant_message, shown_reasons
 from declarations.models import Declaration, Kind
 from declarations.risk import REASON_LABELS
 from declarations.selectors import declarations_of_people, qr_credential_for, qr_credentials_for, qr_token_for
@@ -71,7 +73,7 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
                 entry=form.entry_input(),
                 domestic=form.domestic_input(),
                 household=_household_for(household),
-                submitted_by=request.user,
+                declarant=Declarant.of(request),
                 client_id=form.cleaned_data.get("client_id"),
             )
         except DomainError as error:
@@ -88,7 +90,10 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
                 next_url = reverse("declarations:result", args=[submitted.declaration.pk])
             response = redirect(next_url)
             if not staff_tablet:
-                remember_people(request, response, [submitted.declaration.person.ref])
+                remember_people(request, response, [submitted.declaration.person.ref], proven=submitted.proven)
+            message = declarant_message(submitted)
+            if message:
+                messages.warning(request, message)
             return response
     return render(
         request,
@@ -132,35 +137,39 @@ def _household_for(household: dict | None) -> Household | None:
 def _remember(request: HttpRequest, declaration: Declaration, form: DeclarationForm) -> None:
     mine = [pk for pk in request.session.get(SESSION_MINE, []) if pk != declaration.pk]
     request.session[SESSION_MINE] = [*mine, declaration.pk][-MAX_REMEMBERED:]
-    person = declaration.person
     request.session[SESSION_HOUSEHOLD] = {
-        "id": person.household_id,
+        # Only a household this phone proved to be its own: declaring a family member into
+        # it moves nobody else's record.
+        "id": declaration.household_id if declaration.proof else None,
         "phone": form.cleaned_data.get("phone", ""),
-        "address": person.address,
+        "address": declaration.address,
         "province": form.cleaned_data.get("province"),
-        "ward_code": person.ward_id,
+        "ward_code": declaration.ward_id,
     }
 
 
-def _visible_declaration(request: HttpRequest, declaration_id: int) -> Declaration:
-    """The declaration if this browser made it, or it belongs to the signed-in citizen's household."""
+def _visible_declaration(request: HttpRequest, declaration_id: int) -> tuple[Declaration, bool]:
+    """The declaration if this browser made it, or it belongs to the signed-in citizen's
+    household; and whether the viewer may see the server's reasons (the declarant proved to
+    be the person, or the citizen signed in with the phone on file)."""
     declaration = Declaration.objects.select_related("person").filter(pk=declaration_id).first()
     if declaration is None:
         raise Http404
     if declaration.pk in request.session.get(SESSION_MINE, []):
-        return declaration
+        return declaration, bool(declaration.proof)
     phone = getattr(request.user, "phone", None) if getattr(request.user, "role", None) == Role.CITIZEN else None
     if phone and declaration.person.phone == phone:
-        return declaration
+        return declaration, True
     raise Http404
 
 
 def result(request: HttpRequest, declaration_id: int) -> HttpResponse:
-    declaration = _visible_declaration(request, declaration_id)
+    declaration, proven = _visible_declaration(request, declaration_id)
     credential = qr_credential_for(declaration.person_id)
     if credential is None:
         raise Http404
     token = qr_token_for(credential)
+    reasons = shown_reasons(declaration.risk_reasons, proven=proven)
     return render(
         request,
         "declarations/result.html",
@@ -168,7 +177,8 @@ def result(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "declaration": declaration,
             "credential": credential,
             "qr_svg": render_svg(token),
-            "reasons": [REASON_LABELS.get(r, r) for r in declaration.risk_reasons],
+            "reasons": [REASON_LABELS.get(r, r) for r in reasons],
+            "reasons_hidden": len(reasons) < len(declaration.risk_reasons),
             "expired": credential.expires_at <= timezone.now(),
         },
     )
@@ -177,15 +187,15 @@ def result(request: HttpRequest, declaration_id: int) -> HttpResponse:
 def card(request: HttpRequest, declaration_id: int, fmt: str) -> HttpResponse:
     if fmt not in {"png", "pdf"}:
         raise Http404
-    declaration = _visible_declaration(request, declaration_id)
+    declaration, _proven = _visible_declaration(request, declaration_id)
     credential = qr_credential_for(declaration.person_id)
     if credential is None:
         raise Http404
-    person = declaration.person
+    # The name and birth date as declared: a card never shows the record to whoever typed an id.
     body = render_card(
         token=qr_token_for(credential),
-        full_name=person.full_name,
-        date_of_birth=person.date_of_birth.strftime("%d/%m/%Y") if person.date_of_birth else "",
+        full_name=declaration.full_name,
+        date_of_birth=declaration.date_of_birth.strftime("%d/%m/%Y") if declaration.date_of_birth else "",
         risk_level=credential.risk_level,
         expires_at=credential.expires_at,
         fmt=fmt,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qrdecode import decode_qr_image
 from truyvet.people.device import remember_people, remembered_people
+from truyvet.people.normalize import mask_name
 from venues.forms import TokenCheckInForm
 from venues.models import CheckIn, Venue
 from venues.services import checkin_with_token, checkins_record_for_household, checkout, venue_for_checkin
@@ -56,6 +57,9 @@ def checkin_page(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("person")
         .order_by("-checked_in_at")
     )
+    shown = {p.pk: p.shown_name for p in people}  # type: ignore[attr-defined]
+    for stay in open_stays:
+        stay.shown_name = shown.get(stay.person_id, "")  # type: ignore[attr-defined]
     return render(
         request,
         "venues/checkin.html",
@@ -80,7 +84,7 @@ def _checkin_remembered(request: HttpRequest, venue: Venue, people: list, fresh:
         base = uuid.uuid4()
     chosen_people = [p for p in people if p.ref in chosen]
     checkins_record_for_household(venue=venue, people=chosen_people, base_client_id=base)
-    done = [p.full_name for p in chosen_people]
+    done = [p.shown_name for p in chosen_people]
     if done:
         messages.success(request, _("Checked in: %(names)s.") % {"names": ", ".join(done)})
     else:
@@ -102,7 +106,7 @@ def _checkout(request: HttpRequest, venue: Venue, people: list, fresh: str) -> H
     except DomainError as error:
         messages.error(request, str(error.detail))
     else:
-        messages.success(request, _("Checked out: %(name)s.") % {"name": stay.person.full_name})
+        messages.success(request, _("Checked out: %(name)s.") % {"name": known[stay.person_id].shown_name})
     return redirect(_page_url(venue.code, fresh))
 
 
@@ -125,7 +129,7 @@ def _checkin_token(request: HttpRequest, venue: Venue, form: TokenCheckInForm, f
     except DomainError as error:
         form.add_error(None, str(error.detail))
         return None
-    messages.success(request, _("Checked in: %(names)s.") % {"names": checkin.person.full_name})
+    messages.success(request, _("Checked in: %(names)s.") % {"names": mask_name(checkin.person.full_name)})
     response = redirect(_page_url(venue.code, fresh))
-    remember_people(request, response, [checkin.person.ref])
+    remember_people(request, response, [checkin.person.ref], proven=False)  # a QR code proves no identity
     return response

@@ -29,8 +29,8 @@ BANNER = 'href="/contacts/exposed/"'
 
 
 def phone_of(client: Client, *people: Person) -> Client:
-    """A phone that declared these people (the signed cookie the portal sets)."""
-    client.cookies[device.COOKIE] = signing.dumps([p.ref for p in people], salt=device.SALT, compress=True)
+    """A phone that declared these people (the signed cookie the portal sets), proven theirs."""
+    client.cookies[device.COOKIE] = device.cookie_value({p.ref: True for p in people})
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
@@ -115,7 +115,7 @@ def test_the_banner_costs_no_query_without_the_cookie_and_one_with_it(client: Cl
     with CaptureQueriesContext(connection) as none:
         assert exposure_banner(request) == {}
     assert len(none.captured_queries) == 0
-    request.COOKIES = {device.COOKIE: signing.dumps([person.ref], salt=device.SALT, compress=True)}
+    request.COOKIES = {device.COOKIE: device.cookie_value({person.ref: True})}
     with CaptureQueriesContext(connection) as one:
         assert exposure_banner(request) == {"exposure_warning": True}
     assert len(one.captured_queries) == 1
@@ -129,3 +129,20 @@ def test_health_staff_find_cases_and_follow_up_in_the_menu_and_others_do_not(cli
     other.force_login(UserFactory(role=Role.VENUE_OWNER))
     page = other.get(reverse("venues:list")).content.decode()
     assert reverse("contacts:case_list") not in page
+
+
+def test_a_phone_that_only_showed_somebodys_qr_sees_no_warning_of_theirs(client: Client) -> None:
+    person = PersonFactory(full_name="Đặng Thị Hoa", ward=home_ward(0))
+    warn(person)
+    client.cookies[device.COOKIE] = device.cookie_value({person.ref: False})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert BANNER not in client.get(reverse("declarations:start")).content.decode()
+    page = client.get(reverse("contacts:exposed")).content.decode()
+    assert "Close contact warning" not in page and "Đặng Thị Hoa" not in page
+
+
+def test_a_cookie_of_the_earlier_form_proves_nobody(client: Client) -> None:
+    person = PersonFactory(full_name="Đặng Thị Hoa", ward=home_ward(0))
+    warn(person)
+    client.cookies[device.COOKIE] = signing.dumps([person.ref], salt=device.SALT, compress=True)
+    assert BANNER not in client.get(reverse("declarations:start")).content.decode()

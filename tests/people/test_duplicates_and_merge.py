@@ -203,7 +203,12 @@ def test_merging_moves_declarations_history_and_the_qr_code_to_the_survivor(
     assert not Person.objects.filter(pk=second.pk).exists()
     assert set(Declaration.objects.values_list("person_id", flat=True)) == {first.pk}
     assert Declaration.objects.filter(pk__in=[d.pk for d in declarations]).count() == 2
-    assert PersonHistory.objects.get().person_id == first.pk
+    assert set(PersonHistory.objects.values_list("person_id", flat=True)) == {first.pk}
+    assert PersonHistory.objects.filter(old_value="+84987000111").exists()
+    # The gaps the merge filled are changes of identity and contact details, written with who and how.
+    filled = PersonHistory.objects.filter(source="merge")
+    assert {h.field for h in filled} >= {"phone", "address"}
+    assert {h.changed_by_id for h in filled} == {insider.pk}
     assert QrCredential.objects.get().person_id == first.pk
     first.refresh_from_db()
     assert first.id_number == "012195000123"

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from truyvet.accounts.models import Role
+from truyvet.accounts.models import HEALTH_ROLES, Role
 from truyvet.geo.models import Ward
 
 M = TypeVar("M", bound=Model)
@@ -66,3 +66,18 @@ def get_object_for(user: Any, qs: QuerySet[M], *, ward_field: str = "ward", **lo
 
 def covers_ward(user: Any, ward_code: int) -> bool:
     return jurisdiction_wards(user).filter(code=ward_code).exists()
+
+
+def sees_health_of(user: Any, ward_code: int | None) -> bool:
+    """Health staff whose wards include ``ward_code`` (administrators everywhere; the CDC
+    also for people of no known ward): the only staff who see a person's F-level and health
+    reasons, or may change a person's record."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if sees_everywhere(user):
+        return True
+    if user.role not in HEALTH_ROLES:
+        return False
+    if ward_code is None:
+        return sees_province(user)
+    return covers_ward(user, ward_code)

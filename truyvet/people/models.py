@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -78,17 +79,31 @@ class Person(models.Model):
         return self.full_name
 
 
+class ChangeSource(models.TextChoices):
+    """How a change to a person's record was proven (who may rewrite a person)."""
+
+    SMS = "sms", _("declared, signed in by a code sent to the phone on file")
+    DEVICE = "device", _("declared from the phone that declared them before")
+    STAFF = "staff", _("health staff with jurisdiction")
+    MERGE = "merge", _("merge of duplicate records")
+    ADMIN = "admin", _("administration site")
+
+
 class PersonHistory(models.Model):
-    """An earlier value of a person's contact details, kept when a declaration changes them."""
+    """An earlier value of a person's identity or contact details, with who changed it and how."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
     field = models.CharField(max_length=20)
     old_value = models.CharField(max_length=300, blank=True)
     new_value = models.CharField(max_length=300, blank=True)
     changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=ChangeSource.choices, blank=True)
 
     class Meta:
         ordering = ["-changed_at"]
-        verbose_name = _("earlier contact detail")
-        verbose_name_plural = _("earlier contact details")
+        verbose_name = _("earlier identity or contact detail")
+        verbose_name_plural = _("earlier identity and contact details")
         indexes = [models.Index(fields=["person", "-changed_at"], name="people_history_person")]

@@ -10,13 +10,24 @@ from django.utils.translation import gettext as _
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.people.countries import is_country
-from truyvet.people.models import Household, Person, PersonHistory
+from truyvet.people.models import ChangeSource, Household, Person, PersonHistory
 from truyvet.people.normalize import normalize_name, normalize_phone, search_key
 from truyvet.people.signals import person_merging
 from truyvet.people.validation import validate_citizen_id, validate_date_of_birth
 
-# Contact details whose earlier values are kept when a declaration changes them.
-HISTORY_FIELDS = ("phone", "address", "ward_id", "email")
+# Identity and contact details: every change to one of them is written to the history.
+HISTORY_FIELDS = (
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "id_number",
+    "passport_number",
+    "nationality",
+    "phone",
+    "email",
+    "ward_id",
+    "address",
+)
 
 
 def _identity(
@@ -78,6 +89,52 @@ def person_fields(
     return identity, fields
 
 
+def identity_mismatch(person: Person, fields: dict[str, Any]) -> list[str]:
+    """The identity fields (name, date of birth) given for a known id number that disagree
+    with the record. Names compare without accents, case or spacing; a blank on either side
+    is no disagreement."""
+    mismatched = []
+    if fields.get("name_key") and person.name_key and fields["name_key"] != person.name_key:
+        mismatched.append("full_name")
+    born = fields.get("date_of_birth")
+    if born and person.date_of_birth and born != person.date_of_birth:
+        mismatched.append("date_of_birth")
+    return mismatched
+
+
+def person_update(*, person: Person, fields: dict[str, Any], changed_by: object = None, source: str = "") -> list[str]:
+    """Write the given non-blank details (as ``person_fields`` cleaned them) to a person whose
+    change has been proven (``source``, a ChangeSource), each changed identity or contact
+    field to the history with who and how. Returns the names of the changed fields."""
+    changed = [key for key, value in fields.items() if value not in (None, "") and getattr(person, key) != value]
+    by = changed_by if getattr(changed_by, "is_authenticated", False) else None
+    PersonHistory.objects.bulk_create(
+        [
+            PersonHistory(
+                person=person,
+                field=key,
+                old_value=_history_text(getattr(person, key)),
+                new_value=_history_text(fields[key]),
+                changed_by=by,  # type: ignore[misc]
+                source=source,
+            )
+            for key in changed
+            if key in HISTORY_FIELDS
+        ]
+    )
+    for key in changed:
+        setattr(person, key, fields[key])
+    if changed:
+        person.save(update_fields=[*changed, "updated_at"])
+    return changed
+
+
+def _history_text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 @transaction.atomic
 def person_upsert(
     *,
@@ -93,9 +150,13 @@ def person_upsert(
     address: str = "",
     household: Household | None = None,
     new_household: bool = False,
+    changed_by: object = None,
+    source: str = ChangeSource.STAFF,
 ) -> tuple[Person, bool]:
     """Find the person by citizen id (or passport + nationality) and refresh their details,
-    or create them. Returns (person, created).
+    or create them. Returns (person, created). Only for callers that have proven their right
+    to change the person (``source``); a citizen's declaration goes through
+    ``declaration_submit``, which decides that first.
 
     ``new_household``: somebody without a household gets one of their own (at their address),
     so family members can later be declared into it.
@@ -112,34 +173,43 @@ def person_upsert(
         ward_code=ward_code,
         address=address,
     )
-    if household is not None:
-        fields["household"] = household
-    person = Person.objects.select_for_update().filter(**identity).first()
+    person = person_locked(identity)
     if person is None:
-        if household is None and new_household:
-            fields["household"] = Household.objects.create(address=address.strip(), ward_id=ward_code)
         try:
-            with transaction.atomic():
-                return Person.objects.create(**identity, **fields), True
+            return person_create(identity=identity, fields=fields, household=household, new_household=new_household)
         except IntegrityError:
             # Someone created the same person a moment ago: update theirs instead.
             person = Person.objects.select_for_update().get(**identity)
-    changed = [key for key, value in fields.items() if value not in (None, "") and getattr(person, key) != value]
-    PersonHistory.objects.bulk_create(
-        [
-            PersonHistory(person=person, field=key, old_value=str(getattr(person, key)), new_value=str(fields[key]))
-            for key in changed
-            if key in HISTORY_FIELDS and getattr(person, key) not in (None, "")
-        ]
-    )
-    if person.household_id is None and new_household and "household" not in changed:
-        fields["household"] = Household.objects.create(address=person.address, ward_id=person.ward_id)
-        changed.append("household")
-    for key in changed:
-        setattr(person, key, fields[key])
-    if changed:
-        person.save(update_fields=[*changed, "updated_at"])
+    person_update(person=person, fields=fields, changed_by=changed_by, source=source)
+    if household is not None or new_household:
+        person_household_join(person=person, household=household)
     return person, False
+
+
+def person_locked(identity: dict[str, str]) -> Person | None:
+    """The person with this identity, locked for the rest of the transaction, or None."""
+    return Person.objects.select_for_update().filter(**identity).first()
+
+
+def person_create(
+    *, identity: dict[str, str], fields: dict[str, Any], household: Household | None, new_household: bool
+) -> tuple[Person, bool]:
+    """A new person (in a savepoint: an IntegrityError means somebody created them first)."""
+    with transaction.atomic():
+        if household is None and new_household:
+            household = Household.objects.create(address=fields["address"], ward_id=fields["ward_id"])
+        return Person.objects.create(**identity, **fields, household=household), True
+
+
+def person_household_join(*, person: Person, household: Household | None) -> None:
+    """Move a person into ``household``, or give one without a household their own."""
+    if household is None:
+        if person.household_id is not None:
+            return
+        household = Household.objects.create(address=person.address, ward_id=person.ward_id)
+    if person.household_id != household.pk:
+        person.household = household
+        person.save(update_fields=["household", "updated_at"])
 
 
 @transaction.atomic
@@ -186,16 +256,16 @@ def _merge(*, user: object, survivor: Person, duplicate: Person) -> Person:
         count = model._default_manager.filter(**{field: duplicate}).update(**{field: survivor})
         if count:
             moved[model._meta.label_lower] = count
-    for key in ("phone", "email", "address", "date_of_birth", "gender", "id_number"):
-        if not getattr(survivor, key) and getattr(duplicate, key):
-            setattr(survivor, key, getattr(duplicate, key))
+    filled: dict[str, Any] = {
+        key: getattr(duplicate, key)
+        for key in ("phone", "email", "address", "date_of_birth", "gender", "id_number", "ward_id")
+        if getattr(survivor, key) in (None, "") and getattr(duplicate, key) not in (None, "")
+    }
     if not survivor.passport_number and duplicate.passport_number:
         # A passport number is one with its country.
-        survivor.passport_number, survivor.nationality = duplicate.passport_number, duplicate.nationality
-    if survivor.ward_id is None:
-        survivor.ward_id = duplicate.ward_id
+        filled.update(passport_number=duplicate.passport_number, nationality=duplicate.nationality)
     duplicate_label = {"id": duplicate.pk, "id_number": duplicate.id_number, "name": duplicate.full_name}
-    duplicate.delete()
-    survivor.save()
+    duplicate.delete()  # first: the survivor may take over its id number
+    person_update(person=survivor, fields=filled, changed_by=user, source=ChangeSource.MERGE)
     audit_log(actor=user, action="person.merge", obj=survivor, detail={"merged": duplicate_label, "moved": moved})
     return survivor
