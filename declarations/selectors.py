@@ -6,9 +6,10 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.http import Http404
 
 from declarations.models import Declaration, QrCredential
-from truyvet.accounts.jurisdiction import get_object_for, scope_to_jurisdiction
+from truyvet.accounts.jurisdiction import scope_to_jurisdiction, ward_filter
 from truyvet.lib import signing
 from truyvet.lib.days import day_start
 from truyvet.people.selectors import person_search
@@ -32,8 +33,9 @@ def declaration_list_for(user: Any, filters: DeclarationFilters) -> QuerySet[Dec
     """
     qs = scope_to_jurisdiction(
         Declaration.objects.select_related("person", "ward").only(
-            "id", "kind", "created_at", "risk_level", "risk_reasons", "has_symptoms",
-            "person__id", "person__full_name", "person__id_number", "person__passport_number", "person__phone",
+            "id", "kind", "created_at", "risk_level", "risk_reasons", "has_symptoms", "full_name",
+            "identity_mismatch", "person__id", "person__full_name", "person__id_number", "person__passport_number",
+            "person__phone",
             "ward__code", "ward__name",
         ),
         user,
@@ -53,11 +55,25 @@ def declaration_list_for(user: Any, filters: DeclarationFilters) -> QuerySet[Dec
 
 
 def declaration_get_for(user: Any, declaration_id: int) -> Declaration:
-    return get_object_for(
-        user,
-        Declaration.objects.select_related("person", "ward", "origin_ward", "destination_ward", "household"),
-        pk=declaration_id,
+    """The declaration, for staff of the ward it was declared in or of the ward on the
+    person's record (who review details that differ from it); else 404."""
+    qs = Declaration.objects.select_related(
+        "person", "person__ward", "ward", "origin_ward", "destination_ward", "household"
     )
+    declared, recorded = ward_filter(user, "ward"), ward_filter(user, "person__ward")
+    if declared is not None and recorded is not None:
+        qs = qs.filter(declared | recorded)
+    declaration = qs.filter(pk=declaration_id).first()
+    if declaration is None:
+        raise Http404
+    return declaration
+
+
+def identity_mismatches_for(user: Any, *, limit: int = 100) -> list[Declaration]:
+    """Declarations whose name or date of birth disagree with the record for their id number,
+    newest first, for staff of the ward on the record (the person to call back)."""
+    qs = Declaration.objects.filter(identity_mismatch=True).select_related("person", "person__ward", "ward")
+    return list(scope_to_jurisdiction(qs, user, ward_field="person__ward").order_by("-created_at", "-id")[:limit])
 
 
 def declaration_daily_stats_for(user: Any, *, date_from: date, date_to: date) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from declarations.selectors import (
     declaration_get_for,
     declaration_history_for,
     declaration_list_for,
+    identity_mismatches_for,
 )
 from declarations.services import qr_revoke
 from declarations.staff_forms import DeclarationFilterForm, StatsForm
@@ -100,6 +101,14 @@ def declaration_detail(request: AuthenticatedRequest, declaration_id: int) -> Ht
 
 
 @health_staff_required
+def identity_mismatches(request: AuthenticatedRequest) -> HttpResponse:
+    """Declarations whose details differ from the record, for the station of the record's ward."""
+    rows = identity_mismatches_for(request.user)
+    audit_log(actor=request.user, action="declaration.mismatches", request=request, detail={"rows": len(rows)})
+    return render(request, "declarations/staff_mismatches.html", {"rows": rows})
+
+
+@health_staff_required
 @require_POST
 def revoke_qr(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     person = get_object_for(request.user, Person.objects.all(), pk=person_id)
@@ -119,7 +128,7 @@ def _export_rows(qs: Any) -> Iterator[list[Any]]:
             d.kind,
             d.risk_level,
             " ".join(d.risk_reasons),
-            d.person.full_name,
+            d.full_name or d.person.full_name,
             d.person.id_number or "",
             d.person.passport_number or "",
             d.person.phone,

@@ -95,4 +95,6 @@ def related_counts(person_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def contact_history_for(person_id: int, *, limit: int = 20) -> list[PersonHistory]:
-    return list(PersonHistory.objects.filter(person_id=person_id).order_by("-changed_at")[:limit])
+    return list(
+        PersonHistory.objects.filter(person_id=person_id).select_related("changed_by").order_by("-changed_at")[:limit]
+    )

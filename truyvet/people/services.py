@@ -107,6 +107,19 @@ def person_update(*, person: Person, fields: dict[str, Any], changed_by: object 
     change has been proven (``source``, a ChangeSource), each changed identity or contact
     field to the history with who and how. Returns the names of the changed fields."""
     changed = [key for key, value in fields.items() if value not in (None, "") and getattr(person, key) != value]
+    person_history_write(
+        person=person, values={key: fields[key] for key in changed}, changed_by=changed_by, source=source
+    )
+    for key in changed:
+        setattr(person, key, fields[key])
+    if changed:
+        person.save(update_fields=[*changed, "updated_at"])
+    return changed
+
+
+def person_history_write(*, person: Person, values: dict[str, Any], changed_by: object, source: str) -> None:
+    """Write to the history each identity or contact field of ``person`` (as it is before the
+    change) that ``values`` changes, with who and how."""
     by = changed_by if getattr(changed_by, "is_authenticated", False) else None
     PersonHistory.objects.bulk_create(
         [
@@ -114,19 +127,14 @@ def person_update(*, person: Person, fields: dict[str, Any], changed_by: object 
                 person=person,
                 field=key,
                 old_value=_history_text(getattr(person, key)),
-                new_value=_history_text(fields[key]),
+                new_value=_history_text(value),
                 changed_by=by,  # type: ignore[misc]
                 source=source,
             )
-            for key in changed
-            if key in HISTORY_FIELDS
+            for key, value in values.items()
+            if key in HISTORY_FIELDS and getattr(person, key) != value
         ]
     )
-    for key in changed:
-        setattr(person, key, fields[key])
-    if changed:
-        person.save(update_fields=[*changed, "updated_at"])
-    return changed
 
 
 def _history_text(value: object) -> str:
