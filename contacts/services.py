@@ -39,8 +39,9 @@ from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import Notification
-from truyvet.people.models import Person
+from truyvet.people.models import ChangeSource, Person
 from truyvet.people.normalize import normalize_name, normalize_phone, search_key
+from truyvet.people.services import person_history_write
 from truyvet.people.validation import validate_citizen_id
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -206,7 +207,7 @@ def lab_result_add(
     return lab
 
 
-def _contact_person(*, full_name: str, id_number: str, phone: str, ward_code: int | None) -> Person:
+def _contact_person(*, user: Any, full_name: str, id_number: str, phone: str, ward_code: int | None) -> Person:
     """The person a typed-in contact names: by citizen id, else by phone and name, else new
     (living in ``ward_code``). A person found without a ward gets it, and one found by
     phone without a citizen id gets the id typed in."""
@@ -236,7 +237,7 @@ def _contact_person(*, full_name: str, id_number: str, phone: str, ward_code: in
             by_phone = by_phone.filter(id_number__isnull=True)
         person = by_phone.order_by("pk").first()
     if person is not None:
-        return _contact_person_complete(person, id_number=id_number, ward_code=ward_code)
+        return _contact_person_complete(person, user=user, id_number=id_number, ward_code=ward_code)
     if ward_code is None:
         raise DomainError(
             _("Choose the ward where the contact lives: its health station follows them up."),
@@ -249,32 +250,39 @@ def _contact_person(*, full_name: str, id_number: str, phone: str, ward_code: in
                 id_number=id_number or None, full_name=name, name_key=search_key(name), phone=e164, ward_id=ward_code
             )
     except IntegrityError:  # the same citizen id, added a moment ago
-        return _contact_person_complete(Person.objects.get(id_number=id_number), id_number="", ward_code=ward_code)
+        return _contact_person_complete(
+            Person.objects.get(id_number=id_number), user=user, id_number="", ward_code=ward_code
+        )
 
 
-def _contact_person_complete(person: Person, *, id_number: str, ward_code: int | None) -> Person:
+def _contact_person_complete(person: Person, *, user: Any, id_number: str, ward_code: int | None) -> Person:
     """Fill in what a found person lacks: the ward (so a station follows them up) and the
-    citizen id (so the next lookup by id finds them). Nothing they have is overwritten."""
-    changed = []
+    citizen id (so the next lookup by id finds them). Nothing they have is overwritten; what
+    is filled in is written to their history."""
+    values: dict[str, Any] = {}
     if person.ward_id is None and ward_code is not None:
-        person.ward_id = ward_code
-        changed.append("ward")
+        values["ward_id"] = ward_code
     if id_number and not person.id_number:
-        person.id_number = id_number
-        changed.append("id_number")
-    if not changed:
-        return person
+        values["id_number"] = id_number
     try:
         with transaction.atomic():
-            person.save(update_fields=[*changed, "updated_at"])
+            _person_fill(person, values, user)
     except IntegrityError:  # the id is somebody else's since the lookup: keep the ward only
-        if "id_number" not in changed:
+        if "id_number" not in values:
             raise
-        person.id_number = None
-        changed.remove("id_number")
-        if changed:
-            person.save(update_fields=[*changed, "updated_at"])
+        person.refresh_from_db()
+        values.pop("id_number")
+        _person_fill(person, values, user)
     return person
+
+
+def _person_fill(person: Person, values: dict[str, Any], user: Any) -> None:
+    if not values:
+        return
+    person_history_write(person=person, values=values, changed_by=user, source=ChangeSource.STAFF)
+    for key, value in values.items():
+        setattr(person, key, value)
+    person.save(update_fields=[*values, "updated_at"])
 
 
 @transaction.atomic
@@ -307,6 +315,7 @@ def manual_contact_add(
             _("The source must be the case or one of its contacts."), "unknown_source", field="source_person"
         )
     person = _contact_person(
+        user=user,
         full_name=full_name,
         id_number=id_number.strip(),
         phone=phone.strip(),

@@ -22,12 +22,12 @@ from contacts.services import lab_result_add, manual_contact_add
 from contacts.warnings import warn_exposed
 from tests.contacts.conftest import T0
 from tests.factories import PersonFactory, home_ward
-from truyvet.accounts.models import Alert, HealthUnit
+from truyvet.accounts.models import Alert, HealthUnit, User
 from truyvet.lib import sms
 from truyvet.lib.days import day_start
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import Notification
-from truyvet.people.models import Person
+from truyvet.people.models import Person, PersonHistory
 from truyvet.people.signals import person_merging
 from venues.models import CheckIn, Venue
 
@@ -101,6 +101,24 @@ def test_a_known_contact_without_a_ward_is_given_the_ward_typed_in(make_case: Ca
     )
     known.refresh_from_db()
     assert contact.person_id == known.pk and known.ward_id == home_ward(1).code
+
+
+def test_the_ward_filled_in_for_a_known_contact_is_written_to_their_history(
+    make_case: Callable[..., Case], insider: User
+) -> None:
+    case = make_case(PersonFactory(ward=home_ward(0)))
+    known = PersonFactory(ward=None)
+    manual_contact_add(
+        user=insider,
+        case=case,
+        full_name=known.full_name,
+        id_number=known.id_number,
+        ward_code=home_ward(1).code,
+        contact_date=T0.date(),
+    )
+    change = PersonHistory.objects.get(person=known)
+    assert (change.field, change.old_value, change.new_value) == ("ward_id", "", str(home_ward(1).code))
+    assert change.changed_by == insider and change.source == "staff"
 
 
 def test_an_id_number_that_matches_nobody_falls_back_to_the_phone_and_links_the_known_person(
