@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # core
     "truyvet.lib",
     "truyvet.geo",
@@ -87,8 +90,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "truyvet.accounts.middleware.TwoFactorGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "truyvet.urls"
@@ -184,8 +191,51 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes refuses a locked-out sign-in before any password is checked; the model
+# backend then signs people in (and keeps the citizens' SMS-code sessions valid).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Staff sign-in: lockout after wrong passwords (django-axes) --------------------------
+# Wrong passwords are counted per account (from any address) and per client address (for
+# any account) over the cool-off; at either limit, sign-in is refused, even with the right
+# password, until the cool-off has passed since the last failure. A right password clears
+# that account's count. SIGNIN_LOCKOUT_ENABLE=0 turns it off (load tests only).
+AXES_ENABLED = env.bool("SIGNIN_LOCKOUT_ENABLE", default=True)
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURES_PER_ACCOUNT", default=5)
+SIGNIN_FAILURES_PER_ADDRESS = env.int("SIGNIN_FAILURES_PER_ADDRESS", default=20)
+_SIGNIN_COOLOFF_MINUTES = env.int("SIGNIN_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=_SIGNIN_COOLOFF_MINUTES)
+if min(AXES_FAILURE_LIMIT, SIGNIN_FAILURES_PER_ADDRESS, _SIGNIN_COOLOFF_MINUTES) < 1:
+    raise ImproperlyConfigured(
+        "SIGNIN_FAILURES_PER_ACCOUNT, SIGNIN_FAILURES_PER_ADDRESS and SIGNIN_COOLOFF_MINUTES must be at least 1"
+    )
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "truyvet.accounts.lockout.SigninLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "truyvet.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "truyvet.lib.audit.client_ip"
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without restarting the cool-off, so a person who
+# waits the minutes the page tells them can sign in.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The audit log records failures and lockouts; axes' own log of every sign-in is not kept.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# --- Staff sign-in: TOTP second factor (django-otp) ---------------------------------------
+# Roles that must confirm sign-in with a code from an authenticator app ("administrator"
+# also covers superusers and anyone who may open the admin site). Required in production
+# for the CDC, health centres and administrators; elsewhere only for those who enrolled.
+OTP_REQUIRED_ROLES: list[str] = [
+    role
+    for role in env.list(
+        "OTP_REQUIRED_ROLES", default=["province_cdc", "health_centre", "administrator"] if PRODUCTION else []
+    )
+    if role
+]
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=env.str("PORTAL_NAME", default="truyvet"))
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -306,6 +356,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every sign-in at INFO; its warnings (failures, lockouts) are enough.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Functions that tell a person's F level and vaccine doses (see truyvet/people/status.py);

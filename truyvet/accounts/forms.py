@@ -26,6 +26,20 @@ class CodeForm(forms.Form):
     )
 
 
+class TotpCodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("6-digit code from your authenticator app"),
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        error_messages={"invalid": _("The code has 6 digits.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 7, "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split())
+
+
 class AlertGroupForm(forms.Form):
     """A group of alike alerts from the staff home (hidden fields): kind, page, severity,
     and the newest alert's time, as ISO 8601 with its offset."""

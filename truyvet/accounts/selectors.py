@@ -4,10 +4,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from truyvet.accounts.models import Alert, HealthUnit, UnitKind
+from truyvet.accounts import two_factor
+from truyvet.accounts.models import Alert, HealthUnit, Role, UnitKind
 
 CARE_UNIT_KINDS = (UnitKind.COMMUNE_STATION, UnitKind.HEALTH_CENTRE)
 
@@ -55,3 +58,28 @@ def get_alert_for(user: Any, alert_id: int) -> Alert:
     if alert is None:
         raise Http404
     return alert
+
+
+def two_factor_required_for(user: Any) -> bool:
+    """Whether the user's role must sign in with a second factor (``OTP_REQUIRED_ROLES``).
+    "administrator" covers superusers and anyone who may open the admin site."""
+    required = set(settings.OTP_REQUIRED_ROLES)
+    if not required or not getattr(user, "is_authenticated", False):
+        return False
+    if Role.ADMINISTRATOR in required and (user.is_superuser or user.is_staff):
+        return True
+    return user.role in required
+
+
+def two_factor_device_for(user: Any) -> TOTPDevice | None:
+    """The user's confirmed authenticator, if they enrolled one."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def two_factor_step_for(user: Any) -> str:
+    """The step a fresh sign-in still owes: verify a code, enrol an authenticator, or none ("")."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return two_factor.VERIFY
+    return two_factor.ENROL if two_factor_required_for(user) else ""

@@ -12,7 +12,10 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from truyvet.accounts import two_factor
 from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, LoginCode, Role, UnitKind, User
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.errors import DomainError
@@ -183,3 +186,98 @@ def alerts_acknowledge_group(
             request=request,
         )
     return len(rows)
+
+
+# --- Second factor (TOTP) for staff sign-in ------------------------------------------------
+
+_TWO_FACTOR_ERRORS = {
+    "wrong_code": _("The code is not right, or was already used. Enter the code your app shows now."),
+    "too_many_attempts": _("Too many wrong codes. Wait a minute, then enter the code your app shows."),
+    "already_enrolled": _("Your account already has an authenticator; sign in with its code."),
+    "no_device": _("Your account has no authenticator yet."),
+}
+
+
+def _two_factor_error(code: str) -> DomainError:
+    return DomainError(_TWO_FACTOR_ERRORS[code], code, field="code", status=429 if code == "too_many_attempts" else 400)
+
+
+def two_factor_enrolment_device(*, user: User) -> TOTPDevice:
+    """The authenticator the user is enrolling: unconfirmed until a code from it is entered.
+    The same one (and secret) comes back until then, so a reload does not void a scanned QR."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=str(_("Authenticator app")), confirmed=False)
+    return device
+
+
+def two_factor_enrolment_confirm(*, request: HttpRequest, user: User, code: str) -> TOTPDevice:
+    """Confirm the enrolling authenticator with a code from it, and count this sign-in as
+    verified. Wrong codes are counted (and throttled) in their own committed transaction."""
+    with transaction.atomic():
+        error, device = _enrolment_check(request, user, code.strip())
+    if error:
+        raise _two_factor_error(error)
+    assert device is not None
+    _two_factor_passed(request, device)
+    return device
+
+
+def _enrolment_check(request: HttpRequest, user: User, code: str) -> tuple[str, TOTPDevice | None]:
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return "already_enrolled", None
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        return "no_device", None
+    if not device.verify_is_allowed()[0]:
+        return "too_many_attempts", None
+    if not device.verify_token(code):
+        audit_log(actor=user, action="two_factor_failed", obj=device, request=request, detail={"step": "enrol"})
+        return "wrong_code", None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    audit_log(actor=user, action="two_factor_enrolled", obj=device, request=request)
+    return "", device
+
+
+def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> TOTPDevice:
+    """Check a sign-in code against the user's authenticator and mark the session verified.
+    A code works once; wrong ones are counted (and throttled) in their own transaction."""
+    with transaction.atomic():
+        error, device = _verify_check(request, user, code.strip())
+    if error:
+        raise _two_factor_error(error)
+    assert device is not None
+    _two_factor_passed(request, device)
+    return device
+
+
+def _verify_check(request: HttpRequest, user: User, code: str) -> tuple[str, TOTPDevice | None]:
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        return "no_device", None
+    if not device.verify_is_allowed()[0]:
+        audit_log(actor=user, action="two_factor_throttled", obj=device, request=request)
+        return "too_many_attempts", None
+    if not device.verify_token(code):
+        audit_log(actor=user, action="two_factor_failed", obj=device, request=request, detail={"step": "verify"})
+        return "wrong_code", None
+    audit_log(actor=user, action="two_factor_verified", obj=device, request=request)
+    return "", device
+
+
+def _two_factor_passed(request: HttpRequest, device: TOTPDevice) -> None:
+    otp_login(request, device)
+    request.session[two_factor.STEP_SESSION_KEY] = ""
+
+
+def signin_failure_record(*, request: HttpRequest | None, username: str, locked_out: bool) -> None:
+    """Audit a refused password sign-in (staff or admin page), or a lockout it caused."""
+    path = request.path if request is not None else ""
+    audit_log(
+        actor=None,
+        action="signin_locked_out" if locked_out else "signin_failed",
+        request=request,
+        detail={"username": username[:150], "path": path[:200]},
+    )

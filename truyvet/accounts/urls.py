@@ -14,6 +14,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", views.two_factor_verify_page, name="two_factor_verify"),
+    path("two-factor/setup/", views.two_factor_setup_page, name="two_factor_setup"),
     path("home/", views.home, name="home"),
     path("alerts/<int:alert_id>/ack/", views.alert_ack, name="alert_ack"),
     path("alerts/ack-group/", views.alert_ack_group, name="alert_ack_group"),

@@ -1,26 +1,41 @@
 from __future__ import annotations
 
+from base64 import b32encode
+
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import REDIRECT_FIELD_NAME, login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from truyvet.accounts.forms import AlertGroupForm, CodeForm, PhoneForm
+from truyvet.accounts import two_factor
+from truyvet.accounts.forms import AlertGroupForm, CodeForm, PhoneForm, TotpCodeForm
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.models import Role
-from truyvet.accounts.selectors import alert_groups_open_for, alerts_open_for, get_alert_for
+from truyvet.accounts.selectors import (
+    alert_groups_open_for,
+    alerts_open_for,
+    get_alert_for,
+    two_factor_device_for,
+    two_factor_step_for,
+)
 from truyvet.accounts.services import (
     alert_acknowledge,
     alerts_acknowledge_group,
     login_code_request,
     login_code_verify,
+    two_factor_enrolment_confirm,
+    two_factor_enrolment_device,
+    two_factor_verify,
 )
 from truyvet.lib.errors import DomainError
 from truyvet.lib.notify import inbox_for
+from truyvet.lib.qr import render_svg
 from truyvet.people.selectors import people_sharing_phone
 
 
@@ -95,3 +110,81 @@ def me(request: AuthenticatedRequest) -> HttpResponse:
     people = people_sharing_phone(request.user.phone or "")
     inbox = inbox_for(person_ids=[p.pk for p in people])
     return render(request, "accounts/me.html", {"people": people, "inbox": inbox})
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go once the second factor is done: ``next`` if it stays on this site."""
+    target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME) or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _step_page(step: str, next_url: str) -> HttpResponse:
+    page = "accounts:two_factor_setup" if step == two_factor.ENROL else "accounts:two_factor_verify"
+    response = redirect(page)
+    response["Location"] += "?" + QueryDict.fromkeys([REDIRECT_FIELD_NAME], next_url).urlencode()
+    return response
+
+
+@login_required
+def two_factor_verify_page(request: AuthenticatedRequest) -> HttpResponse:
+    """After the password: the code from the staff member's authenticator app."""
+    next_url = _next_url(request)
+    step = request.session.get(two_factor.STEP_SESSION_KEY)
+    if step == two_factor.VERIFY and two_factor_device_for(request.user) is None:
+        # The authenticator was removed (by an administrator) since the password was checked.
+        step = request.session[two_factor.STEP_SESSION_KEY] = two_factor_step_for(request.user)
+    if not step:
+        return redirect(next_url)
+    if step == two_factor.ENROL:
+        return _step_page(step, next_url)
+    form = TotpCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            two_factor_verify(request=request, user=request.user, code=form.cleaned_data["code"])
+        except DomainError as error:
+            form.add_error("code", str(error.detail))
+            status = error.status
+        else:
+            return redirect(next_url)
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url}, status=status)
+
+
+@login_required
+def two_factor_setup_page(request: AuthenticatedRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the QR (or type the secret), then confirm with a code.
+    Required after the password for the roles of ``OTP_REQUIRED_ROLES``; open to any staff."""
+    user = request.user
+    if user.role == Role.CITIZEN and not user.is_superuser:
+        return redirect("accounts:me")
+    next_url = _next_url(request)
+    device = two_factor_device_for(user)
+    if device is not None:
+        if request.session.get(two_factor.STEP_SESSION_KEY):
+            return _step_page(two_factor.VERIFY, next_url)
+        return render(request, "accounts/two_factor_setup.html", {"enrolled": device})
+    form = TotpCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            two_factor_enrolment_confirm(request=request, user=user, code=form.cleaned_data["code"])
+        except DomainError as error:
+            form.add_error("code", str(error.detail))
+            status = error.status
+        else:
+            messages.success(request, _("Two-step sign-in is on: from now on, sign-in asks for a code from your app."))
+            return redirect(next_url)
+    device = two_factor_enrolment_device(user=user)
+    secret = b32encode(device.bin_key).decode()
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr_svg": render_svg(device.config_url, border=2),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "required": bool(request.session.get(two_factor.STEP_SESSION_KEY)),
+    }
+    return render(request, "accounts/two_factor_setup.html", context, status=status)
