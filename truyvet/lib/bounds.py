@@ -1,0 +1,76 @@
+"""Sane bounds for dates, times and integers that people type or clients send.
+
+One place, so the API (``truyvet.lib.fields``), the staff forms (``validate_past_day``,
+``validate_past_time``) and the services (``check_past``) agree. Nothing the portal
+records happened before 2019 (the first cases of COVID-19); a date that means the past is
+not after tomorrow (a day of slack for clocks and time zones: the services keep their own
+stricter "not in the future" rules). Integers fit PostgreSQL's ``integer``: a larger id,
+code or count is nonsense, and would otherwise overflow a query.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from truyvet.lib.days import day_start
+from truyvet.lib.errors import DomainError
+
+EARLIEST_DAY = date(2019, 1, 1)
+MAX_INT = 2**31 - 1
+
+
+def latest_day() -> date:
+    """Tomorrow, local time: the last day a date of the past may name."""
+    return timezone.localdate() + timedelta(days=1)
+
+
+def in_bounds(value: date | datetime) -> bool:
+    """Whether a date (or an aware time) lies between 2019-01-01 and the end of tomorrow,
+    local time. Comparing aware times never overflows, whatever their offset."""
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            return False
+        return day_start(EARLIEST_DAY) <= value < day_start(latest_day() + timedelta(days=1))
+    return EARLIEST_DAY <= value <= latest_day()
+
+
+def out_of_bounds_message() -> str:
+    return str(
+        _("Give a date between %(earliest)s and %(latest)s.")
+        % {"earliest": EARLIEST_DAY.isoformat(), "latest": latest_day().isoformat()}
+    )
+
+
+def check_past(value: date | datetime | None, field: str) -> None:
+    """A DomainError (``out_of_range``) naming ``field`` if ``value`` is outside the bounds."""
+    if value is not None and not in_bounds(value):
+        raise DomainError(out_of_bounds_message(), "out_of_range", field=field)
+
+
+def validate_past_day(value: date | None) -> None:
+    """Form validator for a date of the past."""
+    if value is not None and not in_bounds(value):
+        raise ValidationError(out_of_bounds_message(), code="out_of_range")
+
+
+validate_past_time = validate_past_day  # a form's DateTimeField gives an aware datetime: the same check
+
+
+def int_in_bounds(value: int, *, minimum: int = 0, maximum: int = MAX_INT) -> bool:
+    return minimum <= value <= maximum
+
+
+def parse_int(text: str | None, field: str, *, minimum: int = 1, maximum: int = MAX_INT) -> int:
+    """A query parameter as an integer within bounds, or a DomainError naming ``field``."""
+    raw = (text or "").strip()
+    if not raw.isascii() or not raw.isdecimal() or len(raw) > len(str(maximum)) or not minimum <= int(raw) <= maximum:
+        raise DomainError(
+            _("Give a whole number from %(min)s to %(max)s.") % {"min": minimum, "max": maximum},
+            "invalid",
+            field=field,
+        )
+    return int(raw)
