@@ -28,14 +28,23 @@ def latest_day() -> date:
     return timezone.localdate() + timedelta(days=1)
 
 
-def in_bounds(value: date | datetime) -> bool:
-    """Whether a date (or an aware time) lies between 2019-01-01 and the end of tomorrow,
-    local time. Comparing aware times never overflows, whatever their offset."""
+def _lateness(value: date | datetime) -> int:
+    """-1 before 2019-01-01, 1 after the end of tomorrow (local time), else 0. Comparing
+    aware times never overflows, whatever their offset; a naive time counts as too early."""
     if isinstance(value, datetime):
         if timezone.is_naive(value):
-            return False
-        return day_start(EARLIEST_DAY) <= value < day_start(latest_day() + timedelta(days=1))
-    return EARLIEST_DAY <= value <= latest_day()
+            return -1
+        if value < day_start(EARLIEST_DAY):
+            return -1
+        return 1 if value >= day_start(latest_day() + timedelta(days=1)) else 0
+    if value < EARLIEST_DAY:
+        return -1
+    return 1 if value > latest_day() else 0
+
+
+def in_bounds(value: date | datetime) -> bool:
+    """Whether a date (or an aware time) lies between 2019-01-01 and the end of tomorrow."""
+    return _lateness(value) == 0
 
 
 def out_of_bounds_message() -> str:
@@ -45,19 +54,30 @@ def out_of_bounds_message() -> str:
     )
 
 
+def _refusal(value: date | datetime) -> tuple[str, str]:
+    """The message and code for a value out of bounds (the services' own "not in the
+    future" rules say the same for the upper bound)."""
+    if _lateness(value) > 0:
+        return str(_("This date is in the future.")), "in_future"
+    return out_of_bounds_message(), "too_early"
+
+
 def check_past(value: date | datetime | None, field: str) -> None:
-    """A DomainError (``out_of_range``) naming ``field`` if ``value`` is outside the bounds."""
+    """A DomainError naming ``field`` if ``value`` is outside the bounds: ``too_early``, or
+    ``in_future`` (the code the services' own "not in the future" rules give)."""
     if value is not None and not in_bounds(value):
-        raise DomainError(out_of_bounds_message(), "out_of_range", field=field)
+        message, code = _refusal(value)
+        raise DomainError(message, code, field=field)
 
 
 def validate_past_day(value: date | None) -> None:
-    """Form validator for a date of the past."""
+    """Form validator for a date (or, from a form's DateTimeField, an aware time) of the past."""
     if value is not None and not in_bounds(value):
-        raise ValidationError(out_of_bounds_message(), code="out_of_range")
+        message, code = _refusal(value)
+        raise ValidationError(message, code=code)
 
 
-validate_past_time = validate_past_day  # a form's DateTimeField gives an aware datetime: the same check
+validate_past_time = validate_past_day
 
 
 def int_in_bounds(value: int, *, minimum: int = 0, maximum: int = MAX_INT) -> bool:

@@ -3,7 +3,9 @@
 - ``StrictUUIDField``: a UUID as a string only (DRF's ``UUIDField`` also takes the integer
   ``5`` as ``00000000-...-0005``, so two tablets could share a client_id without knowing).
 - ``PastDateField``, ``PastDateTimeField``: a date or time between 2019 and tomorrow
-  (``truyvet.lib.bounds``); the time keeps ``OffsetDateTimeField``'s offset rule.
+  (``truyvet.lib.bounds``); the time keeps ``OffsetDateTimeField``'s offset rule. Like it,
+  they raise the DomainError of ``check_past``, so the answer's code says which bound
+  (``too_early``, ``in_future``).
 - ``BoundedIntegerField``: an ``IntegerField`` with a maximum by default (PostgreSQL's
   ``integer``), so 2**63 is a 400, not an overflow.
 """
@@ -17,7 +19,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from truyvet.lib.bounds import MAX_INT, in_bounds, out_of_bounds_message
+from truyvet.lib.bounds import MAX_INT, check_past
 from truyvet.lib.drf import OffsetDateTimeField
 
 
@@ -42,8 +44,7 @@ class StrictUUIDField(serializers.UUIDField):
 class PastDateField(serializers.DateField):
     def to_internal_value(self, value: Any) -> date:
         parsed = super().to_internal_value(value)
-        if not in_bounds(parsed):
-            raise serializers.ValidationError(out_of_bounds_message(), code="out_of_range")
+        check_past(parsed, self.field_name)
         return parsed
 
 
@@ -55,11 +56,10 @@ class PastDateTimeField(OffsetDateTimeField):
                 early = parse_datetime(value.strip())
             except ValueError:
                 early = None
-            if early is not None and early.tzinfo is not None and not in_bounds(early):
-                raise serializers.ValidationError(out_of_bounds_message(), code="out_of_range")
+            if early is not None and early.tzinfo is not None:
+                check_past(early, self.field_name)
         parsed = super().to_internal_value(value)
-        if not in_bounds(parsed):
-            raise serializers.ValidationError(out_of_bounds_message(), code="out_of_range")
+        check_past(parsed, self.field_name)
         return parsed
 
 
