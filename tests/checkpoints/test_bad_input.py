@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from checkpoints.manage import CheckpointInput, checkpoint_create
 from checkpoints.models import Checkpoint, Passage, Tablet
+from checkpoints.trips import PassengerInput, _clean, _Wards
 from tests.checkpoints.conftest import scan
+from tests.factories import HealthUnitFactory, UserFactory, home_ward
+from truyvet.accounts.models import Role, UnitKind
+from truyvet.lib.errors import DomainError
 from truyvet.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +153,20 @@ def test_a_lone_surrogate_in_a_heartbeat_or_check_is_a_400(
 def test_a_checkpoint_id_too_large_for_the_database_is_a_404(guard_client: Client, what: str) -> None:
     response = guard_client.post(f"/api/v1/checkpoints/{HUGE}/{what}/", {}, content_type="application/json")
     assert_envelope(response, 404)
+
+
+@pytest.mark.parametrize("field", ["name", "road", "border"])
+def test_a_checkpoint_name_with_direction_characters_is_refused_with_a_message(field: str) -> None:
+    unit = HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
+    cdc = UserFactory(role=Role.PROVINCE_CDC, health_unit=unit)
+    fields = {"name": "Chốt Km 3", field: "Chốt\u202e 3 mK"}
+    with pytest.raises(DomainError) as refused:
+        checkpoint_create(user=cdc, data=CheckpointInput(ward_code=home_ward(0).code, **fields))  # type: ignore[arg-type]
+    assert refused.value.code == "invalid_characters" and field in refused.value.errors
+    assert not Checkpoint.objects.exists()
+
+
+def test_a_passenger_name_with_a_zero_width_character_is_refused_with_a_message() -> None:
+    with pytest.raises(DomainError) as refused:
+        _clean(PassengerInput(full_name="Lò\u200b Văn Páo", id_number="012090000111"), _Wards())
+    assert refused.value.code == "invalid_characters"
