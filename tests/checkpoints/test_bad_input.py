@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from checkpoints.manage import CheckpointInput, checkpoint_create
 from checkpoints.models import Checkpoint, Passage, Tablet
@@ -170,3 +171,12 @@ def test_a_passenger_name_with_a_zero_width_character_is_refused_with_a_message(
     with pytest.raises(DomainError) as refused:
         _clean(PassengerInput(full_name="Lò\u200b Văn Páo", id_number="012090000111"), _Wards())
     assert refused.value.code == "invalid_characters"
+
+
+@pytest.mark.parametrize("days", [{"date_from": "0001-01-01"}, {"date_to": "0001-01-01"}, {"date_to": "9999-12-31"}])
+def test_the_checkpoint_report_answers_a_period_out_of_bounds_with_the_default_period(days: dict[str, str]) -> None:
+    unit = HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
+    client = Client()
+    client.force_login(UserFactory(role=Role.PROVINCE_CDC, health_unit=unit))
+    assert client.get(reverse("checkpoints:report"), days).status_code == 200
+    assert client.get(reverse("checkpoints:report_export", args=["csv"]), days).status_code == 200

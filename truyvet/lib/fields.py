@@ -38,13 +38,13 @@ class StrictUUIDField(serializers.UUIDField):
         parsed = uuid_from_text(data)
         if parsed is None:
             self.fail("invalid")
-        return parsed  # type: ignore[return-value]
+        return parsed
 
 
 class PastDateField(serializers.DateField):
     def to_internal_value(self, value: Any) -> date:
         parsed = super().to_internal_value(value)
-        check_past(parsed, self.field_name)
+        check_past(parsed, self.field_name or "")
         return parsed
 
 
@@ -57,9 +57,9 @@ class PastDateTimeField(OffsetDateTimeField):
             except ValueError:
                 early = None
             if early is not None and early.tzinfo is not None:
-                check_past(early, self.field_name)
+                check_past(early, self.field_name or "")
         parsed = super().to_internal_value(value)
-        check_past(parsed, self.field_name)
+        check_past(parsed, self.field_name or "")
         return parsed
 
 
