@@ -11,6 +11,7 @@ code or count is nonsense, and would otherwise overflow a query.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -23,6 +24,14 @@ EARLIEST_DAY = date(2019, 1, 1)
 MAX_INT = 2**31 - 1
 
 
+_TWO_DAYS = timedelta(days=2)
+
+
+@cache
+def _earliest_time() -> datetime:
+    return day_start(EARLIEST_DAY)
+
+
 def latest_day() -> date:
     """Tomorrow, local time: the last day a date of the past may name."""
     return timezone.localdate() + timedelta(days=1)
@@ -32,11 +41,12 @@ def _lateness(value: date | datetime) -> int:
     """-1 before 2019-01-01, 1 after the end of tomorrow (local time), else 0. Comparing
     aware times never overflows, whatever their offset; a naive time counts as too early."""
     if isinstance(value, datetime):
-        if timezone.is_naive(value):
+        if value.utcoffset() is None or value < _earliest_time():
             return -1
-        if value < day_start(EARLIEST_DAY):
-            return -1
-        return 1 if value >= day_start(latest_day() + timedelta(days=1)) else 0
+        # Local midnight after tomorrow (a hot path: cheaper than day_start; a sanity bound
+        # needs no care for a daylight-saving hour).
+        local = timezone.localtime()
+        return 1 if value >= local.replace(hour=0, minute=0, second=0, microsecond=0) + _TWO_DAYS else 0
     if value < EARLIEST_DAY:
         return -1
     return 1 if value > latest_day() else 0
@@ -78,10 +88,6 @@ def validate_past_day(value: date | None) -> None:
 
 
 validate_past_time = validate_past_day
-
-
-def int_in_bounds(value: int, *, minimum: int = 0, maximum: int = MAX_INT) -> bool:
-    return minimum <= value <= maximum
 
 
 def parse_int(text: str | None, field: str, *, minimum: int = 1, maximum: int = MAX_INT) -> int:
