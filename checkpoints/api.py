@@ -26,7 +26,10 @@ from checkpoints.lookup import traveller_check
 from checkpoints.models import Direction, VehicleType, Verdict
 from checkpoints.selectors import checkpoint_for_scanning, checkpoints_for_scanning
 from checkpoints.services import ScanItem, ScanResult, scans_ingest, tablet_heartbeat
+from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.errors import DomainError
+from truyvet.lib.fields import BoundedIntegerField, StrictUUIDField, uuid_from_text
+from truyvet.lib.text import storable
 
 
 class IsCheckpointStaff(BasePermission):
@@ -74,36 +77,41 @@ class CheckpointListView(APIView):
 ScanIn = inline_serializer(
     "ScanIn",
     {
-        "client_id": serializers.UUIDField(),
-        "qr_token": serializers.CharField(required=False),
-        "trip_code": serializers.CharField(required=False),
-        "person_id": serializers.IntegerField(required=False, help_text="A person chosen in an online check."),
-        "id_number": serializers.CharField(required=False, help_text="Typed when there is no code."),
-        "phone": serializers.CharField(required=False, help_text="Typed when there is no code."),
+        "client_id": StrictUUIDField(),
+        "qr_token": serializers.CharField(required=False, max_length=4096),
+        "trip_code": serializers.CharField(required=False, max_length=20),
+        "person_id": BoundedIntegerField(required=False, min_value=1, help_text="A person chosen in an online check."),
+        "id_number": serializers.CharField(required=False, max_length=20, help_text="Typed when there is no code."),
+        "phone": serializers.CharField(required=False, max_length=20, help_text="Typed when there is no code."),
         "passenger_ids": serializers.ListField(
-            child=serializers.IntegerField(), required=False, help_text="A trip: who is on board (default: all)."
+            child=BoundedIntegerField(min_value=1),
+            required=False,
+            max_length=200,
+            help_text="A trip: who is on board (default: all).",
         ),
         "direction": serializers.ChoiceField(choices=Direction.choices),
         "scanned_at": serializers.DateTimeField(),
         "temperature": serializers.DecimalField(max_digits=3, decimal_places=1, required=False),
-        "vehicle_plate": serializers.CharField(required=False),
+        "vehicle_plate": serializers.CharField(required=False, max_length=20),
         "vehicle_type": serializers.ChoiceField(choices=VehicleType.choices, required=False),
-        "origin_ward_code": serializers.IntegerField(required=False),
-        "destination_ward_code": serializers.IntegerField(required=False),
+        "origin_ward_code": BoundedIntegerField(required=False, min_value=1),
+        "destination_ward_code": BoundedIntegerField(required=False, min_value=1),
     },
 )
 ScanBatch = inline_serializer(
     "ScanBatch",
     {
         "scans": serializers.ListField(child=ScanIn),
-        "tablet_id": serializers.CharField(required=False, help_text="The tablet's own random id (monitoring)."),
-        "pending": serializers.IntegerField(required=False, help_text="Passages the tablet still holds."),
+        "tablet_id": serializers.CharField(
+            required=False, max_length=64, help_text="The tablet's own random id (monitoring)."
+        ),
+        "pending": BoundedIntegerField(required=False, help_text="Passages the tablet still holds."),
     },
 )
 ScanOut = inline_serializer(
     "ScanOut",
     {
-        "client_id": serializers.UUIDField(),
+        "client_id": StrictUUIDField(),
         "status": serializers.ChoiceField(choices=["created", "duplicate", "rejected"]),
         "reason": serializers.CharField(required=False),
         "http_status": serializers.IntegerField(required=False, help_text="400, or 409 for a reused client_id."),
@@ -128,7 +136,7 @@ def _opt_int(raw: dict[str, Any], key: str) -> int | None:
     value = raw.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_INT:
         raise _Invalid(f"{key}_invalid")
     return value
 
@@ -143,7 +151,7 @@ def read_item(raw: object) -> ScanItem:
         value = raw.get(key)
         if value is None:
             continue
-        if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+        if not isinstance(value, str) or len(value) > limit or "\x00" in value or not storable(value):
             raise _Invalid(f"{key}_invalid")
         texts[key] = value.strip()
     scanned_at = raw.get("scanned_at")
@@ -160,6 +168,8 @@ def read_item(raw: object) -> ScanItem:
     if temperature is not None:
         if isinstance(temperature, bool) or not isinstance(temperature, int | float | str):
             raise _Invalid("temperature_invalid")
+        if isinstance(temperature, str) and (len(temperature) > 10 or not temperature.isascii()):
+            raise _Invalid("temperature_invalid")
         try:
             reading = Decimal(str(temperature)).quantize(Decimal("0.1"))
         except InvalidOperation:
@@ -167,13 +177,13 @@ def read_item(raw: object) -> ScanItem:
         if not reading.is_finite():
             raise _Invalid("temperature_invalid")
     vehicle_type = raw.get("vehicle_type") or ""
-    if vehicle_type and vehicle_type not in _VEHICLE_TYPES:
+    if vehicle_type and (not isinstance(vehicle_type, str) or vehicle_type not in _VEHICLE_TYPES):
         raise _Invalid("vehicle_type_invalid")
     passengers = raw.get("passenger_ids")
     if passengers is not None and (
         not isinstance(passengers, list)
         or len(passengers) > 200
-        or not all(isinstance(p, int) and not isinstance(p, bool) and 0 < p < 2**31 for p in passengers)
+        or not all(isinstance(p, int) and not isinstance(p, bool) and 0 < p <= MAX_INT for p in passengers)
     ):
         raise _Invalid("passenger_ids_invalid")
     direction = raw.get("direction")
@@ -198,22 +208,26 @@ def read_item(raw: object) -> ScanItem:
 
 
 def _client_id(raw: dict[str, Any]) -> uuid.UUID:
-    value = raw.get("client_id")
-    try:
-        return uuid.UUID(value) if isinstance(value, str) and len(value) <= 40 else _bad_client_id()
-    except ValueError:
-        return _bad_client_id()
+    parsed = uuid_from_text(raw.get("client_id"))
+    if parsed is None:
+        raise _Invalid("client_id_invalid")
+    return parsed
 
 
-def _bad_client_id() -> uuid.UUID:
-    raise _Invalid("client_id_invalid")
+def _echoed_client_id(raw: object) -> str | None:
+    """The client_id of a rejected item as the tablet sent it, so it can match the answer;
+    None when it cannot be sent back (not text, too long, or not storable text)."""
+    client = raw.get("client_id") if isinstance(raw, dict) else None
+    return client if isinstance(client, str) and len(client) <= 40 and storable(client) else None
 
 
 def _tablet(request: Request, data: dict[str, Any]) -> tuple[str, int | None]:
+    """The tablet's id and queue length for monitoring; values that cannot be stored are
+    left out rather than refusing the passages they came with."""
     tablet_id = data.get("tablet_id")
     pending = data.get("pending")
-    tablet = tablet_id[:64] if isinstance(tablet_id, str) else ""
-    count = pending if isinstance(pending, int) and not isinstance(pending, bool) and pending >= 0 else None
+    tablet = tablet_id[:64] if isinstance(tablet_id, str) and "\x00" not in tablet_id and storable(tablet_id) else ""
+    count = pending if isinstance(pending, int) and not isinstance(pending, bool) and 0 <= pending <= MAX_INT else None
     return tablet, count
 
 
@@ -241,8 +255,7 @@ class ScanBatchView(APIView):
                 items.append(read_item(raw))
                 outcome.append(None)
             except _Invalid as invalid:
-                client = raw.get("client_id") if isinstance(raw, dict) else None
-                client = client if isinstance(client, str) and len(client) <= 40 else None
+                client = _echoed_client_id(raw)
                 outcome.append(ScanResult(client, "rejected", reason=invalid.reason, http_status=400))  # type: ignore[arg-type]
         stored = iter(
             scans_ingest(
@@ -265,7 +278,7 @@ class TravellerCheckIn(serializers.Serializer):
     trip_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
     temperature = serializers.FloatField(required=False, allow_null=True, min_value=30, max_value=45)
     tablet_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    pending = serializers.IntegerField(required=False, min_value=0)
+    pending = BoundedIntegerField(required=False)
 
 
 class TravellerCheckView(APIView):
@@ -288,7 +301,7 @@ class TravellerCheckView(APIView):
 
 class HeartbeatIn(serializers.Serializer):
     tablet_id = serializers.CharField(max_length=64)
-    pending = serializers.IntegerField(min_value=0, required=False)
+    pending = BoundedIntegerField(required=False)
 
 
 class HeartbeatView(APIView):

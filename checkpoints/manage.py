@@ -26,6 +26,7 @@ from truyvet.accounts.models import Role, UnitKind, User
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
+from truyvet.lib.text import refuse_invisible
 
 FIELDS = ("name", "road", "border", "ward_id", "latitude", "longitude", "is_active")
 
@@ -94,6 +95,8 @@ def _check_ward(user: Any, ward_code: int) -> None:
 
 
 def _apply(checkpoint: Checkpoint, data: CheckpointInput) -> None:
+    for field in ("name", "road", "border"):
+        refuse_invisible(getattr(data, field), field)
     checkpoint.name = data.name.strip()
     checkpoint.road = data.road.strip()
     checkpoint.border = data.border.strip()

@@ -16,6 +16,7 @@ from checkpoints.models import Direction, Verdict
 from checkpoints.reports import PassageFilters
 from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
+from truyvet.lib.bounds import validate_past_day
 
 REPORT_DAYS = 7
 REPORT_MAX_DAYS = 366
@@ -34,7 +35,12 @@ def _style(form: forms.Form, small: bool = False) -> None:
 
 
 def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_past_day],  # year 1 would overflow the period's arithmetic
+    )
 
 
 class ReportForm(forms.Form):

@@ -15,6 +15,7 @@ from django.http import Http404
 
 from checkpoints.models import Checkpoint, DutyShift, Passage
 from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_everywhere, ward_filter
+from truyvet.lib.bounds import MAX_INT
 from truyvet.people.models import Person
 from truyvet.people.normalize import normalize_phone
 
@@ -26,9 +27,15 @@ def checkpoints_for_scanning(user: Any) -> QuerySet[Checkpoint]:
     return qs if sees_everywhere(user) else qs.filter(staff=user)
 
 
+def _is_id(value: int | str) -> bool:
+    """Whether a checkpoint id from a URL can name a row (digits, within PostgreSQL's integer)."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_INT
+
+
 def checkpoint_for_scanning(user: Any, checkpoint_id: int | str) -> Checkpoint:
     """The checkpoint, or 404 when absent, inactive or not one the user scans at."""
-    if not str(checkpoint_id).isascii() or not str(checkpoint_id).isdigit():
+    if not _is_id(checkpoint_id):
         raise Http404
     checkpoint = checkpoints_for_scanning(user).filter(pk=int(checkpoint_id)).select_related("ward").first()
     if checkpoint is None:
@@ -48,7 +55,7 @@ def checkpoints_for(user: Any) -> QuerySet[Checkpoint]:
 
 
 def checkpoint_get_for(user: Any, checkpoint_id: int | str) -> Checkpoint:
-    if not str(checkpoint_id).isascii() or not str(checkpoint_id).isdigit():
+    if not _is_id(checkpoint_id):
         raise Http404
     checkpoint = checkpoints_for(user).filter(pk=int(checkpoint_id)).first()
     if checkpoint is None:

@@ -36,8 +36,10 @@ from checkpoints.verdicts import Judgement, PersonFacts, judge, people_facts, wo
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_event, audit_log_many
+from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import AuditEvent
+from truyvet.lib.text import storable
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,14 @@ def _check_time(item: ScanItem, now: datetime) -> None:
 
 
 def _check_fields(item: ScanItem, wards: frozenset[int]) -> None:
+    # Whoever built the item (the API's reader, a scanner page), nothing that the database
+    # cannot store or look up reaches the batch's single write: one bad item must not sink it.
+    for text in (item.qr_token, item.trip_code, item.id_number, item.phone, item.vehicle_plate, item.vehicle_type):
+        if text and not storable(text):
+            raise _Rejected("invalid_characters")
+    numbers = [item.person_id, item.origin_ward_code, item.destination_ward_code, *(item.passenger_ids or ())]
+    if any(n is not None and not 0 < n <= MAX_INT for n in numbers):
+        raise _Rejected("number_out_of_range")
     identifiers = [item.qr_token, item.trip_code, item.person_id, item.id_number, item.phone]
     if sum(1 for value in identifiers if value) != 1:
         raise _Rejected("one_identifier_required")

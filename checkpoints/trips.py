@@ -44,6 +44,7 @@ from truyvet.geo.models import Ward
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib.audit import audit_log_many
 from truyvet.lib.errors import DomainError
+from truyvet.lib.text import refuse_invisible
 from truyvet.people.models import Person
 from truyvet.people.normalize import mask_name, normalize_name, normalize_phone, search_key
 from truyvet.people.validation import validate_citizen_id
@@ -292,7 +293,7 @@ class _Wards:
 
 def _clean(data: PassengerInput, wards: _Wards) -> _Clean:
     """The passenger's details checked and normalised, or a DomainError naming the field."""
-    name = normalize_name(data.full_name)
+    name = normalize_name(refuse_invisible(data.full_name, "full_name"))
     if not name:
         raise DomainError(_("A full name is required."), "name_required", field="full_name")
     if len(name) > 200:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.http import Http404
 from django.urls import URLPattern, path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -20,8 +22,9 @@ from contacts.selectors import case_exposures, exposures_status, get_case_for, p
 from contacts.services import case_open
 from truyvet.accounts.permissions import is_health_staff
 from truyvet.lib.audit import audit_log_many
-from truyvet.lib.drf import OffsetDateTimeField
+from truyvet.lib.bounds import MAX_INT, parse_int
 from truyvet.lib.errors import DomainError
+from truyvet.lib.fields import BoundedIntegerField, PastDateField, PastDateTimeField
 
 PAGE = 5000
 
@@ -32,11 +35,11 @@ class IsHealthStaff(BasePermission):
 
 
 class CaseSerializer(serializers.Serializer):
-    person_id = serializers.IntegerField(min_value=1)
-    confirmed_at = OffsetDateTimeField()
-    onset_date = serializers.DateField(required=False, allow_null=True)
-    sample_date = serializers.DateField(required=False, allow_null=True)
-    isolated_at = OffsetDateTimeField(required=False, allow_null=True)
+    person_id = BoundedIntegerField(min_value=1)
+    confirmed_at = PastDateTimeField()
+    onset_date = PastDateField(required=False, allow_null=True)
+    sample_date = PastDateField(required=False, allow_null=True)
+    isolated_at = PastDateTimeField(required=False, allow_null=True)
 
 
 class ExposureRecord(serializers.Serializer):
@@ -71,8 +74,11 @@ class CaseCreateView(APIView):
         person = people_in_reach(request.user).filter(pk=data.pop("person_id")).first()
         if person is None:
             raise DomainError("There is no such person in your jurisdiction.", "not_found", status=404)
-        case = case_open(user=request.user, person=person, **data)
-        case.refresh_from_db(fields=["matching"])
+        # One transaction for the whole answer: nothing is committed unless the case is
+        # answered, and matching is queued once it is.
+        with transaction.atomic():
+            case = case_open(user=request.user, person=person, **data)
+            case.refresh_from_db(fields=["matching"])
         matching = "done" if case.matching == MatchingState.DONE else "queued"
         return Response({"id": case.pk, "matching": matching}, status=status.HTTP_201_CREATED)
 
@@ -106,6 +112,8 @@ class CaseExposuresView(APIView):
         "CDC. Each person listed is recorded in the audit log.",
     )
     def get(self, request: Request, case_id: int) -> Response:
+        if not 0 < case_id <= MAX_INT:
+            raise Http404
         case: Case = get_case_for(request.user, case_id)
         qs = case_exposures(case, request.user).order_by("pk")
         level = request.query_params.get("level")
@@ -116,9 +124,7 @@ class CaseExposuresView(APIView):
             qs = qs.filter(level=int(level))
         after = request.query_params.get("after")
         if after is not None:
-            if not after.isdecimal():
-                raise DomainError("after is a number from next_after.", "invalid", field="after")
-            qs = qs.filter(pk__gt=int(after))
+            qs = qs.filter(pk__gt=parse_int(after, "after", minimum=0))
         rows = list(
             qs.values_list(
                 "pk", "person_id", "level", "via", "source_person_id", "venue__code", "overlap_start", "overlap_end"

@@ -38,6 +38,7 @@ from contacts.selectors import get_follow_up_for
 from contacts.services import CLOCK_SKEW, queue_matching
 from declarations.qr import qr_holder
 from truyvet.lib.audit import audit_log
+from truyvet.lib.bounds import in_bounds, out_of_bounds_message
 from truyvet.lib.errors import DomainError
 from truyvet.lib.retention import delete_in_batches
 from truyvet.people.models import Person
@@ -186,6 +187,8 @@ def _parse_time(value: object) -> datetime | str:
         return _("Not an ISO 8601 time.")
     if parsed.tzinfo is None:
         return _("Give the time with its UTC offset, e.g. 2026-11-23T08:30:00+07:00.")
+    if not in_bounds(parsed):
+        return out_of_bounds_message()
     return parsed
 
 

@@ -25,6 +25,7 @@ from contacts.proximity import (
 )
 from truyvet.lib.drf import PublicRateThrottle
 from truyvet.lib.errors import DomainError
+from truyvet.lib.fields import PastDateTimeField
 
 ErrorBody = inline_serializer(
     "ProximityError",
@@ -100,8 +101,8 @@ class ProximityContactSerializer(serializers.Serializer):
     """Documents one encounter; uploads are checked by ``contacts.proximity.validate_contacts``."""
 
     device_id = serializers.RegexField(r"^[0-9a-fA-F]{32}$", help_text="The other phone's broadcast id.")
-    first_seen = serializers.DateTimeField(help_text="ISO 8601 with its UTC offset.")
-    last_seen = serializers.DateTimeField(
+    first_seen = PastDateTimeField(help_text="ISO 8601 with its UTC offset.")
+    last_seen = PastDateTimeField(
         help_text="ISO 8601 with its UTC offset; not before `first_seen`, not in the future, not older than the "
         "retention period (21 days by default)."
     )

@@ -37,8 +37,10 @@ from contacts.warnings import dedupe_key
 from truyvet.accounts.models import Alert
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib.audit import audit_log
+from truyvet.lib.bounds import EARLIEST_DAY, check_past
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import Notification
+from truyvet.lib.text import refuse_invisible
 from truyvet.people.models import ChangeSource, Person
 from truyvet.people.normalize import normalize_name, normalize_phone, search_key
 from truyvet.people.services import person_history_write
@@ -53,12 +55,15 @@ def queue_matching(case_id: int) -> None:
     """Match the case's exposures once the current transaction commits."""
     from contacts.tasks import match_case
 
-    transaction.on_commit(lambda: match_case.delay(case_id))
+    # Robust: the case is committed by then, so a broker that is down (or an eager task that
+    # fails) is logged rather than turning the committed write into an error answer.
+    transaction.on_commit(lambda: match_case.delay(case_id), robust=True)
 
 
 def _not_future(value: date | datetime | None, field: str) -> None:
     if value is None:
         return
+    check_past(value, field)
     now = timezone.now()
     if isinstance(value, datetime):
         if timezone.is_naive(value):
@@ -72,6 +77,10 @@ def _not_future(value: date | datetime | None, field: str) -> None:
 def _validate_case(fields: dict[str, Any]) -> None:
     for name in ("confirmed_at", "onset_date", "sample_date", "isolated_at"):
         _not_future(fields.get(name), name)
+    until = fields.get("isolation_until")
+    if until is not None and until < EARLIEST_DAY:  # a date to come: only the lower bound
+        check_past(until, "isolation_until")
+    refuse_invisible(fields.get("isolation_place") or "", "isolation_place")
     classification = fields.get("classification", Classification.CONFIRMED)
     if classification not in Classification.values:
         raise DomainError(_("Unknown classification."), "invalid_choice", field="classification")
@@ -211,7 +220,7 @@ def _contact_person(*, user: Any, full_name: str, id_number: str, phone: str, wa
     """The person a typed-in contact names: by citizen id, else by phone and name, else new
     (living in ``ward_code``). A person found without a ward gets it, and one found by
     phone without a citizen id gets the id typed in."""
-    name = normalize_name(full_name)
+    name = normalize_name(refuse_invisible(full_name, "full_name"))
     if not name:
         raise DomainError(_("A name is required."), "name_required", field="full_name")
     e164 = ""

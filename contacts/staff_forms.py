@@ -14,6 +14,7 @@ from contacts.selectors import CaseFilters
 from declarations.models import Symptom
 from truyvet.geo.models import Ward
 from truyvet.geo.selectors import ward_list
+from truyvet.lib.bounds import validate_past_day, validate_past_time
 from truyvet.lib.errors import DomainError
 from truyvet.people.models import Gender, Person
 
@@ -67,8 +68,8 @@ class CaseFilterForm(BootstrapMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("All")), *Outcome.choices], required=False)
     cluster = forms.TypedChoiceField(label=_("Cluster"), coerce=int, required=False, empty_value=None)
     ward = forms.TypedChoiceField(label=_("Ward"), coerce=int, required=False, empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE, validators=[validate_past_day])
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE, validators=[validate_past_day])
 
     def __init__(self, *args: Any, wards: Iterable[Ward], clusters: Iterable[Cluster], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,12 +130,20 @@ class CaseForm(BootstrapMixin, forms.Form):
         label=_("Classification"), choices=Classification.choices, initial=Classification.CONFIRMED
     )
     confirmed_at = forms.DateTimeField(
-        label=_("Confirmed at"), required=False, input_formats=DATETIME_FORMATS, widget=_datetime_widget()
+        label=_("Confirmed at"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=_datetime_widget(),
+        validators=[validate_past_time],
     )
-    onset_date = forms.DateField(label=_("Symptom onset"), required=False, widget=DATE)
-    sample_date = forms.DateField(label=_("Sample date"), required=False, widget=DATE)
+    onset_date = forms.DateField(label=_("Symptom onset"), required=False, widget=DATE, validators=[validate_past_day])
+    sample_date = forms.DateField(label=_("Sample date"), required=False, widget=DATE, validators=[validate_past_day])
     isolated_at = forms.DateTimeField(
-        label=_("Isolated at"), required=False, input_formats=DATETIME_FORMATS, widget=_datetime_widget()
+        label=_("Isolated at"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=_datetime_widget(),
+        validators=[validate_past_time],
     )
     isolation_place = forms.CharField(label=_("Isolation place"), max_length=200, required=False)
     isolation_until = forms.DateField(label=_("Isolation until"), required=False, widget=DATE)
@@ -167,9 +176,9 @@ class CaseForm(BootstrapMixin, forms.Form):
 class LabResultForm(BootstrapMixin, forms.Form):
     prefix = "lab"
     test_type = forms.ChoiceField(label=_("Test"), choices=TestType.choices, initial=TestType.RT_PCR)
-    sample_date = forms.DateField(label=_("Sample date"), widget=DATE)
+    sample_date = forms.DateField(label=_("Sample date"), widget=DATE, validators=[validate_past_day])
     result = forms.ChoiceField(label=_("Result"), choices=TestResult.choices, initial=TestResult.PENDING)
-    result_date = forms.DateField(label=_("Result date"), required=False, widget=DATE)
+    result_date = forms.DateField(label=_("Result date"), required=False, widget=DATE, validators=[validate_past_day])
     laboratory = forms.CharField(label=_("Laboratory"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -191,7 +200,7 @@ class ManualContactForm(BootstrapMixin, forms.Form):
         empty_value=None,
         help_text=_("Where the contact lives: its health station follows them up."),
     )
-    contact_date = forms.DateField(label=_("Date of contact"), widget=DATE)
+    contact_date = forms.DateField(label=_("Date of contact"), widget=DATE, validators=[validate_past_day])
     setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices, initial=Setting.OTHER)
     relation = forms.CharField(label=_("Relation"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from django.utils import timezone
@@ -14,7 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from truyvet.accounts.models import Role
-from truyvet.lib.drf import OffsetDateTimeField, PublicRateThrottle
+from truyvet.lib.bounds import in_bounds
+from truyvet.lib.drf import PublicRateThrottle
+from truyvet.lib.fields import PastDateTimeField, StrictUUIDField, uuid_from_text
 from venues.models import Category, CheckIn
 from venues.selectors import venue_links
 from venues.services import VenueInput, checkin_with_token, checkout_with_token, venue_create
@@ -64,8 +65,8 @@ class VenueCreateView(APIView):
 class CheckInSerializer(serializers.Serializer):
     venue_code = serializers.CharField(max_length=40)
     qr_token = serializers.CharField(max_length=4096)
-    client_id = serializers.UUIDField()
-    checked_in_at = OffsetDateTimeField(required=False)
+    client_id = StrictUUIDField()
+    checked_in_at = PastDateTimeField(required=False)
     fresh_code = serializers.CharField(
         max_length=40, required=False, help_text="The rotating code of a venue in display mode (its `t` parameter)."
     )
@@ -73,7 +74,7 @@ class CheckInSerializer(serializers.Serializer):
 
 class CheckOutSerializer(serializers.Serializer):
     qr_token = serializers.CharField(max_length=4096)
-    checked_out_at = OffsetDateTimeField(required=False)
+    checked_out_at = PastDateTimeField(required=False)
 
 
 CheckInRecord = inline_serializer(
@@ -131,12 +132,8 @@ def read_checkin(data: object) -> dict[str, Any] | None:
         return None
     venue_code = _plain_string(data.get("venue_code"), 40)
     qr_token = _plain_string(data.get("qr_token"), 4096)
-    client_id = data.get("client_id")
-    if venue_code is None or qr_token is None or not isinstance(client_id, str):
-        return None
-    try:
-        parsed_id = uuid.UUID(hex=client_id)
-    except ValueError:
+    parsed_id = uuid_from_text(data.get("client_id"))  # what StrictUUIDField reads
+    if venue_code is None or qr_token is None or parsed_id is None:
         return None
     validated: dict[str, Any] = {"venue_code": venue_code, "qr_token": qr_token, "client_id": parsed_id}
     if "checked_in_at" in data:
@@ -145,7 +142,7 @@ def read_checkin(data: object) -> dict[str, Any] | None:
             when = parse_datetime(text) if isinstance(text, str) else None
         except ValueError:
             return None
-        if when is None or when.tzinfo is None:
+        if when is None or when.tzinfo is None or not in_bounds(when):  # the serializer says why
             return None
         validated["checked_in_at"] = when.astimezone(timezone.get_current_timezone())
     return validated

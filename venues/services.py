@@ -14,8 +14,10 @@ from declarations.qr import holder_sql, qr_claims, qr_holder
 from truyvet.accounts.models import Role, User
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
+from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.errors import DomainError
 from truyvet.lib.retention import delete_in_batches
+from truyvet.lib.text import refuse_invisible
 from truyvet.people.models import Person
 from truyvet.people.normalize import normalize_phone
 from venues.models import Category, CheckIn, Venue
@@ -48,6 +50,8 @@ def _coordinate(value: Decimal | float | str | None, field: str) -> Decimal | No
 
 
 def _validated(data: VenueInput) -> dict[str, object]:
+    refuse_invisible(data.name, "name")
+    refuse_invisible(data.address, "address")
     if not data.name.strip():
         raise DomainError(_("A name is required."), "name_required", field="name")
     if data.category not in Category.values:
@@ -339,7 +343,7 @@ def checkout(*, checkin: CheckIn, person: Person, checked_out_at: datetime | Non
 
 
 def checkout_with_token(*, checkin_id: int, qr_token: str, checked_out_at: datetime | None = None) -> CheckIn:
-    checkin = CheckIn.objects.filter(pk=checkin_id).first()
+    checkin = CheckIn.objects.filter(pk=checkin_id).first() if 0 < checkin_id <= MAX_INT else None
     if checkin is None:
         raise DomainError(_("There is no such check-in."), "not_found", status=404)
     return checkout(checkin=checkin, person=qr_holder(qr_token), checked_out_at=checked_out_at)

@@ -29,7 +29,7 @@ def test_a_daily_declaration_returns_the_contract_fields(client: Client, daily_b
     assert set(body) >= {"id", "person_id", "risk_level", "qr_token", "qr_expires_at"}
     assert body["risk_level"] == "green"
     person = Person.objects.get(pk=body["person_id"])
-    assert person.full_name == "Nguyễn Văn An" and person.phone == "+84912345678"
+    assert person.full_name == "Nguyễn Văn AN" and person.phone == "+84912345678"  # capitals kept as typed
     assert QrCredential.objects.get(person=person).risk_level == "green"
     assert AuditEvent.objects.filter(action="declaration.submit", person_id=person.pk).count() == 1
 

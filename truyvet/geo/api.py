@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from truyvet.geo.models import Province
 from truyvet.geo.selectors import ward_list
+from truyvet.lib.bounds import parse_int
 from truyvet.lib.drf import PublicRateThrottle
 
 
@@ -54,11 +55,9 @@ class WardListView(APIView):
         tags=["geo"],
     )
     def get(self, request: Request) -> Response:
-        try:
-            province = int(request.query_params.get("province", ""))
-        except ValueError:
-            raise serializers.ValidationError({"province": ["A province code is required."]}) from None
-        wards = ward_list(province_code=province, search=request.query_params.get("q", "")[:50])
+        province = parse_int(request.query_params.get("province"), "province")
+        search = request.query_params.get("q", "")[:50].replace("\x00", "")  # PostgreSQL refuses NUL
+        wards = ward_list(province_code=province, search=search)
         response = Response(list(wards.values("code", "name")))
         response["Cache-Control"] = "public, max-age=86400"
         return response

@@ -11,9 +11,11 @@ _MOBILE = re.compile(r"^(?:\+?84|0)([35789]\d{8})$")
 
 
 def normalize_name(name: str) -> str:
-    """NFC, single spaces, each word capitalised: '  nguyễn   văn AN ' -> 'Nguyễn Văn An'."""
+    """NFC, single spaces, each word's first letter in capitals: '  nguyễn   văn AN ' ->
+    'Nguyễn Văn AN'. No letter is ever lowered: 'McDonald', 'DƯƠNG' and 'La Thị Ơn' stay as
+    typed (a clerk copies a name from a card; only the person may say how it is written)."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
-    return " ".join(word[:1].upper() + word[1:].lower() for word in text.split(" "))
+    return " ".join(word[:1].upper() + word[1:] for word in text.split(" "))
 
 
 def search_key(text: str) -> str:

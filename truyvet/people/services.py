@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
+from truyvet.lib.text import refuse_invisible
 from truyvet.people.countries import is_country
 from truyvet.people.models import ChangeSource, Household, Person, PersonHistory
 from truyvet.people.normalize import normalize_name, normalize_phone, search_key
@@ -73,6 +74,8 @@ def person_fields(
     e164 = normalize_phone(phone) if phone else ""
     if phone and e164 is None:
         raise DomainError("Not a Vietnamese mobile number.", "invalid_phone", field="phone")
+    refuse_invisible(full_name, "full_name")
+    refuse_invisible(address, "address")
     name = normalize_name(full_name)
     if not name:
         raise DomainError("A name is required.", "name_required", field="full_name")

@@ -8,6 +8,7 @@ encodes century and gender (0/1: 1900s male/female, 2/3: 2000s, 4/5: 2100s, 6/7:
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from django.utils import timezone
@@ -29,8 +30,10 @@ OLDEST_AGE = 125
 
 def validate_citizen_id(id_number: str, *, date_of_birth: date | None, gender: str) -> str:
     """The cleaned id, or a DomainError that says which part disagrees."""
-    cleaned = (id_number or "").replace(" ", "").strip()
-    if len(cleaned) != 12 or not cleaned.isdigit():
+    # NFC first, then ASCII digits only: str.isdigit alone takes '０' (full width), '٣' and
+    # a digit followed by a combining mark that NFC cannot fold.
+    cleaned = unicodedata.normalize("NFC", id_number or "").replace(" ", "").strip()
+    if len(cleaned) != 12 or not cleaned.isascii() or not cleaned.isdigit():
         raise DomainError(_("A citizen id has exactly 12 digits."), "id_format", field="id_number")
     if int(cleaned[:3]) not in ID_PROVINCE_CODES:
         raise DomainError(_("The first three digits are not a province code."), "id_province", field="id_number")
