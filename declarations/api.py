@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from django.utils.dateparse import parse_date
@@ -20,6 +19,7 @@ from declarations.services import Answers, DomesticInput, EntryInput, PersonInpu
 from truyvet.accounts.models import STAFF_ROLES
 from truyvet.lib.drf import PublicRateThrottle
 from truyvet.lib.errors import DomainError
+from truyvet.lib.fields import StrictUUIDField, uuid_from_text
 from truyvet.people.models import Gender
 
 
@@ -74,8 +74,8 @@ class DeclarationSerializer(serializers.Serializer):
     exposures = ExposuresSerializer(required=False)
     entry = EntrySerializer(required=False)
     domestic = DomesticSerializer(required=False)
-    client_id = serializers.UUIDField(
-        required=False, help_text="Optional: a retry with the same id returns the first result."
+    client_id = StrictUUIDField(
+        required=False, help_text="Optional (a UUID string): a retry with the same id returns the first result."
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -216,10 +216,10 @@ def _read(data: dict[str, Any]) -> dict[str, Any]:
             raise _Unusual("exposures")
         validated["exposures"] = {k: exposures.get(k, False) for k in ("case_contact", "outbreak_zone", "abroad_14d")}
     if "client_id" in data:
-        client_id = data["client_id"]
-        if not isinstance(client_id, str):
-            raise _Unusual("client_id")
-        validated["client_id"] = uuid.UUID(hex=client_id)  # ValueError: the serializer says why
+        client_id = uuid_from_text(data["client_id"])
+        if client_id is None:
+            raise _Unusual("client_id")  # the serializer says why
+        validated["client_id"] = client_id
     if "entry" in data or "domestic" in data:
         raise _Unusual("entry or domestic")  # less common: the serializer reads them
     if kind != Kind.DAILY:
