@@ -19,7 +19,9 @@ from uuid import uuid4
 import hypothesis
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
@@ -95,7 +97,19 @@ def _quiet_refusals() -> Iterator[None]:
 
 
 @pytest.fixture
-def cast(db: None, settings: Any, _quiet_refusals: None) -> Cast:
+def _one_connection() -> Iterator[None]:
+    """Requests reach Django's WSGI handler, which closes old database connections around
+    each request; inside the test's transaction that would close it (PostgreSQL). Django's
+    test client turns this off the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def cast(db: None, settings: Any, _quiet_refusals: None, _one_connection: None) -> Cast:
     settings.RATELIMIT_ENABLE = False  # thousands of public calls from one address
     ward = home_ward(0)
     cdc = HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
