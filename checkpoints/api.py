@@ -111,7 +111,9 @@ ScanBatch = inline_serializer(
 ScanOut = inline_serializer(
     "ScanOut",
     {
-        "client_id": StrictUUIDField(),
+        "client_id": serializers.CharField(
+            allow_null=True, help_text="The item's client_id as sent; null when it sent none that could be read."
+        ),
         "status": serializers.ChoiceField(choices=["created", "duplicate", "rejected"]),
         "reason": serializers.CharField(required=False),
         "http_status": serializers.IntegerField(required=False, help_text="400, or 409 for a reused client_id."),

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "truyvet.lib.middleware.VietnameseFirstLocaleMiddleware",
+    "truyvet.lib.middleware.ApiErrorEnvelopeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -292,12 +293,14 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # one nginx that appends the real address.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 REST_FRAMEWORK = {
+    # The token first: DRF takes the first class's WWW-Authenticate header, so a call without
+    # credentials gets 401 (with `WWW-Authenticate: Token`) rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "truyvet.lib.drf.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "truyvet.lib.openapi.ApiAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "truyvet.lib.drf.exception_handler",
@@ -315,6 +318,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "truyvet.lib.openapi.add_links"],
 }
 
 # --- The deployment's province, tokens, notifications --------------------------------------

@@ -13,6 +13,7 @@ from truyvet.geo.api import ProvinceListView, WardListView
 from truyvet.lib.api import KeysView
 from venues import views as venue_views
 from venues.api import CheckInCreateView, CheckOutView, VenueCreateView
+from venues.poster_api import VenuePosterPdfView, VenuePosterPngView
 
 api_v1 = [
     path("keys/", KeysView.as_view(), name="keys"),
@@ -21,6 +22,8 @@ api_v1 = [
     path("declarations/", DeclarationCreateView.as_view(), name="declarations"),
     path("qr/verify/", QrVerifyView.as_view(), name="qr-verify"),
     path("venues/", VenueCreateView.as_view(), name="venues"),
+    path("venues/<int:venue_id>/poster.png", VenuePosterPngView.as_view(), name="venue-poster-png"),
+    path("venues/<int:venue_id>/poster.pdf", VenuePosterPdfView.as_view(), name="venue-poster-pdf"),
     path("checkins/", CheckInCreateView.as_view(), name="checkins"),
     path("checkins/<int:checkin_id>/checkout/", CheckOutView.as_view(), name="checkout"),
     *contact_api_urls.urlpatterns,

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -179,7 +179,11 @@ class CheckOutView(APIView):
     authentication_classes: list[type] = []
     throttle_classes = [PublicRateThrottle]
 
-    @extend_schema(request=CheckOutSerializer, responses={200: CheckInRecord}, tags=["venues"])
+    @extend_schema(
+        request=CheckOutSerializer,
+        responses={200: CheckInRecord, 403: OpenApiResponse(description="`not_your_checkin`: another person's token.")},
+        tags=["venues"],
+    )
     def post(self, request: Request, checkin_id: int) -> Response:
         serializer = CheckOutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -22,7 +22,7 @@ from truyvet.accounts.permissions import health_staff_required, is_health_staff
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qr import render_svg
 from venues.owner_forms import OwnerForm, VenueForm
-from venues.poster import render_poster
+from venues.poster import venue_poster
 from venues.rotating import fresh_code, seconds_left
 from venues.selectors import checkins_today_by_venue, venue_counts, venue_get_for, venue_list_for
 from venues.services import venue_create, venue_owner_create, venue_set_active, venue_update
@@ -116,13 +116,8 @@ def poster(request: AuthenticatedRequest, venue_id: int, fmt: str) -> HttpRespon
         raise Http404
     _may_manage_venues(request)
     venue = venue_get_for(request.user, venue_id)
-    body = render_poster(
-        name=venue.name,
-        address=f"{venue.address}, {venue.ward.name}",
-        category=f"{venue.get_category_display()}",
-        code=venue.code,
-        checkin_url=request.build_absolute_uri(reverse("venue_checkin", args=[venue.code])),
-        fmt=fmt,
+    body = venue_poster(
+        venue, checkin_url=request.build_absolute_uri(reverse("venue_checkin", args=[venue.code])), fmt=fmt
     )
     response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
     response["Content-Disposition"] = f'inline; filename="poster-{venue.code}.{fmt}"'

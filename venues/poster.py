@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import textwrap
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 
 from truyvet.lib.drawing import centred, print_bytes
 from truyvet.lib.qr import render_png
+
+if TYPE_CHECKING:
+    from venues.models import Venue
 
 A4_300DPI = (2480, 3508)
 BLUE = (13, 110, 253)
@@ -17,6 +21,18 @@ INSTRUCTIONS = [
     ("2. Quét mã QR này", "Scan this QR code"),
     ("3. Chạm “Check-in”", "Tap “Check in”"),
 ]
+
+
+def venue_poster(venue: Venue, *, checkin_url: str, fmt: str) -> bytes:
+    """The poster of a venue (``fmt`` "png" or "pdf"), its QR leading to ``checkin_url``."""
+    return render_poster(
+        name=venue.name,
+        address=f"{venue.address}, {venue.ward.name}",
+        category=f"{venue.get_category_display()}",
+        code=venue.code,
+        checkin_url=checkin_url,
+        fmt=fmt,
+    )
 
 
 def render_poster(*, name: str, address: str, category: str, code: str, checkin_url: str, fmt: str) -> bytes:

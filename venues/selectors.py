@@ -21,8 +21,9 @@ def venue_links(venue: Venue, request: HttpRequest | None = None) -> dict[str, s
 
     return {
         "checkin_url": absolute(reverse("venue_checkin", args=[venue.code])),
-        "poster_pdf_url": absolute(reverse("venues:poster", args=[venue.pk, "pdf"])),
-        "poster_png_url": absolute(reverse("venues:poster", args=[venue.pk, "png"])),
+        # The API's poster endpoints: they take the same token or session as the caller used.
+        "poster_pdf_url": absolute(reverse("api:venue-poster-pdf", args=[venue.pk])),
+        "poster_png_url": absolute(reverse("api:venue-poster-png", args=[venue.pk])),
     }
 
 

@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -64,4 +64,53 @@ class VietnameseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", code)
         patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+_API_ERROR_CODES = {
+    400: "bad_request",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    500: "server_error",
+}
+_API_ERROR_DETAILS = {
+    400: "Bad request.",
+    403: "You may not do this.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+    500: "A server error occurred.",
+}
+
+
+class ApiErrorEnvelopeMiddleware:
+    """Errors under /api/ that Django answered itself (no such path, a method a plain view
+    refuses, an uncaught exception) come in the API's envelope, as JSON, like DRF's.
+
+    It sits outside CommonMiddleware, so a path missing its slash is still redirected first;
+    and it runs whatever DEBUG is, so the development server answers like production.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and not request.path.startswith("/api/docs/")
+            and not response.get("Content-Type", "").startswith("application/json")
+            and not getattr(response, "streaming", False)
+        ):
+            status = response.status_code
+            code = _API_ERROR_CODES.get(status, "server_error" if status >= 500 else "error")
+            detail = _API_ERROR_DETAILS.get(status, "A server error occurred." if status >= 500 else "Error.")
+            envelope = JsonResponse({"code": code, "detail": detail, "errors": {}}, status=status)
+            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+                if header in response:
+                    envelope[header] = response[header]
+            return envelope
         return response

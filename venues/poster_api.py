@@ -1,0 +1,66 @@
+"""A venue's posters for API clients (API.md: fetched with the same credentials as
+``POST /api/v1/venues/``, a token or a session). The owner's pages keep their own poster
+links (``venues:poster``), behind the session sign-in."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from venues.poster import venue_poster
+from venues.selectors import venue_get_for
+
+
+class _PosterView(APIView):
+    """The venue's A4 poster; its QR decodes to the venue's ``checkin_url``. Owners get their
+    venues, health staff those of their wards; anyone else 404."""
+
+    fmt = ""
+    content_type = ""
+
+    def get(self, request: Request, venue_id: int) -> HttpResponse:
+        venue = venue_get_for(request.user, venue_id)
+        checkin_url = request.build_absolute_uri(reverse("venue_checkin", args=[venue.code]))
+        response = HttpResponse(
+            venue_poster(venue, checkin_url=checkin_url, fmt=self.fmt), content_type=self.content_type
+        )
+        response["Content-Disposition"] = f'inline; filename="poster-{venue.code}.{self.fmt}"'
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[JSONRenderer, str]:
+        # The file answers itself; errors are JSON whatever type the client accepts.
+        return JSONRenderer(), JSONRenderer.media_type
+
+
+class VenuePosterPngView(_PosterView):
+    fmt = "png"
+    content_type = "image/png"
+
+    @extend_schema(
+        operation_id="v1_venues_poster_png_retrieve",
+        responses={(200, "image/png"): OpenApiTypes.BINARY},
+        summary="The venue's poster as a 300 dpi PNG",
+        tags=["venues"],
+    )
+    def get(self, request: Request, venue_id: int) -> HttpResponse:
+        return super().get(request, venue_id)
+
+
+class VenuePosterPdfView(_PosterView):
+    fmt = "pdf"
+    content_type = "application/pdf"
+
+    @extend_schema(
+        operation_id="v1_venues_poster_pdf_retrieve",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        summary="The venue's poster as an A4 PDF",
+        tags=["venues"],
+    )
+    def get(self, request: Request, venue_id: int) -> HttpResponse:
+        return super().get(request, venue_id)
