@@ -28,7 +28,7 @@ from checkpoints.selectors import checkpoint_for_scanning, checkpoints_for_scann
 from checkpoints.services import ScanItem, ScanResult, scans_ingest, tablet_heartbeat
 from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.errors import DomainError
-from truyvet.lib.fields import BoundedIntegerField, StrictUUIDField, uuid_from_text
+from truyvet.lib.fields import BoundedIntegerField, StrictCharField, StrictUUIDField, uuid_from_text
 from truyvet.lib.text import storable
 
 
@@ -274,12 +274,12 @@ class ScanBatchView(APIView):
 
 
 class TravellerCheckIn(serializers.Serializer):
-    qr_token = serializers.CharField(max_length=4096, required=False, allow_blank=True)
-    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    trip_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    qr_token = StrictCharField(max_length=4096, required=False, allow_blank=True)
+    id_number = StrictCharField(max_length=20, required=False, allow_blank=True)
+    phone = StrictCharField(max_length=20, required=False, allow_blank=True)
+    trip_code = StrictCharField(max_length=20, required=False, allow_blank=True)
     temperature = serializers.FloatField(required=False, allow_null=True, min_value=30, max_value=45)
-    tablet_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    tablet_id = StrictCharField(max_length=64, required=False, allow_blank=True)
     pending = BoundedIntegerField(required=False)
 
 
@@ -302,7 +302,7 @@ class TravellerCheckView(APIView):
 
 
 class HeartbeatIn(serializers.Serializer):
-    tablet_id = serializers.CharField(max_length=64)
+    tablet_id = StrictCharField(max_length=64)
     pending = BoundedIntegerField(required=False)
 
 

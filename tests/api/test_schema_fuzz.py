@@ -24,11 +24,9 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     negative_data_rejection,
     positive_data_acceptance,
-    status_code_conformance,
 )
 
 from checkpoints.models import Checkpoint
@@ -64,28 +62,10 @@ EXCLUDED_CHECKS = [positive_data_acceptance]
 # Failures that belong to other work in progress, left out until it lands:
 # "METHOD path" -> the checks skipped there, each with the bug it waits for.
 KNOWN: dict[str, list[Any]] = {
-    # Checkpoint bodies take a value of the wrong JSON type instead of refusing it (400):
-    # a number where the schema says string (`"id_number": 0`, `"tablet_id": 0`, turned into
-    # "0" by DRF's CharField) and anything for `pending` in a batch (`"pending": {}` is
-    # dropped silently); the same family as the integer `client_id` that is accepted.
-    # And a tablet's `pending` has no maximum: 801131398885 (or 2**63) passes the serializer
-    # and breaks the tablet row's PositiveIntegerField on PostgreSQL, a 500 (IntegrityError,
-    # checkpoints_tablet_pending_check), on heartbeat, check and a batch's `pending`.
-    "POST /api/v1/checkpoints/{checkpoint_id}/check/": [
-        negative_data_rejection,
-        not_a_server_error,
-        status_code_conformance,
-    ],
-    "POST /api/v1/checkpoints/{checkpoint_id}/heartbeat/": [
-        negative_data_rejection,
-        not_a_server_error,
-        status_code_conformance,
-    ],
-    "POST /api/v1/checkpoints/{checkpoint_id}/scans/": [
-        negative_data_rejection,
-        not_a_server_error,
-        status_code_conformance,
-    ],
+    # A batch keeps its passages when its monitoring fields (`tablet_id`, `pending`) are of
+    # the wrong type: they are dropped, not refused, so a tablet's offline queue never
+    # sticks on them (API.md: each item stands alone). The schema cannot say "ignored".
+    "POST /api/v1/checkpoints/{checkpoint_id}/scans/": [negative_data_rejection],
 }
 
 

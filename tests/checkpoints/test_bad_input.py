@@ -180,3 +180,18 @@ def test_the_checkpoint_report_answers_a_period_out_of_bounds_with_the_default_p
     client.force_login(UserFactory(role=Role.PROVINCE_CDC, health_unit=unit))
     assert client.get(reverse("checkpoints:report"), days).status_code == 200
     assert client.get(reverse("checkpoints:report_export", args=["csv"]), days).status_code == 200
+
+
+def test_a_number_where_the_check_or_heartbeat_wants_text_is_a_400(
+    guard_client: Client, checkpoint: Checkpoint
+) -> None:
+    check = guard_client.post(
+        f"/api/v1/checkpoints/{checkpoint.pk}/check/", {"id_number": 0}, content_type="application/json"
+    )
+    heartbeat = guard_client.post(
+        f"/api/v1/checkpoints/{checkpoint.pk}/heartbeat/",
+        {"tablet_id": 0, "pending": 0},
+        content_type="application/json",
+    )
+    assert (check.status_code, check.json()["errors"].keys()) == (400, {"id_number"})
+    assert (heartbeat.status_code, heartbeat.json()["errors"].keys()) == (400, {"tablet_id"})

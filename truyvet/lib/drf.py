@@ -58,8 +58,18 @@ def _flatten(errors: Any) -> dict[str, list[str]]:
     return {"non_field_errors": [str(m) for m in (errors if isinstance(errors, list) else [errors])]}
 
 
+def _printable(text: str) -> str:
+    """Messages may quote the input: a lone surrogate in it could not be written as UTF-8."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def error_response(code: str, detail: str, http_status: int, errors: dict[str, list[str]] | None = None) -> Response:
-    return Response({"code": code, "detail": detail, "errors": errors or {}}, status=http_status)
+    body = {
+        "code": code,
+        "detail": _printable(detail),
+        "errors": {_printable(field): [_printable(m) for m in messages] for field, messages in (errors or {}).items()},
+    }
+    return Response(body, status=http_status)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -6,6 +6,8 @@
   (``truyvet.lib.bounds``); the time keeps ``OffsetDateTimeField``'s offset rule. Like it,
   they raise the DomainError of ``check_past``, so the answer's code says which bound
   (``too_early``, ``in_future``).
+- ``StrictCharField``: text as a JSON string only (DRF's ``CharField`` also takes the number
+  ``0`` as ``"0"``).
 - ``BoundedIntegerField``: an ``IntegerField`` with a maximum by default (PostgreSQL's
   ``integer``), so 2**63 is a 400, not an overflow.
 """
@@ -68,3 +70,10 @@ class BoundedIntegerField(serializers.IntegerField):
         kwargs.setdefault("max_value", MAX_INT)
         kwargs.setdefault("min_value", 0)
         super().__init__(**kwargs)
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
