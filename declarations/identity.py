@@ -58,11 +58,6 @@ def proof_for(declarant: Declarant, person: Person) -> str:
     return ""
 
 
-def sees_status(declarant: Declarant, person: Person) -> bool:
-    """Whether this viewer may see the person's health reasons that come from the server."""
-    return bool(proof_for(declarant, person))
-
-
 def shown_reasons(reasons: Iterable[str], *, proven: bool) -> list[str]:
     """The stored reasons this viewer may see: all of them for the proven person and health
     staff with jurisdiction; for anybody else only the answers they gave themselves."""
