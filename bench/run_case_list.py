@@ -1,4 +1,4 @@
-"""The staff case list with 100,000 exposures (issue 5: first page ≤ 150 ms).
+"""The staff case list with 100,000 exposures (target: first page ≤ 150 ms).
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/truyvet_trace \
         .venv/bin/python bench/run_case_list.py [--repeat 30]

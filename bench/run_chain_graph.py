@@ -1,4 +1,4 @@
-"""The chain-of-transmission graph of a big cluster (issue 5: "a 5,000-node cluster in ≤ 300 ms").
+"""The chain-of-transmission graph of a big cluster (target: "a 5,000-node cluster in ≤ 300 ms").
 
     createdb -h 127.0.0.1 -U postgres truyvet_chain
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/truyvet_chain .venv/bin/python manage.py migrate

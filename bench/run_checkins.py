@@ -1,4 +1,4 @@
-"""Venue check-ins (issue 4): the write path under sustained load, against the bare insert.
+"""Venue check-ins: the write path under sustained load, against the bare insert.
 
     .venv/bin/python bench/run_checkins.py [--duration 300] [--connections 32]
 

@@ -1,4 +1,4 @@
-"""Checkpoints (issue 6): batch sync ingestion under sustained load, and the online check's
+"""Checkpoints: batch sync ingestion under sustained load, and the online check's
 server time, each against a lower bound measured in the same run.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/truyvet_ckpt \\

@@ -1,4 +1,4 @@
-"""Health declarations (issue 3): submit throughput under load and QR verification time.
+"""Health declarations: submit throughput under load and QR verification time.
 
     .venv/bin/python bench/run_declarations.py [--duration 60] [--connections 16,64]
 

@@ -1,4 +1,4 @@
-"""The staff declaration list at a province's size (issue 3: "stays fast with a million rows").
+"""The staff declaration list at a province's size (target: "stays fast with a million rows").
 
     .venv/bin/python bench/run_staff_list.py [--repeat 30]
 

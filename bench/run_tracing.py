@@ -1,4 +1,4 @@
-"""Exposure matching at a province's size (issue 5).
+"""Exposure matching at a province's size.
 
     .venv/bin/python bench/run_tracing.py [--repeat 7] [--visits 30] [--cluster 100]
 

@@ -1,6 +1,6 @@
 """Alerts for travellers sent to the health desk or turned back at a checkpoint.
 
-Seed 000: the health centre must know at once when a person at risk arrives to stay. Each
+The provincial directive: the health centre must know at once when a person at risk arrives to stay. Each
 flagged passage puts one alert on the list of the commune station and the health centre
 that cover the traveller's destination ward (their home ward when no destination was
 given), and on no other unit's list.

@@ -8,7 +8,7 @@ number of queries: one to find replays, one for the travellers with their creden
 declarations (and two for their tracing status), one to write (on PostgreSQL a single
 statement writes the passages and their audit events), one for the tablet.
 
-A batch of 500 must be cheap (issue 6: 5,000 scans a second), so the per-item work is
+A batch of 500 must be cheap (the target is 5,000 scans a second), so the per-item work is
 plain Python over tuples: no model instance per passage or audit event on PostgreSQL.
 """
 

@@ -1,5 +1,5 @@
 """Check-in reports for health staff (a required report of the provincial steering
-committee, seed 002), and the only page where visitors' identities are shown: to health
+committee), and the only page where visitors' identities are shown: to health
 staff of the venue's ward, each view audit-logged against every person on it.
 
 Every read goes through the jurisdiction-scoped selectors in ``venues.selectors``; each
