@@ -14,7 +14,7 @@ needs, but the record stays as it was and the answer shows only the colour.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -58,9 +58,15 @@ def proof_for(declarant: Declarant, person: Person) -> str:
     return ""
 
 
-def shown_reasons(reasons: Iterable[str], *, proven: bool) -> list[str]:
+def shown_reasons(reasons: Iterable[str], *, proven: bool | Callable[[], bool]) -> list[str]:
     """The stored reasons this viewer may see: all of them for the proven person and health
-    staff with jurisdiction; for anybody else only the answers they gave themselves."""
+    staff with jurisdiction; for anybody else only the answers they gave themselves.
+    ``proven`` may be a callable, asked only when there is a server's reason to show."""
+    reasons = list(reasons)
+    if not SERVER_REASONS.intersection(reasons):
+        return reasons
+    if callable(proven):
+        proven = proven()
     return [r for r in reasons if proven or r not in SERVER_REASONS]
 
 

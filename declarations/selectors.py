@@ -35,7 +35,7 @@ def declaration_list_for(user: Any, filters: DeclarationFilters) -> QuerySet[Dec
         Declaration.objects.select_related("person", "ward").only(
             "id", "kind", "created_at", "risk_level", "risk_reasons", "has_symptoms", "full_name",
             "identity_mismatch", "person__id", "person__full_name", "person__id_number", "person__passport_number",
-            "person__phone",
+            "person__phone", "person__ward",
             "ward__code", "ward__name",
         ),
         user,

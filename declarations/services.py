@@ -403,7 +403,11 @@ def _alert(declaration: Declaration) -> None:
         kind="declaration",
         severity=AlertSeverity.URGENT if level == RiskLevel.RED else AlertSeverity.WARNING,
         title=f"{declaration.get_risk_level_display()}: {declaration.full_name}",
-        body=", ".join(str(REASON_LABELS.get(r, r)) for r in declaration.risk_reasons),
+        # The units of the declared ward see the server's reasons only if the person's record is theirs too.
+        body=", ".join(
+            str(REASON_LABELS.get(r, r))
+            for r in shown_reasons(declaration.risk_reasons, proven=declaration.ward_id == declaration.person.ward_id)
+        ),
         url=f"/declarations/staff/{declaration.pk}/",
         person_id=declaration.person_id,
         dedupe_key=f"declaration:{declaration.pk}",

@@ -6,7 +6,7 @@ people is written to the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from declarations.identity import shown_reasons
 from declarations.models import Declaration, Symptom
 from declarations.risk import REASON_LABELS
 from declarations.selectors import (
@@ -31,8 +32,9 @@ from declarations.selectors import (
 from declarations.services import qr_revoke
 from declarations.staff_forms import DeclarationFilterForm, StatsForm
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.jurisdiction import get_object_for, jurisdiction_wards
+from truyvet.accounts.jurisdiction import get_object_for, health_ward_check, jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required
+from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
 from truyvet.lib.paging import keyset_page
@@ -54,13 +56,16 @@ EXPORT_HEADER = [
 ]
 
 
-def _filter_form(request: AuthenticatedRequest) -> DeclarationFilterForm:
-    return DeclarationFilterForm(request.GET or None, wards=jurisdiction_wards(request.user).order_by("name"))
+def _filter_form(request: AuthenticatedRequest, wards: list[Ward] | None = None) -> DeclarationFilterForm:
+    if wards is None:
+        wards = list(jurisdiction_wards(request.user).order_by("name"))
+    return DeclarationFilterForm(request.GET or None, wards=wards)
 
 
 @health_staff_required
 def declaration_list(request: AuthenticatedRequest) -> HttpResponse:
-    form = _filter_form(request)
+    wards = list(jurisdiction_wards(request.user).order_by("name"))
+    form = _filter_form(request, wards)
     filters = form.filters()
     rows, cursor = keyset_page(
         declaration_list_for(request.user, filters), before=request.GET.get("before", ""), size=PAGE_SIZE
@@ -71,13 +76,27 @@ def declaration_list(request: AuthenticatedRequest) -> HttpResponse:
         request=request,
         detail={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}, "rows": len(rows)},
     )
+    sees = health_ward_check(request.user, wards)
+    for d in rows:
+        d.shown_reasons = _labels(d, sees)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("before", None)
     return render(
         request,
         "declarations/staff_list.html",
-        {"form": form, "rows": rows, "cursor": cursor, "query": query.urlencode(), "reason_labels": REASON_LABELS},
+        {"form": form, "rows": rows, "cursor": cursor, "query": query.urlencode()},
     )
+
+
+def _reasons(declaration: Declaration, sees: Callable[[int | None], bool]) -> list[str]:
+    """The reasons this staff member may see: those from the server's knowledge of the
+    person (a case, an F-level, a zone) only when the person's record lies in their wards;
+    a declaration is also seen in the ward it was declared in."""
+    return shown_reasons(declaration.risk_reasons, proven=lambda: sees(declaration.person.ward_id))
+
+
+def _labels(declaration: Declaration, sees: Callable[[int | None], bool]) -> list[str]:
+    return [str(REASON_LABELS.get(r, r)) for r in _reasons(declaration, sees)]
 
 
 @health_staff_required
@@ -87,15 +106,20 @@ def declaration_detail(request: AuthenticatedRequest, declaration_id: int) -> Ht
         actor=request.user, action="declaration.view", obj=declaration, person_id=declaration.person_id, request=request
     )
     symptoms = dict(Symptom.choices)
+    sees = health_ward_check(request.user)
+    # Staff of the ward a declaration was made in see it as declared; the record behind its
+    # id number (details, earlier declarations, history) only if the record lies in their wards.
+    sees_record = sees(declaration.person.ward_id)
     return render(
         request,
         "declarations/staff_detail.html",
         {
             "d": declaration,
             "symptoms": [symptoms.get(s, s) for s in declaration.symptoms],
-            "reasons": [REASON_LABELS.get(r, r) for r in declaration.risk_reasons],
-            "history": declaration_history_for(declaration.person_id),
-            "contact_history": contact_history_for(declaration.person_id),
+            "reasons": _labels(declaration, sees),
+            "sees_record": sees_record,
+            "history": declaration_history_for(declaration.person_id) if sees_record else [],
+            "contact_history": contact_history_for(declaration.person_id) if sees_record else [],
         },
     )
 
@@ -120,14 +144,14 @@ def revoke_qr(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     return redirect(next_url)
 
 
-def _export_rows(qs: Any) -> Iterator[list[Any]]:
+def _export_rows(qs: Any, sees: Callable[[int | None], bool]) -> Iterator[list[Any]]:
     for d in qs[:MAX_ROWS].iterator(chunk_size=2000):
         yield [
             d.pk,
             timezone.localtime(d.created_at).isoformat(timespec="seconds"),
             d.kind,
             d.risk_level,
-            " ".join(d.risk_reasons),
+            " ".join(_reasons(d, sees)),
             d.full_name or d.person.full_name,
             d.person.id_number or "",
             d.person.passport_number or "",
@@ -149,9 +173,10 @@ def declaration_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseB
         detail={"format": fmt, "filters": {k: str(v) for k, v in filters.__dict__.items() if v}},
     )
     name = f"to-khai-{timezone.localdate():%Y%m%d}"
+    sees = health_ward_check(request.user)
     if fmt == "csv":
-        return csv_response(name, EXPORT_HEADER, _export_rows(qs))
-    return xlsx_response(name, [("declarations", EXPORT_HEADER, _export_rows(qs))])
+        return csv_response(name, EXPORT_HEADER, _export_rows(qs, sees))
+    return xlsx_response(name, [("declarations", EXPORT_HEADER, _export_rows(qs, sees))])
 
 
 @health_staff_required

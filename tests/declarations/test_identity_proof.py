@@ -394,3 +394,30 @@ def test_a_proven_declaration_sends_no_notice(
     with django_capture_on_commit_callbacks(execute=True):
         declare(client, address="Nhà mới")
     assert not sms.outbox
+
+
+def test_staff_of_the_declared_ward_see_the_declaration_but_not_the_record_or_the_servers_reasons(
+    insider_client: Client, an: Person, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Somebody declares for An (a current case, whose record lies in ward A) and says they
+    live in ward C: the station of ward C follows up what was declared, nothing more."""
+    make_case(an)
+    station_c = HealthUnitFactory(wards=[home_ward(2)])
+    body = api_body(ward_code=home_ward(2).code, phone=HIJACK_PHONE, address="Somewhere else")
+    post_api(Client(), {**body, "symptoms": ["cough"]})
+    declaration = Declaration.objects.get()
+    c_client = Client()
+    c_client.force_login(UserFactory(role=Role.COMMUNE_STATION, health_unit=station_c))
+    detail = c_client.get(reverse("declarations:staff_detail", args=[declaration.pk])).content.decode()
+    listing = c_client.get(reverse("declarations:staff_list")).content.decode()
+    export = b"".join(c_client.get(reverse("declarations:staff_export", args=["csv"])).streaming_content).decode()
+    for page in (detail, listing):
+        assert "F0" not in page and "+84912345678" not in page and "Bản Nà Lại, nhà 12" not in page
+    assert "current_case" not in export and "symptoms" in export
+    from truyvet.accounts.models import Alert
+
+    alert = Alert.objects.get(unit=station_c)
+    assert "F0" not in alert.body
+    # The station of An's own ward sees it all.
+    page = insider_client.get(reverse("declarations:staff_detail", args=[declaration.pk])).content.decode()
+    assert "F0" in page and "+84912345678" in page

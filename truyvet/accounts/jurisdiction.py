@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -66,6 +67,27 @@ def get_object_for(user: Any, qs: QuerySet[M], *, ward_field: str = "ward", **lo
 
 def covers_ward(user: Any, ward_code: int) -> bool:
     return jurisdiction_wards(user).filter(code=ward_code).exists()
+
+
+def health_ward_check(user: Any, wards_known: Iterable[Ward] | None = None) -> Callable[[int | None], bool]:
+    """``sees_health_of`` for many people at once: one query for the user's wards (none when
+    the caller has them already, ``wards_known``), then a test per person's ward."""
+    if not (user.is_authenticated and user.is_active and (sees_everywhere(user) or user.role in HEALTH_ROLES)):
+        return lambda ward_code: False
+    if sees_everywhere(user):
+        return lambda ward_code: True
+    wards: list[frozenset[int]] = []  # read on the first question only
+    if wards_known is not None:
+        wards.append(frozenset(w.code for w in wards_known))
+
+    def check(ward_code: int | None) -> bool:
+        if ward_code is None:
+            return sees_province(user)
+        if not wards:
+            wards.append(frozenset(jurisdiction_wards(user).values_list("code", flat=True)))
+        return ward_code in wards[0]
+
+    return check
 
 
 def sees_health_of(user: Any, ward_code: int | None) -> bool:
