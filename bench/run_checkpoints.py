@@ -5,7 +5,7 @@ server time, each against a lower bound measured in the same run.
         .venv/bin/python bench/run_checkpoints.py [--duration 60] [--connections 8]
 
 Needs a migrated database made with `seed_demo --people 1500000 --venues 20000 --checkins
-20000000` (any size works; that is the issue's), Redis, and Debian's wrk (`apt-get install
+20000000` (any size works; that is a province's), Redis, and Debian's wrk (`apt-get install
 -y wrk`). prepare_checkpoints.py gives the travellers a declaration, a credential and a
 fresh token, and makes the checkpoint and its guard.
 

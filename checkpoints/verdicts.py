@@ -4,6 +4,13 @@ Each fact about the traveller is a *finding* (``no_declaration``, ``yellow``, ``
 ``fever``…); ``settings.CHECKPOINT_VERDICTS`` maps each finding to a verdict, and the most
 severe verdict wins. The findings are stored on the passage, so staff see why.
 
+The rule has a second copy in JavaScript, for a tablet offline: ``static/js/qrverify.js``
+(``offlineVerdict``: the token's level and expiry and the temperature, which is all a
+tablet knows without the server; ``worst`` and ``verdictFor`` as here). Change both
+together: ``tests/checkpoints/test_verdict_rule_copies.py`` runs the cases of
+``tests/checkpoints/verdict_cases.json`` through ``judge`` and, with Node, through the
+JavaScript.
+
 The facts come set-based: ``people_facts`` reads any number of people in a fixed number of
 queries (their QR credential and latest declaration, their F level, their doses), so a
 batch of 500 scans costs the same few queries as one.
@@ -197,7 +204,10 @@ def judge(
     zone_wards: frozenset[int] = frozenset(),
 ) -> Judgement:
     """The verdict for a traveller (``facts`` None: nobody known). ``declaration_valid``
-    overrides the stored credential's validity, for a scanned token that carries its own expiry."""
+    overrides the stored credential's validity, for a scanned token that carries its own expiry.
+
+    Copied for tablets offline in ``static/js/qrverify.js`` (``offlineVerdict``); see the
+    module's docstring."""
     found: list[str] = []
     valid = facts.declaration_valid if declaration_valid is None and facts else bool(declaration_valid)
     risk_level = facts.risk_level if facts else ""

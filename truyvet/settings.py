@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "truyvet.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles, without source maps
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -255,7 +255,7 @@ MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "var" / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "truyvet.staticfiles.ProductionStaticFilesStorage"  # hashed, compressed, no source maps
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

@@ -93,7 +93,7 @@
     tr.appendChild(el("td", "small", f.checkpoint));
     tr.appendChild(el("td", "", f.traveller));
     var verdict = el("td");
-    verdict.appendChild(el("span", "badge " + (f.verdict === "deny" ? "text-bg-danger" : "text-bg-warning"),
+    verdict.appendChild(el("span", "badge verdict-" + f.verdict,
       f.verdict_label));
     verdict.appendChild(document.createTextNode(" "));
     verdict.appendChild(el("span", "small text-muted", f.direction_label));

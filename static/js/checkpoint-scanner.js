@@ -9,6 +9,10 @@
  * every 15 s), and the tablet says it is alive every minute. The passage fields that stay
  * the same from one car to the next (direction, plate, wards) are kept in localStorage.
  * On the scanner's home page this file only registers the service worker.
+ *
+ * The verdict rule the tablet applies itself (offline, and a fever on top of any verdict)
+ * is truyvetQr.offlineVerdict / withFever in qrverify.js; its other copy is Python's
+ * checkpoints/verdicts.py, and one test feeds both the same cases.
  */
 (function () {
   "use strict";
@@ -19,7 +23,6 @@
   var CHECK_TIMEOUT_MS = 6000;
   var JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
   var PHONE = /^(?:\+?84|0)(?:3|5|7|8|9)\d{8}$/;
-  var ORDER = {allow: 0, declare: 1, refer: 2, deny: 3};
 
   function $(id) { return document.getElementById(id); }
 
@@ -86,13 +89,7 @@
     return format.format(Math.round(seconds), "second");
   }
 
-  function worst(verdicts) {
-    return verdicts.reduce(function (a, b) { return (ORDER[b] || 0) > (ORDER[a] || 0) ? b : a; }, "allow");
-  }
-
-  function verdictFor(findings) {
-    return worst(findings.map(function (code) { return config.rules[code] || "allow"; }));
-  }
+  var verdictRule = window.truyvetQr;  // qrverify.js; its other copy is checkpoints/verdicts.py
 
   function post(url, body, timeout) {
     var controller = window.AbortController ? new AbortController() : null;
@@ -360,8 +357,7 @@
     var verdict = current.baseVerdict;
     var t = temperature();
     var fever = t !== null && t >= config.fever_c;
-    if (verdict && fever) { verdict = worst([verdict, config.rules.fever || "refer"]); }
-    return {verdict: verdict, fever: fever};
+    return {verdict: verdictRule.withFever(verdict, t, config.rules, config.fever_c), fever: fever};
   }
 
   function render() {
@@ -471,10 +467,11 @@
           var level = outcome.payload.lvl;
           current = Object.assign(current, {
             source: "code",
-            baseVerdict: verdictFor([level]),
+            // The temperature is applied when shown (it may be typed after the scan).
+            baseVerdict: verdictRule.offlineVerdict(outcome, null, config.rules, config.fever_c),
             name: "",
             message: "",
-            findingCodes: [level],
+            findingCodes: verdictRule.offlineFindings(outcome),
             details: [config.findings[level] || level, text(T.issued, {age: ago(new Date(outcome.payload.iat * 1000).toISOString())})],
             item: {qr_token: token},
             label: token.slice(-8)
@@ -482,10 +479,9 @@
           hideAll();
           $("result").hidden = false;
           render();
-        } else if (outcome.reason === "expired") {
-          showRefusal("declare", T.code_expired, "code");
         } else {
-          showRefusal("declare", T.code_not_genuine, "code");
+          var refused = verdictRule.offlineVerdict(outcome, null, config.rules, config.fever_c);
+          showRefusal(refused, outcome.reason === "expired" ? T.code_expired : T.code_not_genuine, "code");
         }
       });
     });
@@ -587,9 +583,9 @@
     button.textContent = text(T.passengers_ticked, {n: ticked.length});
     button.disabled = ticked.length === 0 || !!(current && current.recorded);
     if (current && current.passengers) {
-      var verdicts = current.passengers.filter(function (p) { return ticked.indexOf(p.passenger_id) !== -1; })
+      var chosen = current.passengers.filter(function (p) { return ticked.indexOf(p.passenger_id) !== -1; })
         .map(function (p) { return p.verdict; });
-      setVerdict(verdicts.length ? worst(verdicts) : null, "server");
+      setVerdict(chosen.length ? verdictRule.worst(chosen) : null, "server");
     }
   }
 
