@@ -57,12 +57,8 @@ from truyvet.lib.errors import DomainError
 from truyvet.lib.export import csv_response, xlsx_response
 from truyvet.lib.qr import render_png
 
-VERDICT_BADGES = {
-    Verdict.ALLOW: "text-bg-success",
-    Verdict.DECLARE: "text-bg-warning",
-    Verdict.REFER: "bg-danger-subtle text-danger-emphasis border border-danger",
-    Verdict.DENY: "text-bg-danger",
-}
+# The verdict colours are defined once, in static/css/truyvet.css.
+VERDICT_BADGES = {v: f"verdict-{v.value}" for v in Verdict}
 
 
 def _operator(request: AuthenticatedRequest) -> None:
