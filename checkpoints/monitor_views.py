@@ -52,10 +52,10 @@ from checkpoints.reports import (
 )
 from checkpoints.selectors import checkpoint_get_for
 from checkpoints.verdicts import finding_label
-from declarations.models import RiskLevel
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.models import UnitKind
 from truyvet.accounts.permissions import is_health_staff, user_passes
+from truyvet.credentials.models import RiskLevel
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError

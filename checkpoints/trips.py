@@ -37,9 +37,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from checkpoints.models import TRIP_CODE_PREFIX, BusTrip, Checkpoint, Direction, Passage, TripPassenger, Verdict
 from checkpoints.services import ScanItem, scans_ingest
 from checkpoints.verdicts import judge, people_facts
-from declarations.qr import qr_holder
 from truyvet.accounts.jurisdiction import sees_everywhere
 from truyvet.accounts.models import Role
+from truyvet.credentials.qr import qr_holder
 from truyvet.geo.models import Ward
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib.audit import audit_log_many

@@ -36,7 +36,7 @@ from contacts.models import (
 )
 from contacts.selectors import get_follow_up_for
 from contacts.services import CLOCK_SKEW, queue_matching
-from declarations.qr import qr_holder
+from truyvet.credentials.qr import qr_holder
 from truyvet.lib.audit import audit_log
 from truyvet.lib.bounds import in_bounds, out_of_bounds_message
 from truyvet.lib.errors import DomainError

@@ -13,14 +13,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from declarations.identity import Declarant, declarant_message
-from declarations.models import Kind, Symptom, VehicleType
+from declarations.models import Kind, VehicleType
 from declarations.qr import qr_verify
 from declarations.services import Answers, DomesticInput, EntryInput, PersonInput, declaration_submit
 from truyvet.accounts.models import STAFF_ROLES
 from truyvet.lib.drf import PublicRateThrottle
 from truyvet.lib.errors import DomainError
 from truyvet.lib.fields import StrictUUIDField, uuid_from_text
-from truyvet.people.models import Gender
+from truyvet.people.models import Gender, Symptom
 
 
 class PersonSerializer(serializers.Serializer):

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "truyvet.geo",
     "truyvet.people",
     "truyvet.accounts",
+    "truyvet.credentials",
     # domain apps
     "declarations",
     "venues",

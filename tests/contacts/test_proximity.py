@@ -35,10 +35,11 @@ from contacts.proximity import (
     upload_code_issue,
 )
 from contacts.tasks import purge_old_proximity_contacts
-from declarations.services import Answers, PersonInput, declaration_submit, qr_revoke
+from declarations.services import Answers, PersonInput, declaration_submit
 from tests.contacts.conftest import T0, at
 from tests.factories import PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, User
+from truyvet.credentials.services import qr_revoke
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
