@@ -55,6 +55,7 @@ from contacts.models import (
     ProximityDevice,
     Via,
 )
+from contacts.warning_tasks import warn_exposed
 from truyvet.lib.days import day_start
 from venues.models import CheckIn
 
@@ -130,8 +131,6 @@ def _warn(case_id: int, level: int) -> None:
     a worker killed between the commit and this call leaves a rerun (the redelivered task)
     that writes nothing, and its warnings still go out. A run with nothing to warn costs
     one index probe per exposure of that level (``warnings._WARN_SQL``)."""
-    from contacts.tasks import warn_exposed
-
     warn_exposed.delay(case_id, level)
 
 
