@@ -20,6 +20,7 @@ from declarations.selectors import declarations_of_people
 from declarations.services import declaration_submit
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.models import Role
+from truyvet.accounts.permissions import is_portal_staff
 from truyvet.credentials.card import render_card
 from truyvet.credentials.selectors import qr_credential_for, qr_credentials_for, qr_token_for
 from truyvet.geo.selectors import ward_get
@@ -83,7 +84,7 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             # On a checkpoint's tablet the traveller is a stranger to the browser: nothing
             # of theirs may stay in it for the next traveller to see.
-            staff_tablet = bool(at_checkpoint) and getattr(request.user, "is_portal_staff", False)
+            staff_tablet = bool(at_checkpoint) and is_portal_staff(request.user)
             if not staff_tablet:
                 _remember(request, submitted.declaration, form)
             next_url = request.POST.get("next", "")

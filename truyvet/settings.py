@@ -195,7 +195,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # django-axes refuses a locked-out sign-in before any password is checked; the model
 # backend then signs people in (and keeps the citizens' SMS-code sessions valid).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    # Permissions that follow from a role (truyvet.accounts.permissions); signs nobody in.
+    "truyvet.accounts.backends.RolePermissionBackend",
+]
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
