@@ -30,6 +30,7 @@ from declarations.risk import REASON_LABELS, raise_to_status
 from truyvet.credentials.models import QrCredential
 from truyvet.geo.models import Ward
 from truyvet.geo.selectors import outbreak_zones_active
+from truyvet.people.models import Person
 from truyvet.people.normalize import mask_name
 from truyvet.people.status import statuses_for
 
@@ -136,8 +137,6 @@ def people_facts(person_ids: Iterable[int] = (), *, at: datetime, refs: Iterable
 def _facts_rows(ids: list[int], refs: list[str]) -> list[tuple[Any, ...]]:
     """(id, ref, name, ward, credential id, expires, revoked, level, declared at, reasons)
     of the people with these ids or refs: one query, with credential and declaration."""
-    from truyvet.people.models import Person
-
     if connection.vendor == "postgresql":
         # Two array parameters rather than an IN list of hundreds: the statement is the
         # same for every batch (psycopg re-parses statements of more than 50 parameters).
@@ -173,8 +172,6 @@ def _json(value: Any) -> Any:
 
 @cache
 def _facts_sql() -> str:
-    from truyvet.people.models import Person
-
     person, credential, declaration = (m._meta.db_table for m in (Person, QrCredential, Declaration))
     return (
         "SELECT p.id, p.ref, p.full_name, p.ward_id, c.id, c.expires_at, c.revoked_at, c.risk_level,"  # noqa: S608

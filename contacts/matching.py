@@ -57,6 +57,7 @@ from contacts.models import (
 )
 from contacts.warning_tasks import warn_exposed
 from truyvet.lib.days import day_start
+from truyvet.people.models import Person
 from venues.models import CheckIn
 
 CHUNK = 500
@@ -396,8 +397,6 @@ def _insert(case: Case, level: int, via: str, now: datetime, rows: list[_Row]) -
             people[person_id] = [source, venue, start, end, end]
         else:
             found[4] = max(found[4], end)
-    from truyvet.people.models import Person
-
     ids = list(people)
     wards: dict[int, int | None] = {}
     for chunk in _chunks(ids):
