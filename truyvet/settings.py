@@ -197,9 +197,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # backend then signs people in (and keeps the citizens' SMS-code sessions valid).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    # Permissions that follow from a role (truyvet.accounts.permissions); signs nobody in.
+    # Permissions that follow from a role (truyvet.accounts.permissions), answered without a
+    # query and before the database's grants; signs nobody in.
     "truyvet.accounts.backends.RolePermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
