@@ -57,7 +57,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from contacts import matching, tasks  # noqa: E402
+from contacts import matching, warning_tasks  # noqa: E402
 from contacts.matching import infectious_window, match_case  # noqa: E402
 from contacts.models import Case, Cluster, Exposure, FollowUp  # noqa: E402
 from contacts.warnings import warn_exposed  # noqa: E402
@@ -73,7 +73,7 @@ ONSET_DAYS_AGO, SAMPLE_DAYS_AGO = 4, 1
 
 
 def _no_queue() -> None:
-    tasks.warn_exposed.delay = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    warning_tasks.warn_exposed.delay = lambda *args, **kwargs: None  # type: ignore[method-assign]
     lib_tasks.deliver_notifications.delay = lambda *args, **kwargs: None  # type: ignore[method-assign]
 
 

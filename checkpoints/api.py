@@ -17,7 +17,6 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,19 +25,11 @@ from checkpoints.lookup import traveller_check
 from checkpoints.models import Direction, VehicleType, Verdict
 from checkpoints.selectors import checkpoint_for_scanning, checkpoints_for_scanning
 from checkpoints.services import ScanItem, ScanResult, scans_ingest, tablet_heartbeat
+from truyvet.accounts.permissions import IsPortalStaff
 from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.errors import DomainError
 from truyvet.lib.fields import BoundedIntegerField, StrictCharField, StrictUUIDField, uuid_from_text
 from truyvet.lib.text import storable
-
-
-class IsCheckpointStaff(BasePermission):
-    """Signed-in staff; which checkpoints they may use is decided per checkpoint (404)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_portal_staff)
-
 
 CheckpointRows = inline_serializer(
     "CheckpointRow",
@@ -55,7 +46,7 @@ CheckpointRows = inline_serializer(
 
 
 class CheckpointListView(APIView):
-    permission_classes = [IsCheckpointStaff]
+    permission_classes = [IsPortalStaff]
 
     @extend_schema(responses={200: CheckpointRows}, tags=["checkpoints"])
     def get(self, request: Request) -> Response:
@@ -236,7 +227,7 @@ def _tablet(request: Request, data: dict[str, Any]) -> tuple[str, int | None]:
 class ScanBatchView(APIView):
     """Passages from a tablet, each item standing alone; a replay writes nothing."""
 
-    permission_classes = [IsCheckpointStaff]
+    permission_classes = [IsPortalStaff]
 
     @extend_schema(request=ScanBatch, responses={200: ScanResults}, tags=["checkpoints"])
     def post(self, request: Request, checkpoint_id: str) -> Response:
@@ -287,7 +278,7 @@ class TravellerCheckView(APIView):
     """What staff should do with this traveller or bus, from the server's current
     knowledge (a tablet that is online asks this before recording the passage)."""
 
-    permission_classes = [IsCheckpointStaff]
+    permission_classes = [IsPortalStaff]
 
     @extend_schema(request=TravellerCheckIn, responses={200: OpenApiTypes.OBJECT}, tags=["checkpoints"])
     def post(self, request: Request, checkpoint_id: str) -> Response:
@@ -309,7 +300,7 @@ class HeartbeatIn(serializers.Serializer):
 class HeartbeatView(APIView):
     """A tablet says it is online and how many passages it holds (monitoring)."""
 
-    permission_classes = [IsCheckpointStaff]
+    permission_classes = [IsPortalStaff]
 
     @extend_schema(request=HeartbeatIn, responses={204: None}, tags=["checkpoints"])
     def post(self, request: Request, checkpoint_id: str) -> Response:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from checkpoints.models import BusTrip, Checkpoint
 from checkpoints.selectors import identifier_key, people_by_identifier
 from checkpoints.verdicts import Judgement, PersonFacts, finding_label, judge, people_facts
-from declarations.qr import _TOKEN_MESSAGES
+from truyvet.credentials.qr import TOKEN_MESSAGES
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_log_many
 from truyvet.lib.errors import DomainError
@@ -106,7 +106,7 @@ def _invalid(reason: str) -> dict[str, Any]:
         "kind": "person",
         "valid": False,
         "reason": reason,
-        "detail": str(_TOKEN_MESSAGES.get(reason, reason)),
+        "detail": str(TOKEN_MESSAGES.get(reason, reason)),
         "verdict": "declare",
     }
 

@@ -21,8 +21,9 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from checkpoints.models import Checkpoint
-from truyvet.accounts.jurisdiction import jurisdiction_wards, scope_to_jurisdiction, sees_everywhere, sees_province
-from truyvet.accounts.models import Role, UnitKind, User
+from truyvet.accounts.jurisdiction import jurisdiction_wards, scope_to_jurisdiction, sees_province
+from truyvet.accounts.models import Role, User
+from truyvet.accounts.permissions import may_manage_checkpoints
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
@@ -34,18 +35,9 @@ FIELDS = ("name", "road", "border", "ward_id", "latitude", "longitude", "is_acti
 # --- Who may manage what ---------------------------------------------------------------
 
 
-def may_manage(user: Any) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if sees_everywhere(user) or user.role == Role.PROVINCE_CDC:
-        return True
-    unit = user.health_unit
-    return unit is not None and unit.kind == UnitKind.CHECKPOINT_TEAM
-
-
 def checkpoints_managed_by(user: Any) -> QuerySet[Checkpoint]:
     """Checkpoints the user may edit (inactive ones too)."""
-    if not may_manage(user):
+    if not may_manage_checkpoints(user):
         return Checkpoint.objects.none()
     return scope_to_jurisdiction(Checkpoint.objects.select_related("ward"), user)
 
@@ -61,12 +53,12 @@ def checkpoint_managed_get(user: Any, checkpoint_id: int | str) -> Checkpoint:
 
 def wards_managed_by(user: Any) -> QuerySet[Ward]:
     """Wards where the user may place a checkpoint."""
-    return jurisdiction_wards(user) if may_manage(user) else Ward.objects.none()
+    return jurisdiction_wards(user) if may_manage_checkpoints(user) else Ward.objects.none()
 
 
 def assignable_staff(user: Any) -> QuerySet[User]:
     """Active checkpoint staff the user may assign to their checkpoints."""
-    if not may_manage(user):
+    if not may_manage_checkpoints(user):
         return User.objects.none()
     qs = User.objects.filter(role=Role.CHECKPOINT_STAFF, is_active=True).order_by("last_name", "first_name", "pk")
     if sees_province(user):
@@ -111,7 +103,7 @@ def _changes(checkpoint: Checkpoint) -> dict[str, str]:
 
 
 def checkpoint_create(*, user: Any, data: CheckpointInput) -> Checkpoint:
-    if not may_manage(user):
+    if not may_manage_checkpoints(user):
         raise DomainError(_("You may not manage checkpoints."), "forbidden", status=403)
     _check_ward(user, data.ward_code)
     checkpoint = Checkpoint()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from checkpoints.manage import CheckpointInput
@@ -17,9 +15,7 @@ from checkpoints.reports import PassageFilters
 from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
 from truyvet.lib.bounds import validate_past_day
-
-REPORT_DAYS = 7
-REPORT_MAX_DAYS = 366
+from truyvet.lib.periods import PeriodForm
 
 
 def _style(form: forms.Form, small: bool = False) -> None:
@@ -43,26 +39,13 @@ def _date_field(label: Any) -> forms.DateField:
     )
 
 
-class ReportForm(forms.Form):
-    date_from = _date_field(_("From"))
-    date_to = _date_field(_("To"))
+class ReportForm(PeriodForm):
+    """The checkpoint reports: by default the last seven days, at most a year."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _style(self, small=True)
-        if not self.is_bound:  # show the default period in the inputs
-            date_from, date_to = self.period()
-            self.initial.setdefault("date_from", date_from)
-            self.initial.setdefault("date_to", date_to)
-
-    def period(self) -> tuple[date, date]:
-        """The chosen days (by default the last seven, today included), at most a year."""
-        today = timezone.localdate()
-        data = self.cleaned_data if self.is_valid() else {}
-        date_to = data.get("date_to") or today
-        date_from = data.get("date_from") or date_to - timedelta(days=REPORT_DAYS - 1)
-        date_from, date_to = min(date_from, date_to), max(date_from, date_to)
-        return max(date_from, date_to - timedelta(days=REPORT_MAX_DAYS - 1)), date_to
+    default_days = 7
+    max_days = 366
+    bounded = True
+    show_default = True
 
 
 class PassageFilterForm(forms.Form):

@@ -33,7 +33,6 @@ from checkpoints.manage import (
     checkpoint_staff_set,
     checkpoint_update,
     checkpoints_managed_by,
-    may_manage,
     wards_managed_by,
 )
 from checkpoints.manage_forms import CheckpointForm, PassageFilterForm, ReportForm, StaffForm
@@ -52,10 +51,14 @@ from checkpoints.reports import (
 )
 from checkpoints.selectors import checkpoint_get_for
 from checkpoints.verdicts import finding_label
-from declarations.models import RiskLevel
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.models import UnitKind
-from truyvet.accounts.permissions import is_health_staff, user_passes
+from truyvet.accounts.permissions import (
+    checkpoint_manager_required,
+    checkpoint_overseer_required,
+    is_health_staff,
+    may_manage_checkpoints,
+)
+from truyvet.credentials.models import RiskLevel
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
@@ -81,22 +84,6 @@ CHART_TOP = 4
 CHART_HEIGHT = 50  # of the tallest bar
 COLOUR_IN = "#0d6efd"
 COLOUR_OUT = "#ffc107"  # Bootstrap's warning yellow, as the legend's badge
-
-
-# --- Who may -------------------------------------------------------------------------------
-
-
-def may_oversee(user: Any) -> bool:
-    """Health staff and members of a checkpoint team."""
-    if is_health_staff(user):
-        return True
-    unit = getattr(user, "health_unit", None)
-    return unit is not None and unit.kind == UnitKind.CHECKPOINT_TEAM
-
-
-# Health staff or a checkpoint team (else 403); managers as ``may_manage`` says.
-overseer_required = user_passes(may_oversee)
-manager_required = user_passes(may_manage)
 
 
 # --- The monitoring board ----------------------------------------------------------------
@@ -181,7 +168,7 @@ def board_json(board: Board) -> dict[str, Any]:
     }
 
 
-@overseer_required
+@checkpoint_overseer_required
 def monitor(request: AuthenticatedRequest) -> HttpResponse:
     board = monitor_board(request.user)
     return render(
@@ -192,7 +179,7 @@ def monitor(request: AuthenticatedRequest) -> HttpResponse:
             "cards": [{"board": cb, "bars": chart_bars(cb)} for cb in board.checkpoints],
             "refresh_seconds": REFRESH_SECONDS,
             "offline_minutes": int(settings.CHECKPOINT_TABLET_OFFLINE_AFTER.total_seconds() // 60),
-            "may_manage": may_manage(request.user),
+            "may_manage": may_manage_checkpoints(request.user),
             "chart": {
                 "width": CHART_SLOT * len(board.hours),
                 "height": CHART_TOP + CHART_HEIGHT + 12,
@@ -205,7 +192,7 @@ def monitor(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@overseer_required
+@checkpoint_overseer_required
 def monitor_json(request: AuthenticatedRequest) -> JsonResponse:
     response = JsonResponse(board_json(monitor_board(request.user)))
     response["Cache-Control"] = "no-store"
@@ -229,7 +216,7 @@ def _report_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
         ]
 
 
-@overseer_required
+@checkpoint_overseer_required
 def report(request: AuthenticatedRequest) -> HttpResponse:
     form = ReportForm(request.GET or None)
     date_from, date_to = form.period()
@@ -250,7 +237,7 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@overseer_required
+@checkpoint_overseer_required
 def report_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
     """Counts only, no person: nothing here is audit-logged."""
     if fmt not in {"csv", "xlsx"}:
@@ -265,7 +252,7 @@ def report_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
 # --- Passages ---------------------------------------------------------------------------
 
 
-@overseer_required
+@checkpoint_overseer_required
 def passages(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = checkpoint_get_for(request.user, checkpoint_id)
     form = PassageFilterForm(request.GET or None)
@@ -307,7 +294,7 @@ def _person_link(passage: Passage) -> str:
     return f"{reverse('declarations:staff_list')}?{urlencode({'q': key})}" if key else ""
 
 
-@overseer_required
+@checkpoint_overseer_required
 def passage_detail(request: AuthenticatedRequest, passage_id: int) -> HttpResponse:
     passage = passage_get_for(request.user, passage_id)
     full = is_health_staff(request.user)
@@ -351,7 +338,7 @@ def checkpoint_visible(user: Any, checkpoint: Checkpoint) -> bool:
 # --- Managing checkpoints ----------------------------------------------------------------
 
 
-@manager_required
+@checkpoint_manager_required
 def manage_list(request: AuthenticatedRequest) -> HttpResponse:
     checkpoints = checkpoints_managed_by(request.user).prefetch_related("staff").order_by("-is_active", "name", "pk")
     return render(request, "checkpoints/monitor/manage_list.html", {"checkpoints": checkpoints})
@@ -365,7 +352,7 @@ def _form_page(request: AuthenticatedRequest, form: CheckpointForm, checkpoint: 
     )
 
 
-@manager_required
+@checkpoint_manager_required
 def checkpoint_new(request: AuthenticatedRequest) -> HttpResponse:
     form = CheckpointForm(request.POST or None, wards=wards_managed_by(request.user))
     if request.method == "POST" and form.is_valid():
@@ -379,7 +366,7 @@ def checkpoint_new(request: AuthenticatedRequest) -> HttpResponse:
     return _form_page(request, form, None)
 
 
-@manager_required
+@checkpoint_manager_required
 def checkpoint_edit(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = checkpoint_managed_get(request.user, checkpoint_id)
     initial = {
@@ -405,7 +392,7 @@ def checkpoint_edit(request: AuthenticatedRequest, checkpoint_id: int) -> HttpRe
     return _form_page(request, form, checkpoint)
 
 
-@manager_required
+@checkpoint_manager_required
 def checkpoint_staff(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = checkpoint_managed_get(request.user, checkpoint_id)
     choices = assignable_staff(request.user)

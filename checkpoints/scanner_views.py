@@ -41,7 +41,7 @@ from checkpoints.selectors import checkpoint_for_scanning, checkpoints_for_scann
 from checkpoints.services import ScanItem, scans_ingest, shift_end, shift_start
 from checkpoints.verdicts import FINDING_LABELS
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.permissions import user_passes
+from truyvet.accounts.permissions import portal_staff_required
 from truyvet.geo.models import Province
 from truyvet.geo.selectors import ward_list
 from truyvet.lib.errors import DomainError
@@ -133,10 +133,9 @@ _JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
 # Portal staff (else 403); which checkpoints they may scan at is the selector's business.
-scanner_staff_required = user_passes(lambda user: bool(user.is_portal_staff))
 
 
-@scanner_staff_required
+@portal_staff_required
 @require_GET
 def scanner_home(request: AuthenticatedRequest) -> HttpResponse:
     checkpoints = list(checkpoints_for_scanning(request.user).select_related("ward"))
@@ -189,7 +188,7 @@ def _page_config(checkpoint: Checkpoint) -> dict[str, Any]:
     }
 
 
-@scanner_staff_required
+@portal_staff_required
 @require_GET
 def scanner(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)
@@ -222,7 +221,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(target)
 
 
-@scanner_staff_required
+@portal_staff_required
 @require_POST
 def scanner_shift_start(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)
@@ -231,7 +230,7 @@ def scanner_shift_start(request: AuthenticatedRequest, checkpoint_id: int) -> Ht
     return _back(request, reverse("checkpoints:scanner", args=[checkpoint.pk]))
 
 
-@scanner_staff_required
+@portal_staff_required
 @require_POST
 def scanner_shift_end(request: AuthenticatedRequest) -> HttpResponse:
     try:
@@ -246,7 +245,7 @@ def scanner_shift_end(request: AuthenticatedRequest) -> HttpResponse:
 # --- The declaration QR code ------------------------------------------------------------
 
 
-@scanner_staff_required
+@portal_staff_required
 @require_GET
 @cache_control(private=True, max_age=86400)
 def scanner_declare_qr(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
@@ -294,7 +293,7 @@ class ManualScanForm(forms.Form):
         )
 
 
-@scanner_staff_required
+@portal_staff_required
 @require_POST
 def scanner_record(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)

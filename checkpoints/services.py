@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checkpoints.models import FLAGGED_VERDICTS, BusTrip, Checkpoint, DutyShift, Passage, Tablet, Verdict
 from checkpoints.selectors import identifier_key, people_by_identifier
+from checkpoints.tasks import alert_flagged_passages
 from checkpoints.verdicts import Judgement, PersonFacts, judge, people_facts, worst_verdict, zone_ward_codes
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib import signing
@@ -372,8 +373,6 @@ def scans_ingest(
         verdict_at = _ROW_FIELDS.index("verdict")
         flagged = [pk for pk, row in zip(ids, rows, strict=True) if row[verdict_at] in FLAGGED_VERDICTS]
         if flagged:
-            from checkpoints.tasks import alert_flagged_passages
-
             # Flagged travellers are announced to the health units of their destination, off the request.
             transaction.on_commit(lambda: alert_flagged_passages.delay(flagged))
     _tablet_seen(checkpoint=checkpoint, user=user, tablet_id=tablet_id, pending=pending, synced=bool(items))

@@ -36,7 +36,6 @@ from checkpoints.trip_forms import (
 )
 from checkpoints.trips import (
     COLUMNS,
-    may_operate_trips,
     passenger_file_read,
     template_header,
     trip_by_code,
@@ -53,6 +52,7 @@ from checkpoints.trips import (
     trip_passengers_link,
 )
 from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.accounts.permissions import may_operate_trips
 from truyvet.lib.errors import DomainError
 from truyvet.lib.export import csv_response, xlsx_response
 from truyvet.lib.qr import render_png

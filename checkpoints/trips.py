@@ -37,9 +37,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from checkpoints.models import TRIP_CODE_PREFIX, BusTrip, Checkpoint, Direction, Passage, TripPassenger, Verdict
 from checkpoints.services import ScanItem, scans_ingest
 from checkpoints.verdicts import judge, people_facts
-from declarations.qr import qr_holder
 from truyvet.accounts.jurisdiction import sees_everywhere
-from truyvet.accounts.models import Role
+from truyvet.accounts.permissions import may_operate_trips
+from truyvet.credentials.qr import qr_holder
 from truyvet.geo.models import Ward
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib.audit import audit_log_many
@@ -55,12 +55,7 @@ HEADING_SEARCH_ROWS = 10
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 TRIP_LIST_SIZE = 200
 
-# --- Who may run trips ----------------------------------------------------------------------
-
-
-def may_operate_trips(user: Any) -> bool:
-    """Bus operators run their own trips; administrators may open any."""
-    return bool(user.is_authenticated and user.is_active and (user.role == Role.BUS_OPERATOR or sees_everywhere(user)))
+# --- Who may run trips (``permissions.may_operate_trips``) ------------------------------------
 
 
 def trips_for(user: Any) -> QuerySet[BusTrip]:

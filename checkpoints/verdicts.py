@@ -28,14 +28,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from checkpoints.models import Verdict
-from declarations.models import Declaration, QrCredential
+from declarations.models import Declaration
 from declarations.risk import REASON_LABELS, raise_to_status
+from truyvet.credentials.models import QrCredential
 from truyvet.geo.models import Ward
 from truyvet.geo.selectors import outbreak_zones_active
+from truyvet.people.models import Person
 from truyvet.people.normalize import mask_name
 from truyvet.people.status import statuses_for
 
@@ -142,17 +144,20 @@ def people_facts(person_ids: Iterable[int] = (), *, at: datetime, refs: Iterable
 def _facts_rows(ids: list[int], refs: list[str]) -> list[tuple[Any, ...]]:
     """(id, ref, name, ward, credential id, expires, revoked, level, declared at, reasons)
     of the people with these ids or refs: one query, with credential and declaration."""
-    from truyvet.people.models import Person
-
     if connection.vendor == "postgresql":
         # Two array parameters rather than an IN list of hundreds: the statement is the
         # same for every batch (psycopg re-parses statements of more than 50 parameters).
         with connection.cursor() as cursor:
             cursor.execute(_facts_sql(), [ids, refs])
             return [(*row[:9], _json(row[9])) for row in cursor.fetchall()]
+    issuing = Declaration.objects.filter(pk=OuterRef("qr_credential__declaration_id")).order_by()
     return list(
         Person.objects.filter(Q(pk__in=ids) | Q(ref__in=refs))
         .order_by()
+        .annotate(
+            declared_at=Subquery(issuing.values("created_at")[:1]),
+            declared_reasons=Subquery(issuing.values("risk_reasons")[:1]),
+        )
         .values_list(
             "pk",
             "ref",
@@ -162,8 +167,8 @@ def _facts_rows(ids: list[int], refs: list[str]) -> list[tuple[Any, ...]]:
             "qr_credential__expires_at",
             "qr_credential__revoked_at",
             "qr_credential__risk_level",
-            "qr_credential__declaration__created_at",
-            "qr_credential__declaration__risk_reasons",
+            "declared_at",
+            "declared_reasons",
         )
     )
 
@@ -174,8 +179,6 @@ def _json(value: Any) -> Any:
 
 @cache
 def _facts_sql() -> str:
-    from truyvet.people.models import Person
-
     person, credential, declaration = (m._meta.db_table for m in (Person, QrCredential, Declaration))
     return (
         "SELECT p.id, p.ref, p.full_name, p.ward_id, c.id, c.expires_at, c.revoked_at, c.risk_level,"  # noqa: S608

@@ -12,7 +12,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,18 +19,13 @@ from rest_framework.views import APIView
 from contacts.models import Case, Exposure, MatchingState
 from contacts.selectors import case_exposures, exposures_status, get_case_for, people_in_reach
 from contacts.services import case_open
-from truyvet.accounts.permissions import is_health_staff
+from truyvet.accounts.permissions import IsHealthStaff
 from truyvet.lib.audit import audit_log_many
 from truyvet.lib.bounds import MAX_INT, parse_int
 from truyvet.lib.errors import DomainError
 from truyvet.lib.fields import BoundedIntegerField, PastDateField, PastDateTimeField
 
 PAGE = 5000
-
-
-class IsHealthStaff(BasePermission):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_health_staff(request.user)
 
 
 class CaseSerializer(serializers.Serializer):

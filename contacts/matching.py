@@ -55,7 +55,9 @@ from contacts.models import (
     ProximityDevice,
     Via,
 )
+from contacts.warning_tasks import warn_exposed
 from truyvet.lib.days import day_start
+from truyvet.people.models import Person
 from venues.models import CheckIn
 
 CHUNK = 500
@@ -130,8 +132,6 @@ def _warn(case_id: int, level: int) -> None:
     a worker killed between the commit and this call leaves a rerun (the redelivered task)
     that writes nothing, and its warnings still go out. A run with nothing to warn costs
     one index probe per exposure of that level (``warnings._WARN_SQL``)."""
-    from contacts.tasks import warn_exposed
-
     warn_exposed.delay(case_id, level)
 
 
@@ -397,8 +397,6 @@ def _insert(case: Case, level: int, via: str, now: datetime, rows: list[_Row]) -
             people[person_id] = [source, venue, start, end, end]
         else:
             found[4] = max(found[4], end)
-    from truyvet.people.models import Person
-
     ids = list(people)
     wards: dict[int, int | None] = {}
     for chunk in _chunks(ids):

@@ -36,11 +36,10 @@ from contacts.models import (
 )
 from contacts.selectors import get_follow_up_for
 from contacts.services import CLOCK_SKEW, queue_matching
-from declarations.qr import qr_holder
+from truyvet.credentials.qr import qr_holder
 from truyvet.lib.audit import audit_log
 from truyvet.lib.bounds import in_bounds, out_of_bounds_message
 from truyvet.lib.errors import DomainError
-from truyvet.lib.retention import delete_in_batches
 from truyvet.people.models import Person
 
 # No look-alikes when read aloud or copied by hand: no 0, O, Q, 1, I, L, U, V, and of
@@ -54,7 +53,6 @@ MAX_DISTANCE_M = Decimal(100)
 # Field errors reported for one upload: enough to fix a phone's bug, not a 20,000-line answer.
 MAX_REPORTED_ERRORS = 50
 INSERT_BATCH = 2_000
-PURGE_BATCH = 5_000
 
 _DEVICE_ID = re.compile(r"[0-9a-f]{32}")
 _CODE_SEPARATORS = re.compile(r"[\s\-_.]")
@@ -353,15 +351,3 @@ def proximity_upload(
         for case_id in _cases_to_match(code):
             queue_matching(case_id)
     return UploadResult(accepted=len(encounters), new=new)
-
-
-# --- retention --------------------------------------------------------------------------
-
-
-def proximity_contacts_purge(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) -> int:
-    """Delete encounters last seen more than PROXIMITY_RETENTION_DAYS ago, in batches (short
-    transactions, no long lock on a table the uploads write to). Returns how many."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.PROXIMITY_RETENTION_DAYS)
-    # last_seen >= first_seen, so the first_seen index narrows the scan to old rows.
-    old = ProximityContact.objects.filter(first_seen__lt=cutoff, last_seen__lt=cutoff)
-    return delete_in_batches(old, batch_size=batch_size)

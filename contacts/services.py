@@ -33,6 +33,7 @@ from contacts.models import (
     TestResult,
     TestType,
 )
+from contacts.tasks import match_case
 from contacts.warnings import dedupe_key
 from truyvet.accounts.models import Alert
 from truyvet.geo.selectors import known_ward_codes
@@ -53,8 +54,6 @@ WINDOW_FIELDS = ("classification", "confirmed_at", "onset_date", "sample_date", 
 
 def queue_matching(case_id: int) -> None:
     """Match the case's exposures once the current transaction commits."""
-    from contacts.tasks import match_case
-
     # Robust: the case is committed by then, so a broker that is down (or an eager task that
     # fails) is logged rather than turning the committed write into an error answer.
     transaction.on_commit(lambda: match_case.delay(case_id), robust=True)
@@ -386,14 +385,6 @@ def follow_up_check_record(
     )
     audit_log(actor=user, action="follow_up.check", obj=follow_up, person_id=follow_up.person_id)
     return check
-
-
-def follow_ups_close_finished(*, today: date | None = None) -> int:
-    """Active follow-ups whose quarantine has ended become completed."""
-    today = today or timezone.localdate()
-    return FollowUp.objects.filter(state=FollowUpState.ACTIVE, quarantine_until__lt=today).update(
-        state=FollowUpState.COMPLETED, closed_at=timezone.now()
-    )
 
 
 def exposures_fold_for_merge(*, survivor: Person, duplicate: Person) -> None:

@@ -59,7 +59,6 @@ from contacts.staff_forms import (
     PersonFindForm,
     PersonForm,
 )
-from declarations.models import Symptom
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.jurisdiction import jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required
@@ -68,7 +67,7 @@ from truyvet.lib.errors import DomainError
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
 from truyvet.lib.paging import keyset_page
 from truyvet.people.device import remembered_people
-from truyvet.people.models import Person
+from truyvet.people.models import Person, Symptom
 from truyvet.people.normalize import masked_phone
 from truyvet.people.services import person_fields, person_upsert
 

@@ -11,12 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Case, Classification, Cluster, Outcome, Setting, Source, TestResult, TestType
 from contacts.selectors import CaseFilters
-from declarations.models import Symptom
 from truyvet.geo.models import Ward
 from truyvet.geo.selectors import ward_list
 from truyvet.lib.bounds import validate_past_day, validate_past_time
 from truyvet.lib.errors import DomainError
-from truyvet.people.models import Gender, Person
+from truyvet.people.models import Gender, Person, Symptom
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]

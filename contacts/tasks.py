@@ -6,9 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from contacts import matching, warnings
+from contacts import matching, upkeep
 from contacts.models import Case, Classification, Outcome
-from contacts.services import follow_ups_close_finished
 
 
 @shared_task(acks_late=True)
@@ -16,12 +15,6 @@ def match_case(case_id: int) -> int:
     """Idempotent: exposures are upserted per case and person, so a rerun (or a run after a
     crash) writes only what is missing. Returns the number of exposures written or changed."""
     return matching.match_case(case_id).new
-
-
-@shared_task(acks_late=True)
-def warn_exposed(case_id: int, level: int | None = None) -> int:
-    """Idempotent: notifications and alerts are keyed by case, person and level."""
-    return warnings.warn_exposed(case_id, level)
 
 
 @shared_task(acks_late=True)
@@ -40,11 +33,9 @@ def rematch_recent_cases() -> int:
 
 @shared_task(acks_late=True)
 def close_finished_follow_ups() -> int:
-    return follow_ups_close_finished()
+    return upkeep.follow_ups_close_finished()
 
 
 @shared_task(acks_late=True)
 def purge_old_proximity_contacts() -> int:
-    from contacts.proximity import proximity_contacts_purge
-
-    return proximity_contacts_purge()
+    return upkeep.proximity_contacts_purge()

@@ -28,6 +28,7 @@ from contacts.models import EXPOSURE_KEY_PREFIX, Case, Exposure
 from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, UnitKind
 from truyvet.accounts.selectors import units_by_ward
 from truyvet.lib.models import Channel, DeliveryState, Notification
+from truyvet.lib.tasks import deliver_notifications
 from truyvet.people.models import Person
 
 BATCH = 1000  # exposures per batch on the ORM path
@@ -121,8 +122,6 @@ def warn_exposed(case_id: int, level: int | None = None) -> int:
 
 
 def _deliver(pending: list[int]) -> None:
-    from truyvet.lib.tasks import deliver_notifications
-
     for i in range(0, len(pending), DELIVERY_CHUNK):
         deliver_notifications.delay(pending[i : i + DELIVERY_CHUNK])
 

@@ -7,20 +7,20 @@ from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from declarations.identity import Declarant, declarant_message
-from declarations.models import Kind, Symptom, VehicleType
+from declarations.models import Kind, VehicleType
 from declarations.qr import qr_verify
 from declarations.services import Answers, DomesticInput, EntryInput, PersonInput, declaration_submit
-from truyvet.accounts.models import STAFF_ROLES
+from truyvet.accounts.permissions import IsPortalStaff
 from truyvet.lib.drf import PublicRateThrottle
 from truyvet.lib.errors import DomainError
 from truyvet.lib.fields import StrictUUIDField, uuid_from_text
-from truyvet.people.models import Gender
+from truyvet.people.models import Gender, Symptom
 
 
 class PersonSerializer(serializers.Serializer):
@@ -329,12 +329,6 @@ def submit_arguments(data: dict[str, Any]) -> dict[str, Any]:
         "domestic": DomesticInput(**domestic) if domestic else None,
         "client_id": data.get("client_id"),
     }
-
-
-class IsPortalStaff(BasePermission):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_superuser or user.role in STAFF_ROLES))
 
 
 QrVerification = inline_serializer(

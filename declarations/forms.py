@@ -9,12 +9,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from declarations.models import Kind, Symptom, VehicleType
+from declarations.models import Kind, VehicleType
 from declarations.services import Answers, DomesticInput, EntryInput, PersonInput
 from truyvet.geo.models import Province, Ward
 from truyvet.lib.errors import DomainError
 from truyvet.people.countries import COUNTRIES
-from truyvet.people.models import Gender
+from truyvet.people.models import Gender, Symptom
 from truyvet.people.normalize import normalize_phone
 from truyvet.people.validation import validate_citizen_id, validate_date_of_birth
 

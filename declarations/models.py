@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from truyvet.credentials.models import RiskLevel
 from truyvet.geo.models import Ward
 from truyvet.people.models import ChangeSource, Gender, Household, Person
 
@@ -13,24 +14,6 @@ class Kind(models.TextChoices):
     DAILY = "daily", _("Daily declaration")
     ENTRY = "entry", _("Entry declaration (arriving from abroad)")
     DOMESTIC = "domestic", _("Domestic travel declaration")
-
-
-class RiskLevel(models.TextChoices):
-    GREEN = "green", _("Green: low risk")
-    YELLOW = "yellow", _("Yellow: needs attention")
-    RED = "red", _("Red: high risk")
-
-
-RISK_ORDER = {RiskLevel.GREEN: 0, RiskLevel.YELLOW: 1, RiskLevel.RED: 2}
-
-
-class Symptom(models.TextChoices):
-    FEVER = "fever", _("Fever")
-    COUGH = "cough", _("Cough")
-    BREATHING = "breathing", _("Shortness of breath")
-    SORE_THROAT = "sore_throat", _("Sore throat")
-    TASTE_SMELL = "taste_smell", _("Loss of taste or smell")
-    FATIGUE = "fatigue", _("Fatigue")
 
 
 class VehicleType(models.TextChoices):
@@ -111,22 +94,3 @@ class Declaration(models.Model):
 
 NEW_PERSON = "new"
 PROOFS = frozenset({NEW_PERSON, ChangeSource.SMS, ChangeSource.DEVICE, ChangeSource.STAFF})
-
-
-class QrCredential(models.Model):
-    """The person's current personal QR token: when it was issued, until when, and whether
-    staff revoked it (a lost card). Tokens issued at or before ``revoked_at`` are refused."""
-
-    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="qr_credential")
-    issued_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    risk_level = models.CharField(max_length=6, choices=RiskLevel.choices)
-    declaration = models.ForeignKey(Declaration, null=True, on_delete=models.SET_NULL, related_name="+")
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("personal QR code")
-        verbose_name_plural = _("personal QR codes")

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from declarations.models import RISK_ORDER, RiskLevel
+from truyvet.credentials.models import RISK_ORDER, RiskLevel
 from truyvet.geo.selectors import outbreak_zone_for_ward
 from truyvet.people.status import PersonStatus
 

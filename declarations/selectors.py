@@ -8,9 +8,8 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
 
-from declarations.models import Declaration, QrCredential
+from declarations.models import Declaration
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction, ward_filter
-from truyvet.lib import signing
 from truyvet.lib.days import day_start
 from truyvet.people.selectors import person_search
 
@@ -97,27 +96,6 @@ def declaration_daily_stats_for(user: Any, *, date_from: date, date_to: date) ->
 def declarations_of_people(person_ids: list[int], *, limit: int = 50) -> list[Declaration]:
     return list(
         Declaration.objects.filter(person_id__in=person_ids).select_related("person").order_by("-created_at")[:limit]
-    )
-
-
-def qr_credential_for(person_id: int) -> QrCredential | None:
-    return QrCredential.objects.select_related("person").filter(person_id=person_id).first()
-
-
-def qr_credentials_for(person_ids: list[int]) -> dict[int, QrCredential]:
-    return {c.person_id: c for c in QrCredential.objects.select_related("person").filter(person_id__in=person_ids)}
-
-
-def qr_token_for(credential: QrCredential) -> str:
-    """A token for the person's current credential (same sub, iat, exp and level): showing
-    the QR again never changes what was issued."""
-    return signing.sign(
-        {
-            "sub": credential.person.ref,
-            "iat": int(credential.issued_at.timestamp()),
-            "exp": int(credential.expires_at.timestamp()),
-            "lvl": credential.risk_level,
-        }
     )
 
 

@@ -7,24 +7,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from declarations.identity import Declarant, proof_for, shown_reasons
-from declarations.models import NEW_PERSON, Declaration, Kind, QrCredential, RiskLevel, Symptom, VehicleType
+from declarations.models import NEW_PERSON, Declaration, Kind, VehicleType
 from declarations.risk import REASON_LABELS, Answers, assess
 from truyvet.accounts.models import AlertSeverity, User
 from truyvet.accounts.services import alert_raise
+from truyvet.credentials.models import RiskLevel
+from truyvet.credentials.services import qr_credential_signed, qr_issue
 from truyvet.geo.selectors import known_ward_codes
-from truyvet.lib import signing
 from truyvet.lib.audit import audit_event, audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.lib.notify import Recipient, notification_send
 from truyvet.lib.sql import insert_together, next_ids_sql
 from truyvet.people.countries import is_country
-from truyvet.people.models import Household, Person
+from truyvet.people.models import Household, Person, Symptom
 from truyvet.people.services import (
     identity_mismatch,
     person_create,
@@ -44,8 +44,6 @@ __all__ = [
     "PersonInput",
     "Submitted",
     "declaration_submit",
-    "qr_issue",
-    "qr_revoke",
 ]
 
 
@@ -133,33 +131,6 @@ def _check(
             raise DomainError(_("Unknown vehicle type."), "unknown_vehicle_type", field="domestic.vehicle_type")
         _known_wards(domestic.origin_ward_code, domestic.destination_ward_code)
     _known_wards(person.ward_code)
-
-
-def _signed_credential(
-    person: Person, risk_level: str, declaration: Declaration | None
-) -> tuple[str, datetime, QrCredential]:
-    now = timezone.now().replace(microsecond=0)
-    expires = now + settings.QR_TOKEN_TTL
-    token = signing.sign(
-        {"sub": person.ref, "iat": int(now.timestamp()), "exp": int(expires.timestamp()), "lvl": risk_level}
-    )
-    credential = QrCredential(
-        person=person, issued_at=now, expires_at=expires, risk_level=risk_level, declaration=declaration
-    )
-    return token, expires, credential
-
-
-def qr_issue(*, person: Person, risk_level: str, declaration: Declaration | None = None) -> tuple[str, datetime]:
-    """Sign a fresh personal QR token and record it as the person's current credential."""
-    token, expires, credential = _signed_credential(person, risk_level, declaration)
-    # One INSERT ... ON CONFLICT: the person's credential is created or replaced in place.
-    QrCredential.objects.bulk_create(
-        [credential],
-        update_conflicts=True,
-        unique_fields=["person"],
-        update_fields=["issued_at", "expires_at", "risk_level", "declaration"],
-    )
-    return token, expires
 
 
 def declaration_submit(
@@ -328,7 +299,7 @@ def _submit_new_person(
     declaration = _declaration(kind, person, fields, PersonStatus(), answers, entry, domestic, None, client_id)
     declaration.id = declaration_id
     declaration.proof = NEW_PERSON
-    token, expires, credential = _signed_credential(person, declaration.risk_level, declaration)
+    token, expires, credential = qr_credential_signed(person, declaration.risk_level, declaration)
     event = audit_event(actor=None, action="declaration.submit", obj=declaration, person_id=person_id)
     alerts = declaration.risk_level != RiskLevel.GREEN and declaration.ward_id is not None
     try:
@@ -412,11 +383,3 @@ def _alert(declaration: Declaration) -> None:
         person_id=declaration.person_id,
         dedupe_key=f"declaration:{declaration.pk}",
     )
-
-
-@transaction.atomic
-def qr_revoke(*, user: object, person: Person) -> None:
-    """Refuse every token issued to the person so far (a lost or stolen card)."""
-    updated = QrCredential.objects.filter(person=person).update(revoked_at=timezone.now(), revoked_by=user)
-    if updated:
-        audit_log(actor=user, action="qr.revoke", obj=person)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from declarations.identity import shown_reasons
-from declarations.models import Declaration, Symptom
+from declarations.models import Declaration
 from declarations.risk import REASON_LABELS
 from declarations.selectors import (
     declaration_daily_stats_for,
@@ -29,16 +29,17 @@ from declarations.selectors import (
     declaration_list_for,
     identity_mismatches_for,
 )
-from declarations.services import qr_revoke
-from declarations.staff_forms import DeclarationFilterForm, StatsForm
+from declarations.staff_forms import DeclarationFilterForm
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.jurisdiction import get_object_for, health_ward_check, jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required
+from truyvet.credentials.services import qr_revoke
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
 from truyvet.lib.paging import keyset_page
-from truyvet.people.models import Person
+from truyvet.lib.periods import PeriodForm
+from truyvet.people.models import Person, Symptom
 from truyvet.people.selectors import contact_history_for
 
 PAGE_SIZE = 50
@@ -181,7 +182,7 @@ def declaration_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseB
 
 @health_staff_required
 def declaration_stats(request: AuthenticatedRequest) -> HttpResponseBase:
-    form = StatsForm(request.GET or None)
+    form = PeriodForm(request.GET or None)
     date_from, date_to = form.period()
     rows = declaration_daily_stats_for(request.user, date_from=date_from, date_to=date_to)
     if request.GET.get("format") == "csv":

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from declarations.models import Kind, RiskLevel
+from declarations.models import Kind
 from declarations.selectors import DeclarationFilters
+from truyvet.credentials.models import RiskLevel
 
 
 class DeclarationFilterForm(forms.Form):
@@ -40,23 +39,3 @@ class DeclarationFilterForm(forms.Form):
             date_to=data.get("date_to"),
             search=data.get("q") or "",
         )
-
-
-class StatsForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
-    )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
-    )
-
-    def period(self) -> tuple[Any, Any]:
-        today = timezone.localdate()
-        data = self.cleaned_data if self.is_valid() else {}
-        date_to = data.get("date_to") or today
-        date_from = data.get("date_from") or date_to - timedelta(days=13)
-        return min(date_from, date_to), max(date_from, date_to)

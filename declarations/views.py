@@ -12,15 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from declarations.card import render_card
 from declarations.forms import DeclarationForm
 from declarations.identity import Declarant, declarant_message, shown_reasons
 from declarations.models import Declaration, Kind
 from declarations.risk import REASON_LABELS
-from declarations.selectors import declarations_of_people, qr_credential_for, qr_credentials_for, qr_token_for
+from declarations.selectors import declarations_of_people
 from declarations.services import declaration_submit
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.models import Role
+from truyvet.accounts.permissions import is_portal_staff
+from truyvet.credentials.card import render_card
+from truyvet.credentials.selectors import qr_credential_for, qr_credentials_for, qr_token_for
 from truyvet.geo.selectors import ward_get
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qr import render_svg
@@ -82,7 +84,7 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             # On a checkpoint's tablet the traveller is a stranger to the browser: nothing
             # of theirs may stay in it for the next traveller to see.
-            staff_tablet = bool(at_checkpoint) and getattr(request.user, "is_portal_staff", False)
+            staff_tablet = bool(at_checkpoint) and is_portal_staff(request.user)
             if not staff_tablet:
                 _remember(request, submitted.declaration, form)
             next_url = request.POST.get("next", "")

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "truyvet.geo",
     "truyvet.people",
     "truyvet.accounts",
+    "truyvet.credentials",
     # domain apps
     "declarations",
     "venues",
@@ -194,7 +195,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # django-axes refuses a locked-out sign-in before any password is checked; the model
 # backend then signs people in (and keeps the citizens' SMS-code sessions valid).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # Permissions that follow from a role (truyvet.accounts.permissions), answered without a
+    # query and before the database's grants; signs nobody in.
+    "truyvet.accounts.backends.RolePermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -7,26 +7,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from truyvet.accounts.models import Role
+from truyvet.accounts.permissions import MayRegisterVenues
 from truyvet.lib.bounds import in_bounds
 from truyvet.lib.drf import PublicRateThrottle
 from truyvet.lib.fields import PastDateTimeField, StrictUUIDField, uuid_from_text
 from venues.models import Category, CheckIn
 from venues.selectors import venue_links
 from venues.services import VenueInput, checkin_with_token, checkout_with_token, venue_create
-
-
-class MayRegisterVenues(BasePermission):
-    """Venue owners, and citizens signed in by phone (they become owners)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.role in {Role.VENUE_OWNER, Role.CITIZEN})
 
 
 class VenueSerializer(serializers.Serializer):

@@ -17,8 +17,7 @@ from django.views.decorators.http import require_POST
 
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.jurisdiction import covers_ward, jurisdiction_wards
-from truyvet.accounts.models import Role
-from truyvet.accounts.permissions import health_staff_required, is_health_staff
+from truyvet.accounts.permissions import health_staff_required, is_health_staff, may_manage_venues
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qr import render_svg
 from venues.owner_forms import OwnerForm, VenueForm
@@ -27,11 +26,9 @@ from venues.rotating import fresh_code, seconds_left
 from venues.selectors import checkins_today_by_venue, venue_counts, venue_get_for, venue_list_for
 from venues.services import venue_create, venue_owner_create, venue_set_active, venue_update
 
-OWNER_ROLES = {Role.VENUE_OWNER, Role.CITIZEN}
-
 
 def _may_manage_venues(request: AuthenticatedRequest) -> None:
-    if not (request.user.role in OWNER_ROLES or is_health_staff(request.user)):
+    if not may_manage_venues(request.user):
         raise PermissionDenied
 
 

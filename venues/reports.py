@@ -19,12 +19,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
-from declarations.staff_forms import StatsForm
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.jurisdiction import get_object_for
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.export import csv_response, xlsx_response
+from truyvet.lib.periods import PeriodForm
 from truyvet.people.normalize import masked_phone
 from venues.models import Category, CheckIn, Venue
 from venues.selectors import checkins_per_day_and_ward, idle_venues, venues_per_ward_and_category, visitors_of
@@ -78,7 +78,7 @@ ROWS: dict[str, Callable[[Any, tuple[date, date]], Iterator[list[Any]]]] = {
 
 @health_staff_required
 def reports(request: AuthenticatedRequest) -> HttpResponse:
-    form = StatsForm(request.GET or None)
+    form = PeriodForm(request.GET or None)
     date_from, date_to = form.period()
     return render(
         request,
@@ -102,7 +102,7 @@ def reports_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
     Counts and venues only, no person, so nothing here is audit-logged."""
     if fmt not in {"csv", "xlsx"}:
         raise Http404
-    period = StatsForm(request.GET or None).period()
+    period = PeriodForm(request.GET or None).period()
     stamp = f"{period[0]:%Y%m%d}-{period[1]:%Y%m%d}"
     if fmt == "csv":
         table = request.GET.get("table") or "checkins"

@@ -10,8 +10,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from declarations.qr import holder_sql, qr_claims, qr_holder
 from truyvet.accounts.models import Role, User
+from truyvet.credentials.qr import holder_sql, qr_claims, qr_holder
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.bounds import MAX_INT

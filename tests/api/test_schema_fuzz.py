@@ -31,9 +31,9 @@ from schemathesis.specs.openapi.checks import (
 
 from checkpoints.models import Checkpoint
 from contacts.models import Case
-from declarations.services import qr_issue
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, UnitKind, User
+from truyvet.credentials.services import qr_issue
 from venues.models import CheckIn, Venue
 
 pytestmark = pytest.mark.django_db

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from checkpoints.models import Checkpoint, Passage
 from checkpoints.trips import TripInput, trip_create
-from declarations.services import qr_issue
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import write_y4m
 from tests.checkpoints.test_trips import add, url
 from tests.factories import PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role
+from truyvet.credentials.services import qr_issue
 from truyvet.lib.qr import render_png
 
 

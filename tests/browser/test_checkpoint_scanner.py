@@ -13,11 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from checkpoints.models import BusTrip, Checkpoint, Passage, Tablet, TripPassenger
-from declarations.services import qr_issue
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import write_y4m
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, UnitKind, User
+from truyvet.credentials.services import qr_issue
 from truyvet.lib.qr import render_png
 from truyvet.people.models import Person
 from truyvet.people.normalize import mask_name

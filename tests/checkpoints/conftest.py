@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from checkpoints.models import Checkpoint
-from declarations.services import qr_issue
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, UnitKind, User
+from truyvet.credentials.services import qr_issue
 from truyvet.people.models import Person
 
 

@@ -13,11 +13,11 @@ from django.db import connection
 from django.test import Client
 
 from checkpoints.models import Checkpoint
-from declarations.services import qr_issue
 from tests.checkpoints.conftest import scan
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from tests.workers import start_worker, wait_for
 from truyvet.accounts.models import Alert, Role, UnitKind
+from truyvet.credentials.services import qr_issue
 
 pytestmark = [
     pytest.mark.worker,

@@ -326,7 +326,7 @@ def test_a_scan_made_offline_is_judged_by_the_token_valid_at_that_time(
     guard_client: Client, checkpoint: Checkpoint
 ) -> None:
     person = PersonFactory()
-    from declarations.services import qr_issue
+    from truyvet.credentials.services import qr_issue
 
     qr_issue(person=person, risk_level="green")
     scanned = timezone.now() - timedelta(hours=3)

@@ -22,9 +22,9 @@ from PIL import Image
 
 from checkpoints.models import BusTrip, Checkpoint, Passage, TripPassenger
 from checkpoints.trips import PassengerInput, TripInput, template_header, trip_create, trip_passenger_add
-from declarations.models import QrCredential
 from tests.factories import PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, User
+from truyvet.credentials.models import QrCredential
 from truyvet.geo.models import Ward
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from checkpoints.verdicts import judge, people_facts, verdict_for, zone_ward_codes
 from contacts.models import Case, FollowUp
-from declarations.models import QrCredential
 from tests.factories import PersonFactory, home_ward
+from truyvet.credentials.models import QrCredential
 from truyvet.geo.models import OutbreakZone
 from truyvet.people.models import Person
 

@@ -29,16 +29,17 @@ from contacts.models import (
 from contacts.proximity import (
     CODE_ALPHABET,
     MAX_CONTACTS,
-    proximity_contacts_purge,
     proximity_upload,
     upload_code_hash,
     upload_code_issue,
 )
 from contacts.tasks import purge_old_proximity_contacts
-from declarations.services import Answers, PersonInput, declaration_submit, qr_revoke
+from contacts.upkeep import proximity_contacts_purge
+from declarations.services import Answers, PersonInput, declaration_submit
 from tests.contacts.conftest import T0, at
 from tests.factories import PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, User
+from truyvet.credentials.services import qr_revoke
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person

@@ -17,9 +17,9 @@ from contacts.models import Case, Exposure, FollowUp, ManualContact
 from contacts.services import (
     case_open,
     follow_up_check_record,
-    follow_ups_close_finished,
     manual_contact_add,
 )
+from contacts.upkeep import follow_ups_close_finished
 from contacts.warnings import _message, dedupe_key, warn_exposed
 from tests.contacts.conftest import T0
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward

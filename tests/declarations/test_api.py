@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from declarations.models import Declaration, QrCredential
+from declarations.models import Declaration
 from tests.factories import HealthUnitFactory, UserFactory, home_ward
 from truyvet.accounts.models import Alert, Role
+from truyvet.credentials.models import QrCredential
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person, PersonHistory
 
@@ -226,7 +227,7 @@ class TestQrVerification:
         assert client.get("/api/v1/qr/verify/", {"token": forged}).json()["reason"] == "bad_signature"
 
     def test_a_revoked_token_says_so_and_a_new_declaration_works_again(self, client: Client, daily_body: dict) -> None:
-        from declarations.services import qr_revoke
+        from truyvet.credentials.services import qr_revoke
 
         token = self.token(client, daily_body)
         staff = UserFactory(role=Role.CHECKPOINT_STAFF)

@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Case
-from declarations.models import Declaration, QrCredential
+from declarations.models import Declaration
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import HealthUnit, Role, User
+from truyvet.credentials.models import QrCredential
 from truyvet.lib import sms
 from truyvet.lib.audit import AuditEvent
 from truyvet.people import device

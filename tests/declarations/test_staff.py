@@ -11,10 +11,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from declarations.models import Declaration, QrCredential
+from declarations.models import Declaration
 from declarations.services import Answers, PersonInput, declaration_submit
 from tests.factories import PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role
+from truyvet.credentials.models import QrCredential
 from truyvet.lib.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

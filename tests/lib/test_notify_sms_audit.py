@@ -16,8 +16,9 @@ from PIL import Image
 from tests.factories import PersonFactory, UserFactory
 from truyvet.lib import sms
 from truyvet.lib.audit import audit_log, audit_log_many
+from truyvet.lib.delivery import MAX_ATTEMPTS, STALE_CLAIM
 from truyvet.lib.models import AuditEvent, DeliveryState, Notification
-from truyvet.lib.notify import MAX_ATTEMPTS, STALE_CLAIM, Recipient, inbox_for, notification_send
+from truyvet.lib.notify import Recipient, inbox_for, notification_send
 from truyvet.lib.qr import render_png, render_svg
 from truyvet.lib.tasks import retry_undelivered_notifications
 

@@ -11,9 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from declarations.models import Declaration, QrCredential
+from declarations.models import Declaration
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, User
+from truyvet.credentials.models import QrCredential
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person, PersonHistory
 

@@ -84,14 +84,6 @@ class User(AbstractUser):
         # Vietnamese order: family and middle names (last_name) before the given name.
         return f"{self.last_name} {self.first_name}".strip()
 
-    @property
-    def is_health_staff(self) -> bool:
-        return self.role in HEALTH_ROLES
-
-    @property
-    def is_portal_staff(self) -> bool:
-        return self.is_superuser or self.role in STAFF_ROLES
-
 
 class LoginCode(models.Model):
     """A one-time code sent by SMS for a citizen's sign-in; only its hash is stored."""

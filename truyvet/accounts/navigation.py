@@ -10,6 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from truyvet.accounts.models import Role
+from truyvet.accounts.permissions import is_portal_staff
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ CITIZEN_NAV: list[NavItem] = [
 def nav_for(user: Any) -> list[dict[str, Any]]:
     if not user.is_authenticated:
         return []
-    if not user.is_portal_staff:
+    if not is_portal_staff(user):
         return [{"label": item.label, "url": reverse(item.url_name)} for item in CITIZEN_NAV]
     return [
         {"label": item.label, "url": reverse(item.url_name)}

@@ -1,4 +1,8 @@
-"""Who may open staff pages: one decorator per kind of page, so each view states it once."""
+"""Who may do what: every predicate on a user's role lives here, once. The page decorators
+(``*_required``), the API's permission classes (``permission_class``) and the Django
+permissions that core packages ask for (``user.has_perm``, ``truyvet.accounts.backends``)
+are all made from these predicates. Which rows a user may then see is the selectors'
+business (404 outside the jurisdiction)."""
 
 from __future__ import annotations
 
@@ -9,20 +13,75 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http.response import HttpResponseBase
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
-from truyvet.accounts.models import HEALTH_ROLES, Role
+from truyvet.accounts.jurisdiction import sees_everywhere
+from truyvet.accounts.models import HEALTH_ROLES, STAFF_ROLES, Role, UnitKind
+
+Predicate = Callable[[Any], bool]
+
+# --- Predicates ----------------------------------------------------------------------------
+
+
+def is_portal_staff(user: Any) -> bool:
+    """Any staff role (not a citizen): the staff side of the portal, checkpoint scanners."""
+    return bool(user.is_authenticated and (user.is_superuser or user.role in STAFF_ROLES))
 
 
 def is_health_staff(user: Any) -> bool:
+    """A health role or an administrator: pages and API of health data."""
     return bool(user.is_authenticated and (user.is_superuser or user.role in HEALTH_ROLES | {Role.ADMINISTRATOR}))
 
+
+def may_declare_outbreak_zones(user: Any) -> bool:
+    """The province CDC (and administrators) declare and end outbreak zones."""
+    return bool(user.is_superuser or user.role in {Role.PROVINCE_CDC, Role.ADMINISTRATOR})
+
+
+def _in_checkpoint_team(user: Any) -> bool:
+    unit = getattr(user, "health_unit", None)
+    return unit is not None and unit.kind == UnitKind.CHECKPOINT_TEAM
+
+
+def may_oversee_checkpoints(user: Any) -> bool:
+    """Health staff and members of a checkpoint team."""
+    return is_health_staff(user) or _in_checkpoint_team(user)
+
+
+def may_manage_checkpoints(user: Any) -> bool:
+    """Administrators, the CDC and checkpoint teams (which checkpoints: ``checkpoints.manage``)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return sees_everywhere(user) or user.role == Role.PROVINCE_CDC or _in_checkpoint_team(user)
+
+
+def may_operate_trips(user: Any) -> bool:
+    """Bus operators run their own trips; administrators may open any."""
+    return bool(user.is_authenticated and user.is_active and (user.role == Role.BUS_OPERATOR or sees_everywhere(user)))
+
+
+VENUE_OWNER_ROLES = frozenset({Role.VENUE_OWNER, Role.CITIZEN})
+
+
+def may_register_venues(user: Any) -> bool:
+    """Venue owners, and citizens signed in by phone (they become owners)."""
+    return bool(user.is_authenticated and user.role in VENUE_OWNER_ROLES)
+
+
+def may_manage_venues(user: Any) -> bool:
+    """The venue pages: owners (and citizens who register one) for their own, health staff."""
+    return bool(user.role in VENUE_OWNER_ROLES or is_health_staff(user))
+
+
+# --- Pages ---------------------------------------------------------------------------------
 
 View = Callable[..., HttpResponseBase]
 
 
-def user_passes(test: Callable[[Any], bool]) -> Callable[[View], View]:
-    """A view decorator: signed in (else the login page) and passing ``test`` (else 403).
-    Which rows the user may then see is the selectors' business (404 outside)."""
+def user_passes(test: Predicate) -> Callable[[View], View]:
+    """A view decorator: signed in (else the login page) and passing ``test`` (else 403)."""
 
     def decorator(view: View) -> View:
         @login_required
@@ -37,5 +96,34 @@ def user_passes(test: Callable[[Any], bool]) -> Callable[[View], View]:
     return decorator
 
 
-# Signed in and a health role (else 403).
 health_staff_required = user_passes(is_health_staff)
+portal_staff_required = user_passes(is_portal_staff)
+checkpoint_overseer_required = user_passes(may_oversee_checkpoints)
+checkpoint_manager_required = user_passes(may_manage_checkpoints)
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+def permission_class(test: Predicate, name: str) -> type[BasePermission]:
+    """A DRF permission class that lets through the users passing ``test``."""
+
+    def has_permission(self: BasePermission, request: Request, view: APIView) -> bool:
+        return test(request.user)
+
+    return type(name, (BasePermission,), {"has_permission": has_permission, "__doc__": test.__doc__})
+
+
+IsPortalStaff = permission_class(is_portal_staff, "IsPortalStaff")
+IsHealthStaff = permission_class(is_health_staff, "IsHealthStaff")
+MayRegisterVenues = permission_class(may_register_venues, "MayRegisterVenues")
+
+
+# --- Django permissions that core packages ask for -------------------------------------------
+
+# ``user.has_perm(name)``: a package below accounts (geo) asks without knowing roles. The
+# names are not the admin's model permissions, so the admin site is not opened to anyone.
+DJANGO_PERMISSIONS: dict[str, Predicate] = {
+    "geo.see_outbreak_zones": is_health_staff,
+    "geo.declare_outbreak_zones": may_declare_outbreak_zones,
+}

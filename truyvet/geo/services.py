@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
-from truyvet.accounts.models import Role, User
 from truyvet.geo.loading import load_units
 from truyvet.geo.models import OutbreakZone, Province, Ward
 from truyvet.lib.audit import audit_log
@@ -21,7 +21,7 @@ def geo_sync_from_package() -> tuple[int, int]:
 @transaction.atomic
 def outbreak_zone_create(
     *,
-    user: User,
+    user: AbstractUser,
     name: str,
     level: int,
     starts_at: datetime,
@@ -30,7 +30,8 @@ def outbreak_zone_create(
     whole_province_code: int | None = None,
     note: str = "",
 ) -> OutbreakZone:
-    if not (user.is_superuser or user.role in {Role.PROVINCE_CDC, Role.ADMINISTRATOR}):
+    # Which roles may is accounts' business (truyvet.accounts.permissions).
+    if not user.has_perm("geo.declare_outbreak_zones"):
         raise DomainError("Only province CDC staff declare outbreak zones.", "forbidden")
     codes = sorted(set(ward_codes))
     if not codes and whole_province_code is None:
@@ -49,7 +50,7 @@ def outbreak_zone_create(
         ends_at=ends_at,
         whole_province_id=whole_province_code,
         note=note,
-        created_by=user,
+        created_by_id=user.pk,
     )
     zone.wards.set(wards)
     audit_log(actor=user, action="outbreak_zone.create", obj=zone, detail={"wards": codes, "level": level})
@@ -57,8 +58,8 @@ def outbreak_zone_create(
 
 
 @transaction.atomic
-def outbreak_zone_end(*, user: User, zone: OutbreakZone, ends_at: datetime) -> OutbreakZone:
-    if not (user.is_superuser or user.role in {Role.PROVINCE_CDC, Role.ADMINISTRATOR}):
+def outbreak_zone_end(*, user: AbstractUser, zone: OutbreakZone, ends_at: datetime) -> OutbreakZone:
+    if not user.has_perm("geo.declare_outbreak_zones"):
         raise DomainError("Only province CDC staff end outbreak zones.", "forbidden")
     if ends_at <= zone.starts_at:
         raise DomainError("The end must come after the start.", "zone_period")

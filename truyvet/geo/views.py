@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.models import HEALTH_ROLES, Role
 from truyvet.geo.forms import OutbreakZoneForm
 from truyvet.geo.models import OutbreakZone
 from truyvet.geo.selectors import outbreak_zones_active, ward_list
@@ -19,18 +18,12 @@ from truyvet.geo.services import outbreak_zone_create, outbreak_zone_end
 from truyvet.lib.errors import DomainError
 
 
-def _may_manage(user: object) -> bool:
-    return bool(
-        getattr(user, "is_superuser", False) or getattr(user, "role", None) in {Role.PROVINCE_CDC, Role.ADMINISTRATOR}
-    )
-
-
 @login_required
 def zones(request: AuthenticatedRequest) -> HttpResponse:
     """Outbreak zones are public knowledge among health staff; only the CDC changes them."""
-    if not (request.user.is_superuser or request.user.role in HEALTH_ROLES | {Role.ADMINISTRATOR}):
+    if not request.user.has_perm("geo.see_outbreak_zones"):
         raise PermissionDenied
-    may_manage = _may_manage(request.user)
+    may_manage = request.user.has_perm("geo.declare_outbreak_zones")
     form = None
     if may_manage:
         form = OutbreakZoneForm(request.POST or None, ward_queryset=ward_list(province_code=settings.PROVINCE_CODE))
@@ -64,7 +57,7 @@ def zones(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def zone_end(request: AuthenticatedRequest, zone_id: int) -> HttpResponse:
-    if not _may_manage(request.user):
+    if not request.user.has_perm("geo.declare_outbreak_zones"):
         raise PermissionDenied
     zone = get_object_or_404(OutbreakZone, pk=zone_id)
     try:

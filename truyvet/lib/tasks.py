@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from truyvet.lib.notify import notification_deliver, notifications_undelivered
+from truyvet.lib.delivery import notification_deliver, notifications_undelivered
 
 
 @shared_task(acks_late=True)

@@ -15,6 +15,17 @@ class Gender(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Symptom(models.TextChoices):
+    """Symptoms a person reports: in a health declaration, or to staff opening a case."""
+
+    FEVER = "fever", _("Fever")
+    COUGH = "cough", _("Cough")
+    BREATHING = "breathing", _("Shortness of breath")
+    SORE_THROAT = "sore_throat", _("Sore throat")
+    TASTE_SMELL = "taste_smell", _("Loss of taste or smell")
+    FATIGUE = "fatigue", _("Fatigue")
+
+
 class Household(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

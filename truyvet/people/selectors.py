@@ -4,8 +4,6 @@ from typing import TypeVar
 
 from django.db.models import Count, Model, Q, QuerySet
 
-from truyvet.accounts.jurisdiction import scope_to_jurisdiction
-from truyvet.accounts.models import User
 from truyvet.people.models import Person, PersonHistory
 from truyvet.people.normalize import normalize_phone, search_key
 
@@ -32,9 +30,14 @@ def person_search(qs: QuerySet[M], text: str, *, prefix: str = "") -> QuerySet[M
     return qs.filter(**{f"{prefix}name_key__startswith": search_key(text)})
 
 
-def person_list_for(user: User, *, search: str = "") -> QuerySet[Person]:
-    """People living in the user's wards, optionally searched by name, id number or phone."""
-    qs = scope_to_jurisdiction(Person.objects.select_related("ward"), user, ward_field="ward")
+def _within(qs: QuerySet[Person], wards: Q | None) -> QuerySet[Person]:
+    return qs if wards is None else qs.filter(wards)
+
+
+def person_list_for(wards: Q | None, *, search: str = "") -> QuerySet[Person]:
+    """People living in ``wards`` (a filter on ``ward``, as ``accounts.jurisdiction.ward_filter``
+    gives it; None: everywhere), optionally searched by name, id number or phone."""
+    qs = _within(Person.objects.select_related("ward"), wards)
     search = search.strip()
     if search.isdigit() and len(search) == 12:
         return qs.filter(id_number=search)
@@ -53,10 +56,10 @@ def people_sharing_phone(phone: str) -> list[Person]:
     return list(Person.objects.filter(phone=phone).select_related("ward").order_by("created_at")[:50])
 
 
-def likely_duplicates_for(user: User, *, limit: int = 100) -> list[list[Person]]:
-    """Groups of people in the user's wards with the same name and date of birth: one
-    GROUP BY to find the groups, one query for their members."""
-    scoped = scope_to_jurisdiction(Person.objects.all(), user, ward_field="ward")
+def likely_duplicates_for(wards: Q | None, *, limit: int = 100) -> list[list[Person]]:
+    """Groups of people in ``wards`` (as for ``person_list_for``) with the same name and date
+    of birth: one GROUP BY to find the groups, one query for their members."""
+    scoped = _within(Person.objects.all(), wards)
     keys = list(
         scoped.filter(date_of_birth__isnull=False)
         .values("name_key", "date_of_birth")

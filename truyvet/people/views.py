@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.jurisdiction import get_object_for
+from truyvet.accounts.jurisdiction import get_object_for, ward_filter
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.errors import DomainError
 from truyvet.people.models import Person
@@ -19,7 +19,7 @@ from truyvet.people.services import person_merge
 
 @health_staff_required
 def duplicates(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "people/duplicates.html", {"groups": likely_duplicates_for(request.user)})
+    return render(request, "people/duplicates.html", {"groups": likely_duplicates_for(ward_filter(request.user))})
 
 
 @health_staff_required
