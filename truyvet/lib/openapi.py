@@ -12,7 +12,6 @@ when it gave no body). Every such answer is ``{"code", "detail", "errors"}`` (AP
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 import msgspec
@@ -23,7 +22,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from truyvet.lib.schema import Body
+from truyvet.lib.schema import Body, json_schema_hook
 
 ApiErrorSerializer = inline_serializer(
     "ApiError",
@@ -99,14 +98,6 @@ class ApiAutoSchema(AutoSchema):
         return any(name.endswith("_id") and name not in _OWN_KEYS for name in self._fields())
 
 
-def _enum_schema(kind: type) -> dict[str, Any]:
-    """Choices (Django's ``TextChoices``) inline, as serializers give them: the enum hook
-    (``postprocess_schema_enums``) names them as it always has."""
-    if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return {"enum": [member.value for member in kind]}
-    raise NotImplementedError(kind)
-
-
 def _openapi_30(node: Any, refs: dict[str, str]) -> Any:
     """JSON Schema (msgspec's) as OpenAPI 3.0 has it: ``nullable`` rather than a ``null``
     type, components under the names serializers would give them."""
@@ -142,7 +133,7 @@ class BodySchemaExtension(OpenApiSerializerExtension):
 
     def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
         (_root,), components = msgspec.json.schema_components(
-            [self.target], schema_hook=_enum_schema, ref_template="{name}"
+            [self.target], schema_hook=json_schema_hook, ref_template="{name}"
         )
         refs = {name: f"{name}Request" for name in components}
         for name, component in components.items():

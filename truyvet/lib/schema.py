@@ -19,6 +19,7 @@ replaced by the portal's, in the caller's language.
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import uuid
@@ -323,10 +324,18 @@ def choice(value: str, field: str, choices: frozenset[str]) -> str:
     return value
 
 
+def json_schema_hook(kind: type) -> dict[str, Any]:
+    """Choices (Django's ``TextChoices``) in JSON Schema: inline, as serializers give them,
+    so drf-spectacular's enum hook names them as it always has."""
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return {"enum": [member.value for member in kind]}
+    raise NotImplementedError(kind)
+
+
 def field_constraints(body: type[Body], name: str) -> dict[str, Any]:
     """The JSON Schema of one field (``maxLength``, ``enum``…), so a form field can take its
     limits from the body rather than repeat them."""
-    (_ref,), components = msgspec.json.schema_components([body], ref_template="{name}")
+    (_ref,), components = msgspec.json.schema_components([body], schema_hook=json_schema_hook, ref_template="{name}")
     schema: dict[str, Any] = components[body.__name__]["properties"][name]
     for option in schema.get("anyOf", []):
         if option.get("type") != "null":
