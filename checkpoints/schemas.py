@@ -46,8 +46,13 @@ class ScanIn(Body):
         """The passage as the service takes it; ``Invalid`` naming the field that cannot be."""
         client_id = schema.client_id(self.client_id)  # the rules in the order tablets have always been told
         texts: dict[str, str] = {}
-        for name in ("qr_token", "trip_code", "id_number", "phone", "vehicle_plate"):
-            value = getattr(self, name)
+        for name, value in (
+            ("qr_token", self.qr_token),
+            ("trip_code", self.trip_code),
+            ("id_number", self.id_number),
+            ("phone", self.phone),
+            ("vehicle_plate", self.vehicle_plate),
+        ):
             if value is not None:
                 texts[name] = schema.stored_text(value, name)
         scanned_at = schema.aware_time(self.scanned_at, "scanned_at")

@@ -106,6 +106,8 @@ def _openapi_30(node: Any, refs: dict[str, str]) -> Any:
     if not isinstance(node, dict):
         return node
     node = {key: _openapi_30(value, refs) for key, value in node.items() if key != "title" and value != []}
+    if isinstance(node.get("description"), str):
+        node["description"] = " ".join(node["description"].split())  # a docstring's lines
     if "$ref" in node:
         node["$ref"] = "#/components/schemas/" + refs[node["$ref"]]
     options = node.get("anyOf")
