@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -13,7 +11,8 @@ from rest_framework.views import APIView
 from declarations import schemas
 from declarations.identity import Declarant, declarant_message
 from declarations.qr import qr_verify
-from declarations.services import Answers, DomesticInput, EntryInput, PersonInput, declaration_submit
+from declarations.schemas import submit_arguments
+from declarations.services import declaration_submit
 from truyvet.accounts.models import STAFF_ROLES
 from truyvet.lib.drf import PublicRateThrottle
 from truyvet.lib.errors import DomainError
@@ -78,54 +77,6 @@ class DeclarationCreateView(APIView):
 
 
 _PERSON_FIELDS = frozenset(schemas.Person.__struct_encode_fields__)
-
-
-def submit_arguments(data: schemas.Declaration) -> dict[str, Any]:
-    """``declaration_submit``'s arguments from the body."""
-    person = data.person
-    exposures = data.exposures
-    entry = data.entry
-    domestic = data.domestic
-    return {
-        "kind": data.kind.value,
-        "person": PersonInput(
-            full_name=person.full_name,
-            id_number=person.id_number,
-            passport_number=person.passport_number,
-            nationality=(person.nationality or "VN").upper(),
-            date_of_birth=person.born,
-            gender=person.gender.value,
-            phone=person.phone,
-            email=person.email,
-            ward_code=person.ward_code,
-            address=person.address,
-        ),
-        "answers": Answers(
-            symptoms=[symptom.value for symptom in data.symptoms],
-            case_contact=exposures.case_contact,
-            outbreak_zone=exposures.outbreak_zone,
-            abroad_14d=exposures.abroad_14d,
-        ),
-        "entry": EntryInput(
-            port_of_entry=entry.port_of_entry,
-            flight_number=entry.flight_number,
-            seat=entry.seat,
-            countries_visited=[c.upper() for c in entry.countries_visited],
-            quarantine_address=entry.quarantine_address,
-        )
-        if entry
-        else None,
-        "domestic": DomesticInput(
-            origin_ward_code=domestic.origin_ward_code,
-            destination_ward_code=domestic.destination_ward_code,
-            vehicle_type=domestic.vehicle_type,
-            vehicle_plate=domestic.vehicle_plate,
-            purpose=domestic.purpose,
-        )
-        if domestic
-        else None,
-        "client_id": data.client_uuid,
-    }
 
 
 class IsPortalStaff(BasePermission):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from msgspec import UNSET, Meta, UnsetType, field
 
 from declarations.models import Kind, Symptom, VehicleType
+from declarations.services import Answers, DomesticInput, EntryInput, PersonInput
 from truyvet.lib import schema
 from truyvet.lib.schema import Body, Invalid
 from truyvet.people.models import Gender
@@ -121,6 +122,49 @@ class Declaration(Body):
             raise Invalid("Required for a domestic declaration.", field="domestic")
 
 
-def declaration_from_form(data: dict[str, Any]) -> Declaration:
-    """A form's answers (flat, as its widgets read them) as the API's body."""
-    raise NotImplementedError
+def submit_arguments(data: Declaration) -> dict[str, Any]:
+    """``declaration_submit``'s arguments from the body (the API's, or the form's answers)."""
+    person = data.person
+    exposures = data.exposures
+    entry = data.entry
+    domestic = data.domestic
+    return {
+        "kind": data.kind.value,
+        "person": PersonInput(
+            full_name=person.full_name,
+            id_number=person.id_number,
+            passport_number=person.passport_number,
+            nationality=(person.nationality or "VN").upper(),
+            date_of_birth=person.born,
+            gender=person.gender.value,
+            phone=person.phone,
+            email=person.email,
+            ward_code=person.ward_code,
+            address=person.address,
+        ),
+        "answers": Answers(
+            symptoms=[symptom.value for symptom in data.symptoms],
+            case_contact=exposures.case_contact,
+            outbreak_zone=exposures.outbreak_zone,
+            abroad_14d=exposures.abroad_14d,
+        ),
+        "entry": EntryInput(
+            port_of_entry=entry.port_of_entry,
+            flight_number=entry.flight_number,
+            seat=entry.seat,
+            countries_visited=[c.upper() for c in entry.countries_visited],
+            quarantine_address=entry.quarantine_address,
+        )
+        if entry
+        else None,
+        "domestic": DomesticInput(
+            origin_ward_code=domestic.origin_ward_code,
+            destination_ward_code=domestic.destination_ward_code,
+            vehicle_type=domestic.vehicle_type,
+            vehicle_plate=domestic.vehicle_plate,
+            purpose=domestic.purpose,
+        )
+        if domestic
+        else None,
+        "client_id": data.client_uuid,
+    }

@@ -14,6 +14,25 @@ from truyvet.lib.schema import Body
 
 QrToken = Annotated[str, Meta(min_length=1, max_length=4096)]
 Time = Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
+ClientId = Annotated[str, Meta(extra_json_schema={"format": "uuid"})]
+
+
+class VisitorToken(Body):
+    """A visitor's personal QR token and the id of this check-in (what venue staff send when
+    they check in a visitor without a smartphone)."""
+
+    qr_token: QrToken
+    client_id: ClientId
+    if TYPE_CHECKING:
+        client_uuid: uuid.UUID = uuid.UUID(int=0)
+
+    def __post_init__(self) -> None:
+        _visitor_rules(self)
+
+
+def _visitor_rules(body: VisitorToken | CheckIn) -> None:
+    body.qr_token = schema.text(body.qr_token, "qr_token", required=True)
+    body.client_uuid = schema.client_id(body.client_id)
 
 
 class CheckIn(Body):
@@ -21,7 +40,7 @@ class CheckIn(Body):
 
     venue_code: Annotated[str, Meta(min_length=1, max_length=40)]
     qr_token: QrToken
-    client_id: Annotated[str, Meta(extra_json_schema={"format": "uuid"})]
+    client_id: ClientId
     checked_in_at: Time | UnsetType = UNSET
     fresh_code: (
         Annotated[
@@ -40,8 +59,7 @@ class CheckIn(Body):
 
     def __post_init__(self) -> None:
         self.venue_code = schema.text(self.venue_code, "venue_code", required=True)
-        self.qr_token = schema.text(self.qr_token, "qr_token", required=True)
-        self.client_uuid = schema.client_id(self.client_id)
+        _visitor_rules(self)
         self.arrived_at = None if self.checked_in_at is UNSET else schema.past_time(self.checked_in_at, "checked_in_at")
         if self.fresh_code is not UNSET:
             self.fresh_code = schema.text(self.fresh_code, "fresh_code", required=True)

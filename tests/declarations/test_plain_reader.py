@@ -13,8 +13,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from declarations.api import submit_arguments
-from declarations.schemas import Declaration
+from declarations.schemas import Declaration, submit_arguments
 from truyvet.lib.schema import Refused, convert, refusal_of
 
 pytestmark = pytest.mark.django_db  # the body's ward comes from the database

@@ -187,6 +187,18 @@ def convert(data: object, body: type[B]) -> B:
         raise Refused(Refusal(where, _surrogates(error.object))) from None
 
 
+def decode(raw: bytes, body: type[B]) -> B:
+    """JSON bytes as ``body``: ``Refused`` when they break a rule, ``ValueError`` when they
+    are not JSON. (What msgspec cannot read, a lone surrogate escape, is read by ``json``.)"""
+    try:
+        return msgspec.json.decode(raw, type=body)
+    except msgspec.ValidationError as error:
+        raise Refused(refusal_of(error)) from None
+    except msgspec.DecodeError:
+        pass
+    return convert(loads(raw), body)
+
+
 def body_from(request: Request, body: type[B]) -> B:
     """The request's JSON body as ``body``, or a DomainError (the envelope, 400).
 
