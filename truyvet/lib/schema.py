@@ -64,7 +64,7 @@ class Invalid(ValueError):
 @dataclass(frozen=True)
 class Refusal:
     """Why a body was refused: the field as clients name it (``person.id_number``,
-    ``entry.countries_visited[0]``; ``""`` for the body itself), a message, a code."""
+    ``entry.countries_visited.0``; ``""`` for the body itself), a message, a code."""
 
     field: str
     message: str
