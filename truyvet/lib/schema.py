@@ -192,9 +192,7 @@ def decode(raw: bytes, body: type[B]) -> B:
     are not JSON. (What msgspec cannot read, a lone surrogate escape, is read by ``json``.)"""
     try:
         return msgspec.json.decode(raw, type=body)
-    except msgspec.ValidationError as error:
-        raise Refused(refusal_of(error)) from None
-    except msgspec.DecodeError:
+    except msgspec.DecodeError:  # and ValidationError: msgspec may refuse before it sees the JSON is broken
         pass
     return convert(loads(raw), body)
 
@@ -202,17 +200,14 @@ def decode(raw: bytes, body: type[B]) -> B:
 def body_from(request: Request, body: type[B]) -> B:
     """The request's JSON body as ``body``, or a DomainError (the envelope, 400).
 
-    msgspec reads the bytes straight into the Struct. What it cannot read as JSON (a lone
-    surrogate escape, which ``truyvet.lib.text`` refuses with its own code; a charset that
-    is not UTF-8; not JSON at all) goes through DRF's parser, which answers malformed bodies
-    as it always has, and is then checked by the same Struct."""
-    data: object
+    msgspec reads the bytes straight into the Struct. Anything else (a refused body, which
+    may also be broken JSON that msgspec stopped reading early; a lone surrogate escape; a
+    charset that is not UTF-8) goes through DRF's parser, which answers broken JSON as it
+    always has (``malformed_request``), and is then checked by the same Struct."""
     if request.content_type.split(";")[0].strip() == "application/json":
         try:
             return msgspec.json.decode(request.body, type=body)
-        except msgspec.ValidationError as error:
-            raise refusal_of(error).error() from None
-        except msgspec.DecodeError:
+        except msgspec.DecodeError:  # and ValidationError: msgspec may refuse before it sees the JSON is broken
             pass
     data = request.data
     try:
