@@ -17,7 +17,6 @@ import json
 import os
 import re
 import uuid
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,6 +36,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from checkpoints.models import TRIP_CODE_PREFIX, Checkpoint, Direction, VehicleType, Verdict
+from checkpoints.schemas import ScanIn
 from checkpoints.selectors import checkpoint_for_scanning, checkpoints_for_scanning, on_duty
 from checkpoints.services import ScanItem, scans_ingest, shift_end, shift_start
 from checkpoints.verdicts import FINDING_LABELS
@@ -46,6 +46,7 @@ from truyvet.geo.models import Province
 from truyvet.geo.selectors import ward_list
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qr import render_svg
+from truyvet.lib.schema import Invalid, Refusal, Refused, convert, max_length
 from truyvet.people.normalize import normalize_phone
 
 # The files the scanner page loads: the service worker keeps them for offline use. A test
@@ -261,36 +262,58 @@ def scanner_declare_qr(request: AuthenticatedRequest, checkpoint_id: int) -> Htt
 
 
 class ManualScanForm(forms.Form):
-    code = forms.CharField(label=_("Id number, phone, QR code text or trip code"), max_length=4096)
+    """The type-in box. Its widgets read the text; the passage is then checked against the
+    batch item's one definition (``checkpoints.schemas.ScanIn``), as if a tablet had sent it."""
+
+    code = forms.CharField(
+        label=_("Id number, phone, QR code text or trip code"), max_length=max_length(ScanIn, "qr_token")
+    )
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.IN)
-    vehicle_plate = forms.CharField(label=_("Vehicle plate"), max_length=20, required=False)
+    vehicle_plate = forms.CharField(
+        label=_("Vehicle plate"), max_length=max_length(ScanIn, "vehicle_plate"), required=False
+    )
     vehicle_type = forms.ChoiceField(label=_("Vehicle"), choices=[("", "—"), *VehicleType.choices], required=False)
     temperature = forms.DecimalField(
         label=_("Temperature (°C)"), max_digits=3, decimal_places=1, min_value=30, max_value=45, required=False
     )
 
-    def scan_item(self) -> ScanItem:
-        data = self.cleaned_data
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
         code = data["code"].strip()
-        which: dict[str, Any] = {}
+        item: dict[str, Any] = {
+            "client_id": str(uuid.uuid4()),
+            "direction": data["direction"],
+            "scanned_at": timezone.now().isoformat(),
+        }
         if code.upper().startswith(TRIP_CODE_PREFIX):
-            which["trip_code"] = code.upper()
+            item["trip_code"] = code.upper()
         elif _JWS.match(code):
-            which["qr_token"] = code
+            item["qr_token"] = code
         elif normalize_phone(code):
-            which["phone"] = code
+            item["phone"] = code
         else:
-            which["id_number"] = code[:20]
-        temperature: Decimal | None = data.get("temperature")
-        return ScanItem(
-            client_id=uuid.uuid4(),
-            direction=data["direction"],
-            scanned_at=timezone.now(),
-            temperature=temperature,
-            vehicle_plate=data.get("vehicle_plate", "") if "trip_code" not in which else "",
-            vehicle_type=data.get("vehicle_type", "") if "trip_code" not in which else "",
-            **which,
-        )
+            item["id_number"] = code[:20]
+        if data.get("temperature") is not None:
+            item["temperature"] = str(data["temperature"])
+        if "trip_code" not in item:
+            item["vehicle_plate"] = data.get("vehicle_plate", "")
+            item["vehicle_type"] = data.get("vehicle_type", "")
+        try:
+            self._item = convert(item, ScanIn).item()
+        except Refused as refused:
+            self._refuse(refused.refusal)
+        except Invalid as invalid:
+            self._refuse(Refusal(invalid.field, invalid.message))
+        return data
+
+    def _refuse(self, refusal: Refusal) -> None:
+        name = refusal.field.split(".", 1)[0]
+        self.add_error(name if name in self.fields else "code" if name else None, refusal.message)
+
+    def scan_item(self) -> ScanItem:
+        return self._item
 
 
 @portal_staff_required

@@ -9,10 +9,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from declarations import schemas
 from declarations.models import Kind, VehicleType
 from declarations.services import Answers, DomesticInput, EntryInput, PersonInput
 from truyvet.geo.models import Province, Ward
 from truyvet.lib.errors import DomainError
+from truyvet.lib.schema import Refused, convert, max_length
 from truyvet.people.countries import COUNTRIES
 from truyvet.people.models import Gender, Symptom
 from truyvet.people.normalize import normalize_phone
@@ -34,27 +36,36 @@ def _province_choices() -> list[tuple[str, str]]:
 
 
 class DeclarationForm(forms.Form):
+    """The declaration as a page: its widgets read the answers, then the answers are checked
+    against the API's body (``declarations.schemas.Declaration``), whose refusals land on the
+    fields; the form adds only what a page asks more (a ward to choose, an id number for a
+    citizen)."""
+
     client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=max_length(schemas.Person, "full_name"))
     id_number = forms.CharField(
         label=_("Citizen id number (12 digits)"),
         max_length=14,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    passport_number = forms.CharField(label=_("Passport number"), max_length=20, required=False)
+    passport_number = forms.CharField(
+        label=_("Passport number"), max_length=max_length(schemas.Person, "passport_number"), required=False
+    )
     nationality = forms.ChoiceField(label=_("Nationality"), choices=COUNTRY_CHOICES, initial="VN")
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
     phone = forms.CharField(
         label=_("Mobile number"),
-        max_length=20,
+        max_length=max_length(schemas.Person, "phone"),
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "0912 345 678"}),
     )
     province = forms.TypedChoiceField(label=_("Province"), coerce=int, choices=())
     ward_code = forms.TypedChoiceField(label=_("Commune or ward"), coerce=int, choices=(), required=False)
-    address = forms.CharField(label=_("Address (house, street, hamlet)"), max_length=300, required=False)
+    address = forms.CharField(
+        label=_("Address (house, street, hamlet)"), max_length=max_length(schemas.Person, "address"), required=False
+    )
     symptoms = forms.MultipleChoiceField(
         label=_("In the last 14 days, have you had"),
         choices=Symptom.choices,
@@ -65,16 +76,26 @@ class DeclarationForm(forms.Form):
     outbreak_zone = forms.BooleanField(label=_("Been in an outbreak zone"), required=False)
     abroad_14d = forms.BooleanField(label=_("Arrived from abroad"), required=False)
     # entry
-    port_of_entry = forms.CharField(label=_("Port of entry (airport, border gate)"), max_length=100, required=False)
-    flight_number = forms.CharField(label=_("Flight or vehicle number"), max_length=20, required=False)
-    seat = forms.CharField(label=_("Seat"), max_length=10, required=False)
+    port_of_entry = forms.CharField(
+        label=_("Port of entry (airport, border gate)"),
+        max_length=max_length(schemas.Entry, "port_of_entry"),
+        required=False,
+    )
+    flight_number = forms.CharField(
+        label=_("Flight or vehicle number"), max_length=max_length(schemas.Entry, "flight_number"), required=False
+    )
+    seat = forms.CharField(label=_("Seat"), max_length=max_length(schemas.Entry, "seat"), required=False)
     countries_visited = forms.MultipleChoiceField(
         label=_("Countries visited in the last 14 days"),
         choices=COUNTRY_CHOICES,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    quarantine_address = forms.CharField(label=_("Address in Viet Nam (quarantine)"), max_length=300, required=False)
+    quarantine_address = forms.CharField(
+        label=_("Address in Viet Nam (quarantine)"),
+        max_length=max_length(schemas.Entry, "quarantine_address"),
+        required=False,
+    )
     # domestic
     origin_province = forms.TypedChoiceField(label=_("Coming from: province"), coerce=int, choices=(), required=False)
     origin_ward_code = forms.TypedChoiceField(
@@ -84,8 +105,12 @@ class DeclarationForm(forms.Form):
         label=_("Going to: commune or ward"), coerce=int, choices=(), required=False
     )
     vehicle_type = forms.ChoiceField(label=_("Vehicle"), choices=[("", "—"), *VehicleType.choices], required=False)
-    vehicle_plate = forms.CharField(label=_("Vehicle plate"), max_length=20, required=False)
-    purpose = forms.CharField(label=_("Purpose of the trip"), max_length=200, required=False)
+    vehicle_plate = forms.CharField(
+        label=_("Vehicle plate"), max_length=max_length(schemas.Domestic, "vehicle_plate"), required=False
+    )
+    purpose = forms.CharField(
+        label=_("Purpose of the trip"), max_length=max_length(schemas.Domestic, "purpose"), required=False
+    )
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -178,51 +203,63 @@ class DeclarationForm(forms.Form):
                 )
             except DomainError as error:
                 self.add_error("id_number", str(error.detail))
+        if not self.errors:
+            self._check_against_the_schema(data)
         return data
 
+    def _check_against_the_schema(self, data: dict[str, Any]) -> None:
+        """The answers as the API's body, checked by its one definition."""
+        passport = data.get("passport_number", "")
+        person: dict[str, Any] = {
+            "full_name": data["full_name"],
+            "id_number": data.get("id_number", ""),
+            "passport_number": passport,
+            "nationality": data.get("nationality", "VN") if passport else "VN",
+            "date_of_birth": data["date_of_birth"].isoformat(),
+            "gender": data["gender"],
+            "phone": data.get("phone", ""),
+            "ward_code": data.get("ward_code") or None,
+            "address": data.get("address", ""),
+        }
+        body: dict[str, Any] = {
+            "kind": self.kind,
+            "person": person,
+            "symptoms": data.get("symptoms", []),
+            "exposures": {name: data.get(name, False) for name in ("case_contact", "outbreak_zone", "abroad_14d")},
+        }
+        if self.kind == Kind.ENTRY:
+            body["entry"] = {
+                name: data.get(name) or "" for name in ("port_of_entry", "flight_number", "seat", "quarantine_address")
+            } | {"countries_visited": data.get("countries_visited") or []}
+        if self.kind == Kind.DOMESTIC:
+            body["domestic"] = {name: data.get(name) or "" for name in ("vehicle_type", "vehicle_plate", "purpose")} | {
+                name: data.get(name) for name in ("origin_ward_code", "destination_ward_code")
+            }
+        if data.get("client_id"):
+            body["client_id"] = str(data["client_id"])
+        try:
+            self.body = convert(body, schemas.Declaration)
+        except Refused as refused:
+            # "person.full_name" is the page's "full_name"; "symptoms.0" its "symptoms".
+            path = refused.refusal.field.split(".")
+            name = path[1] if len(path) > 1 and path[0] in {"person", "entry", "domestic", "exposures"} else path[0]
+            self.add_error(name if name in self.fields else None, refused.refusal.message)
+
+    def _arguments(self) -> dict[str, Any]:
+        return schemas.submit_arguments(self.body)
+
     def person_input(self) -> PersonInput:
-        d = self.cleaned_data
-        return PersonInput(
-            full_name=d["full_name"],
-            id_number=d.get("id_number", ""),
-            passport_number=d.get("passport_number", ""),
-            nationality=d.get("nationality", "VN") if d.get("passport_number") else "VN",
-            date_of_birth=d["date_of_birth"],
-            gender=d["gender"],
-            phone=d.get("phone", ""),
-            ward_code=d.get("ward_code") or None,
-            address=d.get("address", ""),
-        )
+        person: PersonInput = self._arguments()["person"]
+        return person
 
     def answers(self) -> Answers:
-        d = self.cleaned_data
-        return Answers(
-            symptoms=d.get("symptoms", []),
-            case_contact=d.get("case_contact", False),
-            outbreak_zone=d.get("outbreak_zone", False),
-            abroad_14d=d.get("abroad_14d", False),
-        )
+        answers: Answers = self._arguments()["answers"]
+        return answers
 
     def entry_input(self) -> EntryInput | None:
-        if self.kind != Kind.ENTRY:
-            return None
-        d = self.cleaned_data
-        return EntryInput(
-            port_of_entry=d["port_of_entry"],
-            flight_number=d["flight_number"],
-            seat=d.get("seat", ""),
-            countries_visited=d["countries_visited"],
-            quarantine_address=d["quarantine_address"],
-        )
+        entry: EntryInput | None = self._arguments()["entry"]
+        return entry
 
     def domestic_input(self) -> DomesticInput | None:
-        if self.kind != Kind.DOMESTIC:
-            return None
-        d = self.cleaned_data
-        return DomesticInput(
-            origin_ward_code=d["origin_ward_code"],
-            destination_ward_code=d["destination_ward_code"],
-            vehicle_type=d.get("vehicle_type", ""),
-            vehicle_plate=d.get("vehicle_plate", ""),
-            purpose=d.get("purpose", ""),
-        )
+        domestic: DomesticInput | None = self._arguments()["domestic"]
+        return domestic

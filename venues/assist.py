@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import uuid
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -12,7 +9,9 @@ from django.views.decorators.http import require_POST
 
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.lib.errors import DomainError
+from truyvet.lib.schema import Refused, decode
 from truyvet.people.normalize import mask_name
+from venues.schemas import VisitorToken
 from venues.selectors import venue_get_for
 from venues.services import checkin_with_token
 
@@ -28,16 +27,14 @@ def assist(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
 def assist_checkin(request: AuthenticatedRequest, venue_id: int) -> JsonResponse:
     venue = venue_get_for(request.user, venue_id)
     try:
-        body = json.loads(request.body or b"{}")
-        token = str(body["qr_token"])
-        client_id = uuid.UUID(str(body["client_id"]))
-    except (ValueError, KeyError, TypeError):
+        visitor = decode(request.body or b"{}", VisitorToken)
+    except (Refused, ValueError):
         return JsonResponse(
             {"ok": False, "code": "malformed_request", "detail": "qr_token and client_id are required."}, status=400
         )
     try:
         checkin, _created = checkin_with_token(
-            venue_code=venue.code, qr_token=token, client_id=client_id, assisted_by=request.user
+            venue_code=venue.code, qr_token=visitor.qr_token, client_id=visitor.client_uuid, assisted_by=request.user
         )
     except DomainError as error:
         return JsonResponse({"ok": False, "code": error.code, "detail": str(error.detail)}, status=error.status)

@@ -3,16 +3,20 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from truyvet.lib.schema import max_length
+from venues.schemas import VisitorToken
+
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 class TokenCheckInForm(forms.Form):
-    """For a visitor the phone does not know yet: their personal QR as text or as a photo."""
+    """For a visitor the phone does not know yet: their personal QR as text or as a photo
+    (the text as long as the check-in body takes, ``venues.schemas``)."""
 
     qr_token = forms.CharField(
         label=_("Personal QR code (text)"),
         required=False,
-        max_length=4096,
+        max_length=max_length(VisitorToken, "qr_token"),
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     qr_photo = forms.ImageField(

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+
+from truyvet.lib.schema import Body, json_schema_hook
 
 ApiErrorSerializer = inline_serializer(
     "ApiError",
@@ -83,12 +88,69 @@ class ApiAutoSchema(AutoSchema):
     def _fields(self) -> set[str]:
         """The top-level fields of the request body."""
         serializer = self.get_request_serializer()
+        if isinstance(serializer, type) and issubclass(serializer, Body):
+            return set(serializer.__struct_encode_fields__)
         if isinstance(serializer, type) and issubclass(serializer, serializers.Serializer):
             serializer = serializer()
         return set(serializer.fields) if isinstance(serializer, serializers.Serializer) else set()
 
     def _names_a_record(self) -> bool:
         return any(name.endswith("_id") and name not in _OWN_KEYS for name in self._fields())
+
+
+def _openapi_30(node: Any, refs: dict[str, str]) -> Any:
+    """JSON Schema (msgspec's) as OpenAPI 3.0 has it: ``nullable`` rather than a ``null``
+    type, components under the names serializers would give them."""
+    if isinstance(node, list):
+        return [_openapi_30(item, refs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _openapi_30(value, refs) for key, value in node.items() if key != "title" and value != []}
+    if isinstance(node.get("description"), str):
+        node["description"] = " ".join(node["description"].split())  # a docstring's lines
+    if "$ref" in node:
+        node["$ref"] = "#/components/schemas/" + refs[node["$ref"]]
+    options = node.get("anyOf")
+    if options is not None and {"type": "null"} in options:
+        rest = [option for option in options if option != {"type": "null"}]
+        del node["anyOf"]
+        if len(rest) == 1 and "$ref" in rest[0]:
+            node.update(allOf=rest, nullable=True)
+        elif len(rest) == 1:
+            node.update(rest[0], nullable=True)
+        else:
+            node.update(anyOf=rest, nullable=True)
+    return node
+
+
+class BodySchemaExtension(OpenApiSerializerExtension):
+    """A request body defined once as a ``truyvet.lib.schema.Body`` (a msgspec Struct) is
+    described from that definition: ``extend_schema(request=SomeBody)``."""
+
+    target_class = Body
+    match_subclasses = True
+
+    def get_name(self, auto_schema: AutoSchema, direction: str) -> str:
+        return self.target.__name__  # drf-spectacular adds "Request", as for a serializer
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        (_root,), components = msgspec.json.schema_components(
+            [self.target], schema_hook=json_schema_hook, ref_template="{name}"
+        )
+        refs = {name: f"{name}Request" for name in components}
+        for name, component in components.items():
+            if name == self.target.__name__:
+                continue
+            auto_schema.registry.register_on_missing(
+                ResolvedComponent(
+                    name=refs[name],
+                    type=ResolvedComponent.SCHEMA,
+                    object=refs[name],
+                    schema=_openapi_30(component, refs),
+                )
+            )
+        schema: dict[str, Any] = _openapi_30(components[self.target.__name__], refs)
+        return schema
 
 
 # Where an answer leads (OpenAPI links, for clients and for stateful API testing):
