@@ -12,10 +12,9 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from checkpoints.models import Checkpoint
 from declarations.services import qr_issue
 from tests.checkpoints.conftest import scan
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
+from tests.factories import CheckpointFactory, HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from tests.workers import start_worker, wait_for
 from truyvet.accounts.models import Alert, Role, UnitKind
 
@@ -29,7 +28,7 @@ pytestmark = [
 
 
 def test_a_denied_traveller_is_on_the_destination_centres_list_within_seconds(tmp_path: Path) -> None:
-    checkpoint = Checkpoint.objects.create(name="Chốt thử", ward=home_ward(0))
+    checkpoint = CheckpointFactory(name="Chốt thử")
     guard = UserFactory(username="guard_w", role=Role.CHECKPOINT_STAFF)
     checkpoint.staff.add(guard)
     destination = home_ward(7)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from checkpoints import scanner_views
 from checkpoints.models import Checkpoint, DutyShift, Passage
 from declarations.models import Declaration
-from tests.factories import UserFactory, home_ward
+from tests.factories import CheckpointFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, User
 from truyvet.people.models import Person
 
@@ -58,7 +58,7 @@ def test_the_checkpoint_list_costs_the_same_queries_for_one_checkpoint_or_many(
     with django_assert_max_num_queries(20) as one:
         guard_client.get(url)
     for n in range(4):
-        more = Checkpoint.objects.create(name=f"Chốt {n}", ward=home_ward(n))
+        more = CheckpointFactory(name=f"Chốt {n}", ward=home_ward(n))
         more.staff.add(guard)
         DutyShift.objects.create(checkpoint=more, user=UserFactory(), started_at=checkpoint.created_at)
     with django_assert_max_num_queries(len(one.captured_queries)):

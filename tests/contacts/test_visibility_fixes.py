@@ -12,25 +12,12 @@ from django.urls import reverse
 
 from contacts.models import Case, Cluster, FollowUp, UploadCode
 from tests.contacts.conftest import T0
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, UnitKind, User
+from tests.factories import PersonFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cdc(db: None) -> User:
-    unit = HealthUnitFactory(name="CDC tỉnh", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    return UserFactory(username="cdc", role=Role.PROVINCE_CDC, health_unit=unit)
-
-
-@pytest.fixture
-def cdc_client(cdc: User) -> Client:
-    client = Client()
-    client.force_login(cdc)
-    return client
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
+from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, VenueFactory, home_ward
 from truyvet.accounts.models import Role, UnitKind, User
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 def make_venue(
     ward_index: int, name: str, *, category: str = "market", age_days: int = 30, active: bool = True
 ) -> Venue:
-    venue = Venue.objects.create(
-        owner=UserFactory(role=Role.VENUE_OWNER),
+    venue = VenueFactory(
+        owned=True,
         name=name,
         category=category,
         address="Số 1",
