@@ -4,7 +4,6 @@ seconds, and a replayed batch raises nothing more."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from django.test import Client
 from declarations.services import qr_issue
 from tests.checkpoints.conftest import scan
 from tests.factories import CheckpointFactory, HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from tests.workers import start_worker, wait_for
+from tests.workers import queue_drained, start_worker, wait_for
 from truyvet.accounts.models import Alert, Role, UnitKind
 
 pytestmark = [
@@ -48,7 +47,7 @@ def test_a_denied_traveller_is_on_the_destination_centres_list_within_seconds(tm
             )
             assert response.status_code == 200
         assert wait_for(lambda: Alert.objects.exists(), timeout=30), "no alert within 30 s"
-        time.sleep(2)  # room for a (wrong) second alert
+        assert wait_for(queue_drained), "tasks still queued after 30 s"  # a (wrong) second alert would be in
     finally:
         worker.stop()
     assert list(Alert.objects.values_list("unit_id", "kind", "severity")) == [(centre.pk, "checkpoint", "urgent")]
