@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,51 @@ from truyvet.lib import sms
 from truyvet.lib.signing import reset_keyring
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# --- The repository's own database is never touched ---------------------------------------
+#
+# Without DATABASE_URL the settings use ./db.sqlite3, the developer's own data. pytest-django's
+# SQLite test database lives in memory, but a subprocess the tests start (``manage.py`` calls,
+# the healthz script) reads the settings afresh: each gets a throwaway SQLite file instead, and
+# the run fails if ./db.sqlite3 (or its WAL files) was created or changed all the same.
+
+REPOSITORY_DATABASE = Path(__file__).resolve().parent.parent / "db.sqlite3"
+_SCRATCH = Path(tempfile.mkdtemp(prefix="truyvet-tests-"))
+SCRATCH_DATABASE_URL = f"sqlite:///{_SCRATCH / 'subprocess.sqlite3'}"
+_DATABASE_STATE = pytest.StashKey[dict[str, tuple[int, int] | None]]()
+
+
+def _repository_database_state() -> dict[str, tuple[int, int] | None]:
+    state: dict[str, tuple[int, int] | None] = {}
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path = REPOSITORY_DATABASE.with_name(REPOSITORY_DATABASE.name + suffix)
+        state[path.name] = (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
+    return state
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Subprocesses that name no database get the throwaway one (the settings of this process
+    were read already: its test database is pytest-django's)."""
+    os.environ.setdefault("DATABASE_URL", SCRATCH_DATABASE_URL)
+    config.stash[_DATABASE_STATE] = _repository_database_state()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if os.environ.get("DATABASE_URL") == SCRATCH_DATABASE_URL:
+        del os.environ["DATABASE_URL"]
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run fails if it created or changed ./db.sqlite3."""
+    before = session.config.stash.get(_DATABASE_STATE, None)
+    if before is None or _repository_database_state() == before:
+        return
+    message = f"the test run wrote {REPOSITORY_DATABASE} (or its WAL files): a test or subprocess used it"
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"ERROR: {message}", red=True, bold=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
