@@ -207,7 +207,7 @@ class TestQrVerification:
         assert citizen_client.get("/api/v1/qr/verify/", {"token": token}).status_code == 403
 
     @pytest.mark.parametrize(("token", "reason"), [("abc", "malformed"), ("a.b.c", "malformed")])
-    def test_garbage_is_malformed(self, client: Client, guard: User, token: str, reason: str) -> None:
+    def test_a_token_that_is_garbage_is_malformed(self, client: Client, guard: User, token: str, reason: str) -> None:
         client.force_login(guard)
         assert client.get("/api/v1/qr/verify/", {"token": token}).json() == {"valid": False, "reason": reason}
 

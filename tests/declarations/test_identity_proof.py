@@ -284,7 +284,7 @@ def test_a_citizen_signed_in_with_the_phone_on_file_may_change_the_record(client
     assert an.ref in proven(client)
 
 
-def test_a_citizen_signed_in_with_another_phone_may_not(client: Client, an: Person) -> None:
+def test_a_citizen_signed_in_with_another_phone_may_not_change_the_record(client: Client, an: Person) -> None:
     sign_in_by_sms(client, HIJACK_PHONE)
     declare(client, address="Nhà mới")
     assert unchanged(an)
@@ -304,14 +304,14 @@ def test_health_staff_of_the_persons_ward_may_change_the_record(insider: User, a
     assert change.source == "staff" and change.changed_by == insider
 
 
-def test_health_staff_of_another_ward_may_not(outsider: User, an: Person) -> None:
+def test_health_staff_of_another_ward_may_not_change_the_record(outsider: User, an: Person) -> None:
     client = Client()
     client.force_login(outsider)
     declare(client, phone="0987654321")
     assert unchanged(an)
 
 
-def test_checkpoint_staff_may_not(an: Person, guard: User) -> None:
+def test_checkpoint_staff_may_not_change_the_record(an: Person, guard: User) -> None:
     client = Client()
     client.force_login(guard)
     declare(client, phone="0987654321")
