@@ -11,11 +11,12 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
+from checkpoints.models import Checkpoint
 from declarations.services import qr_issue
 from tests.checkpoints.conftest import scan
-from tests.factories import CheckpointFactory, HealthUnitFactory, PersonFactory, UserFactory, home_ward
+from tests.factories import HealthUnitFactory, PersonFactory, home_ward
 from tests.workers import queue_drained, start_worker, wait_for
-from truyvet.accounts.models import Alert, Role, UnitKind
+from truyvet.accounts.models import Alert, UnitKind
 
 pytestmark = [
     pytest.mark.worker,
@@ -26,23 +27,20 @@ pytestmark = [
 ]
 
 
-def test_a_denied_traveller_is_on_the_destination_centres_list_within_seconds(tmp_path: Path) -> None:
-    checkpoint = CheckpointFactory(name="Chốt thử")
-    guard = UserFactory(username="guard_w", role=Role.CHECKPOINT_STAFF)
-    checkpoint.staff.add(guard)
+def test_a_denied_traveller_is_on_the_destination_centres_list_within_seconds(
+    tmp_path: Path, checkpoint: Checkpoint, guard_client: Client
+) -> None:
     destination = home_ward(7)
     centre = HealthUnitFactory(name="TTYT đích", kind=UnitKind.HEALTH_CENTRE, wards=[destination])
     HealthUnitFactory(name="TTYT khác", kind=UnitKind.HEALTH_CENTRE, wards=[home_ward(9)])
     person = PersonFactory(ward=home_ward(9))
     token, _ = qr_issue(person=person, risk_level="red")
-    client = Client()
-    client.force_login(guard)
     items = [scan(token, destination_ward_code=destination.code)]
 
     worker = start_worker(tmp_path)
     try:
         for _ in range(2):
-            response = client.post(
+            response = guard_client.post(
                 f"/api/v1/checkpoints/{checkpoint.pk}/scans/", {"scans": items}, content_type="application/json"
             )
             assert response.status_code == 200

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory, home_ward
-from truyvet.accounts.models import Role
+from truyvet.accounts.models import Role, User
 from truyvet.geo.models import OutbreakZone, Ward
 from truyvet.geo.selectors import outbreak_zone_for_ward
 from truyvet.geo.services import outbreak_zone_create
@@ -55,8 +55,7 @@ def test_only_the_cdc_declares_zones_and_it_is_audited(role: str, allowed: bool)
         assert error.value.code == "forbidden"
 
 
-def test_zone_input_errors_have_codes() -> None:
-    cdc = UserFactory(role=Role.PROVINCE_CDC)
+def test_zone_input_errors_have_codes(cdc: User) -> None:
     now = timezone.now()
     cases: list[tuple[dict[str, Any], str]] = [
         ({}, "zone_empty"),
@@ -69,8 +68,8 @@ def test_zone_input_errors_have_codes() -> None:
         assert error.value.code == code
 
 
-def test_the_zones_page_lets_the_cdc_declare_and_others_only_read(client: Client) -> None:
-    client.force_login(UserFactory(role=Role.PROVINCE_CDC))
+def test_the_zones_page_lets_the_cdc_declare_and_others_only_read(client: Client, cdc: User) -> None:
+    client.force_login(cdc)
     data: dict[str, Any] = {
         "name": "Ổ dịch bản Nà Lại",
         "level": 3,
