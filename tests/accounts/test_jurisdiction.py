@@ -47,9 +47,8 @@ def test_the_cdc_covers_the_whole_home_province_but_not_other_provinces(cdc: Use
     assert not covers_ward(cdc, hanoi_ward.code)
 
 
-def test_a_user_without_a_unit_sees_nothing() -> None:
+def test_a_user_without_a_unit_sees_nothing(venue_owner: User) -> None:
     PersonFactory()
-    venue_owner = UserFactory(role=Role.VENUE_OWNER)
     assert not scope_to_jurisdiction(Person.objects.all(), venue_owner).exists()
 
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from checkpoints.models import Checkpoint, Passage, Tablet, TripPassenger
 from tests.checkpoints.conftest import scan
-from tests.factories import BusTripFactory, CaseFactory, HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Alert, Role, UnitKind, User
+from tests.factories import BusTripFactory, CaseFactory, HealthUnitFactory, PersonFactory, home_ward
+from truyvet.accounts.models import Alert, UnitKind, User
 from truyvet.lib import signing
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
@@ -267,13 +267,12 @@ def test_an_outsider_guard_gets_404_and_writes_nothing(
     assert Passage.objects.count() == 0
 
 
-def test_anonymous_callers_and_citizens_are_refused(checkpoint: Checkpoint, traveller: Traveller) -> None:
+def test_anonymous_callers_and_citizens_are_refused(
+    checkpoint: Checkpoint, traveller: Traveller, citizen_client: Client
+) -> None:
     _person, token = traveller("green")
     assert post(Client(), checkpoint, [scan(token)]).status_code in (401, 403)
-    citizen = UserFactory(username="citizen1", role=Role.CITIZEN)
-    client = Client()
-    client.force_login(citizen)
-    assert post(client, checkpoint, [scan(token)]).status_code == 403
+    assert post(citizen_client, checkpoint, [scan(token)]).status_code == 403
     assert Passage.objects.count() == 0
 
 

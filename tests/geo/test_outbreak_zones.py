@@ -68,7 +68,7 @@ def test_zone_input_errors_have_codes(cdc: User) -> None:
         assert error.value.code == code
 
 
-def test_the_zones_page_lets_the_cdc_declare_and_others_only_read(client: Client, cdc: User) -> None:
+def test_the_zones_page_lets_the_cdc_declare_and_others_only_read(client: Client, cdc: User, citizen: User) -> None:
     client.force_login(cdc)
     data: dict[str, Any] = {
         "name": "Ổ dịch bản Nà Lại",
@@ -82,7 +82,7 @@ def test_the_zones_page_lets_the_cdc_declare_and_others_only_read(client: Client
     page = client.get(reverse("geo:zones"))
     assert "Ổ dịch bản Nà Lại" in page.content.decode() and page.context["form"] is None
     assert client.post(reverse("geo:zone_end", args=[zone.pk])).status_code == 403
-    client.force_login(UserFactory(role=Role.CITIZEN))
+    client.force_login(citizen)
     assert client.get(reverse("geo:zones")).status_code == 403
     client.logout()
     assert client.get(reverse("geo:zones")).status_code == 302

@@ -79,9 +79,9 @@ def test_commune_insiders_manage_the_venues_of_their_ward_and_outsiders_do_not(
     assert outsider_client.get(reverse("venues:detail", args=[venue.pk])).status_code == 404
 
 
-def test_anonymous_visitors_sign_in_and_checkpoint_staff_are_refused(client: Client, venue: Venue) -> None:
+def test_anonymous_visitors_sign_in_and_checkpoint_staff_are_refused(client: Client, venue: Venue, guard: User) -> None:
     assert client.get(reverse("venues:list")).status_code == 302
-    client.force_login(UserFactory(role=Role.CHECKPOINT_STAFF))
+    client.force_login(guard)
     assert client.get(reverse("venues:list")).status_code == 403
 
 
