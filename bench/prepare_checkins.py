@@ -20,7 +20,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from declarations.services import qr_issue  # noqa: E402
+from truyvet.credentials.services import qr_issue  # noqa: E402
 from truyvet.accounts.models import Role, User  # noqa: E402
 from truyvet.geo.models import Ward  # noqa: E402
 from truyvet.people.models import Person  # noqa: E402

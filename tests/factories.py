@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import factory
 from django.conf import settings
+from django.utils import timezone
 
+from checkpoints.models import BusTrip, Checkpoint
+from contacts.models import Case
 from truyvet.accounts.models import HealthUnit, Role, UnitKind, User
 from truyvet.geo.models import Ward
 from truyvet.people.models import Person
 from truyvet.people.normalize import search_key
+from venues.models import CheckIn, Venue
 
 
 def home_ward(index: int = 0) -> Ward:
@@ -53,3 +58,64 @@ class PersonFactory(factory.django.DjangoModelFactory[Person]):
     gender = "male"
     phone = factory.Sequence(lambda n: f"+8491{n:07d}")
     ward = factory.LazyFunction(home_ward)
+
+
+class VenueFactory(factory.django.DjangoModelFactory[Venue]):
+    """A venue in ward A, with no owner unless given one (as venues registered by staff)."""
+
+    class Meta:
+        model = Venue
+
+    class Params:
+        owned = factory.Trait(owner=factory.SubFactory("tests.factories.UserFactory", role=Role.VENUE_OWNER))
+
+    name = factory.Sequence(lambda n: f"Quán thử {n}")
+    category = "market"
+    address = factory.Sequence(lambda n: f"{n + 1} Lê Lợi")
+    ward = factory.LazyFunction(home_ward)
+
+
+class CheckInFactory(factory.django.DjangoModelFactory[CheckIn]):
+    """A stay of an hour that began an hour ago, at a new venue unless given one."""
+
+    class Meta:
+        model = CheckIn
+
+    venue = factory.SubFactory(VenueFactory)
+    person = factory.SubFactory(PersonFactory)
+    client_id = factory.LazyFunction(uuid.uuid4)
+    checked_in_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    ends_at = factory.LazyAttribute(lambda o: o.checked_in_at + timedelta(hours=1))
+
+
+class CaseFactory(factory.django.DjangoModelFactory[Case]):
+    """A confirmed case confirmed now, in its person's ward (no matching is queued)."""
+
+    class Meta:
+        model = Case
+
+    person = factory.SubFactory(PersonFactory)
+    ward_id = factory.LazyAttribute(lambda o: o.person.ward_id)
+    classification = "confirmed"
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class CheckpointFactory(factory.django.DjangoModelFactory[Checkpoint]):
+    """A checkpoint in ward A with no staff (add them with ``checkpoint.staff.add``)."""
+
+    class Meta:
+        model = Checkpoint
+
+    name = factory.Sequence(lambda n: f"Chốt thử {n}")
+    ward = factory.LazyFunction(home_ward)
+
+
+class BusTripFactory(factory.django.DjangoModelFactory[BusTrip]):
+    """A bus trip leaving now, with no operator account unless given one."""
+
+    class Meta:
+        model = BusTrip
+
+    route = "Hà Nội - Lai Châu"
+    vehicle_plate = factory.Sequence(lambda n: f"29B-{n:05d}")
+    departure_at = factory.LazyFunction(timezone.now)

@@ -63,6 +63,25 @@ def start_worker(folder: Path, name: str = "worker") -> Worker:
     return Worker(process, sms_dir, log_path, log)
 
 
+def queue_drained() -> bool:
+    """True when the broker holds no task: none waiting in a queue, none taken but unacknowledged.
+
+    Tasks are acknowledged late (after they ran, ``CELERY_TASK_ACKS_LATE``), and a task sends the
+    tasks it starts before its own acknowledgement, so an empty broker means that every task sent
+    so far, and every task they sent, has finished. Tests wait for this (``wait_for(queue_drained)``)
+    instead of sleeping to show that nothing else happens."""
+    import redis
+    from django.conf import settings
+
+    from truyvet.celery import app
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queue = app.conf.task_default_queue
+    waiting = sum(client.llen(key) for key in client.scan_iter(match=f"{queue}*") if client.type(key) == b"list")
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    return waiting == 0 and client.hlen(options.get("unacked_key", "unacked")) == 0
+
+
 def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Alert, HealthUnit, Role, UnitKind, User
+from tests.factories import HealthUnitFactory, PersonFactory, home_ward
+from truyvet.accounts.models import Alert, HealthUnit, UnitKind, User
 from truyvet.accounts.services import alert_raise
 from truyvet.lib.models import AuditEvent
 
@@ -73,8 +73,8 @@ def test_the_staff_home_takes_a_fixed_number_of_queries(
     assert response.content.decode().count("Acknowledge") + response.content.decode().count("Xác nhận") >= 30
 
 
-def test_a_signed_in_citizen_is_sent_to_their_own_page(client: Client) -> None:
-    client.force_login(UserFactory(role=Role.CITIZEN, phone="+84912345678"))
+def test_a_signed_in_citizen_is_sent_to_their_own_page(client: Client, citizen: User) -> None:
+    client.force_login(citizen)
     response = client.get(reverse("accounts:home"))
     assert response.status_code == 302 and response["Location"] == reverse("accounts:me")
 
@@ -83,10 +83,10 @@ def test_staff_cannot_open_the_citizen_page(insider_client: Client) -> None:
     assert insider_client.get(reverse("accounts:me")).status_code == 403
 
 
-def test_the_navigation_follows_the_role(client: Client) -> None:
-    client.force_login(UserFactory(role=Role.PROVINCE_CDC))
+def test_the_navigation_follows_the_role(client: Client, cdc: User, venue_owner: User) -> None:
+    client.force_login(cdc)
     cdc_page = client.get(reverse("accounts:home")).content.decode()
-    client.force_login(UserFactory(role=Role.VENUE_OWNER))
+    client.force_login(venue_owner)
     venue_page = client.get(reverse("accounts:home")).content.decode()
     assert reverse("geo:zones") in cdc_page
     assert reverse("geo:zones") not in venue_page

@@ -5,7 +5,7 @@ from django.http import Http404
 
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.jurisdiction import covers_ward, get_object_for, jurisdiction_wards, scope_to_jurisdiction
-from truyvet.accounts.models import HealthUnit, Role, UnitKind, User
+from truyvet.accounts.models import Role, UnitKind, User
 from truyvet.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -38,20 +38,17 @@ def test_a_health_centre_covers_every_ward_of_its_group() -> None:
     assert not covers_ward(user, home_ward(3).code)
 
 
-def test_the_cdc_covers_the_whole_home_province_but_not_other_provinces() -> None:
-    cdc = HealthUnit.objects.create(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    user = UserFactory(role=Role.PROVINCE_CDC, health_unit=cdc)
-    assert jurisdiction_wards(user).count() == 38
+def test_the_cdc_covers_the_whole_home_province_but_not_other_provinces(cdc: User) -> None:
+    assert jurisdiction_wards(cdc).count() == 38
     from truyvet.geo.models import Ward
 
     hanoi_ward = Ward.objects.filter(province_id=1).first()
     assert hanoi_ward is not None
-    assert not covers_ward(user, hanoi_ward.code)
+    assert not covers_ward(cdc, hanoi_ward.code)
 
 
-def test_a_user_without_a_unit_sees_nothing() -> None:
+def test_a_user_without_a_unit_sees_nothing(venue_owner: User) -> None:
     PersonFactory()
-    venue_owner = UserFactory(role=Role.VENUE_OWNER)
     assert not scope_to_jurisdiction(Person.objects.all(), venue_owner).exists()
 
 

@@ -14,8 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from tests.factories import UserFactory
-from truyvet.accounts.models import Role, User
+from truyvet.accounts.models import User
 from truyvet.lib.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -23,16 +22,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "pw-for-tests-123"
 STAFF_LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
-
-
-@pytest.fixture
-def cdc() -> User:
-    return UserFactory(username="cdc", role=Role.PROVINCE_CDC)
-
-
-@pytest.fixture
-def administrator() -> User:
-    return UserFactory(username="admin", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
 
 
 def sign_in(client: Client, username: str, password: str, *, path: str = STAFF_LOGIN, address: str = "10.1.2.3"):

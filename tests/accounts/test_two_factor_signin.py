@@ -165,10 +165,9 @@ def test_in_production_a_commune_station_signs_in_without_a_code(insider: User) 
 
 
 @pytest.mark.usefixtures("required_as_in_production")
-def test_the_admin_requires_the_code_where_it_is_required() -> None:
-    admin_user = UserFactory(username="root", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
-    device = enrolled(admin_user)
-    client = password_sign_in("root", path="/admin/login/")
+def test_the_admin_requires_the_code_where_it_is_required(administrator: User) -> None:
+    device = enrolled(administrator)
+    client = password_sign_in(administrator.username, path="/admin/login/")
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/two-factor/?next=%2Fadmin%2F")
     assert client.get("/admin/accounts/user/").status_code == 302
@@ -176,10 +175,9 @@ def test_the_admin_requires_the_code_where_it_is_required() -> None:
     assert client.get("/admin/").status_code == 200
 
 
-def test_the_admin_site_itself_refuses_a_session_that_owes_its_code() -> None:
-    admin_user = UserFactory(username="root", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+def test_the_admin_site_itself_refuses_a_session_that_owes_its_code(administrator: User) -> None:
     request = RequestFactory().get("/admin/")
-    request.user = admin_user
+    request.user = administrator
     request.session = {two_factor.STEP_SESSION_KEY: two_factor.VERIFY}  # type: ignore[assignment]
     assert not admin.site.has_permission(request)
     request.session = {two_factor.STEP_SESSION_KEY: ""}  # type: ignore[assignment]

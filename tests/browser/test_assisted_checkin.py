@@ -8,8 +8,8 @@ import pytest
 from declarations.services import Answers, PersonInput, declaration_submit
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import write_y4m
-from tests.factories import UserFactory, home_ward
-from truyvet.accounts.models import Role
+from tests.factories import home_ward
+from truyvet.accounts.models import User
 from truyvet.lib.qr import render_png
 from venues.models import CheckIn
 from venues.services import VenueInput, venue_create
@@ -18,11 +18,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pyte
 
 
 def test_venue_staff_check_in_a_visitor_by_holding_their_card_to_the_camera(
-    live_server: Any, tmp_path: Path, artifacts: Path, playwright: Any
+    live_server: Any, tmp_path: Path, artifacts: Path, playwright: Any, venue_owner: User
 ) -> None:
-    owner = UserFactory(role=Role.VENUE_OWNER, username="chuquan")
     venue = venue_create(
-        owner=owner, data=VenueInput(name="Chợ Sìn Hồ", category="market", address="Khu 1", ward_code=home_ward(0).code)
+        owner=venue_owner,
+        data=VenueInput(name="Chợ Sìn Hồ", category="market", address="Khu 1", ward_code=home_ward(0).code),
     )
     token = declaration_submit(
         kind="daily",
@@ -44,7 +44,7 @@ def test_venue_staff_check_in_a_visitor_by_holding_their_card_to_the_camera(
     context.grant_permissions(["camera"], origin=live_server.url)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/?next=/venues/{venue.pk}/assist/")
-    page.get_by_label("Tên đăng nhập").fill("chuquan")
+    page.get_by_label("Tên đăng nhập").fill(venue_owner.username)
     page.get_by_label("Mật khẩu").fill("pw-for-tests-123")
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"**/venues/{venue.pk}/assist/")
@@ -55,4 +55,4 @@ def test_venue_staff_check_in_a_visitor_by_holding_their_card_to_the_camera(
     browser.close()
 
     checkin = CheckIn.objects.get()
-    assert checkin.venue == venue and checkin.assisted_by == owner and checkin.person.full_name == "Tẩn Láo Lở"
+    assert checkin.venue == venue and checkin.assisted_by == venue_owner and checkin.person.full_name == "Tẩn Láo Lở"

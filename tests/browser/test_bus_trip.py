@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from checkpoints.models import Checkpoint, Passage
+from checkpoints.models import Passage
 from checkpoints.trips import TripInput, trip_create
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import write_y4m
 from tests.checkpoints.test_trips import add, url
-from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role
+from tests.factories import CheckpointFactory, PersonFactory
+from truyvet.accounts.models import User
 from truyvet.credentials.services import qr_issue
 from truyvet.lib.qr import render_png
 
@@ -24,18 +24,15 @@ from truyvet.lib.qr import render_png
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("geo_units")
 def test_an_operator_scans_a_card_and_a_guard_scans_the_trip_code_and_records_the_bus(
-    live_server: Any, tmp_path: Path, artifacts: Path, playwright: Any
+    live_server: Any, tmp_path: Path, artifacts: Path, playwright: Any, bus_operator: User, guard: User
 ) -> None:
-
-    operator = UserFactory(username="nhaxe", role=Role.BUS_OPERATOR)
-    guard = UserFactory(username="chot", role=Role.CHECKPOINT_STAFF)
-    checkpoint = Checkpoint.objects.create(name="Chốt Km 12", ward=home_ward(0))
+    checkpoint = CheckpointFactory(name="Chốt Km 12")
     checkpoint.staff.add(guard)
     trip = trip_create(
-        operator=operator,
+        operator=bus_operator,
         data=TripInput(route="Hà Nội – Lai Châu", vehicle_plate="29B-123.45", departure_at=timezone.now()),
     )
-    add(trip, operator, "Tòng Văn Sơn", "C1234567", seat="A2")
+    add(trip, bus_operator, "Tòng Văn Sơn", "C1234567", seat="A2")
     person = PersonFactory(full_name="Tẩn Láo Lở")
     token, _expires = qr_issue(person=person, risk_level="green")
 
@@ -58,7 +55,7 @@ def test_an_operator_scans_a_card_and_a_guard_scans_the_trip_code_and_records_th
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
-    sign_in(page, "nhaxe", url("trip_passenger_scan", trip.code))
+    sign_in(page, bus_operator.username, url("trip_passenger_scan", trip.code))
     page.locator("#trip-scan-added li").first.wait_for(timeout=20_000)
     assert "Tẩn Láo Lở" in page.locator("#trip-scan-added").inner_text()
     page.screenshot(path=str(artifacts / "trip-passenger-scan.png"))
@@ -72,7 +69,7 @@ def test_an_operator_scans_a_card_and_a_guard_scans_the_trip_code_and_records_th
     context.grant_permissions(["camera"], origin=live_server.url)
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, "chot", url("trip_lookup", checkpoint.pk))
+    sign_in(page, guard.username, url("trip_lookup", checkpoint.pk))
     page.locator("#trip-code-camera").click()
     page.wait_for_url(f"**{url('trip_at_checkpoint', checkpoint.pk, trip.code)}", timeout=20_000)
     page.locator(f"#p{trip.passengers.get(person__isnull=True).pk}").uncheck()

@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 
-from checkpoints.models import BusTrip, Checkpoint, Passage, Tablet, TripPassenger
+from checkpoints.models import Checkpoint, Passage, Tablet, TripPassenger
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import write_y4m
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, UnitKind, User
+from tests.factories import BusTripFactory, CheckpointFactory, PersonFactory
+from truyvet.accounts.models import User
 from truyvet.credentials.services import qr_issue
 from truyvet.lib.qr import render_png
 from truyvet.people.models import Person
@@ -29,15 +28,14 @@ TABLET = {"width": 1280, "height": 800}  # a 10-inch tablet in landscape
 
 @pytest.fixture
 def checkpoint(geo_units: None) -> Checkpoint:
-    return Checkpoint.objects.create(name="Chốt Km 12 QL4D", road="QL4D", ward=home_ward(0))
+    return CheckpointFactory(name="Chốt Km 12 QL4D", road="QL4D")
 
 
 @pytest.fixture
-def guard(checkpoint: Checkpoint) -> User:
-    unit = HealthUnitFactory(name="Tổ chốt thử", kind=UnitKind.CHECKPOINT_TEAM, wards=[home_ward(0)])
-    user = UserFactory(username="guard", role=Role.CHECKPOINT_STAFF, health_unit=unit)
-    checkpoint.staff.add(user)
-    return user
+def guard(guard: User, checkpoint: Checkpoint) -> User:
+    """The cast's guard, on duty at ``checkpoint``."""
+    checkpoint.staff.add(guard)
+    return guard
 
 
 @pytest.fixture
@@ -206,7 +204,7 @@ def test_a_bus_shows_its_passengers_and_staff_record_those_on_board_then_a_typed
 
     green, _token = traveller("green", full_name="Lò Văn Xanh")
     yellow, _token = traveller("yellow", full_name="Lò Thị Vàng")
-    trip = BusTrip.objects.create(route="Hà Nội - Lai Châu", vehicle_plate="29B-11111", departure_at=timezone.now())
+    trip = BusTripFactory(vehicle_plate="29B-11111")
     on_board = [
         TripPassenger.objects.create(trip=trip, person=green, full_name=green.full_name, seat="A1"),
         TripPassenger.objects.create(trip=trip, person=yellow, full_name=yellow.full_name, seat="A2"),

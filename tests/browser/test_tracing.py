@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 
 from contacts.models import Case, Exposure
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, UnitKind
+from tests.factories import PersonFactory, VenueFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.people.models import Person
 from truyvet.people.normalize import mask_name
 from venues.models import CheckIn, Venue
@@ -65,18 +65,16 @@ def stay(person: Person, venue: Venue, start: datetime, minutes: int) -> CheckIn
 
 
 def test_a_cdc_officer_opens_a_case_sees_its_f1_and_the_chain_graph(
-    live_server: Any, desktop_page: Any, artifacts: Path
+    live_server: Any, desktop_page: Any, artifacts: Path, cdc: User
 ) -> None:
     from playwright.sync_api import expect
 
-    cdc = HealthUnitFactory(name="CDC tỉnh", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    UserFactory(username="cdc_officer", role=Role.PROVINCE_CDC, health_unit=cdc)
     ward = home_ward(0)
     patient = PersonFactory(full_name="Lò Văn Bệnh", id_number="012090777001", ward=ward)
     f1 = PersonFactory(full_name="Quàng Thị Gặp", id_number="012090777002", ward=ward)
     f2 = PersonFactory(full_name="Vàng A Sau", id_number="012090777003", ward=ward)
-    market = Venue.objects.create(name="Chợ Trung tâm", category="market", address="1 Lê Lợi", ward=ward)
-    eatery = Venue.objects.create(name="Quán Phở", category="restaurant", address="2 Lê Lợi", ward=ward)
+    market = VenueFactory(name="Chợ Trung tâm", category="market", address="1 Lê Lợi", ward=ward)
+    eatery = VenueFactory(name="Quán Phở", category="restaurant", address="2 Lê Lợi", ward=ward)
     # Yesterday the patient and the F1 were at the market together; a day later the F1
     # ate with the F2 at another venue: inside the infectious window, before confirmation.
     met = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=30)
@@ -99,7 +97,7 @@ def test_a_cdc_officer_opens_a_case_sees_its_f1_and_the_chain_graph(
 
     # Sign in through the real page, on the way to "new case".
     page.goto(f"{live_server.url}/accounts/login/?next=/contacts/cases/new/")
-    page.locator("#id_username").fill("cdc_officer")
+    page.locator("#id_username").fill(cdc.username)
     page.locator("#id_password").fill("pw-for-tests-123")
     page.locator("form:has(#id_password) button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/contacts/cases/new/")

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from tests.factories import UserFactory, home_ward
-from truyvet.accounts.models import Role
+from tests.factories import home_ward
+from truyvet.accounts.models import User
 from venues.models import CheckIn
 from venues.services import VenueInput, venue_create
 
@@ -14,11 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pyte
 
 
 def test_a_returning_visitor_checks_in_with_one_tap_and_checks_out(
-    live_server: Any, phone_page: Any, artifacts: Path
+    live_server: Any, phone_page: Any, artifacts: Path, venue_owner: User
 ) -> None:
     ward = home_ward(0)
     venue = venue_create(
-        owner=UserFactory(role=Role.VENUE_OWNER),
+        owner=venue_owner,
         data=VenueInput(name="Siêu thị Than Uyên", category="supermarket", address="Số 8", ward_code=ward.code),
     )
     page = phone_page

@@ -1,4 +1,4 @@
-"""Builders for checkpoint tests: a checkpoint with its staff, travellers with tokens."""
+"""Builders for checkpoint tests: a checkpoint with the cast's guard on duty, travellers with tokens."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from checkpoints.models import Checkpoint
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
+from tests.factories import CheckpointFactory, HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, UnitKind, User
 from truyvet.credentials.services import qr_issue
 from truyvet.people.models import Person
@@ -20,28 +19,23 @@ from truyvet.people.models import Person
 
 @pytest.fixture
 def checkpoint(db: None) -> Checkpoint:
-    return Checkpoint.objects.create(
-        name="Chốt Km 12 QL4D",
-        road="QL4D",
-        border="Ranh giới Lào Cai",
-        ward=home_ward(0),
-        latitude=22.4,
-        longitude=103.4,
+    """A checkpoint on QL4D in ward A."""
+    return CheckpointFactory(
+        name="Chốt Km 12 QL4D", road="QL4D", border="Ranh giới Lào Cai", latitude=22.4, longitude=103.4
     )
 
 
 @pytest.fixture
 def other_checkpoint(db: None) -> Checkpoint:
-    return Checkpoint.objects.create(name="Chốt Pa So", road="QL12", ward=home_ward(5))
+    """A checkpoint in another ward (``home_ward(5)``)."""
+    return CheckpointFactory(name="Chốt Pa So", road="QL12", ward=home_ward(5))
 
 
 @pytest.fixture
-def guard(checkpoint: Checkpoint) -> User:
-    """Checkpoint staff assigned to ``checkpoint``."""
-    unit = HealthUnitFactory(name="Tổ chốt thử", kind=UnitKind.CHECKPOINT_TEAM, wards=[home_ward(0)])
-    user = UserFactory(username="guard", role=Role.CHECKPOINT_STAFF, health_unit=unit)
-    checkpoint.staff.add(user)
-    return user
+def guard(guard: User, checkpoint: Checkpoint) -> User:
+    """The cast's guard, on duty at ``checkpoint``."""
+    checkpoint.staff.add(guard)
+    return guard
 
 
 @pytest.fixture
@@ -51,13 +45,6 @@ def outsider_guard(other_checkpoint: Checkpoint) -> User:
     user = UserFactory(username="other_guard", role=Role.CHECKPOINT_STAFF, health_unit=unit)
     other_checkpoint.staff.add(user)
     return user
-
-
-@pytest.fixture
-def guard_client(guard: User) -> Client:
-    client = Client()
-    client.force_login(guard)
-    return client
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from checkpoints.manage import CheckpointInput, checkpoint_create
 from checkpoints.models import Checkpoint, Passage, Tablet
 from checkpoints.trips import PassengerInput, _clean, _Wards
 from tests.checkpoints.conftest import scan
-from tests.factories import HealthUnitFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, UnitKind
+from tests.factories import home_ward
+from truyvet.accounts.models import User
 from truyvet.lib.errors import DomainError
 from truyvet.people.models import Person
 
@@ -157,9 +157,7 @@ def test_a_checkpoint_id_too_large_for_the_database_is_a_404(guard_client: Clien
 
 
 @pytest.mark.parametrize("field", ["name", "road", "border"])
-def test_a_checkpoint_name_with_direction_characters_is_refused_with_a_message(field: str) -> None:
-    unit = HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    cdc = UserFactory(role=Role.PROVINCE_CDC, health_unit=unit)
+def test_a_checkpoint_name_with_direction_characters_is_refused_with_a_message(field: str, cdc: User) -> None:
     fields = {"name": "Chốt Km 3", field: "Chốt\u202e 3 mK"}
     with pytest.raises(DomainError) as refused:
         checkpoint_create(user=cdc, data=CheckpointInput(ward_code=home_ward(0).code, **fields))  # type: ignore[arg-type]
@@ -174,12 +172,11 @@ def test_a_passenger_name_with_a_zero_width_character_is_refused_with_a_message(
 
 
 @pytest.mark.parametrize("days", [{"date_from": "0001-01-01"}, {"date_to": "0001-01-01"}, {"date_to": "9999-12-31"}])
-def test_the_checkpoint_report_answers_a_period_out_of_bounds_with_the_default_period(days: dict[str, str]) -> None:
-    unit = HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    client = Client()
-    client.force_login(UserFactory(role=Role.PROVINCE_CDC, health_unit=unit))
-    assert client.get(reverse("checkpoints:report"), days).status_code == 200
-    assert client.get(reverse("checkpoints:report_export", args=["csv"]), days).status_code == 200
+def test_the_checkpoint_report_answers_a_period_out_of_bounds_with_the_default_period(
+    days: dict[str, str], cdc_client: Client
+) -> None:
+    assert cdc_client.get(reverse("checkpoints:report"), days).status_code == 200
+    assert cdc_client.get(reverse("checkpoints:report_export", args=["csv"]), days).status_code == 200
 
 
 def test_a_number_where_the_check_or_heartbeat_wants_text_is_a_400(

@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from checkpoints.manage import CheckpointInput, assignable_staff, checkpoint_create, checkpoint_staff_set
 from checkpoints.models import Checkpoint, DutyShift, Passage, Tablet, TripPassenger
-from tests.factories import HealthUnitFactory, UserFactory, home_ward
-from truyvet.accounts.models import HealthUnit, Role, UnitKind, User
+from tests.factories import CheckpointFactory, HealthUnitFactory, UserFactory, home_ward
+from truyvet.accounts.models import Role, UnitKind, User
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import AuditEvent
 
@@ -26,16 +26,6 @@ def login(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def cdc_unit() -> HealthUnit:
-    return HealthUnitFactory(name="CDC thử", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-
-
-@pytest.fixture
-def cdc(cdc_unit: HealthUnit) -> User:
-    return UserFactory(username="cdc", role=Role.PROVINCE_CDC, health_unit=cdc_unit)
 
 
 @pytest.fixture
@@ -154,7 +144,7 @@ def test_the_manage_list_costs_the_same_queries_for_one_checkpoint_or_many(
 ) -> None:
     def add(count: int) -> None:
         for i in range(count):
-            cp = Checkpoint.objects.create(name=f"Chốt {count}-{i}", ward=home_ward(i % 4))
+            cp = CheckpointFactory(name=f"Chốt {count}-{i}", ward=home_ward(i % 4))
             cp.staff.add(UserFactory(role=Role.CHECKPOINT_STAFF), UserFactory(role=Role.CHECKPOINT_STAFF))
 
     client = login(cdc)
@@ -227,9 +217,8 @@ def test_a_team_lead_may_assign_staff_of_a_unit_under_their_own(guard: User) -> 
 # --- Admin ------------------------------------------------------------------------------
 
 
-def test_the_admin_lists_and_edits_checkpoints(checkpoint: Checkpoint, guard: User) -> None:
-    admin = UserFactory(username="root", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
-    client = login(admin)
+def test_the_admin_lists_and_edits_checkpoints(checkpoint: Checkpoint, guard: User, administrator: User) -> None:
+    client = login(administrator)
     assert "Chốt Km 12 QL4D" in client.get(reverse("admin:checkpoints_checkpoint_changelist")).content.decode()
     response = client.get(reverse("admin:checkpoints_checkpoint_change", args=[checkpoint.pk]))
     assert response.status_code == 200

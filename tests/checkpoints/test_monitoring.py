@@ -20,8 +20,8 @@ from django.utils import timezone, translation
 from checkpoints.models import Checkpoint, DutyShift, Passage, Tablet
 from checkpoints.reports import hour_slots
 from checkpoints.verdicts import finding_label
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, UnitKind, User
+from tests.factories import CheckpointFactory, HealthUnitFactory, PersonFactory, UserFactory, home_ward
+from truyvet.accounts.models import Role, User
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
 
@@ -73,19 +73,6 @@ def login(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def cdc() -> User:
-    unit = HealthUnitFactory(name="CDC thử", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    return UserFactory(username="cdc", role=Role.PROVINCE_CDC, health_unit=unit, first_name="Hồng", last_name="Nguyễn")
-
-
-@pytest.fixture
-def centre() -> User:
-    """A health centre covering the checkpoint's ward (ward 0) and ward 1."""
-    unit = HealthUnitFactory(name="TTYT thử", kind=UnitKind.HEALTH_CENTRE, wards=[home_ward(0), home_ward(1)])
-    return UserFactory(username="centre", role=Role.HEALTH_CENTRE, health_unit=unit)
 
 
 @pytest.fixture
@@ -288,7 +275,7 @@ def _busy_province(count: int) -> list[Checkpoint]:
     """``count`` checkpoints, each with passages today, a tablet, a guard on duty."""
     made = []
     for i in range(count):
-        cp = Checkpoint.objects.create(name=f"Chốt số {i}", ward=home_ward(i % 5))
+        cp = CheckpointFactory(name=f"Chốt số {i}", ward=home_ward(i % 5))
         passage(cp, at(11, i), person=PersonFactory())
         passage(cp, at(10, i), direction="out", verdict="deny", person=PersonFactory(), reasons=["red"])
         Tablet.objects.create(device_id=f"tablet-{uuid.uuid4()}", checkpoint=cp, last_seen_at=NOW)

@@ -18,8 +18,8 @@ from django.urls import reverse
 from checkpoints import scanner_views
 from checkpoints.models import Checkpoint, DutyShift, Passage
 from declarations.models import Declaration
-from tests.factories import UserFactory, home_ward
-from truyvet.accounts.models import Role, User
+from tests.factories import CheckpointFactory, UserFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_the_checkpoint_list_costs_the_same_queries_for_one_checkpoint_or_many(
     with django_assert_max_num_queries(20) as one:
         guard_client.get(url)
     for n in range(4):
-        more = Checkpoint.objects.create(name=f"Chốt {n}", ward=home_ward(n))
+        more = CheckpointFactory(name=f"Chốt {n}", ward=home_ward(n))
         more.staff.add(guard)
         DutyShift.objects.create(checkpoint=more, user=UserFactory(), started_at=checkpoint.created_at)
     with django_assert_max_num_queries(len(one.captured_queries)):
@@ -107,8 +107,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, checkpoint: Chec
         assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_a_citizen_may_not_open_the_scanner(client: Client, checkpoint: Checkpoint) -> None:
-    client.force_login(UserFactory(role=Role.CITIZEN, username="dan"))
+def test_a_citizen_may_not_open_the_scanner(client: Client, checkpoint: Checkpoint, citizen: User) -> None:
+    client.force_login(citizen)
     assert client.get(reverse("checkpoints:scanner_home")).status_code == 403
     assert client.get(scanner_url(checkpoint)).status_code == 403
 

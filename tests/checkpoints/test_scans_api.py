@@ -9,11 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from checkpoints.models import BusTrip, Checkpoint, Passage, Tablet, TripPassenger
-from contacts.models import Case
+from checkpoints.models import Checkpoint, Passage, Tablet, TripPassenger
 from tests.checkpoints.conftest import scan
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Alert, Role, UnitKind, User
+from tests.factories import BusTripFactory, CaseFactory, HealthUnitFactory, PersonFactory, home_ward
+from truyvet.accounts.models import Alert, UnitKind, User
 from truyvet.lib import signing
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
@@ -167,7 +166,7 @@ def test_a_current_case_with_an_old_green_code_is_denied(
     guard_client: Client, checkpoint: Checkpoint, traveller: Traveller
 ) -> None:
     person, token = traveller("green")
-    Case.objects.create(person=person, ward_id=person.ward_id, classification="confirmed", confirmed_at=timezone.now())
+    CaseFactory(person=person)
     result = post(guard_client, checkpoint, [scan(token)]).json()["results"][0]
     assert (result["verdict"], result["risk_level"]) == ("deny", "red")
 
@@ -177,7 +176,7 @@ def test_a_trip_code_records_every_passenger_in_one_item(
 ) -> None:
     green, _ = traveller("green")
     red, _ = traveller("red")
-    trip = BusTrip.objects.create(route="Hà Nội - Lai Châu", vehicle_plate="29B-11111", departure_at=timezone.now())
+    trip = BusTripFactory(vehicle_plate="29B-11111")
     passengers = [
         TripPassenger.objects.create(trip=trip, person=green, full_name=green.full_name),
         TripPassenger.objects.create(trip=trip, person=red, full_name=red.full_name),
@@ -268,13 +267,12 @@ def test_an_outsider_guard_gets_404_and_writes_nothing(
     assert Passage.objects.count() == 0
 
 
-def test_anonymous_callers_and_citizens_are_refused(checkpoint: Checkpoint, traveller: Traveller) -> None:
+def test_anonymous_callers_and_citizens_are_refused(
+    checkpoint: Checkpoint, traveller: Traveller, citizen_client: Client
+) -> None:
     _person, token = traveller("green")
     assert post(Client(), checkpoint, [scan(token)]).status_code in (401, 403)
-    citizen = UserFactory(username="citizen1", role=Role.CITIZEN)
-    client = Client()
-    client.force_login(citizen)
-    assert post(client, checkpoint, [scan(token)]).status_code == 403
+    assert post(citizen_client, checkpoint, [scan(token)]).status_code == 403
     assert Passage.objects.count() == 0
 
 
@@ -296,7 +294,7 @@ def test_the_online_check_gives_the_current_verdict_and_logs_the_read(
     guard_client: Client, checkpoint: Checkpoint, traveller: Traveller
 ) -> None:
     person, token = traveller("green")
-    Case.objects.create(person=person, ward_id=person.ward_id, classification="confirmed", confirmed_at=timezone.now())
+    CaseFactory(person=person)
     url = f"/api/v1/checkpoints/{checkpoint.pk}/check/"
     body = guard_client.post(url, {"qr_token": token}, content_type="application/json").json()
     assert (body["kind"], body["valid"], body["verdict"], body["f_level"]) == ("person", True, "deny", 0)

@@ -35,28 +35,17 @@ Traveller = Callable[..., tuple[Person, str]]
 
 
 @pytest.fixture
-def operator() -> User:
-    return UserFactory(username="nhaxe", role=Role.BUS_OPERATOR, first_name="Thắng", last_name="Vũ Đức")
-
-
-@pytest.fixture
-def operator_client(operator: User) -> Client:
-    client = Client()
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def other_operator_client() -> Client:
+    """Another bus company's bus_operator, signed in."""
     client = Client()
     client.force_login(UserFactory(username="nhaxe2", role=Role.BUS_OPERATOR))
     return client
 
 
 @pytest.fixture
-def trip(operator: User) -> BusTrip:
+def trip(bus_operator: User) -> BusTrip:
     return trip_create(
-        operator=operator,
+        operator=bus_operator,
         data=TripInput(
             route="Hà Nội – Lai Châu",
             vehicle_plate="29b-123.45",
@@ -68,9 +57,9 @@ def trip(operator: User) -> BusTrip:
     )
 
 
-def add(trip: BusTrip, operator: User, name: str, id_number: str, **fields: str) -> TripPassenger:
+def add(trip: BusTrip, bus_operator: User, name: str, id_number: str, **fields: str) -> TripPassenger:
     return trip_passenger_add(
-        trip=trip, user=operator, data=PassengerInput(full_name=name, id_number=id_number, **fields)
+        trip=trip, user=bus_operator, data=PassengerInput(full_name=name, id_number=id_number, **fields)
     )
 
 
@@ -86,10 +75,10 @@ def upload(client: Client, trip: BusTrip, name: str, content: bytes) -> Any:
 
 
 def test_an_operator_registers_a_trip_and_its_page_shows_the_code_as_text_and_as_a_qr(
-    operator_client: Client, operator: User
+    bus_operator_client: Client, bus_operator: User
 ) -> None:
     hanoi = Ward.objects.filter(province_id=1).order_by("code").first()
-    response = operator_client.post(
+    response = bus_operator_client.post(
         url("trip_new"),
         {
             "operator_name": "Nhà xe Thắng Lợi",
@@ -105,24 +94,24 @@ def test_an_operator_registers_a_trip_and_its_page_shows_the_code_as_text_and_as
     trip = BusTrip.objects.get()
     assert response.status_code == 302 and response["Location"] == url("trip_detail", trip.code)
     assert (trip.operator, trip.vehicle_plate, trip.origin_ward, trip.destination_ward) == (
-        operator,
+        bus_operator,
         "29B-123.45",
         hanoi,
         home_ward(1),
     )
     assert trip.code.startswith("TRIP-") and len(trip.code) == 13
-    page = operator_client.get(url("trip_detail", trip.code)).content.decode()
+    page = bus_operator_client.get(url("trip_detail", trip.code)).content.decode()
     assert trip.code in page and url("trip_qr", trip.code) in page and url("trip_print", trip.code) in page
-    png = operator_client.get(url("trip_qr", trip.code))
+    png = bus_operator_client.get(url("trip_qr", trip.code))
     assert png["Content-Type"] == "image/png"
     (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
     assert barcode.text == trip.code
-    printable = operator_client.get(url("trip_print", trip.code)).content.decode()
+    printable = bus_operator_client.get(url("trip_print", trip.code)).content.decode()
     assert trip.code in printable and "<script>" not in printable and "onclick" not in printable
 
 
-def test_a_missing_ward_is_shown_on_the_form_and_no_trip_is_saved(operator_client: Client) -> None:
-    response = operator_client.post(
+def test_a_missing_ward_is_shown_on_the_form_and_no_trip_is_saved(bus_operator_client: Client) -> None:
+    response = bus_operator_client.post(
         url("trip_new"), {"route": "Sa Pa – Lai Châu", "vehicle_plate": "24B-1", "departure_at": "2026-11-24T06:30"}
     )
     assert response.status_code == 200 and response.context["form"].errors["origin_ward"]
@@ -130,19 +119,19 @@ def test_a_missing_ward_is_shown_on_the_form_and_no_trip_is_saved(operator_clien
 
 
 def test_choosing_another_province_without_javascript_shows_its_communes_and_saves_nothing(
-    operator_client: Client,
+    bus_operator_client: Client,
 ) -> None:
-    response = operator_client.post(url("trip_new"), {"origin_province": "1", "change_province": "1"})
+    response = bus_operator_client.post(url("trip_new"), {"origin_province": "1", "change_province": "1"})
     choices = dict(response.context["form"].fields["origin_ward"].choices)
     assert response.status_code == 200 and len(choices) > 10 and not response.context["form"].errors
     assert not BusTrip.objects.exists()
 
 
 def test_the_trip_list_shows_the_operators_own_trips_only(
-    operator_client: Client, other_operator_client: Client, trip: BusTrip, operator: User
+    bus_operator_client: Client, other_operator_client: Client, trip: BusTrip, bus_operator: User
 ) -> None:
-    add(trip, operator, "Lò Văn Páo", "001090012345")
-    listing = operator_client.get(url("trip_list"))
+    add(trip, bus_operator, "Lò Văn Páo", "001090012345")
+    listing = bus_operator_client.get(url("trip_list"))
     assert [(t.code, t.passenger_count) for t in listing.context["trips"]] == [(trip.code, 1)]
     assert trip.code not in other_operator_client.get(url("trip_list")).content.decode()
 
@@ -151,37 +140,39 @@ def test_the_trip_list_shows_the_operators_own_trips_only(
 
 
 def test_scanning_a_personal_qr_adds_its_holder_once(
-    operator_client: Client, trip: BusTrip, traveller: Traveller
+    bus_operator_client: Client, trip: BusTrip, traveller: Traveller
 ) -> None:
     person, token = traveller("green", full_name="Giàng Thị Mai")
     scan_url = url("trip_passenger_scan", trip.code)
-    first = operator_client.post(
+    first = bus_operator_client.post(
         scan_url, json.dumps({"qr_token": token, "seat": "a3"}), content_type="application/json"
     )
-    again = operator_client.post(scan_url, json.dumps({"qr_token": token}), content_type="application/json")
+    again = bus_operator_client.post(scan_url, json.dumps({"qr_token": token}), content_type="application/json")
     assert first.json()["ok"] and first.json()["created"] and first.json()["name"] == "Giàng Thị Mai"
     assert again.json()["ok"] and not again.json()["created"]
     (passenger,) = trip.passengers.all()
     assert (passenger.person, passenger.id_number, passenger.seat) == (person, person.id_number, "A3")
 
 
-def test_a_pasted_code_works_without_javascript(operator_client: Client, trip: BusTrip, traveller: Traveller) -> None:
+def test_a_pasted_code_works_without_javascript(
+    bus_operator_client: Client, trip: BusTrip, traveller: Traveller
+) -> None:
     person, token = traveller("green")
-    response = operator_client.post(url("trip_passenger_scan", trip.code), {"qr_token": token, "seat": "B1"})
+    response = bus_operator_client.post(url("trip_passenger_scan", trip.code), {"qr_token": token, "seat": "B1"})
     assert response.status_code == 302 and trip.passengers.get().person == person
-    page = operator_client.get(url("trip_passenger_scan", trip.code)).content.decode()
+    page = bus_operator_client.get(url("trip_passenger_scan", trip.code)).content.decode()
     assert 'id="trip-scan"' in page and "qrscan.js" in page and "<script>" not in page
 
 
 def test_a_code_that_is_not_a_personal_qr_is_refused_with_its_reason(
-    operator_client: Client, trip: BusTrip, traveller: Traveller
+    bus_operator_client: Client, trip: BusTrip, traveller: Traveller
 ) -> None:
     person, token = traveller("green")
     QrCredential.objects.filter(person=person).update(revoked_at=timezone.now() + timedelta(minutes=1))
-    garbled = operator_client.post(
+    garbled = bus_operator_client.post(
         url("trip_passenger_scan", trip.code), json.dumps({"qr_token": "xyz"}), content_type="application/json"
     )
-    revoked = operator_client.post(
+    revoked = bus_operator_client.post(
         url("trip_passenger_scan", trip.code), json.dumps({"qr_token": token}), content_type="application/json"
     )
     assert (garbled.status_code, garbled.json()["code"]) == (400, "token_malformed")
@@ -190,10 +181,10 @@ def test_a_code_that_is_not_a_personal_qr_is_refused_with_its_reason(
 
 
 def test_a_typed_passenger_is_linked_to_the_known_person_with_that_id_number_and_name(
-    operator_client: Client, trip: BusTrip, traveller: Traveller
+    bus_operator_client: Client, trip: BusTrip, traveller: Traveller
 ) -> None:
     person, _token = traveller("green", full_name="Lò Văn Páo")
-    response = operator_client.post(
+    response = bus_operator_client.post(
         url("trip_passenger_new", trip.code),
         {
             "full_name": "lò văn  páo",
@@ -210,8 +201,8 @@ def test_a_typed_passenger_is_linked_to_the_known_person_with_that_id_number_and
     assert passenger.destination_ward == home_ward(2)
 
 
-def test_a_typed_passenger_unknown_to_the_system_is_kept_unlinked(operator_client: Client, trip: BusTrip) -> None:
-    operator_client.post(
+def test_a_typed_passenger_unknown_to_the_system_is_kept_unlinked(bus_operator_client: Client, trip: BusTrip) -> None:
+    bus_operator_client.post(
         url("trip_passenger_new", trip.code), {"full_name": "Tòng Văn Sơn", "id_number": "C1234567", "another": "1"}
     )
     passenger = trip.passengers.get()
@@ -219,10 +210,10 @@ def test_a_typed_passenger_unknown_to_the_system_is_kept_unlinked(operator_clien
 
 
 def test_an_id_number_of_somebody_with_another_name_is_not_linked(
-    operator_client: Client, trip: BusTrip, traveller: Traveller
+    bus_operator_client: Client, trip: BusTrip, traveller: Traveller
 ) -> None:
     person, _token = traveller("green", full_name="Lò Văn Páo")
-    operator_client.post(
+    bus_operator_client.post(
         url("trip_passenger_new", trip.code), {"full_name": "Hà Thị Lan", "id_number": person.id_number}
     )
     assert trip.passengers.get().person is None
@@ -238,17 +229,19 @@ def test_an_id_number_of_somebody_with_another_name_is_not_linked(
     ],
 )
 def test_a_typed_passenger_with_a_bad_detail_is_shown_the_error_and_nothing_is_saved(
-    operator_client: Client, trip: BusTrip, fields: dict[str, str], field: str
+    bus_operator_client: Client, trip: BusTrip, fields: dict[str, str], field: str
 ) -> None:
     data = {"full_name": "Tòng Văn Sơn", "id_number": "001090012345", **fields}
-    response = operator_client.post(url("trip_passenger_new", trip.code), data)
+    response = bus_operator_client.post(url("trip_passenger_new", trip.code), data)
     assert response.status_code == 200 and response.context["form"].errors[field]
     assert not trip.passengers.exists()
 
 
-def test_the_same_id_number_cannot_be_typed_twice(operator_client: Client, trip: BusTrip, operator: User) -> None:
-    add(trip, operator, "Tòng Văn Sơn", "001090012345")
-    response = operator_client.post(
+def test_the_same_id_number_cannot_be_typed_twice(
+    bus_operator_client: Client, trip: BusTrip, bus_operator: User
+) -> None:
+    add(trip, bus_operator, "Tòng Văn Sơn", "001090012345")
+    response = bus_operator_client.post(
         url("trip_passenger_new", trip.code), {"full_name": "Tòng Văn Sơn", "id_number": "0010 9001 2345"}
     )
     assert response.context["form"].errors["id_number"] and trip.passengers.count() == 1
@@ -272,8 +265,10 @@ def csv_bytes() -> bytes:
     return CSV.format(ward_name=ward.name.removeprefix("Xã ").lower(), ward_code=home_ward(2).code).encode()
 
 
-def test_an_upload_keeps_the_good_rows_and_reports_each_bad_one_by_line(operator_client: Client, trip: BusTrip) -> None:
-    response = upload(operator_client, trip, "hanh-khach.csv", csv_bytes())
+def test_an_upload_keeps_the_good_rows_and_reports_each_bad_one_by_line(
+    bus_operator_client: Client, trip: BusTrip
+) -> None:
+    response = upload(bus_operator_client, trip, "hanh-khach.csv", csv_bytes())
     report = response.context["report"]
     assert response.status_code == 200 and report.added == 2
     assert [(p.line, p.code) for p in report.errors] == [
@@ -291,9 +286,9 @@ def test_an_upload_keeps_the_good_rows_and_reports_each_bad_one_by_line(operator
     }
 
 
-def test_uploading_the_same_file_again_adds_nothing(operator_client: Client, trip: BusTrip) -> None:
-    upload(operator_client, trip, "hanh-khach.csv", csv_bytes())
-    again = upload(operator_client, trip, "hanh-khach.csv", csv_bytes()).context["report"]
+def test_uploading_the_same_file_again_adds_nothing(bus_operator_client: Client, trip: BusTrip) -> None:
+    upload(bus_operator_client, trip, "hanh-khach.csv", csv_bytes())
+    again = upload(bus_operator_client, trip, "hanh-khach.csv", csv_bytes()).context["report"]
     assert again.added == 0 and [p.line for p in again.already] == [2, 7] and len(again.errors) == 5
     assert trip.passengers.count() == 2
 
@@ -309,16 +304,16 @@ def windows_1258(text: str) -> bytes:
     return "".join(out).encode("cp1258")
 
 
-def test_a_semicolon_csv_from_excel_in_windows_1258_is_read(operator_client: Client, trip: BusTrip) -> None:
+def test_a_semicolon_csv_from_excel_in_windows_1258_is_read(bus_operator_client: Client, trip: BusTrip) -> None:
     content = windows_1258("Họ và tên;Số CCCD;SĐT;Ghế\nLò Văn Páo;001090012345;0912345678;A1\n")
-    report = upload(operator_client, trip, "ds.csv", content).context["report"]
+    report = upload(bus_operator_client, trip, "ds.csv", content).context["report"]
     assert report.added == 1 and trip.passengers.get().full_name == "Lò Văn Páo"
 
 
 def test_the_xlsx_template_filled_in_is_read_with_the_leading_zeros_a_spreadsheet_drops(
-    operator_client: Client, trip: BusTrip
+    bus_operator_client: Client, trip: BusTrip
 ) -> None:
-    template = operator_client.get(url("trip_template", "xlsx"))
+    template = bus_operator_client.get(url("trip_template", "xlsx"))
     book = load_workbook(io.BytesIO(template.content))
     sheet = book.worksheets[0]
     assert [c.value for c in sheet[1]] == template_header()
@@ -326,7 +321,7 @@ def test_the_xlsx_template_filled_in_is_read_with_the_leading_zeros_a_spreadshee
     sheet.append(["Giàng Thị Mai", "not an id!", None, "A2", None])
     buffer = io.BytesIO()
     book.save(buffer)
-    report = upload(operator_client, trip, "ds.xlsx", buffer.getvalue()).context["report"]
+    report = upload(bus_operator_client, trip, "ds.xlsx", buffer.getvalue()).context["report"]
     assert report.added == 1 and [(p.line, p.code) for p in report.errors] == [(3, "id_format")]
     passenger = trip.passengers.get()
     assert (passenger.id_number, passenger.phone, passenger.destination_ward_id) == (
@@ -336,23 +331,25 @@ def test_the_xlsx_template_filled_in_is_read_with_the_leading_zeros_a_spreadshee
     )
 
 
-def test_the_csv_template_has_the_headings_the_upload_reads(operator_client: Client, trip: BusTrip) -> None:
-    template = b"".join(operator_client.get(url("trip_template", "csv")).streaming_content)  # type: ignore[attr-defined]
+def test_the_csv_template_has_the_headings_the_upload_reads(bus_operator_client: Client, trip: BusTrip) -> None:
+    template = b"".join(bus_operator_client.get(url("trip_template", "csv")).streaming_content)  # type: ignore[attr-defined]
     content = template + "Lò Văn Páo,001090012345,,,\n".encode()
-    assert upload(operator_client, trip, "ds.csv", content).context["report"].added == 1
-    assert operator_client.get("/checkpoints/trips/template.pdf").status_code == 404
+    assert upload(bus_operator_client, trip, "ds.csv", content).context["report"].added == 1
+    assert bus_operator_client.get("/checkpoints/trips/template.pdf").status_code == 404
 
 
-def test_a_file_that_is_not_a_passenger_list_is_refused_with_a_message(operator_client: Client, trip: BusTrip) -> None:
+def test_a_file_that_is_not_a_passenger_list_is_refused_with_a_message(
+    bus_operator_client: Client, trip: BusTrip
+) -> None:
     for name, content in [("ds.csv", b"a,b,c\n1,2,3\n"), ("ds.xlsx", b"PK\x03\x04 broken"), ("ds.pdf", b"%PDF")]:
-        response = upload(operator_client, trip, name, content)
+        response = upload(bus_operator_client, trip, name, content)
         assert response.status_code == 200 and response.context["form"].errors["file"]
         assert response.context["report"] is None
     assert not trip.passengers.exists()
 
 
 def test_an_xlsx_list_made_by_hand_with_a_title_above_its_headings_is_read(
-    operator_client: Client, trip: BusTrip
+    bus_operator_client: Client, trip: BusTrip
 ) -> None:
     book = Workbook()
     sheet = book.active
@@ -363,82 +360,82 @@ def test_an_xlsx_list_made_by_hand_with_a_title_above_its_headings_is_read(
     sheet.append([2, "Giàng Thị Mai", "0010900123", "A2"])
     buffer = io.BytesIO()
     book.save(buffer)
-    report = upload(operator_client, trip, "ds.xlsx", buffer.getvalue()).context["report"]
+    report = upload(bus_operator_client, trip, "ds.xlsx", buffer.getvalue()).context["report"]
     assert report.added == 1 and [(p.line, p.code) for p in report.errors] == [(5, "id_format")]
 
 
-def test_a_list_longer_than_a_bus_can_carry_is_refused_whole(operator_client: Client, trip: BusTrip) -> None:
+def test_a_list_longer_than_a_bus_can_carry_is_refused_whole(bus_operator_client: Client, trip: BusTrip) -> None:
     lines = ["Họ và tên,CCCD"] + [f"Khách {i},P{i:07d}" for i in range(501)]
-    response = upload(operator_client, trip, "ds.csv", "\n".join(lines).encode())
+    response = upload(bus_operator_client, trip, "ds.csv", "\n".join(lines).encode())
     assert response.context["form"].errors["file"] and not trip.passengers.exists()
 
 
-def test_a_passenger_is_removed(operator_client: Client, trip: BusTrip, operator: User) -> None:
-    passenger = add(trip, operator, "Lò Văn Páo", "001090012345")
-    response = operator_client.post(url("trip_passenger_remove", trip.code, passenger.pk))
+def test_a_passenger_is_removed(bus_operator_client: Client, trip: BusTrip, bus_operator: User) -> None:
+    passenger = add(trip, bus_operator, "Lò Văn Páo", "001090012345")
+    response = bus_operator_client.post(url("trip_passenger_remove", trip.code, passenger.pk))
     assert response.status_code == 302 and not trip.passengers.exists()
-    assert operator_client.get(url("trip_passenger_remove", trip.code, passenger.pk)).status_code == 405
-    assert operator_client.post(url("trip_passenger_remove", trip.code, passenger.pk)).status_code == 404
+    assert bus_operator_client.get(url("trip_passenger_remove", trip.code, passenger.pk)).status_code == 405
+    assert bus_operator_client.post(url("trip_passenger_remove", trip.code, passenger.pk)).status_code == 404
 
 
 def test_the_trip_page_makes_passengers_without_a_valid_declaration_stand_out(
-    operator_client: Client, trip: BusTrip, operator: User, traveller: Traveller
+    bus_operator_client: Client, trip: BusTrip, bus_operator: User, traveller: Traveller
 ) -> None:
     declared, token = traveller("green", full_name="Giàng Thị Mai")
-    operator_client.post(url("trip_passenger_scan", trip.code), {"qr_token": token})
-    add(trip, operator, "Tòng Văn Sơn", "C1234567")
-    response = operator_client.get(url("trip_detail", trip.code))
+    bus_operator_client.post(url("trip_passenger_scan", trip.code), {"qr_token": token})
+    add(trip, bus_operator, "Tòng Văn Sơn", "C1234567")
+    response = bus_operator_client.get(url("trip_detail", trip.code))
     rows = {row.passenger.full_name: (row.verdict, row.has_declaration) for row, _badge in response.context["rows"]}
     assert rows == {"Giàng Thị Mai": ("allow", True), "Tòng Văn Sơn": ("declare", False)}
     page = response.content.decode()
     assert response.context["missing"] == 1 and "table-warning" in page
     assert url("trip_declare_qr") in page and reverse("declarations:declare", args=["domestic"]) in page
-    assert operator_client.get(url("trip_declare_qr"))["Content-Type"] == "image/png"
+    assert bus_operator_client.get(url("trip_declare_qr"))["Content-Type"] == "image/png"
     assert AuditEvent.objects.filter(action="checkpoints.trip.passengers", person_id=declared.pk).exists()
 
 
 def test_a_passenger_typed_in_before_declaring_is_recognised_once_they_declare(
-    operator_client: Client, trip: BusTrip, operator: User, traveller: Traveller
+    bus_operator_client: Client, trip: BusTrip, bus_operator: User, traveller: Traveller
 ) -> None:
-    add(trip, operator, "Lò Văn Páo", "001090012345")
+    add(trip, bus_operator, "Lò Văn Páo", "001090012345")
     person, _token = traveller("green", full_name="Lò Văn Páo", id_number="001090012345")
-    (row, _badge) = operator_client.get(url("trip_detail", trip.code)).context["rows"][0]
+    (row, _badge) = bus_operator_client.get(url("trip_detail", trip.code)).context["rows"][0]
     assert (row.passenger.person, row.verdict) == (person, "allow")
 
 
 def test_the_passenger_list_costs_the_same_queries_for_2_and_50_passengers(
-    operator_client: Client,
+    bus_operator_client: Client,
     trip: BusTrip,
-    operator: User,
+    bus_operator: User,
     traveller: Traveller,
     django_assert_max_num_queries: Any,
 ) -> None:
     person, _token = traveller("green")
-    add(trip, operator, person.full_name, person.id_number)
-    add(trip, operator, "Khách Chưa Khai", "P7654321")
+    add(trip, bus_operator, person.full_name, person.id_number)
+    add(trip, bus_operator, "Khách Chưa Khai", "P7654321")
     with django_assert_max_num_queries(20) as one:
-        operator_client.get(url("trip_detail", trip.code))
+        bus_operator_client.get(url("trip_detail", trip.code))
     budget = len(one.captured_queries)  # read now: the next request clears the query log
     for _ in range(24):
         person, _token = traveller("yellow")
-        add(trip, operator, person.full_name, person.id_number)
+        add(trip, bus_operator, person.full_name, person.id_number)
     for i in range(24):
-        add(trip, operator, f"Khách Số {i}", f"P{i:07d}")
+        add(trip, bus_operator, f"Khách Số {i}", f"P{i:07d}")
     assert trip.passengers.count() == 50
     with django_assert_max_num_queries(budget):
-        response = operator_client.get(url("trip_detail", trip.code))
+        response = bus_operator_client.get(url("trip_detail", trip.code))
     assert len(response.context["rows"]) == 50
     with django_assert_max_num_queries(budget):
-        operator_client.get(url("trip_print", trip.code))
+        bus_operator_client.get(url("trip_print", trip.code))
 
 
 # --- Who may ---------------------------------------------------------------------------------------
 
 
 def test_another_operator_gets_404_on_every_page_of_the_trip(
-    other_operator_client: Client, trip: BusTrip, operator: User, traveller: Traveller
+    other_operator_client: Client, trip: BusTrip, bus_operator: User, traveller: Traveller
 ) -> None:
-    passenger = add(trip, operator, "Lò Văn Páo", "001090012345")
+    passenger = add(trip, bus_operator, "Lò Văn Páo", "001090012345")
     _person, token = traveller("green")
     for name in ("trip_detail", "trip_qr", "trip_print", "trip_passenger_new", "trip_passenger_upload",
                  "trip_passenger_scan"):  # fmt: skip
@@ -478,14 +475,14 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, trip: BusTrip, c
 
 
 @pytest.fixture
-def full_bus(trip: BusTrip, operator: User, traveller: Traveller) -> dict[str, TripPassenger]:
+def full_bus(trip: BusTrip, bus_operator: User, traveller: Traveller) -> dict[str, TripPassenger]:
     """Three passengers: one declared (green), one at risk (yellow), one never declared."""
     green, _token = traveller("green", full_name="Giàng Thị Mai")
     yellow, _token = traveller("yellow", full_name="Lò Văn Páo")
     return {
-        "green": add(trip, operator, green.full_name, green.id_number, seat="A1"),
-        "yellow": add(trip, operator, yellow.full_name, yellow.id_number, seat="A2"),
-        "unknown": add(trip, operator, "Tòng Văn Sơn", "C1234567", seat="A3"),
+        "green": add(trip, bus_operator, green.full_name, green.id_number, seat="A1"),
+        "yellow": add(trip, bus_operator, yellow.full_name, yellow.id_number, seat="A2"),
+        "unknown": add(trip, bus_operator, "Tòng Văn Sơn", "C1234567", seat="A3"),
     }
 
 
@@ -605,7 +602,7 @@ def test_the_checkpoint_trip_page_costs_the_same_queries_for_3_and_50_passengers
     guard_client: Client,
     checkpoint: Checkpoint,
     trip: BusTrip,
-    operator: User,
+    bus_operator: User,
     full_bus: dict[str, TripPassenger],
     traveller: Traveller,
     django_assert_max_num_queries: Any,
@@ -616,9 +613,9 @@ def test_the_checkpoint_trip_page_costs_the_same_queries_for_3_and_50_passengers
     budget = len(few.captured_queries)
     for _ in range(30):
         person, _token = traveller("green")
-        add(trip, operator, person.full_name, person.id_number)
+        add(trip, bus_operator, person.full_name, person.id_number)
     for i in range(17):
-        add(trip, operator, f"Khách Số {i}", f"P{i:07d}")
+        add(trip, bus_operator, f"Khách Số {i}", f"P{i:07d}")
     with django_assert_max_num_queries(budget):
         response = guard_client.get(page)
     assert len(response.context["rows"]) == 50
@@ -632,7 +629,7 @@ def test_the_checkpoint_trip_page_costs_the_same_queries_for_3_and_50_passengers
 
 
 def test_merging_two_records_of_one_passenger_keeps_one_seat_and_moves_their_passages(
-    operator: User, trip: BusTrip, checkpoint: Checkpoint
+    bus_operator: User, trip: BusTrip, checkpoint: Checkpoint
 ) -> None:
     from truyvet.people.services import person_merge
 
@@ -648,7 +645,7 @@ def test_merging_two_records_of_one_passenger_keeps_one_seat_and_moves_their_pas
         verdict="allow",
         scanned_at=timezone.now(),
     )
-    person_merge(user=operator, survivor=survivor, duplicate=duplicate)
+    person_merge(user=bus_operator, survivor=survivor, duplicate=duplicate)
     assert list(trip.passengers.values_list("person_id", flat=True)) == [survivor.pk]
     passage.refresh_from_db()
     assert passage.person_id == survivor.pk

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from checkpoints.verdicts import judge, people_facts, verdict_for, zone_ward_codes
-from contacts.models import Case, FollowUp
-from tests.factories import PersonFactory, home_ward
+from contacts.models import FollowUp
+from tests.factories import CaseFactory, PersonFactory, home_ward
 from truyvet.credentials.models import QrCredential
 from truyvet.geo.models import OutbreakZone
 from truyvet.people.models import Person
@@ -58,7 +58,7 @@ def test_a_revoked_code_counts_as_no_declaration(traveller: Callable[..., tuple[
 
 def test_a_current_case_is_denied_even_with_a_green_code(traveller: Callable[..., tuple[Person, str]]) -> None:
     person, _token = traveller("green")
-    Case.objects.create(person=person, ward_id=person.ward_id, classification="confirmed", confirmed_at=timezone.now())
+    CaseFactory(person=person)
     judgement = judge(facts_of(person))
     assert judgement.verdict == "deny"
     assert "current_case" in judgement.findings

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from contacts.models import Case, ProximityContact, ProximityDevice
-from tests.factories import PersonFactory, home_ward
+from tests.factories import CaseFactory, CheckInFactory, PersonFactory, VenueFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.people.models import Person
 from venues.models import CheckIn, Venue
 
@@ -25,22 +27,29 @@ def at(minutes: float) -> datetime:
 
 
 @pytest.fixture
+def cdc_api(cdc: User) -> Client:
+    """The CDC officer calling the API with their token (no session)."""
+    key = Token.objects.create(user=cdc).key
+    return Client(HTTP_AUTHORIZATION=f"Token {key}")
+
+
+@pytest.fixture
 def venue(db: None) -> Venue:
-    return Venue.objects.create(name="Chợ Trung tâm", category="market", address="1 Lê Lợi", ward=home_ward(0))
+    """A market in ward A."""
+    return VenueFactory(name="Chợ Trung tâm", category="market", address="1 Lê Lợi")
 
 
 @pytest.fixture
 def other_venue(db: None) -> Venue:
-    return Venue.objects.create(name="Quán Phở", category="restaurant", address="2 Lê Lợi", ward=home_ward(0))
+    """A restaurant in ward A."""
+    return VenueFactory(name="Quán Phở", category="restaurant", address="2 Lê Lợi")
 
 
 @pytest.fixture
 def stay() -> Callable[..., CheckIn]:
     def make(person: Person, venue: Venue, start: float, end: float) -> CheckIn:
         """A stay from ``start`` to ``end`` minutes after T0."""
-        return CheckIn.objects.create(
-            venue=venue, person=person, client_id=uuid.uuid4(), checked_in_at=at(start), ends_at=at(end)
-        )
+        return CheckInFactory(venue=venue, person=person, checked_in_at=at(start), ends_at=at(end))
 
     return make
 
@@ -50,11 +59,9 @@ def make_case() -> Callable[..., Case]:
     def make(person: Person | None = None, **fields: Any) -> Case:
         """A confirmed case, infectious from two days before T0's date, not isolated yet.
         Created directly (no matching queued): tests call matching themselves."""
-        person = person or PersonFactory()
-        fields.setdefault("classification", "confirmed")
         fields.setdefault("confirmed_at", T0 + timedelta(hours=20))
         fields.setdefault("sample_date", T0.date())
-        return Case.objects.create(person=person, ward_id=person.ward_id, **fields)
+        return CaseFactory(person=person or PersonFactory(), **fields)
 
     return make
 

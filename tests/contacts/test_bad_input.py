@@ -14,7 +14,7 @@ from django.urls import reverse
 from contacts.models import Case, LabResult, ManualContact, ProximityContact
 from contacts.services import case_open, lab_result_add, manual_contact_add
 from tests.contacts.conftest import T0
-from tests.contacts.test_cases_api import body, cdc_client  # noqa: F401 (a fixture)
+from tests.contacts.test_cases_api import body
 from tests.contacts.test_proximity import contact, phone, traced, upload  # noqa: F401 (fixtures)
 from tests.factories import PersonFactory, home_ward
 from truyvet.lib.errors import DomainError
@@ -46,46 +46,46 @@ def assert_envelope(response: Any, status: int = 400) -> dict[str, Any]:
     + [("sample_date", d) for d in ODD_DAYS],
 )
 def test_a_case_dated_outside_sane_bounds_is_a_400_and_nothing_is_written(
-    cdc_client: Client,  # noqa: F811
+    cdc_api: Client,
     django_capture_on_commit_callbacks: Any,
     field: str,
     value: str,
 ) -> None:
     person = PersonFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        response = cdc_client.post("/api/v1/cases/", body(person, **{field: value}), content_type="application/json")
+        response = cdc_api.post("/api/v1/cases/", body(person, **{field: value}), content_type="application/json")
     answer = assert_envelope(response)
     assert field in answer["errors"]
     assert not Case.objects.exists()
     # The client corrects the date and is answered, not told the case exists.
     with django_capture_on_commit_callbacks(execute=True):
-        again = cdc_client.post("/api/v1/cases/", body(person), content_type="application/json")
+        again = cdc_api.post("/api/v1/cases/", body(person), content_type="application/json")
     assert again.status_code == 201, again.content
     assert Case.objects.get().matching == "done"
 
 
 @pytest.mark.parametrize("person_id", [2**63, 2**31, -1, "1" * 5000])
 def test_a_person_id_too_large_for_the_database_is_a_400(
-    cdc_client: Client,  # noqa: F811
+    cdc_api: Client,
     person_id: Any,
 ) -> None:
-    response = cdc_client.post(
+    response = cdc_api.post(
         "/api/v1/cases/", {**body(PersonFactory()), "person_id": person_id}, content_type="application/json"
     )
     assert "person_id" in assert_envelope(response)["errors"]
 
 
 def test_exposure_paging_and_case_ids_too_large_for_the_database_are_4xx(
-    cdc_client: Client,  # noqa: F811
+    cdc_api: Client,
     make_case: Callable[..., Case],
 ) -> None:
     case = make_case()
     for after in ("9223372036854775808", "-1", "١٢", "1e3"):
-        response = cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/", {"after": after})
+        response = cdc_api.get(f"/api/v1/cases/{case.pk}/exposures/", {"after": after})
         assert "after" in assert_envelope(response)["errors"], after
     for level in ("9223372036854775808", "0"):
-        assert_envelope(cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/", {"level": level}))
-    assert_envelope(cdc_client.get(f"/api/v1/cases/{2**63}/exposures/"), 404)
+        assert_envelope(cdc_api.get(f"/api/v1/cases/{case.pk}/exposures/", {"level": level}))
+    assert_envelope(cdc_api.get(f"/api/v1/cases/{2**63}/exposures/"), 404)
 
 
 @pytest.mark.parametrize("day", [date(1, 1, 1), date(2018, 12, 31), date(9999, 12, 31)])

@@ -5,24 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from contacts.models import Case, Exposure
 from tests.contacts.conftest import T0
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, UnitKind
+from tests.factories import PersonFactory, home_ward
 from truyvet.lib.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cdc_client(db: None) -> Client:
-    unit = HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    key = Token.objects.create(user=UserFactory(role=Role.PROVINCE_CDC, health_unit=unit)).key
-    return Client(HTTP_AUTHORIZATION=f"Token {key}")
 
 
 def body(person, **extra):
@@ -30,19 +20,19 @@ def body(person, **extra):
 
 
 def test_confirming_a_case_matches_its_exposures_and_lists_them(
-    cdc_client, venue, stay, people, django_capture_on_commit_callbacks
+    cdc_api, venue, stay, people, django_capture_on_commit_callbacks
 ):
     case_person, visitor = people(2)
     stay(case_person, venue, 0, 60)
     stay(visitor, venue, 30, 90)
     with django_capture_on_commit_callbacks(execute=True):
-        response = cdc_client.post(
+        response = cdc_api.post(
             "/api/v1/cases/", body(case_person, sample_date=str(T0.date())), content_type="application/json"
         )
     assert response.status_code == 201, response.json()
     created = response.json()
     assert created["matching"] == "queued"  # matching starts once the case is committed
-    listed = cdc_client.get(f"/api/v1/cases/{created['id']}/exposures/").json()
+    listed = cdc_api.get(f"/api/v1/cases/{created['id']}/exposures/").json()
     assert listed["status"] == "done" and listed["next_after"] is None
     (record,) = listed["results"]
     assert record["person_id"] == visitor.pk and record["level"] == 1 and record["via"] == "venue"
@@ -51,10 +41,10 @@ def test_confirming_a_case_matches_its_exposures_and_lists_them(
     assert AuditEvent.objects.filter(action="case.exposures.view", person_id=visitor.pk).count() == 1
 
 
-def test_a_second_open_case_for_the_same_person_is_a_conflict(cdc_client):
+def test_a_second_open_case_for_the_same_person_is_a_conflict(cdc_api):
     person = PersonFactory()
-    assert cdc_client.post("/api/v1/cases/", body(person), content_type="application/json").status_code == 201
-    response = cdc_client.post("/api/v1/cases/", body(person), content_type="application/json")
+    assert cdc_api.post("/api/v1/cases/", body(person), content_type="application/json").status_code == 201
+    response = cdc_api.post("/api/v1/cases/", body(person), content_type="application/json")
     assert response.status_code == 409 and response.json()["code"] == "case_exists"
     assert Case.objects.count() == 1
 
@@ -68,29 +58,29 @@ def test_a_second_open_case_for_the_same_person_is_a_conflict(cdc_client):
         ({"person_id": "abc"}, "person_id", "invalid"),
     ],
 )
-def test_bad_input_is_a_400_with_a_code_and_writes_nothing(cdc_client, change, field, code):
+def test_bad_input_is_a_400_with_a_code_and_writes_nothing(cdc_api, change, field, code):
     person = PersonFactory()
-    response = cdc_client.post("/api/v1/cases/", {**body(person), **change}, content_type="application/json")
+    response = cdc_api.post("/api/v1/cases/", {**body(person), **change}, content_type="application/json")
     assert response.status_code == 400
     payload = response.json()
     assert field in payload["errors"] and payload["code"] == code
     assert not Case.objects.exists()
 
 
-def test_a_confirmation_in_the_future_is_refused(cdc_client):
+def test_a_confirmation_in_the_future_is_refused(cdc_api):
     person = PersonFactory()
     future = (timezone.now() + timedelta(days=1)).isoformat()
-    response = cdc_client.post("/api/v1/cases/", body(person, confirmed_at=future), content_type="application/json")
+    response = cdc_api.post("/api/v1/cases/", body(person, confirmed_at=future), content_type="application/json")
     assert response.status_code == 400 and response.json()["code"] == "in_future"
 
 
-def test_malformed_json_is_a_400(cdc_client):
-    response = cdc_client.post("/api/v1/cases/", "{not json", content_type="application/json")
+def test_malformed_json_is_a_400(cdc_api):
+    response = cdc_api.post("/api/v1/cases/", "{not json", content_type="application/json")
     assert response.status_code == 400 and response.json()["code"]
 
 
-def test_an_unknown_person_is_a_404(cdc_client):
-    response = cdc_client.post(
+def test_an_unknown_person_is_a_404(cdc_api):
+    response = cdc_api.post(
         "/api/v1/cases/", {"person_id": 999999, "confirmed_at": T0.isoformat()}, content_type="application/json"
     )
     assert response.status_code == 404
@@ -109,7 +99,7 @@ def test_an_outsider_gets_404_for_a_case_of_another_ward(outsider_client, inside
 
 
 def test_commune_staff_see_only_the_exposures_of_their_wards_and_the_cdc_all(
-    insider_client, cdc_client, make_case, venue, stay
+    insider_client, cdc_api, make_case, venue, stay
 ):
     case = make_case(PersonFactory(ward=home_ward(0)))
     ours, theirs = PersonFactory(ward=home_ward(0)), PersonFactory(ward=home_ward(1))
@@ -121,19 +111,17 @@ def test_commune_staff_see_only_the_exposures_of_their_wards_and_the_cdc_all(
     match_case(case.pk)
     seen = {r["person_id"] for r in insider_client.get(f"/api/v1/cases/{case.pk}/exposures/").json()["results"]}
     assert seen == {ours.pk}
-    seen = {r["person_id"] for r in cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/").json()["results"]}
+    seen = {r["person_id"] for r in cdc_api.get(f"/api/v1/cases/{case.pk}/exposures/").json()["results"]}
     assert seen == {ours.pk, theirs.pk}
 
 
-def test_citizens_and_anonymous_callers_cannot_use_the_cases_api(client):
+def test_citizens_and_anonymous_callers_cannot_use_the_cases_api(client, citizen_client):
     person = PersonFactory()
     assert client.post("/api/v1/cases/", body(person), content_type="application/json").status_code in {401, 403}
-    citizen = Client()
-    citizen.force_login(UserFactory(role=Role.CITIZEN))
-    assert citizen.post("/api/v1/cases/", body(person), content_type="application/json").status_code == 403
+    assert citizen_client.post("/api/v1/cases/", body(person), content_type="application/json").status_code == 403
 
 
-def test_the_exposure_list_pages_with_next_after(cdc_client, make_case, monkeypatch, people):
+def test_the_exposure_list_pages_with_next_after(cdc_api, make_case, monkeypatch, people):
     monkeypatch.setattr("contacts.api.PAGE", 2)
     case = make_case()
     for person in people(3):
@@ -149,20 +137,20 @@ def test_the_exposure_list_pages_with_next_after(cdc_client, make_case, monkeypa
             ward_id=person.ward_id,
             created_at=T0,
         )
-    first = cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/").json()
+    first = cdc_api.get(f"/api/v1/cases/{case.pk}/exposures/").json()
     assert len(first["results"]) == 2 and first["next_after"]
-    second = cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/", {"after": first["next_after"]}).json()
+    second = cdc_api.get(f"/api/v1/cases/{case.pk}/exposures/", {"after": first["next_after"]}).json()
     assert len(second["results"]) == 1 and second["next_after"] is None
-    assert cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/", {"level": "x"}).status_code == 400
+    assert cdc_api.get(f"/api/v1/cases/{case.pk}/exposures/", {"level": "x"}).status_code == 400
 
 
-def test_a_cursor_of_digits_that_are_not_decimal_is_a_400_not_a_500(cdc_client, make_case):
+def test_a_cursor_of_digits_that_are_not_decimal_is_a_400_not_a_500(cdc_api, make_case):
     case = make_case()
-    response = cdc_client.get(f"/api/v1/cases/{case.pk}/exposures/", {"after": "²"})
+    response = cdc_api.get(f"/api/v1/cases/{case.pk}/exposures/", {"after": "²"})
     assert response.status_code == 400 and response.json()["errors"]["after"]
 
 
-def test_the_cdc_may_open_a_case_for_someone_with_no_known_ward_and_a_commune_may_not(cdc_client, insider_client):
+def test_the_cdc_may_open_a_case_for_someone_with_no_known_ward_and_a_commune_may_not(cdc_api, insider_client):
     person = PersonFactory(ward=None)
     assert insider_client.post("/api/v1/cases/", body(person), content_type="application/json").status_code == 404
-    assert cdc_client.post("/api/v1/cases/", body(person), content_type="application/json").status_code == 201
+    assert cdc_api.post("/api/v1/cases/", body(person), content_type="application/json").status_code == 201

@@ -14,11 +14,9 @@ from django.urls import reverse
 from contacts.graph import case_subgraph_for
 from contacts.matching import match_case
 from contacts.models import Cluster, FollowUp
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, UnitKind
+from tests.factories import PersonFactory, VenueFactory, home_ward
 from truyvet.lib.models import AuditEvent
 from truyvet.people.normalize import mask_name
-from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
 
@@ -130,18 +128,16 @@ def test_a_cluster_with_no_case_in_the_users_wards_is_404(make_case, outsider_cl
     assert insider_client.get(reverse("contacts:chain_cluster_json", args=[cluster.pk + 1])).status_code == 404
 
 
-def test_signed_out_visitors_go_to_sign_in_and_other_staff_are_refused(chain):
+def test_signed_out_visitors_go_to_sign_in_and_other_staff_are_refused(chain, venue_owner_client):
     case, *_ = chain
     url = reverse("contacts:chain_case_json", args=[case.pk])
     response = Client().get(url)
     assert response.status_code == 302 and "login" in response["Location"]
-    venue_owner = Client()
-    venue_owner.force_login(UserFactory(role=Role.VENUE_OWNER))
-    assert venue_owner.get(url).status_code == 403
+    assert venue_owner_client.get(url).status_code == 403
 
 
 def test_people_living_outside_the_users_wards_are_anonymous_nodes_except_for_the_cdc(
-    make_case, venue, stay, insider_client
+    make_case, venue, stay, insider_client, cdc_client
 ):
     case = make_case(person=PersonFactory(ward=home_ward(0)))
     neighbour = PersonFactory(ward=home_ward(0))
@@ -158,10 +154,7 @@ def test_people_living_outside_the_users_wards_are_anonymous_nodes_except_for_th
     # "Thử 41", not "41" alone: a CSRF token may hold any two digits.
     assert " ".join(far.full_name.split()[-2:]) not in response_text(insider_client, case.pk)
 
-    cdc = Client()
-    unit = HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    cdc.force_login(UserFactory(role=Role.PROVINCE_CDC, health_unit=unit))
-    names = sorted(n[1] for n in graph_json(cdc, "case", case.pk)["nodes"] if not n[0])
+    names = sorted(n[1] for n in graph_json(cdc_client, "case", case.pk)["nodes"] if not n[0])
     assert names == sorted([mask_name(neighbour.full_name), mask_name(far.full_name)])
 
 
@@ -174,7 +167,7 @@ def test_the_graph_costs_the_same_few_queries_for_three_people_or_forty(
 ):
     def served(n: int) -> int:
         case = make_case()
-        venue = Venue.objects.create(name=f"Quán {n}", category="restaurant", address="3 Lê Lợi", ward=home_ward(0))
+        venue = VenueFactory(name=f"Quán {n}", category="restaurant", address="3 Lê Lợi")
         stay(case.person, venue, 0, 60)
         for person in people(n):
             stay(person, venue, 10, 50)

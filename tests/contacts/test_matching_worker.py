@@ -16,9 +16,9 @@ from django.db import connection
 from contacts.models import Case, Exposure, FollowUp
 from contacts.tasks import match_case
 from tests.contacts.conftest import T0
-from tests.factories import PersonFactory, home_ward
+from tests.factories import PersonFactory, VenueFactory, home_ward
 from tests.workers import start_worker, wait_for
-from venues.models import CheckIn, Venue
+from venues.models import CheckIn
 
 pytestmark = [
     pytest.mark.worker,
@@ -52,8 +52,8 @@ def backends(condition: str = "true") -> int:
 def test_a_worker_killed_in_the_middle_of_matching_leaves_nothing_and_the_rerun_warns_each_person_once(
     tmp_path: Path,
 ) -> None:
-    market = Venue.objects.create(name="Chợ", category="market", address="1", ward=home_ward(0))
-    shop = Venue.objects.create(name="Tạp hóa", category="other", address="2", ward=home_ward(0))
+    market = VenueFactory(name="Chợ", category="market", address="1")
+    shop = VenueFactory(name="Tạp hóa", category="other", address="2")
     patient = PersonFactory(ward=home_ward(0))
     f1s = [PersonFactory(ward=home_ward(0), phone=f"+8491200{i:04d}") for i in range(5)]
     f2s = [PersonFactory(ward=home_ward(0), phone=f"+8491300{i:04d}") for i in range(5)]

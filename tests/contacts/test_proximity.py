@@ -37,8 +37,8 @@ from contacts.tasks import purge_old_proximity_contacts
 from contacts.upkeep import proximity_contacts_purge
 from declarations.services import Answers, PersonInput, declaration_submit
 from tests.contacts.conftest import T0, at
-from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, User
+from tests.factories import PersonFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.credentials.services import qr_revoke
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import AuditEvent
@@ -200,12 +200,12 @@ def test_an_absent_case_is_a_404(insider_client: Client, db: None) -> None:
 
 
 def test_anonymous_users_are_sent_to_sign_in_and_citizens_are_refused(
-    client: Client, db: None, make_case: Callable[..., Case]
+    client: Client, db: None, make_case: Callable[..., Case], citizen: User
 ) -> None:
     case = make_case()
     url = f"/contacts/cases/{case.pk}/upload-code/"
     assert client.post(url).status_code == 302
-    client.force_login(UserFactory(role=Role.CITIZEN))
+    client.force_login(citizen)
     assert client.post(url).status_code == 403
     assert not UploadCode.objects.exists()
 

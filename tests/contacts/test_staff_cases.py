@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from contacts.models import Case, Cluster, Exposure, LabResult, ManualContact
 from tests.contacts.conftest import T0
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
+from tests.factories import PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
@@ -430,17 +430,15 @@ def test_the_case_page_shows_fields_labs_and_exposures_f1_before_f2_with_masked_
 
 
 def test_the_case_page_says_how_many_exposures_lie_outside_the_viewers_area(
-    client: Client, make_case: Callable[..., Case]
+    make_case: Callable[..., Case], centre_client: Client
 ) -> None:
-    both = HealthUnitFactory(wards=[home_ward(0), home_ward(1)])
     case = make_case(PersonFactory(ward=home_ward(0)))
     here = PersonFactory(full_name="Người Ở Đây", ward=home_ward(0))
     elsewhere = [PersonFactory(full_name=f"Người Nơi Khác {i}", ward=home_ward(2)) for i in range(3)]
     expose(case, here)
     for p in elsewhere:
         expose(case, p)
-    client.force_login(UserFactory(role=Role.HEALTH_CENTRE, health_unit=both))
-    page = english(client).get(reverse("contacts:case_detail", args=[case.pk])).content.decode()
+    page = english(centre_client).get(reverse("contacts:case_detail", args=[case.pk])).content.decode()
     assert "Người Ở Đây" in page and "Người Nơi Khác" not in page
     assert "3 more exposures are outside your area." in page
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from contacts.models import FollowUp
 from contacts.warnings import dedupe_key
 from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role
+from truyvet.accounts.models import Role, User
 from truyvet.lib.models import Notification
 from truyvet.people import device
 from truyvet.people.models import Person
@@ -121,12 +121,12 @@ def test_the_banner_costs_no_query_without_the_cookie_and_one_with_it(client: Cl
     assert len(one.captured_queries) == 1
 
 
-def test_health_staff_find_cases_and_follow_up_in_the_menu_and_others_do_not(client: Client) -> None:
+def test_health_staff_find_cases_and_follow_up_in_the_menu_and_others_do_not(client: Client, venue_owner: User) -> None:
     client.force_login(UserFactory(role=Role.COMMUNE_STATION))
     page = client.get(reverse("accounts:home")).content.decode()
     assert reverse("contacts:case_list") in page and reverse("contacts:follow_ups") in page
     other = Client()
-    other.force_login(UserFactory(role=Role.VENUE_OWNER))
+    other.force_login(venue_owner)
     page = other.get(reverse("venues:list")).content.decode()
     assert reverse("contacts:case_list") not in page
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Case, FollowUp, FollowUpCheck
-from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role
+from tests.factories import PersonFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
 
@@ -45,12 +45,12 @@ def check(follow_up: FollowUp, day_offset: int = 0) -> FollowUpCheck:
     return FollowUpCheck.objects.create(follow_up=follow_up, day=timezone.localdate() + timedelta(days=day_offset))
 
 
-def test_anonymous_and_non_health_users_cannot_open_the_follow_up_pages(client: Client) -> None:
+def test_anonymous_and_non_health_users_cannot_open_the_follow_up_pages(client: Client, venue_owner: User) -> None:
     f = follow(PersonFactory(ward=home_ward(0)))
     urls = [reverse("contacts:follow_ups"), reverse("contacts:follow_up_detail", args=[f.pk])]
     for url in urls:
         assert client.get(url)["Location"].startswith(reverse("accounts:login"))
-    client.force_login(UserFactory(role=Role.VENUE_OWNER))
+    client.force_login(venue_owner)
     for url in urls:
         assert client.get(url).status_code == 403
 

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from declarations.models import Declaration
-from tests.factories import HealthUnitFactory, UserFactory, home_ward
-from truyvet.accounts.models import Alert, Role
+from tests.factories import HealthUnitFactory, home_ward
+from truyvet.accounts.models import Alert, User
 from truyvet.credentials.models import QrCredential
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person, PersonHistory
@@ -181,22 +181,21 @@ class TestQrVerification:
     def token(self, client: Client, body: dict) -> str:
         return post(client, body).json()["qr_token"]
 
-    def test_staff_get_the_masked_name_and_status(self, client: Client, daily_body: dict) -> None:
+    def test_staff_get_the_masked_name_and_status(self, client: Client, guard: User, daily_body: dict) -> None:
         token = self.token(client, daily_body)
-        staff = UserFactory(role=Role.CHECKPOINT_STAFF)
-        client.force_login(staff)
+        client.force_login(guard)
         body = client.get("/api/v1/qr/verify/", {"token": token}).json()
         assert body["valid"] is True
         assert body["display_name"] == "Nguyễn V. A."
         assert body["risk_level"] == "green" and body["f_level"] is None and body["vaccine_doses"] == 0
         assert "012090123456" not in json.dumps(body)
-        assert AuditEvent.objects.filter(action="qr.verify", actor=staff).count() == 1
+        assert AuditEvent.objects.filter(action="qr.verify", actor=guard).count() == 1
 
-    def test_a_staff_token_key_works_too(self, client: Client, daily_body: dict) -> None:
+    def test_a_staff_token_key_works_too(self, client: Client, guard: User, daily_body: dict) -> None:
         from rest_framework.authtoken.models import Token
 
         token = self.token(client, daily_body)
-        key = Token.objects.create(user=UserFactory(role=Role.CHECKPOINT_STAFF)).key
+        key = Token.objects.create(user=guard).key
         response = Client().get("/api/v1/qr/verify/", {"token": token}, HTTP_AUTHORIZATION=f"Token {key}")
         assert response.status_code == 200 and response.json()["valid"] is True
 
@@ -204,18 +203,16 @@ class TestQrVerification:
         token = self.token(client, daily_body)
         assert Client().get("/api/v1/qr/verify/", {"token": token}).status_code in {401, 403}
 
-    def test_a_citizen_account_gets_403(self, client: Client, daily_body: dict) -> None:
+    def test_a_citizen_account_gets_403(self, client: Client, citizen_client: Client, daily_body: dict) -> None:
         token = self.token(client, daily_body)
-        citizen = Client()
-        citizen.force_login(UserFactory(role=Role.CITIZEN))
-        assert citizen.get("/api/v1/qr/verify/", {"token": token}).status_code == 403
+        assert citizen_client.get("/api/v1/qr/verify/", {"token": token}).status_code == 403
 
     @pytest.mark.parametrize(("token", "reason"), [("abc", "malformed"), ("a.b.c", "malformed")])
-    def test_garbage_is_malformed(self, client: Client, token: str, reason: str) -> None:
-        client.force_login(UserFactory(role=Role.CHECKPOINT_STAFF))
+    def test_a_token_that_is_garbage_is_malformed(self, client: Client, guard: User, token: str, reason: str) -> None:
+        client.force_login(guard)
         assert client.get("/api/v1/qr/verify/", {"token": token}).json() == {"valid": False, "reason": reason}
 
-    def test_a_tampered_token_has_a_bad_signature(self, client: Client, daily_body: dict) -> None:
+    def test_a_tampered_token_has_a_bad_signature(self, client: Client, guard: User, daily_body: dict) -> None:
         token = self.token(client, daily_body)
         header, payload, signature = token.split(".")
         from truyvet.lib.signing import b64url_decode, b64url_encode
@@ -223,16 +220,17 @@ class TestQrVerification:
         claims = json.loads(b64url_decode(payload))
         claims["lvl"] = "green" if claims["lvl"] != "green" else "red"
         forged = ".".join([header, b64url_encode(json.dumps(claims).encode()), signature])
-        client.force_login(UserFactory(role=Role.CHECKPOINT_STAFF))
+        client.force_login(guard)
         assert client.get("/api/v1/qr/verify/", {"token": forged}).json()["reason"] == "bad_signature"
 
-    def test_a_revoked_token_says_so_and_a_new_declaration_works_again(self, client: Client, daily_body: dict) -> None:
+    def test_a_revoked_token_says_so_and_a_new_declaration_works_again(
+        self, client: Client, guard: User, daily_body: dict
+    ) -> None:
         from truyvet.credentials.services import qr_revoke
 
         token = self.token(client, daily_body)
-        staff = UserFactory(role=Role.CHECKPOINT_STAFF)
-        qr_revoke(user=staff, person=Person.objects.get())
-        client.force_login(staff)
+        qr_revoke(user=guard, person=Person.objects.get())
+        client.force_login(guard)
         assert client.get("/api/v1/qr/verify/", {"token": token}).json() == {"valid": False, "reason": "revoked"}
         import time
 
@@ -240,22 +238,22 @@ class TestQrVerification:
         fresh = self.token(client, daily_body)
         assert client.get("/api/v1/qr/verify/", {"token": fresh}).json()["valid"] is True
 
-    def test_an_expired_token_says_so(self, client: Client, daily_body: dict, settings: Any) -> None:
+    def test_an_expired_token_says_so(self, client: Client, guard: User, daily_body: dict, settings: Any) -> None:
         from datetime import timedelta
 
         settings.QR_TOKEN_TTL = timedelta(seconds=-1)
         token = self.token(client, daily_body)
-        client.force_login(UserFactory(role=Role.CHECKPOINT_STAFF))
+        client.force_login(guard)
         assert client.get("/api/v1/qr/verify/", {"token": token}).json() == {"valid": False, "reason": "expired"}
 
-    def test_a_token_for_a_person_since_deleted_is_unknown(self, client: Client, daily_body: dict) -> None:
+    def test_a_token_for_a_person_since_deleted_is_unknown(self, client: Client, guard: User, daily_body: dict) -> None:
         token = self.token(client, daily_body)
         Person.objects.all().delete()
-        client.force_login(UserFactory(role=Role.CHECKPOINT_STAFF))
+        client.force_login(guard)
         assert client.get("/api/v1/qr/verify/", {"token": token}).json() == {"valid": False, "reason": "unknown"}
 
-    def test_a_missing_token_parameter_is_a_400(self, client: Client) -> None:
-        client.force_login(UserFactory(role=Role.CHECKPOINT_STAFF))
+    def test_a_missing_token_parameter_is_a_400(self, client: Client, guard: User) -> None:
+        client.force_login(guard)
         response = client.get("/api/v1/qr/verify/")
         assert response.status_code == 400 and response.json()["code"] == "token_required"
 

@@ -15,8 +15,7 @@ from django.urls import reverse
 from PIL import Image
 
 from declarations.models import Declaration
-from tests.factories import UserFactory, home_ward
-from truyvet.accounts.models import Role
+from tests.factories import home_ward
 from truyvet.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -178,16 +177,14 @@ def test_the_card_pdf_is_a_pdf(client: Client) -> None:
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
 
 
-def test_a_signed_in_citizen_sees_each_members_qr_and_the_history(client: Client) -> None:
+def test_a_signed_in_citizen_sees_each_members_qr_and_the_history(client: Client, citizen_client: Client) -> None:
     declare(client)
     declare(client, full_name="Lò Thị Mai", id_number="012195000123", date_of_birth="1995-02-02", gender="female")
-    citizen = Client()
-    citizen.force_login(UserFactory(role=Role.CITIZEN, phone="+84912345678"))
-    page = citizen.get(reverse("declarations:household")).content.decode()
+    page = citizen_client.get(reverse("declarations:household")).content.decode()
     assert page.count("<svg") == 2 and "Lò Thị Mai" in page and "Lò Văn Páo" in page
     declaration = Declaration.objects.order_by("pk").first()
     assert declaration is not None
-    assert citizen.get(reverse("declarations:card", args=[declaration.pk, "pdf"])).status_code == 200
+    assert citizen_client.get(reverse("declarations:card", args=[declaration.pk, "pdf"])).status_code == 200
 
 
 def test_staff_accounts_have_no_household_page(insider_client: Client) -> None:

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from declarations.models import Declaration
-from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, User
+from tests.factories import PersonFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.lib import export
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
@@ -173,11 +173,13 @@ def test_each_export_writes_one_audit_event_with_the_filters_and_format(
     assert AuditEvent.objects.count() == 2  # one per export, not one per row
 
 
-def test_anonymous_visitors_are_sent_to_sign_in_and_other_roles_get_403(client: Client, mine: Declaration) -> None:
+def test_anonymous_visitors_are_sent_to_sign_in_and_other_roles_get_403(
+    client: Client, mine: Declaration, venue_owner: User
+) -> None:
     url = reverse("declarations:staff_export", args=["csv"])
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
-    client.force_login(UserFactory(role=Role.VENUE_OWNER))
+    client.force_login(venue_owner)
     assert client.get(url).status_code == 403
     assert client.get(reverse("declarations:staff_export", args=["xlsx"])).status_code == 403
     assert not AuditEvent.objects.exists()

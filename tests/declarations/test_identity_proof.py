@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from contacts.models import Case
 from declarations.models import Declaration
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
+from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, VenueFactory, home_ward
 from truyvet.accounts.models import HealthUnit, Role, User
 from truyvet.credentials.models import QrCredential
 from truyvet.lib import sms
@@ -229,11 +229,10 @@ def test_an_unproven_declaration_does_not_make_the_phone_proven(client: Client, 
     assert unchanged(an)
 
 
-def test_a_venue_check_in_with_somebodys_qr_shows_a_masked_name_and_proves_nothing(client: Client, an: Person) -> None:
-    from venues.models import Venue
-
-    owner = UserFactory(role=Role.VENUE_OWNER)
-    venue = Venue.objects.create(name="Chợ Tân Phong", category="market", address="Chợ", ward=home_ward(0), owner=owner)
+def test_a_venue_check_in_with_somebodys_qr_shows_a_masked_name_and_proves_nothing(
+    client: Client, an: Person, venue_owner: User
+) -> None:
+    venue = VenueFactory(name="Chợ Tân Phong", category="market", address="Chợ", owner=venue_owner)
     token = post_api(Client(), api_body())["qr_token"]
     client.post(reverse("venue_checkin", args=[venue.code]), {"action": "token", "qr_token": token})
     page = client.get(reverse("venue_checkin", args=[venue.code])).content.decode()
@@ -286,7 +285,7 @@ def test_a_citizen_signed_in_with_the_phone_on_file_may_change_the_record(client
     assert an.ref in proven(client)
 
 
-def test_a_citizen_signed_in_with_another_phone_may_not(client: Client, an: Person) -> None:
+def test_a_citizen_signed_in_with_another_phone_may_not_change_the_record(client: Client, an: Person) -> None:
     sign_in_by_sms(client, HIJACK_PHONE)
     declare(client, address="Nhà mới")
     assert unchanged(an)
@@ -306,16 +305,16 @@ def test_health_staff_of_the_persons_ward_may_change_the_record(insider: User, a
     assert change.source == "staff" and change.changed_by == insider
 
 
-def test_health_staff_of_another_ward_may_not(outsider: User, an: Person) -> None:
+def test_health_staff_of_another_ward_may_not_change_the_record(outsider: User, an: Person) -> None:
     client = Client()
     client.force_login(outsider)
     declare(client, phone="0987654321")
     assert unchanged(an)
 
 
-def test_checkpoint_staff_may_not(an: Person) -> None:
+def test_checkpoint_staff_may_not_change_the_record(an: Person, guard: User) -> None:
     client = Client()
-    client.force_login(UserFactory(role=Role.CHECKPOINT_STAFF))
+    client.force_login(guard)
     declare(client, phone="0987654321")
     assert unchanged(an)
 
@@ -338,9 +337,9 @@ def test_the_station_of_the_records_ward_lists_declarations_that_differ(
     assert other.get(reverse("declarations:staff_detail", args=[declaration.pk])).status_code == 404
 
 
-def test_the_review_list_needs_health_staff(client: Client) -> None:
+def test_the_review_list_needs_health_staff(client: Client, venue_owner: User) -> None:
     assert client.get(reverse("declarations:staff_mismatches")).status_code == 302
-    client.force_login(UserFactory(role=Role.VENUE_OWNER))
+    client.force_login(venue_owner)
     assert client.get(reverse("declarations:staff_mismatches")).status_code == 403
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from declarations.models import Declaration
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, UnitKind, User
+from truyvet.accounts.models import Role, User
 from truyvet.credentials.models import QrCredential
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person, PersonHistory
@@ -73,13 +73,6 @@ def mine(hoa: Person) -> Declaration:
 @pytest.fixture
 def theirs(chu: Person) -> Declaration:
     return declare(chu, risk_level="red", risk_reasons=["current_case"])
-
-
-@pytest.fixture
-def venue_owner_client() -> Client:
-    client = Client()
-    client.force_login(UserFactory(role=Role.VENUE_OWNER))
-    return client
 
 
 def _pages(declaration: Declaration) -> list[tuple[str, str]]:
@@ -164,11 +157,9 @@ def test_a_health_role_without_a_unit_sees_nothing(client: Client, mine: Declara
 
 
 def test_the_province_cdc_sees_every_ward_of_the_province(
-    client: Client, mine: Declaration, theirs: Declaration
+    cdc_client: Client, mine: Declaration, theirs: Declaration
 ) -> None:
-    cdc = HealthUnitFactory(kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    client.force_login(UserFactory(role=Role.PROVINCE_CDC, health_unit=cdc))
-    page = client.get(reverse("declarations:staff_list")).content.decode()
+    page = cdc_client.get(reverse("declarations:staff_list")).content.decode()
     assert "Đặng Thị Hoa" in page and "Sùng A Chư" in page
 
 
@@ -206,12 +197,9 @@ def test_the_risk_filter_keeps_only_that_level(insider_client: Client, mine: Dec
     assert _names(insider_client, risk_level="green") == []
 
 
-def test_the_ward_filter_keeps_only_that_ward(client: Client, mine: Declaration, theirs: Declaration) -> None:
-    client.force_login(
-        UserFactory(role=Role.HEALTH_CENTRE, health_unit=HealthUnitFactory(wards=[home_ward(0), home_ward(1)]))
-    )
-    assert _names(client, ward=home_ward(1).code) == ["Sùng A Chư"]
-    assert sorted(_names(client)) == ["Sùng A Chư", "Đặng Thị Hoa"]
+def test_the_ward_filter_keeps_only_that_ward(centre_client: Client, mine: Declaration, theirs: Declaration) -> None:
+    assert _names(centre_client, ward=home_ward(1).code) == ["Sùng A Chư"]
+    assert sorted(_names(centre_client)) == ["Sùng A Chư", "Đặng Thị Hoa"]
 
 
 def test_the_date_filters_are_inclusive_local_days(insider_client: Client, hoa: Person) -> None:

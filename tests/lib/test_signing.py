@@ -65,7 +65,7 @@ def test_a_token_from_an_unknown_key_has_a_bad_signature(tmp_path: Path) -> None
     ["", "a.b", "a.b.c", "!!.??.**", "x" * 5000,
      b64url_encode(b'{"alg":"none"}') + "." + b64url_encode(b'{"exp":4000000000}') + "."],
 )  # fmt: skip
-def test_garbage_is_malformed(token: str) -> None:
+def test_a_token_that_is_garbage_is_malformed(token: str) -> None:
     assert reason(token) == "malformed"
 
 

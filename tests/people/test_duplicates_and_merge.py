@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from declarations.models import Declaration
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
+from tests.factories import PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, User
 from truyvet.credentials.models import QrCredential
 from truyvet.lib.models import AuditEvent
@@ -132,13 +132,10 @@ def test_a_pair_split_across_two_communes_is_not_shown_to_either_station(
     assert outsider_client.get(reverse("people:duplicates")).context["groups"] == []
 
 
-def test_a_health_centre_covering_both_communes_sees_the_split_pair(client: Client) -> None:
+def test_a_health_centre_covering_both_communes_sees_the_split_pair(client: Client, centre_client: Client) -> None:
     twin(0, id_number="012195000123")
     twin(1, id_number="012195000456")
-    client.force_login(
-        UserFactory(role=Role.HEALTH_CENTRE, health_unit=HealthUnitFactory(wards=[home_ward(0), home_ward(1)]))
-    )
-    groups = client.get(reverse("people:duplicates")).context["groups"]
+    groups = centre_client.get(reverse("people:duplicates")).context["groups"]
     assert len(groups) == 1 and len(groups[0]) == 2
 
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -50,22 +51,25 @@ print(json.dumps({"status": response.status_code, "body": response.json()}))
 
 
 def healthz_with(**env: str) -> dict:
+    """/healthz in a fresh interpreter; its database is a throwaway SQLite file unless ``env`` names one."""
     base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    result = subprocess.run(
-        [sys.executable, "-c", HEALTHZ_SCRIPT],
-        cwd=ROOT,
-        env={
-            **base,
-            "DJANGO_SETTINGS_MODULE": "truyvet.settings",
-            "DJANGO_ENV": "test",
-            "ALLOWED_HOSTS": "testserver",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    with tempfile.TemporaryDirectory(prefix="truyvet-healthz-") as scratch:
+        result = subprocess.run(
+            [sys.executable, "-c", HEALTHZ_SCRIPT],
+            cwd=ROOT,
+            env={
+                **base,
+                "DJANGO_SETTINGS_MODULE": "truyvet.settings",
+                "DJANGO_ENV": "test",
+                "ALLOWED_HOSTS": "testserver",
+                "DATABASE_URL": f"sqlite:///{scratch}/healthz.sqlite3",
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

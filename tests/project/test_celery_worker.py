@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import PersonFactory
-from tests.workers import start_worker, wait_for
+from tests.workers import queue_drained, start_worker, wait_for
 from truyvet.lib.models import DeliveryState, Notification
 from truyvet.lib.notify import Recipient, notification_send
 from truyvet.lib.tasks import deliver_notifications
@@ -51,6 +50,6 @@ def test_a_real_worker_delivers_an_sms_exactly_once_even_when_the_task_is_sent_t
     sent = wait_for(lambda: Notification.objects.get(pk=sms_row.pk).state == DeliveryState.SENT)
     assert sent, Notification.objects.values("state", "attempts", "last_error").get(pk=sms_row.pk)
     deliver_notifications.delay([sms_row.pk])  # a redelivery, as after a lost ack
-    time.sleep(2)
+    assert wait_for(queue_drained), "the redelivery was not run within 30 s"
     assert len(sms_lines(worker)) == 1
     assert "Cảnh báo" in sms_lines(worker)[0]

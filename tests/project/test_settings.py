@@ -80,3 +80,10 @@ def test_seed_demo_is_refused_in_production() -> None:
         DATABASE_URL="sqlite:////nonexistent/never-used.sqlite3",
     )  # fmt: skip
     assert result.returncode != 0 and "refused" in result.stderr
+
+
+def test_a_manage_py_call_that_names_no_database_uses_a_throwaway_one_not_the_repositorys() -> None:
+    show = "from django.conf import settings; print(settings.DATABASES['default']['NAME'])"
+    result = run_manage("shell", "-c", show)
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.splitlines()[-1]) != ROOT / "db.sqlite3"

@@ -18,14 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner() -> User:
-    return UserFactory(role=Role.VENUE_OWNER)
-
-
-@pytest.fixture
-def venue(owner: User) -> Venue:
+def venue(venue_owner: User) -> Venue:
     return venue_create(
-        owner=owner,
+        owner=venue_owner,
         data=VenueInput(
             name="Chợ", category="market", address="x", ward_code=home_ward(0).code, require_fresh_code=True
         ),
@@ -51,19 +46,19 @@ def post(client: Client, venue: Venue, body: object) -> object:
 
 
 def test_the_owner_checks_in_a_visitor_on_site_even_in_display_mode(
-    client: Client, owner: User, venue: Venue, token: str
+    client: Client, venue_owner: User, venue: Venue, token: str
 ) -> None:
-    client.force_login(owner)
+    client.force_login(venue_owner)
     assert client.get(reverse("venues:assist", args=[venue.pk])).status_code == 200
     response = post(client, venue, {"qr_token": token, "client_id": str(uuid.uuid4())})
     assert response.status_code == 200 and response.json() == {**response.json(), "ok": True, "name": "Vàng T. D."}
     checkin = CheckIn.objects.get()
-    assert checkin.assisted_by == owner
-    assert AuditEvent.objects.filter(action="checkin.assisted", actor=owner, person_id=checkin.person_id).exists()
+    assert checkin.assisted_by == venue_owner
+    assert AuditEvent.objects.filter(action="checkin.assisted", actor=venue_owner, person_id=checkin.person_id).exists()
 
 
-def test_a_replay_is_one_check_in(client: Client, owner: User, venue: Venue, token: str) -> None:
-    client.force_login(owner)
+def test_a_replay_is_one_check_in(client: Client, venue_owner: User, venue: Venue, token: str) -> None:
+    client.force_login(venue_owner)
     body = {"qr_token": token, "client_id": str(uuid.uuid4())}
     post(client, venue, body)
     assert post(client, venue, body).json()["ok"] is True
@@ -86,8 +81,10 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize(("body", "code"), BAD_BODIES)
-def test_bad_input_is_a_400_with_a_code(client: Client, owner: User, venue: Venue, body: object, code: str) -> None:
-    client.force_login(owner)
+def test_bad_input_is_a_400_with_a_code(
+    client: Client, venue_owner: User, venue: Venue, body: object, code: str
+) -> None:
+    client.force_login(venue_owner)
     raw = body if isinstance(body, str) else json.dumps(body)
     response = client.post(reverse("venues:assist_checkin", args=[venue.pk]), raw, content_type="application/json")
     assert response.status_code == 400 and response.json()["code"] == code

@@ -125,12 +125,10 @@ def test_a_venue_name_or_address_with_invisible_characters_is_refused_with_a_mes
     assert not Venue.objects.exists()
 
 
-def test_the_venue_api_answers_invisible_characters_and_huge_numbers_with_a_400() -> None:
-    client = Client()
-    client.force_login(UserFactory(role=Role.VENUE_OWNER))
+def test_the_venue_api_answers_invisible_characters_and_huge_numbers_with_a_400(venue_owner_client: Client) -> None:
     base = {"name": "Chợ", "category": "market", "address": "Số 1", "ward_code": home_ward(0).code}
     for change in ({"name": "Chợ\u202eA"}, {"address": "0\udfff12"}, {"ward_code": 2**63}, {"latitude": 10**300}):
-        response = client.post("/api/v1/venues/", {**base, **change}, content_type="application/json")
+        response = venue_owner_client.post("/api/v1/venues/", {**base, **change}, content_type="application/json")
         assert response.status_code == 400, (change, response.content)
         assert set(change) <= set(response.json()["errors"])
     assert not Venue.objects.exists()

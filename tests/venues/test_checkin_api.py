@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from declarations.services import Answers, PersonInput, declaration_submit
 from tests.factories import UserFactory, home_ward
-from truyvet.accounts.models import Role
+from truyvet.accounts.models import Role, User
 from truyvet.lib import signing
 from truyvet.people.models import Person
 from venues.models import CheckIn, Venue
@@ -305,11 +305,10 @@ def test_a_venue_owner_registers_a_venue_and_gets_its_links(client: Client) -> N
     assert venue.ward == home_ward(0) and str(venue.latitude) == "22.396000"
 
 
-def test_a_citizen_who_registers_a_venue_becomes_its_owner(client: Client) -> None:
-    user = UserFactory(role=Role.CITIZEN)
-    response = register(client, Token.objects.create(user=user).key)
-    user.refresh_from_db()
-    assert response.status_code == 201 and user.role == Role.VENUE_OWNER
+def test_a_citizen_who_registers_a_venue_becomes_its_owner(client: Client, citizen: User) -> None:
+    response = register(client, Token.objects.create(user=citizen).key)
+    citizen.refresh_from_db()
+    assert response.status_code == 201 and citizen.role == Role.VENUE_OWNER
 
 
 @pytest.mark.parametrize(

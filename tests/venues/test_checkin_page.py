@@ -19,8 +19,8 @@ from PIL import Image
 
 from declarations.models import Declaration
 from declarations.services import Answers, PersonInput, declaration_submit
-from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role
+from tests.factories import PersonFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.lib.qr import render_png
 from truyvet.people.models import Person
 from venues.models import CheckIn, Venue
@@ -31,9 +31,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def venue() -> Venue:
+def venue(venue_owner: User) -> Venue:
     return venue_create(
-        owner=UserFactory(role=Role.VENUE_OWNER),
+        owner=venue_owner,
         data=VenueInput(name="Chợ Tân Phong", category="market", address="Số 1", ward_code=home_ward(0).code),
     )
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from tests.factories import PersonFactory, UserFactory, home_ward
+from tests.factories import PersonFactory, UserFactory, VenueFactory, home_ward
 from truyvet.accounts.models import Role, User
 from venues.models import CheckIn, Venue
 from venues.rotating import fresh_code_is_valid
@@ -22,21 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner() -> User:
-    return UserFactory(role=Role.VENUE_OWNER, username="owner1")
-
-
-@pytest.fixture
-def owner_client(owner: User) -> Client:
-    client = Client()
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
-def venue(owner: User) -> Venue:
+def venue(venue_owner: User) -> Venue:
     return venue_create(
-        owner=owner,
+        owner=venue_owner,
         data=VenueInput(name="Chợ Phong Thổ", category="market", address="Khu 2", ward_code=home_ward(0).code),
     )
 
@@ -54,26 +42,26 @@ def form(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def test_an_owner_registers_a_venue_with_a_location(owner_client: Client, owner: User) -> None:
-    response = owner_client.post(reverse("venues:new"), form())
+def test_an_owner_registers_a_venue_with_a_location(venue_owner_client: Client, venue_owner: User) -> None:
+    response = venue_owner_client.post(reverse("venues:new"), form())
     venue = Venue.objects.get()
-    assert response.status_code == 302 and venue.owner == owner and str(venue.latitude) == "22.396000"
+    assert response.status_code == 302 and venue.owner == venue_owner and str(venue.latitude) == "22.396000"
 
 
-def test_a_location_outside_viet_nam_is_shown_as_an_error_and_nothing_is_saved(owner_client: Client) -> None:
-    response = owner_client.post(reverse("venues:new"), form(latitude="48.85", longitude="2.35"))
+def test_a_location_outside_viet_nam_is_shown_as_an_error_and_nothing_is_saved(venue_owner_client: Client) -> None:
+    response = venue_owner_client.post(reverse("venues:new"), form(latitude="48.85", longitude="2.35"))
     assert response.status_code == 200 and "ngoài lãnh thổ Việt Nam" in response.content.decode()
     assert not Venue.objects.exists()
 
 
-def test_an_owner_sees_counts_but_never_who_checked_in(owner_client: Client, venue: Venue) -> None:
+def test_an_owner_sees_counts_but_never_who_checked_in(venue_owner_client: Client, venue: Venue) -> None:
     person = PersonFactory(full_name="Giàng A Sử")
     now = timezone.now()
     CheckIn.objects.create(venue=venue, person=person, client_id=uuid.uuid4(), checked_in_at=now, ends_at=now)
-    listing = owner_client.get(reverse("venues:list")).content.decode()
-    detail = owner_client.get(reverse("venues:detail", args=[venue.pk])).content.decode()
+    listing = venue_owner_client.get(reverse("venues:list")).content.decode()
+    detail = venue_owner_client.get(reverse("venues:detail", args=[venue.pk])).content.decode()
     assert "Chợ Phong Thổ" in listing and "Giàng A Sử" not in listing + detail
-    assert owner_client.get(reverse("venues:list")).context["rows"][0][1] == 1
+    assert venue_owner_client.get(reverse("venues:list")).context["rows"][0][1] == 1
 
 
 def test_another_owner_cannot_open_the_venue(venue: Venue) -> None:
@@ -91,47 +79,49 @@ def test_commune_insiders_manage_the_venues_of_their_ward_and_outsiders_do_not(
     assert outsider_client.get(reverse("venues:detail", args=[venue.pk])).status_code == 404
 
 
-def test_anonymous_visitors_sign_in_and_checkpoint_staff_are_refused(client: Client, venue: Venue) -> None:
+def test_anonymous_visitors_sign_in_and_checkpoint_staff_are_refused(client: Client, venue: Venue, guard: User) -> None:
     assert client.get(reverse("venues:list")).status_code == 302
-    client.force_login(UserFactory(role=Role.CHECKPOINT_STAFF))
+    client.force_login(guard)
     assert client.get(reverse("venues:list")).status_code == 403
 
 
-def test_deactivating_stops_check_ins(owner_client: Client, venue: Venue) -> None:
-    owner_client.post(reverse("venues:toggle", args=[venue.pk]))
+def test_deactivating_stops_check_ins(venue_owner_client: Client, venue: Venue) -> None:
+    venue_owner_client.post(reverse("venues:toggle", args=[venue.pk]))
     venue.refresh_from_db()
     assert not venue.is_active
     assert Client().get(reverse("venue_checkin", args=[venue.code])).status_code == 410
 
 
 def test_the_list_takes_a_fixed_number_of_queries(
-    owner_client: Client, owner: User, django_assert_max_num_queries: Any
+    venue_owner_client: Client, venue_owner: User, django_assert_max_num_queries: Any
 ) -> None:
     for i in range(15):
         venue_create(
-            owner=owner,
+            owner=venue_owner,
             data=VenueInput(name=f"Quán {i}", category="restaurant", address="x", ward_code=home_ward(0).code),
         )
     with django_assert_max_num_queries(8):
-        owner_client.get(reverse("venues:list"))
+        venue_owner_client.get(reverse("venues:list"))
 
 
-def test_the_poster_png_is_a4_at_300_dpi_and_its_qr_opens_the_check_in_page(owner_client: Client, venue: Venue) -> None:
-    response = owner_client.get(reverse("venues:poster", args=[venue.pk, "png"]))
+def test_the_poster_png_is_a4_at_300_dpi_and_its_qr_opens_the_check_in_page(
+    venue_owner_client: Client, venue: Venue
+) -> None:
+    response = venue_owner_client.get(reverse("venues:poster", args=[venue.pk, "png"]))
     image = Image.open(io.BytesIO(response.content))
     assert image.size == (2480, 3508)
     (barcode,) = zxingcpp.read_barcodes(image)
     assert barcode.text == f"http://testserver/v/{venue.code}"
     assert Client().get(urlparse(barcode.text).path).status_code == 200
-    pdf = owner_client.get(reverse("venues:poster", args=[venue.pk, "pdf"]))
+    pdf = venue_owner_client.get(reverse("venues:poster", args=[venue.pk, "pdf"]))
     assert pdf.content.startswith(b"%PDF")
-    assert owner_client.get(f"/venues/{venue.pk}/poster.gif").status_code == 404
+    assert venue_owner_client.get(f"/venues/{venue.pk}/poster.gif").status_code == 404
 
 
-def test_display_mode_shows_a_fresh_code_that_the_check_in_accepts(owner_client: Client, venue: Venue) -> None:
+def test_display_mode_shows_a_fresh_code_that_the_check_in_accepts(venue_owner_client: Client, venue: Venue) -> None:
     from truyvet.lib.qr import render_svg
 
-    page = owner_client.get(reverse("venues:display", args=[venue.pk]))
+    page = venue_owner_client.get(reverse("venues:display", args=[venue.pk]))
     url = page.context["url"]
     assert 'http-equiv="refresh"' in page.content.decode()
     assert render_svg(url, error_correction="Q") in page.content.decode(), "the QR on screen encodes this URL"
@@ -159,6 +149,6 @@ def test_staff_cannot_register_a_venue_outside_their_wards(insider_client: Clien
     assert response.status_code == 200 and not Venue.objects.exists()
 
 
-def test_a_rotating_code_of_digits_that_are_not_decimal_is_refused_not_a_500(owner: User) -> None:
-    venue = Venue.objects.create(name="Quán", category="restaurant", address="1", ward=home_ward(0), owner=owner)
+def test_a_rotating_code_of_digits_that_are_not_decimal_is_refused_not_a_500(venue_owner: User) -> None:
+    venue = VenueFactory(name="Quán", category="restaurant", address="1", owner=venue_owner)
     assert not fresh_code_is_valid(venue, "².abc", timezone.now())

@@ -1,5 +1,5 @@
 """The poster links that ``POST /api/v1/venues/`` answers are fetched with the same
-credentials (API.md): the owner's token or session; anyone else's token gets 404."""
+credentials (API.md): the venue_owner's token or session; anyone else's token gets 404."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from tests.factories import HealthUnitFactory, UserFactory, home_ward
+from tests.factories import UserFactory, home_ward
 from truyvet.accounts.models import Role, User
 from truyvet.lib.qrdecode import decode_qr_image
 
@@ -25,14 +25,9 @@ def token(user: User) -> dict[str, str]:
 
 
 @pytest.fixture
-def owner() -> User:
-    return UserFactory(role=Role.VENUE_OWNER)
-
-
-@pytest.fixture
-def registered(client: Client, owner: User) -> dict[str, Any]:
+def registered(client: Client, venue_owner: User) -> dict[str, Any]:
     body = {"name": "Quán Phở Hoa Ban", "category": "restaurant", "address": "Số 3", "ward_code": home_ward(0).code}
-    response = client.post("/api/v1/venues/", body, content_type="application/json", **token(owner))
+    response = client.post("/api/v1/venues/", body, content_type="application/json", **token(venue_owner))
     assert response.status_code == 201
     return response.json()
 
@@ -42,17 +37,17 @@ def path_of(url: str) -> str:
 
 
 def test_the_owners_token_fetches_the_png_poster_and_its_qr_decodes_to_the_check_in_url(
-    client: Client, owner: User, registered: dict[str, Any]
+    client: Client, venue_owner: User, registered: dict[str, Any]
 ) -> None:
-    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.get(user=owner).key}"}
+    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.get(user=venue_owner).key}"}
     response = client.get(path_of(registered["poster_png_url"]), **headers)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response.content.startswith(PNG_MAGIC)
     assert decode_qr_image(response.content) == registered["checkin_url"]
 
 
-def test_the_owners_token_fetches_the_pdf_poster(client: Client, owner: User, registered: dict[str, Any]) -> None:
-    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.get(user=owner).key}"}
+def test_the_owners_token_fetches_the_pdf_poster(client: Client, venue_owner: User, registered: dict[str, Any]) -> None:
+    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.get(user=venue_owner).key}"}
     response = client.get(path_of(registered["poster_pdf_url"]), HTTP_ACCEPT="application/pdf", **headers)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
@@ -69,12 +64,8 @@ def test_a_token_of_someone_who_does_not_own_the_venue_gets_404(
 
 
 def test_health_staff_of_another_ward_get_404_and_of_the_venues_ward_get_the_poster(
-    client: Client, registered: dict[str, Any]
+    client: Client, registered: dict[str, Any], insider: User, outsider: User
 ) -> None:
-    elsewhere = HealthUnitFactory(wards=[home_ward(1)])
-    here = HealthUnitFactory(wards=[home_ward(0)])
-    outsider = UserFactory(role=Role.COMMUNE_STATION, health_unit=elsewhere)
-    insider = UserFactory(role=Role.COMMUNE_STATION, health_unit=here)
     assert client.get(path_of(registered["poster_png_url"]), **token(outsider)).status_code == 404
     assert client.get(path_of(registered["poster_png_url"]), **token(insider)).status_code == 200
 
@@ -88,10 +79,10 @@ def test_without_credentials_the_api_poster_answers_401(client: Client, register
 
 
 def test_the_owners_session_fetches_the_posters_from_the_api_links_and_the_pages(
-    owner: User, registered: dict[str, Any]
+    venue_owner: User, registered: dict[str, Any]
 ) -> None:
     session = Client()
-    session.force_login(owner)
+    session.force_login(venue_owner)
     assert session.get(path_of(registered["poster_png_url"])).content.startswith(PNG_MAGIC)
     assert session.get(path_of(registered["poster_pdf_url"])).content.startswith(b"%PDF-")
     page = session.get(reverse("venues:poster", args=[registered["id"], "png"]))

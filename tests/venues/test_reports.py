@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role, UnitKind, User
+from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, VenueFactory, home_ward
+from truyvet.accounts.models import Role, User
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
 from truyvet.people.normalize import masked_phone
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 def make_venue(
     ward_index: int, name: str, *, category: str = "market", age_days: int = 30, active: bool = True
 ) -> Venue:
-    venue = Venue.objects.create(
-        owner=UserFactory(role=Role.VENUE_OWNER),
+    venue = VenueFactory(
+        owned=True,
         name=name,
         category=category,
         address="Số 1",
@@ -117,10 +117,8 @@ def test_an_outsider_sees_only_their_own_ward(outsider_client: Client, venues: d
     assert context["idle"] == []
 
 
-def test_the_province_cdc_sees_every_ward_of_the_province(client: Client, venues: dict[str, Venue]) -> None:
-    cdc = HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
-    client.force_login(UserFactory(role=Role.PROVINCE_CDC, health_unit=cdc))
-    context = report(client)
+def test_the_province_cdc_sees_every_ward_of_the_province(cdc_client: Client, venues: dict[str, Venue]) -> None:
+    context = report(cdc_client)
     assert sum(r["checkins"] for r in context["checkins"]) == 5
     assert sum(r["total"] for r in context["venues"]) == 3
 

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role
+from tests.factories import PersonFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.people.models import Person
 from venues.models import CheckIn, Venue
 from venues.services import VenueInput, checkin_record, checkins_purge, venue_create
@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def venue() -> Venue:
+def venue(venue_owner: User) -> Venue:
     return venue_create(
-        owner=UserFactory(role=Role.VENUE_OWNER),
+        owner=venue_owner,
         data=VenueInput(name="Chợ Tân Phong", category="market", address="Số 1", ward_code=home_ward(0).code),
     )
 

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from declarations.models import Declaration
-from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role
+from tests.factories import PersonFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
 
@@ -55,7 +55,7 @@ def test_an_outsider_cannot_merge(outsider_client: Client, twins: tuple) -> None
     assert Person.objects.count() == 2
 
 
-def test_other_roles_and_anonymous_visitors_cannot_open_the_duplicates(client: Client) -> None:
+def test_other_roles_and_anonymous_visitors_cannot_open_the_duplicates(client: Client, guard: User) -> None:
     assert client.get(reverse("people:duplicates")).status_code == 302
-    client.force_login(UserFactory(role=Role.CHECKPOINT_STAFF))
+    client.force_login(guard)
     assert client.get(reverse("people:duplicates")).status_code == 403

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role
+from truyvet.accounts.models import Role, User
 from truyvet.lib.errors import DomainError
 from venues.models import CheckIn, Venue
 from venues.rotating import fresh_code, fresh_code_is_valid
@@ -25,16 +25,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def venue() -> Venue:
-    owner = UserFactory(role=Role.VENUE_OWNER)
+def venue(venue_owner: User) -> Venue:
     return venue_create(
-        owner=owner,
+        owner=venue_owner,
         data=VenueInput(name="Chợ Tam Đường", category="market", address="Thị trấn", ward_code=home_ward(0).code),
     )
 
 
-def test_a_citizen_who_registers_a_venue_becomes_its_owner() -> None:
-    citizen = UserFactory(role=Role.CITIZEN)
+def test_a_citizen_who_registers_a_venue_becomes_its_owner(citizen: User) -> None:
     venue = venue_create(
         owner=citizen,
         data=VenueInput(name="Quán phở", category="restaurant", address="Số 1", ward_code=home_ward(0).code),

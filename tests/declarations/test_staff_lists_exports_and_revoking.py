@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from declarations.models import Declaration
 from declarations.services import Answers, PersonInput, declaration_submit
-from tests.factories import PersonFactory, UserFactory, home_ward
-from truyvet.accounts.models import Role
+from tests.factories import PersonFactory, home_ward
+from truyvet.accounts.models import User
 from truyvet.credentials.models import QrCredential
 from truyvet.lib.models import AuditEvent
 
@@ -59,10 +59,12 @@ def test_the_detail_page_shows_the_person_and_is_audited(
 
 
 @pytest.mark.parametrize("name", ["declarations:staff_list", "declarations:staff_stats"])
-def test_anonymous_visitors_are_sent_to_sign_in_and_other_roles_get_403(client: Client, name: str) -> None:
+def test_anonymous_visitors_are_sent_to_sign_in_and_other_roles_get_403(
+    client: Client, name: str, venue_owner: User
+) -> None:
     response = client.get(reverse(name))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    client.force_login(UserFactory(role=Role.VENUE_OWNER))
+    client.force_login(venue_owner)
     assert client.get(reverse(name)).status_code == 403
 
 
