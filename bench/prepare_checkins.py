@@ -20,8 +20,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from truyvet.credentials.services import qr_issue  # noqa: E402
 from truyvet.accounts.models import Role, User  # noqa: E402
+from truyvet.credentials.services import qr_issue  # noqa: E402
 from truyvet.geo.models import Ward  # noqa: E402
 from truyvet.people.models import Person  # noqa: E402
 from venues.models import Venue  # noqa: E402

@@ -37,8 +37,8 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 
 from checkpoints.models import Checkpoint  # noqa: E402
 from declarations.models import Declaration  # noqa: E402
-from truyvet.credentials.models import QrCredential  # noqa: E402
 from truyvet.accounts.models import Role, User  # noqa: E402
+from truyvet.credentials.models import QrCredential  # noqa: E402
 from truyvet.geo.models import Ward  # noqa: E402
 from truyvet.lib import signing  # noqa: E402
 
