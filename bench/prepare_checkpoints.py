@@ -79,7 +79,7 @@ def top_up(people: list[tuple[int, str, str, int | None]]) -> int:
                 person_id__in=ids[start : start + 50000],
                 expires_at__gt=soon,
                 revoked_at__isnull=True,
-                declaration__isnull=False,
+                declaration_id__isnull=False,
             ).values_list("person_id", flat=True)
         )
     missing = [(n, p) for n, p in enumerate(people) if p[0] not in have]
@@ -114,7 +114,7 @@ def top_up(people: list[tuple[int, str, str, int | None]]) -> int:
                 ],
                 update_conflicts=True,
                 unique_fields=["person"],
-                update_fields=["issued_at", "expires_at", "risk_level", "declaration", "revoked_at"],
+                update_fields=["issued_at", "expires_at", "risk_level", "declaration_id", "revoked_at"],
             )
     if missing:
         # Fresh statistics for the planner, as autovacuum would take them (it may be off on

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from declarations import staff, views
+from declarations import staff_views, views
 
 app_name = "declarations"
 
@@ -14,10 +14,10 @@ urlpatterns = [
     path("card/<int:declaration_id>.<str:fmt>", views.card, name="card"),
     path("household/", views.household, name="household"),
     # staff
-    path("staff/", staff.declaration_list, name="staff_list"),
-    path("staff/export.<str:fmt>", staff.declaration_export, name="staff_export"),
-    path("staff/stats/", staff.declaration_stats, name="staff_stats"),
-    path("staff/mismatches/", staff.identity_mismatches, name="staff_mismatches"),
-    path("staff/<int:declaration_id>/", staff.declaration_detail, name="staff_detail"),
-    path("staff/person/<int:person_id>/revoke-qr/", staff.revoke_qr, name="staff_qr_revoke"),
+    path("staff/", staff_views.declaration_list, name="staff_list"),
+    path("staff/export.<str:fmt>", staff_views.declaration_export, name="staff_export"),
+    path("staff/stats/", staff_views.declaration_stats, name="staff_stats"),
+    path("staff/mismatches/", staff_views.identity_mismatches, name="staff_mismatches"),
+    path("staff/<int:declaration_id>/", staff_views.declaration_detail, name="staff_detail"),
+    path("staff/person/<int:person_id>/revoke-qr/", staff_views.revoke_qr, name="staff_qr_revoke"),
 ]

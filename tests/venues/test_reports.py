@@ -1,4 +1,4 @@
-"""Health staff's venue reports and the audited visitors list (venues/reports.py)."""
+"""Health staff's venue reports and the audited visitors list (venues/report_views.py)."""
 
 from __future__ import annotations
 
