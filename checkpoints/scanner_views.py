@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from checkpoints.errors import ScanRejection
 from checkpoints.models import TRIP_CODE_PREFIX, Checkpoint, Direction, VehicleType, Verdict
 from checkpoints.schemas import ScanIn
 from checkpoints.selectors import checkpoint_for_scanning, checkpoints_for_scanning, on_duty
@@ -75,24 +76,7 @@ VERDICT_HINTS = {
 }
 
 # Why the server refused a queued passage (the ``reason`` of a rejected batch item).
-REJECTION_LABELS = {
-    "token_expired": _("the personal QR code had expired"),
-    "token_bad_signature": _("the personal QR code is not genuine"),
-    "token_malformed": _("not a personal QR code"),
-    "token_revoked": _("the personal QR code was withdrawn"),
-    "token_unknown": _("nobody holds this QR code"),
-    "trip_unknown": _("no bus trip has this code"),
-    "trip_empty": _("nobody was on board"),
-    "passenger_unknown": _("a passenger is not on this trip"),
-    "person_unknown": _("the person is not on the system"),
-    "scanned_at_future": _("the tablet's clock is ahead"),
-    "scanned_at_too_old": _("scanned too long ago"),
-    "one_identifier_required": _("no code or number"),
-    "ward_unknown": _("unknown commune or ward"),
-    "temperature_implausible": _("the temperature is implausible"),
-    "temperature_invalid": _("the temperature is not a number"),
-    "client_id_reused": _("sent twice with different content"),
-}
+REJECTION_LABELS = {code.value: code.label for code in ScanRejection}
 
 # Words the page's JavaScript shows; {n}, {code}… are filled in there.
 SCRIPT_TEXTS = {
