@@ -69,10 +69,15 @@ def covers_ward(user: Any, ward_code: int) -> bool:
     return jurisdiction_wards(user).filter(code=ward_code).exists()
 
 
+def _health_viewer(user: Any) -> bool:
+    """Signed in, active, and health staff or an administrator: who may see health status at all."""
+    return bool(user.is_authenticated and user.is_active and (sees_everywhere(user) or user.role in HEALTH_ROLES))
+
+
 def health_ward_check(user: Any, wards_known: Iterable[Ward] | None = None) -> Callable[[int | None], bool]:
     """``sees_health_of`` for many people at once: one query for the user's wards (none when
     the caller has them already, ``wards_known``), then a test per person's ward."""
-    if not (user.is_authenticated and user.is_active and (sees_everywhere(user) or user.role in HEALTH_ROLES)):
+    if not _health_viewer(user):
         return lambda ward_code: False
     if sees_everywhere(user):
         return lambda ward_code: True
@@ -93,13 +98,12 @@ def health_ward_check(user: Any, wards_known: Iterable[Ward] | None = None) -> C
 def sees_health_of(user: Any, ward_code: int | None) -> bool:
     """Health staff whose wards include ``ward_code`` (administrators everywhere; the CDC
     also for people of no known ward): the only staff who see a person's F-level and health
-    reasons, or may change a person's record."""
-    if not (user.is_authenticated and user.is_active):
+    reasons, or may change a person's record. One question (an indexed EXISTS); for many
+    people use ``health_ward_check``."""
+    if not _health_viewer(user):
         return False
     if sees_everywhere(user):
         return True
-    if user.role not in HEALTH_ROLES:
-        return False
     if ward_code is None:
         return sees_province(user)
     return covers_ward(user, ward_code)
