@@ -51,7 +51,7 @@ def may_oversee_checkpoints(user: Any) -> bool:
 
 
 def may_manage_checkpoints(user: Any) -> bool:
-    """Administrators, the CDC and checkpoint teams (which checkpoints: ``checkpoints.manage``)."""
+    """Administrators, the CDC and checkpoint teams (which checkpoints: ``checkpoints.selectors.manage``)."""
     if not (user.is_authenticated and user.is_active):
         return False
     return sees_everywhere(user) or user.role == Role.PROVINCE_CDC or _in_checkpoint_team(user)
@@ -100,6 +100,7 @@ health_staff_required = user_passes(is_health_staff)
 portal_staff_required = user_passes(is_portal_staff)
 checkpoint_overseer_required = user_passes(may_oversee_checkpoints)
 checkpoint_manager_required = user_passes(may_manage_checkpoints)
+trip_operator_required = user_passes(may_operate_trips)
 
 
 # --- API -----------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 """Pages of those who oversee checkpoints: the live monitoring board (and its JSON, polled
 by ``static/js/checkpoint-monitor.js``), the daily report and its exports, each
-checkpoint's passages, one passage, and managing checkpoints and their staff.
+checkpoint's passages and one passage. Managing checkpoints and their staff is
+``checkpoints.views.manage``.
 
 Who: health staff (the CDC, health centres, commune stations) and checkpoint teams, each
-for the checkpoints in their wards (``checkpoints.selectors.checkpoints_for``). The board
-and the lists show travellers' names masked (not enough to identify anyone), so the board,
-polled every 20 seconds, writes nothing to the audit log and a passage list writes one event
-for the page; one passage's page shows health staff the full name, and every view of a
-passage with a person is written to the audit log against that person.
+for the checkpoints in their wards (``checkpoints.selectors.scope.checkpoints_for``). The
+board and the lists show travellers' names masked (not enough to identify anyone), so the
+board, polled every 20 seconds, writes nothing to the audit log and a passage list writes
+one event for the page; one passage's page shows health staff the full name, and every
+view of a passage with a person is written to the audit log against that person.
 """
 
 from __future__ import annotations
@@ -17,27 +18,16 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 
-from checkpoints.manage import (
-    assignable_staff,
-    checkpoint_create,
-    checkpoint_managed_get,
-    checkpoint_staff_set,
-    checkpoint_update,
-    checkpoints_managed_by,
-    wards_managed_by,
-)
-from checkpoints.manage_forms import CheckpointForm, PassageFilterForm, ReportForm, StaffForm
-from checkpoints.models import Checkpoint, Passage, Verdict
-from checkpoints.reports import (
+from checkpoints.forms.monitor import PassageFilterForm, ReportForm
+from checkpoints.models import Passage, Verdict
+from checkpoints.selectors.reports import (
     VERDICTS,
     Board,
     CheckpointBoard,
@@ -49,19 +39,13 @@ from checkpoints.reports import (
     passages_of_person,
     traveller_label,
 )
-from checkpoints.selectors import checkpoint_get_for
+from checkpoints.selectors.scope import checkpoint_get_for, checkpoint_visible_to
 from checkpoints.verdicts import finding_label
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.permissions import (
-    checkpoint_manager_required,
-    checkpoint_overseer_required,
-    is_health_staff,
-    may_manage_checkpoints,
-)
+from truyvet.accounts.models import User
+from truyvet.accounts.permissions import checkpoint_overseer_required, is_health_staff, may_manage_checkpoints
 from truyvet.credentials.models import RiskLevel
-from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
-from truyvet.lib.errors import DomainError
 from truyvet.lib.export import csv_response, xlsx_response
 from truyvet.lib.paging import keyset_page
 
@@ -202,7 +186,7 @@ def monitor_json(request: AuthenticatedRequest) -> JsonResponse:
 # --- The daily report --------------------------------------------------------------------
 
 
-def _report_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
+def _report_rows(user: User, period: tuple[date, date]) -> Iterator[list[Any]]:
     for r in daily_report(user, date_from=period[0], date_to=period[1]):
         yield [
             r["day"],
@@ -322,98 +306,8 @@ def passage_detail(request: AuthenticatedRequest, passage_id: int) -> HttpRespon
             "risk_label": dict(RiskLevel.choices).get(passage.risk_level, passage.risk_level),
             "others": others,
             "flagged": passage.verdict in (Verdict.REFER, Verdict.DENY),
-            "may_see_checkpoint": checkpoint_visible(request.user, passage.checkpoint),
+            "may_see_checkpoint": checkpoint_visible_to(request.user, passage.checkpoint),
         },
-    )
-
-
-def checkpoint_visible(user: Any, checkpoint: Checkpoint) -> bool:
-    try:
-        checkpoint_get_for(user, checkpoint.pk)
-    except Http404:
-        return False
-    return True
-
-
-# --- Managing checkpoints ----------------------------------------------------------------
-
-
-@checkpoint_manager_required
-def manage_list(request: AuthenticatedRequest) -> HttpResponse:
-    checkpoints = checkpoints_managed_by(request.user).prefetch_related("staff").order_by("-is_active", "name", "pk")
-    return render(request, "checkpoints/monitor/manage_list.html", {"checkpoints": checkpoints})
-
-
-def _form_page(request: AuthenticatedRequest, form: CheckpointForm, checkpoint: Checkpoint | None) -> HttpResponse:
-    return render(
-        request,
-        "checkpoints/monitor/checkpoint_form.html",
-        {"form": form, "checkpoint": checkpoint, "tiles": settings.LEAFLET_CONFIG["TILES"]},
-    )
-
-
-@checkpoint_manager_required
-def checkpoint_new(request: AuthenticatedRequest) -> HttpResponse:
-    form = CheckpointForm(request.POST or None, wards=wards_managed_by(request.user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            checkpoint = checkpoint_create(user=request.user, data=form.checkpoint_input())
-        except DomainError as error:
-            form.add_error("ward" if "ward" in error.errors else None, str(error.detail))
-        else:
-            messages.success(request, _("Checkpoint created. Now assign its staff."))
-            return redirect("checkpoints:checkpoint_staff", checkpoint_id=checkpoint.pk)
-    return _form_page(request, form, None)
-
-
-@checkpoint_manager_required
-def checkpoint_edit(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
-    checkpoint = checkpoint_managed_get(request.user, checkpoint_id)
-    initial = {
-        "name": checkpoint.name,
-        "road": checkpoint.road,
-        "border": checkpoint.border,
-        "ward": checkpoint.ward_id,
-        "latitude": checkpoint.latitude,
-        "longitude": checkpoint.longitude,
-        "is_active": checkpoint.is_active,
-    }
-    # The checkpoint's own ward stays a choice, even if the user's wards changed since.
-    wards = wards_managed_by(request.user) | Ward.objects.filter(code=checkpoint.ward_id)
-    form = CheckpointForm(request.POST or None, initial=initial, wards=wards.distinct())
-    if request.method == "POST" and form.is_valid():
-        try:
-            checkpoint_update(user=request.user, checkpoint=checkpoint, data=form.checkpoint_input())
-        except DomainError as error:
-            form.add_error("ward" if "ward" in error.errors else None, str(error.detail))
-        else:
-            messages.success(request, _("Checkpoint saved."))
-            return redirect("checkpoints:manage")
-    return _form_page(request, form, checkpoint)
-
-
-@checkpoint_manager_required
-def checkpoint_staff(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
-    checkpoint = checkpoint_managed_get(request.user, checkpoint_id)
-    choices = assignable_staff(request.user)
-    assigned = list(checkpoint.staff.order_by("last_name", "first_name", "pk"))
-    # Not ``request.POST or None``: clearing every box posts no field at all.
-    form = StaffForm(
-        request.POST if request.method == "POST" else None, choices=choices, initial={"staff": [u.pk for u in assigned]}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            checkpoint_staff_set(user=request.user, checkpoint=checkpoint, staff=form.cleaned_data["staff"])
-        except DomainError as error:
-            form.add_error("staff", str(error.detail))
-        else:
-            messages.success(request, _("Staff saved."))
-            return redirect("checkpoints:manage")
-    choice_ids = set(choices.values_list("pk", flat=True))
-    return render(
-        request,
-        "checkpoints/monitor/checkpoint_staff.html",
-        {"checkpoint": checkpoint, "form": form, "others": [u for u in assigned if u.pk not in choice_ids]},
     )
 
 
@@ -424,8 +318,4 @@ urlpatterns: list[URLPattern] = [
     path("report/export.<str:fmt>", report_export, name="report_export"),
     path("<int:checkpoint_id>/passages/", passages, name="passages"),
     path("passages/<int:passage_id>/", passage_detail, name="passage"),
-    path("manage/", manage_list, name="manage"),
-    path("manage/new/", checkpoint_new, name="checkpoint_new"),
-    path("manage/<int:checkpoint_id>/", checkpoint_edit, name="checkpoint_edit"),
-    path("manage/<int:checkpoint_id>/staff/", checkpoint_staff, name="checkpoint_staff"),
 ]

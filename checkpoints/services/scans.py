@@ -1,4 +1,4 @@
-"""Writes at checkpoints: passages from tablets' batches, duty shifts, tablets' last sync.
+"""Passages from tablets' batches, and tablets' last sync.
 
 ``scans_ingest`` takes a batch as the tablet queued it. Each item stands alone: a bad item
 is rejected with a reason and the others are kept; an item seen before (same client_id,
@@ -17,29 +17,28 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from checkpoints.models import FLAGGED_VERDICTS, BusTrip, Checkpoint, DutyShift, Passage, Tablet, Verdict
-from checkpoints.selectors import identifier_key, people_by_identifier
+from checkpoints.errors import ScanRejection
+from checkpoints.models import FLAGGED_VERDICTS, BusTrip, Checkpoint, Passage, Tablet, Verdict
+from checkpoints.selectors.facts import people_facts, zone_ward_codes
+from checkpoints.selectors.people import identifier_key, people_by_identifier
+from checkpoints.services.passage_store import ROW_FIELDS, Row, passages_insert, passages_stored
 from checkpoints.tasks import alert_flagged_passages
-from checkpoints.verdicts import Judgement, PersonFacts, judge, people_facts, worst_verdict, zone_ward_codes
+from checkpoints.verdicts import Judgement, PersonFacts, judge, worst_verdict
+from truyvet.accounts.models import User
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib import signing
-from truyvet.lib.audit import audit_event, audit_log_many
+from truyvet.lib.audit import audit_event
 from truyvet.lib.bounds import MAX_INT
-from truyvet.lib.errors import DomainError
-from truyvet.lib.models import AuditEvent
 from truyvet.lib.text import storable
 
 
@@ -101,7 +100,7 @@ class ScanResult:
 
 
 class _Rejected(Exception):
-    def __init__(self, reason: str, *, verdict: str | None = None, http_status: int = 400) -> None:
+    def __init__(self, reason: ScanRejection, *, verdict: str | None = None, http_status: int = 400) -> None:
         super().__init__(reason)
         self.reason = reason
         self.verdict = verdict
@@ -110,9 +109,9 @@ class _Rejected(Exception):
 
 def _check_time(item: ScanItem, now: datetime) -> None:
     if item.scanned_at > now + settings.CHECKPOINT_CLOCK_SKEW:
-        raise _Rejected("scanned_at_future")
+        raise _Rejected(ScanRejection.SCANNED_AT_FUTURE)
     if item.scanned_at < now - settings.CHECKPOINT_SCAN_MAX_AGE:
-        raise _Rejected("scanned_at_too_old")
+        raise _Rejected(ScanRejection.SCANNED_AT_TOO_OLD)
 
 
 def _check_fields(item: ScanItem, wards: frozenset[int]) -> None:
@@ -120,20 +119,20 @@ def _check_fields(item: ScanItem, wards: frozenset[int]) -> None:
     # cannot store or look up reaches the batch's single write: one bad item must not sink it.
     for text in (item.qr_token, item.trip_code, item.id_number, item.phone, item.vehicle_plate, item.vehicle_type):
         if text and not storable(text):
-            raise _Rejected("invalid_characters")
+            raise _Rejected(ScanRejection.INVALID_CHARACTERS)
     numbers = [item.person_id, item.origin_ward_code, item.destination_ward_code, *(item.passenger_ids or ())]
     if any(n is not None and not 0 < n <= MAX_INT for n in numbers):
-        raise _Rejected("number_out_of_range")
+        raise _Rejected(ScanRejection.NUMBER_OUT_OF_RANGE)
     identifiers = [item.qr_token, item.trip_code, item.person_id, item.id_number, item.phone]
     if sum(1 for value in identifiers if value) != 1:
-        raise _Rejected("one_identifier_required")
+        raise _Rejected(ScanRejection.ONE_IDENTIFIER_REQUIRED)
     if item.direction not in ("in", "out"):
-        raise _Rejected("direction_invalid")
+        raise _Rejected(ScanRejection.DIRECTION_INVALID)
     for code in (item.origin_ward_code, item.destination_ward_code):
         if code is not None and code not in wards:
-            raise _Rejected("ward_unknown")
+            raise _Rejected(ScanRejection.WARD_UNKNOWN)
     if item.temperature is not None and not (30 <= item.temperature <= 45):
-        raise _Rejected("temperature_implausible")
+        raise _Rejected(ScanRejection.TEMPERATURE_IMPLAUSIBLE)
 
 
 @dataclass
@@ -158,13 +157,22 @@ class _Batch:
     zone_wards: frozenset[int]
 
 
+# What ``signing.verify`` says of a token, as the reason a scan is refused.
+_TOKEN_REJECTIONS = {
+    "expired": ScanRejection.TOKEN_EXPIRED,
+    "bad_signature": ScanRejection.TOKEN_BAD_SIGNATURE,
+    "malformed": ScanRejection.TOKEN_MALFORMED,
+}
+
+
 def _token_claims(item: ScanItem) -> dict[str, Any]:
     try:
         return signing.verify(item.qr_token, now=item.scanned_at)
     except signing.TokenError as error:
         # A token that was never ours (or is garbled) is refused; one that had run out at
         # the time of the scan means the traveller must declare again.
-        raise _Rejected(f"token_{error.reason}", verdict=Verdict.DECLARE) from None
+        reason = _TOKEN_REJECTIONS.get(error.reason, ScanRejection.TOKEN_MALFORMED)
+        raise _Rejected(reason, verdict=Verdict.DECLARE) from None
 
 
 def _read_batch(items: list[ScanItem], claims: dict[uuid.UUID, dict[str, Any]], now: datetime) -> _Batch:
@@ -207,25 +215,25 @@ def _travellers(item: ScanItem, claims: dict[str, Any] | None, batch: _Batch) ->
         facts = batch.holders.get(str(claims.get("sub")))
         # Tokens issued at or before the credential's revocation are refused.
         if facts is not None and facts.revoked_at is not None and claims.get("iat", 0) <= facts.revoked_at.timestamp():
-            raise _Rejected("token_revoked", verdict=Verdict.DECLARE)
+            raise _Rejected(ScanRejection.TOKEN_REVOKED, verdict=Verdict.DECLARE)
         if facts is None:
-            raise _Rejected("token_unknown", verdict=Verdict.DECLARE)
+            raise _Rejected(ScanRejection.TOKEN_UNKNOWN, verdict=Verdict.DECLARE)
         # The token was checked valid at the scan; the person's current level comes from the server.
         judgement = judge(facts, declaration_valid=True, **common)
         return [_Traveller(facts, judgement, destination_ward_code=item.destination_ward_code or facts.ward_id)]
     if item.trip_code:
         trip_entry = batch.trips.get(item.trip_code.strip().upper())
         if trip_entry is None:
-            raise _Rejected("trip_unknown")
+            raise _Rejected(ScanRejection.TRIP_UNKNOWN)
         trip, passengers = trip_entry
         chosen = passengers
         if item.passenger_ids is not None:
             wanted = set(item.passenger_ids)
             chosen = [p for p in passengers if p[0] in wanted]
             if len(chosen) != len(wanted):
-                raise _Rejected("passenger_unknown")
+                raise _Rejected(ScanRejection.PASSENGER_UNKNOWN)
         if not chosen:
-            raise _Rejected("trip_empty")
+            raise _Rejected(ScanRejection.TRIP_EMPTY)
         travellers = []
         for _pk, person_id, id_number, destination in chosen:
             facts = batch.facts.get(person_id) if person_id else None
@@ -244,7 +252,7 @@ def _travellers(item: ScanItem, claims: dict[str, Any] | None, batch: _Batch) ->
     if item.person_id:
         facts = batch.facts.get(item.person_id)
         if facts is None:
-            raise _Rejected("person_unknown")
+            raise _Rejected(ScanRejection.PERSON_UNKNOWN)
         return [_Traveller(facts, judge(facts, **common), destination_ward_code=item.destination_ward_code)]
     matches = batch.by_identifier.get(identifier_key(id_number=item.id_number, phone=item.phone), [])
     facts = batch.facts.get(matches[0]) if len(matches) == 1 else None
@@ -259,34 +267,10 @@ def _travellers(item: ScanItem, claims: dict[str, Any] | None, batch: _Batch) ->
     ]
 
 
-# Passage columns that differ from row to row; the others (the checkpoint, the user, the
-# tablet, created_at and any later column with a default) are the same for a whole batch.
-_ROW_FIELDS = (
-    "client_id",
-    "seq",
-    "fingerprint",
-    "person_id",
-    "identifier",
-    "trip_id",
-    "direction",
-    "vehicle_plate",
-    "vehicle_type",
-    "origin_ward_id",
-    "destination_ward_id",
-    "temperature",
-    "verdict",
-    "risk_level",
-    "f_level",
-    "reasons",
-    "scanned_at",
-)
-_Row = tuple[Any, ...]  # values in _ROW_FIELDS order
-
-
 def scans_ingest(
     *,
     checkpoint: Checkpoint,
-    user: Any,
+    user: User,
     items: list[ScanItem],
     tablet_id: str = "",
     pending: int | None = None,
@@ -299,7 +283,7 @@ def scans_ingest(
     fingerprints = [item.fingerprint() for item in items]
 
     # Replays: the same client_id again, with the same content, is answered as before.
-    known = _stored([item.client_id for item in items])
+    known = passages_stored([item.client_id for item in items])
 
     wards = known_ward_codes()
     fresh: list[int] = []
@@ -314,7 +298,9 @@ def scans_ingest(
             elif same:
                 results[index] = ScanResult(item.client_id, "duplicate")  # twice in one batch: the first counts
             else:
-                results[index] = ScanResult(item.client_id, "rejected", reason="client_id_reused", http_status=409)
+                results[index] = ScanResult(
+                    item.client_id, "rejected", reason=ScanRejection.CLIENT_ID_REUSED, http_status=409
+                )
             continue
         seen[item.client_id] = fingerprints[index]
         try:
@@ -328,7 +314,7 @@ def scans_ingest(
         fresh.append(index)
 
     batch = _read_batch([items[i] for i in fresh], claims, now) if fresh else None
-    rows: list[_Row] = []
+    rows: list[Row] = []
     owners: list[int] = []
     for index in fresh:
         item = items[index]
@@ -350,11 +336,10 @@ def scans_ingest(
         )
 
     if rows:
-        recorder = user if getattr(user, "is_authenticated", False) else None
-        template = Passage(checkpoint=checkpoint, recorded_by=recorder, tablet_id=tablet_id[:64])
+        template = Passage(checkpoint=checkpoint, recorded_by=user, tablet_id=tablet_id[:64])
         audit = audit_event(actor=user, action="checkpoint.scan", request=request)
         audit.object_type = "checkpoints.passage"
-        ids = _insert(rows, template, audit, user=user, request=request, may_retry=not _retried)
+        ids = passages_insert(rows, template, audit, user=user, request=request, may_retry=not _retried)
         if ids is None:
             # Another request stored some of these client_ids between our read and our
             # write (a tablet retrying while its first try was still running): start again,
@@ -370,45 +355,13 @@ def scans_ingest(
             )
         for pk, index in zip(ids, owners, strict=True):
             results[index].passage_ids.append(pk)
-        verdict_at = _ROW_FIELDS.index("verdict")
+        verdict_at = ROW_FIELDS.index("verdict")
         flagged = [pk for pk, row in zip(ids, rows, strict=True) if row[verdict_at] in FLAGGED_VERDICTS]
         if flagged:
             # Flagged travellers are announced to the health units of their destination, off the request.
             transaction.on_commit(lambda: alert_flagged_passages.delay(flagged))
     _tablet_seen(checkpoint=checkpoint, user=user, tablet_id=tablet_id, pending=pending, synced=bool(items))
     return [results[i] for i in range(len(items))]
-
-
-def _stored(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[int, int, str, str, str]]]:
-    """The passages already stored under these client_ids: (seq, id, fingerprint, verdict,
-    risk level) for each."""
-    known: dict[uuid.UUID, list[tuple[int, int, str, str, str]]] = {}
-    if not client_ids:
-        return known
-    if connection.vendor == "postgresql":
-        # One array parameter, the same statement (prepared once) whatever the batch size;
-        # sent as its text (UUIDs need no quoting): half the cost of a list parameter.
-        with connection.cursor() as cursor:
-            cursor.execute(_STORED_SQL, ["{" + ",".join(map(str, client_ids)) + "}"])
-            found = cursor.fetchall()
-    else:
-        found = list(
-            Passage.objects.filter(client_id__in=client_ids).values_list(
-                "client_id", "seq", "pk", "fingerprint", "verdict", "risk_level"
-            )
-        )
-    for client_id, seq, pk, fingerprint, verdict, risk_level in found:
-        known.setdefault(client_id, []).append((seq, pk, fingerprint, verdict, risk_level))
-    return known
-
-
-# One index probe per client_id (a nested loop whatever the statistics say: with none, the
-# planner took `client_id = ANY(...)` for a scan of the whole table).
-_STORED_SQL = (
-    "SELECT p.client_id, p.seq, p.id, p.fingerprint, p.verdict, p.risk_level"  # noqa: S608
-    " FROM unnest(%s::uuid[]) AS u(client_id) CROSS JOIN LATERAL"
-    f" (SELECT * FROM {Passage._meta.db_table} WHERE client_id = u.client_id OFFSET 0) AS p"
-)
 
 
 def _replayed(client_id: uuid.UUID, rows: list[tuple[int, int, str, str, str]]) -> ScanResult:
@@ -427,8 +380,8 @@ def _rejection(client_id: uuid.UUID, rejected: _Rejected) -> ScanResult:
     )
 
 
-def _row(item: ScanItem, seq: int, fingerprint: str, traveller: _Traveller, trip: BusTrip | None) -> _Row:
-    """One passage's own columns, in ``_ROW_FIELDS`` order."""
+def _row(item: ScanItem, seq: int, fingerprint: str, traveller: _Traveller, trip: BusTrip | None) -> Row:
+    """One passage's own columns, in ``ROW_FIELDS`` order."""
     facts, judgement = traveller.facts, traveller.judgement
     return (
         item.client_id,
@@ -451,119 +404,11 @@ def _row(item: ScanItem, seq: int, fingerprint: str, traveller: _Traveller, trip
     )
 
 
-def _insert(
-    rows: list[_Row],
-    template: Passage,
-    audit: AuditEvent,
-    *,
-    user: Any,
-    request: HttpRequest | None,
-    may_retry: bool,
-) -> list[int] | None:
-    """Insert the passages, and an audit event for each one of a known person (each scan
-    reads their health status); their ids in order, or None if a client_id was stored
-    meanwhile."""
-    try:
-        if connection.vendor == "postgresql":
-            # One statement, atomic on its own; a savepoint only inside a transaction, so
-            # a conflict can be retried.
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                return _insert_postgresql(rows, template, audit)
-        with transaction.atomic():
-            passages = Passage.objects.bulk_create(
-                [
-                    Passage(
-                        checkpoint_id=template.checkpoint_id,
-                        recorded_by_id=template.recorded_by_id,
-                        tablet_id=template.tablet_id,
-                        **dict(zip(_ROW_FIELDS, row, strict=True)),
-                    )
-                    for row in rows
-                ]
-            )
-            audit_log_many(
-                actor=user,
-                action=audit.action,
-                object_type=audit.object_type,
-                rows=[(str(p.pk), p.person_id) for p in passages if p.person_id],
-                request=request,
-            )
-            return [p.pk for p in passages]
-    except IntegrityError:
-        if may_retry:
-            return None
-        raise
-
-
-def _insert_postgresql(rows: list[_Row], template: Passage, audit: AuditEvent) -> list[int]:
-    """``WITH p AS (INSERT passages SELECT FROM the rows RETURNING ...) INSERT audit events
-    SELECT FROM p``, in one round trip. The rows travel as one JSON array of arrays (one
-    ``json.dumps``, where 17 array parameters cost psycopg a Python call per value); the
-    columns come from the models, the constant ones (checkpoint, user, tablet, created_at,
-    and any column added later with a default) as single parameters."""
-    sql, passage_constants, audit_constants = _insert_statement()
-    params = [_db_value(f, template) for f in passage_constants]
-    params.append(json.dumps(rows, default=_json_value, separators=(",", ":")))
-    params += [_db_value(f, audit) for f in audit_constants]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        stored = {(client_id, seq): pk for pk, client_id, seq in cursor.fetchall()}
-    return [stored[(row[0], row[1])] for row in rows]
-
-
-def _json_value(value: Any) -> str:
-    """UUIDs, decimals and datetimes as PostgreSQL reads them back exactly."""
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()  # microseconds and offset kept (DjangoJSONEncoder cuts to ms)
-    raise TypeError(f"{type(value).__name__} is not a passage column value")
-
-
-def _db_value(model_field: models.Field[Any, Any], obj: models.Model) -> Any:
-    return model_field.get_db_prep_save(model_field.pre_save(obj, True), connection)
-
-
-def _column(model_field: models.Field[Any, Any]) -> str:
-    assert model_field.column is not None  # every concrete field has one
-    return connection.ops.quote_name(model_field.column)
-
-
-@cache
-def _insert_statement() -> tuple[str, list[models.Field[Any, Any]], list[models.Field[Any, Any]]]:
-    quote = connection.ops.quote_name
-    by_name = {f.attname: f for f in Passage._meta.concrete_fields}
-    row_fields = [by_name[name] for name in _ROW_FIELDS]
-    primary_key = next(f for f in Passage._meta.concrete_fields if f.primary_key)
-    passage_constants = [f for f in Passage._meta.concrete_fields if not f.primary_key and f.attname not in _ROW_FIELDS]
-    columns = [_column(f) for f in passage_constants] + [_column(f) for f in row_fields]
-    select = [f"%s::{f.db_type(connection)}" for f in passage_constants] + [
-        f"(r.v->{n})::jsonb" if isinstance(f, models.JSONField) else f"(r.v->>{n})::{f.db_type(connection)}"
-        for n, f in enumerate(row_fields)
-    ]
-    audit_fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
-    per_event = {"object_id": "p.id::text", "person_id": "p.person_id"}
-    audit_constants = [f for f in audit_fields.values() if not f.primary_key and f.attname not in per_event]
-    audit_columns = [_column(f) for f in audit_constants] + [_column(audit_fields[name]) for name in per_event]
-    audit_select = [f"%s::{f.db_type(connection)}" for f in audit_constants] + list(per_event.values())
-    sql = (
-        f"WITH p AS (INSERT INTO {quote(Passage._meta.db_table)} ({', '.join(columns)})"  # noqa: S608
-        f" SELECT {', '.join(select)} FROM json_array_elements(%s::json) WITH ORDINALITY AS r(v, n) ORDER BY r.n"
-        f" RETURNING {_column(primary_key)} AS id, client_id, seq, person_id),"
-        f" a AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(audit_columns)})"
-        f" SELECT {', '.join(audit_select)} FROM p WHERE p.person_id IS NOT NULL)"
-        " SELECT id, client_id, seq FROM p"
-    )
-    return sql, passage_constants, audit_constants
-
-
-def _tablet_seen(*, checkpoint: Checkpoint, user: Any, tablet_id: str, pending: int | None, synced: bool) -> None:
+def _tablet_seen(*, checkpoint: Checkpoint, user: User, tablet_id: str, pending: int | None, synced: bool) -> None:
     if not tablet_id:
         return
     now = timezone.now()
-    values: dict[str, Any] = {"checkpoint": checkpoint, "last_seen_at": now}
-    if getattr(user, "is_authenticated", False):
-        values["user"] = user
+    values: dict[str, Any] = {"checkpoint": checkpoint, "last_seen_at": now, "user": user}
     if synced:
         values["last_sync_at"] = now
     if pending is not None:
@@ -578,31 +423,6 @@ def _tablet_seen(*, checkpoint: Checkpoint, user: Any, tablet_id: str, pending: 
     )
 
 
-def tablet_heartbeat(*, checkpoint: Checkpoint, user: Any, tablet_id: str, pending: int | None) -> None:
+def tablet_heartbeat(*, checkpoint: Checkpoint, user: User, tablet_id: str, pending: int | None) -> None:
     """A tablet that is online says so (and how many passages it still holds)."""
     _tablet_seen(checkpoint=checkpoint, user=user, tablet_id=tablet_id, pending=pending, synced=False)
-
-
-# --- Duty shifts ---------------------------------------------------------------------------
-
-
-def shift_start(*, user: Any, checkpoint: Checkpoint) -> DutyShift:
-    """Put ``user`` on duty at ``checkpoint``, ending any shift they left open elsewhere."""
-    now = timezone.now()
-    with transaction.atomic():
-        open_shift = DutyShift.objects.select_for_update().filter(user=user, ended_at__isnull=True).first()
-        if open_shift is not None:
-            if open_shift.checkpoint_id == checkpoint.pk:
-                return open_shift
-            open_shift.ended_at = now
-            open_shift.save(update_fields=["ended_at"])
-        return DutyShift.objects.create(user=user, checkpoint=checkpoint, started_at=now)
-
-
-def shift_end(*, user: Any) -> DutyShift | None:
-    shift = DutyShift.objects.filter(user=user, ended_at__isnull=True).first()
-    if shift is None:
-        raise DomainError(_("You are not on duty."), "not_on_duty")
-    shift.ended_at = timezone.now()
-    shift.save(update_fields=["ended_at"])
-    return shift

@@ -1,4 +1,5 @@
-"""Managing checkpoints: creating and editing them, and assigning their staff.
+"""Managing checkpoints: creating and editing them, and assigning their staff (who may
+manage which checkpoints and assign whom: ``checkpoints.selectors.manage``).
 
 Who may: administrators, the province CDC (role ``province_cdc``), and members of a
 checkpoint team (a health unit of kind ``checkpoint_team``), each for the checkpoints in
@@ -13,61 +14,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from checkpoints.errors import CheckpointError
 from checkpoints.models import Checkpoint
-from truyvet.accounts.jurisdiction import jurisdiction_wards, scope_to_jurisdiction, sees_province
-from truyvet.accounts.models import Role, User
+from checkpoints.selectors.manage import assignable_staff, checkpoints_managed_by, wards_managed_by
+from truyvet.accounts.models import User
 from truyvet.accounts.permissions import may_manage_checkpoints
-from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.lib.text import refuse_invisible
 
 FIELDS = ("name", "road", "border", "ward_id", "latitude", "longitude", "is_active")
-
-
-# --- Who may manage what ---------------------------------------------------------------
-
-
-def checkpoints_managed_by(user: Any) -> QuerySet[Checkpoint]:
-    """Checkpoints the user may edit (inactive ones too)."""
-    if not may_manage_checkpoints(user):
-        return Checkpoint.objects.none()
-    return scope_to_jurisdiction(Checkpoint.objects.select_related("ward"), user)
-
-
-def checkpoint_managed_get(user: Any, checkpoint_id: int | str) -> Checkpoint:
-    if not str(checkpoint_id).isascii() or not str(checkpoint_id).isdigit():
-        raise Http404
-    checkpoint = checkpoints_managed_by(user).filter(pk=int(checkpoint_id)).first()
-    if checkpoint is None:
-        raise Http404
-    return checkpoint
-
-
-def wards_managed_by(user: Any) -> QuerySet[Ward]:
-    """Wards where the user may place a checkpoint."""
-    return jurisdiction_wards(user) if may_manage_checkpoints(user) else Ward.objects.none()
-
-
-def assignable_staff(user: Any) -> QuerySet[User]:
-    """Active checkpoint staff the user may assign to their checkpoints."""
-    if not may_manage_checkpoints(user):
-        return User.objects.none()
-    qs = User.objects.filter(role=Role.CHECKPOINT_STAFF, is_active=True).order_by("last_name", "first_name", "pk")
-    if sees_province(user):
-        return qs
-    unit_id = user.health_unit_id
-    return qs.filter(Q(health_unit_id=unit_id) | Q(health_unit__parent_id=unit_id))
-
-
-# --- Writes ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -81,9 +42,9 @@ class CheckpointInput:
     is_active: bool = True
 
 
-def _check_ward(user: Any, ward_code: int) -> None:
+def _check_ward(user: User, ward_code: int) -> None:
     if not wards_managed_by(user).filter(code=ward_code).exists():
-        raise DomainError(_("You may not place a checkpoint in this ward."), "ward_outside", field="ward")
+        raise DomainError(_("You may not place a checkpoint in this ward."), CheckpointError.WARD_OUTSIDE, field="ward")
 
 
 def _apply(checkpoint: Checkpoint, data: CheckpointInput) -> None:
@@ -102,9 +63,9 @@ def _changes(checkpoint: Checkpoint) -> dict[str, str]:
     return {name: str(getattr(checkpoint, name)) for name in FIELDS}
 
 
-def checkpoint_create(*, user: Any, data: CheckpointInput) -> Checkpoint:
+def checkpoint_create(*, user: User, data: CheckpointInput) -> Checkpoint:
     if not may_manage_checkpoints(user):
-        raise DomainError(_("You may not manage checkpoints."), "forbidden", status=403)
+        raise DomainError(_("You may not manage checkpoints."), CheckpointError.FORBIDDEN, status=403)
     _check_ward(user, data.ward_code)
     checkpoint = Checkpoint()
     _apply(checkpoint, data)
@@ -114,7 +75,7 @@ def checkpoint_create(*, user: Any, data: CheckpointInput) -> Checkpoint:
     return checkpoint
 
 
-def checkpoint_update(*, user: Any, checkpoint: Checkpoint, data: CheckpointInput) -> Checkpoint:
+def checkpoint_update(*, user: User, checkpoint: Checkpoint, data: CheckpointInput) -> Checkpoint:
     """Edit a checkpoint the caller got through ``checkpoint_managed_get``."""
     if not checkpoints_managed_by(user).filter(pk=checkpoint.pk).exists():
         raise Http404
@@ -132,7 +93,7 @@ def checkpoint_update(*, user: Any, checkpoint: Checkpoint, data: CheckpointInpu
     return checkpoint
 
 
-def checkpoint_staff_set(*, user: Any, checkpoint: Checkpoint, staff: Iterable[User]) -> list[User]:
+def checkpoint_staff_set(*, user: User, checkpoint: Checkpoint, staff: Iterable[User]) -> list[User]:
     """Make ``staff`` the assigned staff among those the user may assign; others assigned
     by someone else stay. Returns the staff now assigned."""
     if not checkpoints_managed_by(user).filter(pk=checkpoint.pk).exists():
@@ -140,7 +101,7 @@ def checkpoint_staff_set(*, user: Any, checkpoint: Checkpoint, staff: Iterable[U
     allowed = set(assignable_staff(user).values_list("pk", flat=True))
     chosen = {u.pk for u in staff}
     if not chosen <= allowed:
-        raise DomainError(_("You may not assign this person."), "staff_outside", field="staff")
+        raise DomainError(_("You may not assign this person."), CheckpointError.STAFF_OUTSIDE, field="staff")
     with transaction.atomic():
         current = set(checkpoint.staff.values_list("pk", flat=True))
         added, removed = chosen - current, (current & allowed) - chosen

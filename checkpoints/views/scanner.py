@@ -15,12 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.staticfiles import finders
@@ -28,7 +25,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -36,19 +33,18 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from checkpoints.errors import ScanRejection
+from checkpoints.forms.scanner import ManualScanForm
 from checkpoints.models import TRIP_CODE_PREFIX, Checkpoint, Direction, VehicleType, Verdict
-from checkpoints.schemas import ScanIn
-from checkpoints.selectors import checkpoint_for_scanning, checkpoints_for_scanning, on_duty
-from checkpoints.services import ScanItem, scans_ingest, shift_end, shift_start
+from checkpoints.selectors.duty import duty_board_for
+from checkpoints.selectors.places import province_options, ward_options
+from checkpoints.selectors.scope import checkpoint_for_scanning
+from checkpoints.services.scans import scans_ingest
+from checkpoints.services.shifts import shift_end, shift_start
 from checkpoints.verdicts import FINDING_LABELS
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import portal_staff_required
-from truyvet.geo.models import Province
-from truyvet.geo.selectors import ward_list
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qr import render_svg
-from truyvet.lib.schema import Invalid, Refusal, Refused, convert, max_length
-from truyvet.people.normalize import normalize_phone
 
 # The files the scanner page loads: the service worker keeps them for offline use. A test
 # checks that every file the page links is in this list.
@@ -114,25 +110,14 @@ SCRIPT_TEXTS = {
     "fever": str(FINDING_LABELS["fever"]),
 }
 
-_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
-
-
 # Portal staff (else 403); which checkpoints they may scan at is the selector's business.
 
 
 @portal_staff_required
 @require_GET
 def scanner_home(request: AuthenticatedRequest) -> HttpResponse:
-    checkpoints = list(checkpoints_for_scanning(request.user).select_related("ward"))
-    shifts = on_duty([c.pk for c in checkpoints])
-    rows = []
-    my_shift = None
-    for checkpoint in checkpoints:
-        here = shifts.get(checkpoint.pk, [])
-        mine = next((s for s in here if s.user_id == request.user.pk), None)
-        my_shift = my_shift or mine
-        rows.append({"checkpoint": checkpoint, "on_duty": here, "mine": mine})
-    return render(request, "checkpoints/scanner_home.html", {"rows": rows, "my_shift": my_shift})
+    board = duty_board_for(request.user)
+    return render(request, "checkpoints/scanner_home.html", {"rows": board.rows, "my_shift": board.my_shift})
 
 
 def _bilingual(label: Any) -> dict[str, str]:
@@ -177,8 +162,8 @@ def _page_config(checkpoint: Checkpoint) -> dict[str, Any]:
 @require_GET
 def scanner(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)
-    provinces = list(Province.objects.order_by("name").values_list("code", "name"))
-    home_wards = list(ward_list(province_code=settings.PROVINCE_CODE).values_list("code", "name"))
+    provinces = province_options()
+    home_wards = ward_options(settings.PROVINCE_CODE)
     return render(
         request,
         "checkpoints/scanner.html",
@@ -243,61 +228,7 @@ def scanner_declare_qr(request: AuthenticatedRequest, checkpoint_id: int) -> Htt
 
 
 # --- Without JavaScript: the type-in box records a passage with a form post -------------
-
-
-class ManualScanForm(forms.Form):
-    """The type-in box. Its widgets read the text; the passage is then checked against the
-    batch item's one definition (``checkpoints.schemas.ScanIn``), as if a tablet had sent it."""
-
-    code = forms.CharField(
-        label=_("Id number, phone, QR code text or trip code"), max_length=max_length(ScanIn, "qr_token")
-    )
-    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.IN)
-    vehicle_plate = forms.CharField(
-        label=_("Vehicle plate"), max_length=max_length(ScanIn, "vehicle_plate"), required=False
-    )
-    vehicle_type = forms.ChoiceField(label=_("Vehicle"), choices=[("", "—"), *VehicleType.choices], required=False)
-    temperature = forms.DecimalField(
-        label=_("Temperature (°C)"), max_digits=3, decimal_places=1, min_value=30, max_value=45, required=False
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            return data
-        code = data["code"].strip()
-        item: dict[str, Any] = {
-            "client_id": str(uuid.uuid4()),
-            "direction": data["direction"],
-            "scanned_at": timezone.now().isoformat(),
-        }
-        if code.upper().startswith(TRIP_CODE_PREFIX):
-            item["trip_code"] = code.upper()
-        elif _JWS.match(code):
-            item["qr_token"] = code
-        elif normalize_phone(code):
-            item["phone"] = code
-        else:
-            item["id_number"] = code[:20]
-        if data.get("temperature") is not None:
-            item["temperature"] = str(data["temperature"])
-        if "trip_code" not in item:
-            item["vehicle_plate"] = data.get("vehicle_plate", "")
-            item["vehicle_type"] = data.get("vehicle_type", "")
-        try:
-            self._item = convert(item, ScanIn).item()
-        except Refused as refused:
-            self._refuse(refused.refusal)
-        except Invalid as invalid:
-            self._refuse(Refusal(invalid.field, invalid.message))
-        return data
-
-    def _refuse(self, refusal: Refusal) -> None:
-        name = refusal.field.split(".", 1)[0]
-        self.add_error(name if name in self.fields else "code" if name else None, refusal.message)
-
-    def scan_item(self) -> ScanItem:
-        return self._item
+# (checkpoints.forms.scanner.ManualScanForm)
 
 
 @portal_staff_required

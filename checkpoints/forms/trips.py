@@ -10,19 +10,19 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from checkpoints.models import Direction
-from checkpoints.trips import MAX_UPLOAD_BYTES, PassengerInput, TripInput
-from truyvet.geo.models import Province, Ward
+from checkpoints.passenger_files import MAX_UPLOAD_BYTES
+from checkpoints.selectors.places import province_options, ward_options
+from checkpoints.services.trips import PassengerInput, TripInput
 
 
 def _province_choices() -> list[tuple[str, str]]:
-    return [(str(code), name) for code, name in Province.objects.order_by("name").values_list("code", "name")]
+    return [(str(code), name) for code, name in province_options()]
 
 
 def _ward_choices(province_code: int | None) -> list[tuple[str, Any]]:
     if province_code is None:
         return [("", _("Choose a province first"))]
-    wards = Ward.objects.filter(province_id=province_code).order_by("name").values_list("code", "name")
-    return [("", _("Choose a commune or ward")), *((str(code), name) for code, name in wards)]
+    return [("", _("Choose a commune or ward")), *((str(code), name) for code, name in ward_options(province_code))]
 
 
 class _WardPickers(forms.Form):

@@ -1,4 +1,4 @@
-"""Forms of the monitoring and management pages: they parse, the services decide."""
+"""Forms of the management pages: a checkpoint, and its staff."""
 
 from __future__ import annotations
 
@@ -9,65 +9,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from checkpoints.manage import CheckpointInput
-from checkpoints.models import Direction, Verdict
-from checkpoints.reports import PassageFilters
+from checkpoints.forms.monitor import style_fields
+from checkpoints.services.manage import CheckpointInput
 from truyvet.accounts.models import User
-from truyvet.geo.models import Ward
-from truyvet.lib.bounds import validate_past_day
-from truyvet.lib.periods import PeriodForm
-
-
-def _style(form: forms.Form, small: bool = False) -> None:
-    size = " form-control-sm" if small else ""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select" + (" form-select-sm" if small else ""))
-        else:
-            widget.attrs.setdefault("class", "form-control" + size)
-
-
-def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[validate_past_day],  # year 1 would overflow the period's arithmetic
-    )
-
-
-class ReportForm(PeriodForm):
-    """The checkpoint reports: by default the last seven days, at most a year."""
-
-    default_days = 7
-    max_days = 366
-    bounded = True
-    show_default = True
-
-
-class PassageFilterForm(forms.Form):
-    date_from = _date_field(_("From"))
-    date_to = _date_field(_("To"))
-    verdict = forms.ChoiceField(label=_("Verdict"), choices=[("", _("All verdicts")), *Verdict.choices], required=False)
-    direction = forms.ChoiceField(
-        label=_("Direction"), choices=[("", _("Both directions")), *Direction.choices], required=False
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _style(self, small=True)
-
-    def filters(self) -> PassageFilters:
-        data = self.cleaned_data if self.is_valid() else {}
-        return PassageFilters(
-            date_from=data.get("date_from"),
-            date_to=data.get("date_to"),
-            verdict=data.get("verdict") or "",
-            direction=data.get("direction") or "",
-        )
 
 
 class CheckpointForm(forms.Form):
@@ -97,13 +41,10 @@ class CheckpointForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, wards: QuerySet[Ward], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, wards: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ward"].choices = [  # type: ignore[attr-defined]
-            ("", "—"),
-            *((w.code, w.name) for w in wards.order_by("name").only("code", "name")),
-        ]
-        _style(self)
+        self.fields["ward"].choices = [("", "—"), *wards]  # type: ignore[attr-defined]
+        style_fields(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -139,4 +80,4 @@ class StaffForm(forms.Form):
     def __init__(self, *args: Any, choices: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = choices  # type: ignore[attr-defined]
-        _style(self)
+        style_fields(self)

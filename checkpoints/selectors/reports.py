@@ -6,10 +6,10 @@ counts, the last 24 hours per hour, open shifts, tablets, the latest flagged tra
 whatever the number of checkpoints, and the report is one GROUP BY over the period.
 Hours and days are local (the portal's time zone), cut by the database with ``Trunc``.
 
-Scope: the checkpoints the user oversees (``checkpoints.selectors.checkpoints_for``). One
-passage is also open to the health units its alert went to (``checkpoints.alerts``): the
-units covering the traveller's destination ward, or their home ward when none was given,
-so the link in the alert works for the unit that must act on it.
+Scope: the checkpoints the user oversees (``checkpoints.selectors.scope.checkpoints_for``).
+One passage is also open to the health units its alert went to (``checkpoints.alerts``):
+the units covering the traveller's destination ward, or their home ward when none was
+given, so the link in the alert works for the unit that must act on it.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from checkpoints.models import FLAGGED_VERDICTS, Checkpoint, Direction, Passage, Tablet, Verdict
-from checkpoints.selectors import checkpoints_for, on_duty, passages_for
+from checkpoints.selectors.duty import on_duty
+from checkpoints.selectors.scope import checkpoints_for, passages_for
 from checkpoints.verdicts import finding_label
+from truyvet.accounts.models import User
 from truyvet.lib.days import day_start
 from truyvet.people.normalize import mask_name
 
@@ -116,13 +118,13 @@ def hour_slots(now: datetime, count: int = HOURS) -> list[datetime]:
     return [current - timedelta(hours=count - 1 - i) for i in range(count)]
 
 
-def _user_name(user: Any) -> str:
+def _user_name(user: User | None) -> str:
     if user is None:
         return ""
     return str(user.get_full_name() or user.get_username())
 
 
-def monitor_board(user: Any, *, now: datetime | None = None, flagged_limit: int = FLAGGED_ON_BOARD) -> Board:
+def monitor_board(user: User, *, now: datetime | None = None, flagged_limit: int = FLAGGED_ON_BOARD) -> Board:
     """The active checkpoints the user oversees, each with today's passages, who is on
     duty, its tablets and its last 24 hours; and the latest flagged travellers."""
     now = now or timezone.now()
@@ -222,7 +224,7 @@ def flagged_row(passage: Passage) -> FlaggedRow:
 VERDICTS: list[str] = [v.value for v in Verdict]
 
 
-def daily_report(user: Any, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
+def daily_report(user: User, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
     """One row per local day, checkpoint and direction, with the count of each verdict,
     newest day first."""
     qs = Passage.objects.filter(
@@ -267,7 +269,7 @@ def passage_list(checkpoint: Checkpoint, filters: PassageFilters) -> QuerySet[Pa
     return qs.select_related("person", "origin_ward", "destination_ward").order_by("-scanned_at", "-id")
 
 
-def passage_get_for(user: Any, passage_id: int | str) -> Passage:
+def passage_get_for(user: User, passage_id: int | str) -> Passage:
     """One passage with everything its page shows, or 404 outside the user's reach."""
     if not str(passage_id).isascii() or not str(passage_id).isdigit():
         raise Http404
@@ -282,7 +284,7 @@ def passage_get_for(user: Any, passage_id: int | str) -> Passage:
     return passage
 
 
-def passages_of_person(user: Any, person_id: int, *, exclude: int, limit: int = 10) -> list[Passage]:
+def passages_of_person(user: User, person_id: int, *, exclude: int, limit: int = 10) -> list[Passage]:
     """The traveller's other passages the user may see, newest first."""
     return list(
         passages_for(user)

@@ -3,19 +3,27 @@
 A tablet that is online asks the server before staff record a passage: the server knows
 what the token cannot say (a case confirmed since the token was issued, a newer
 declaration). Every person shown is a read of their health data and is audit-logged.
+
+What a code typed at the scanner names (a trip code, a personal QR token, a phone or an
+id number) is decided here too, once: ``typed_identifier``.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 
-from checkpoints.models import BusTrip, Checkpoint
-from checkpoints.selectors import identifier_key, people_by_identifier
-from checkpoints.verdicts import Judgement, PersonFacts, finding_label, judge, people_facts
+from checkpoints.errors import ScanRejection
+from checkpoints.models import TRIP_CODE_PREFIX, BusTrip, Checkpoint
+from checkpoints.selectors.facts import people_facts
+from checkpoints.selectors.people import identifier_key, people_by_identifier
+from checkpoints.verdicts import Judgement, PersonFacts, finding_label, judge
+from truyvet.accounts.models import User
 from truyvet.credentials.qr import TOKEN_MESSAGES
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_log_many
@@ -23,6 +31,34 @@ from truyvet.lib.errors import DomainError
 from truyvet.people.normalize import mask_name, normalize_phone
 
 MAX_MATCHES = 10
+
+_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+
+def typed_identifier(text: str) -> tuple[str, str]:
+    """What a code typed (or read) at the scanner names, as the field of a scan that holds
+    it and its value: ``("trip_code", "TRIP-AB12CD34")``, ``("qr_token", ...)``,
+    ``("phone", ...)`` or, for anything else, ``("id_number", ...)`` (cut to 20)."""
+    code = text.strip()
+    if code.upper().startswith(TRIP_CODE_PREFIX):
+        return "trip_code", code.upper()
+    if _JWS.match(code):
+        return "qr_token", code
+    if normalize_phone(code):
+        return "phone", code
+    return "id_number", code[:20]
+
+
+@dataclass(frozen=True)
+class TravellerQuery:
+    """What the online check is asked: exactly one of the four identifiers, and the
+    temperature taken."""
+
+    qr_token: str = ""
+    id_number: str = ""
+    phone: str = ""
+    trip_code: str = ""
+    temperature: float | None = None
 
 
 def _person_view(facts: PersonFacts | None, judgement: Judgement) -> dict[str, Any]:
@@ -41,7 +77,7 @@ def _person_view(facts: PersonFacts | None, judgement: Judgement) -> dict[str, A
     }
 
 
-def _audit(user: Any, person_ids: list[int], request: HttpRequest | None, checkpoint: Checkpoint) -> None:
+def _audit(user: User, person_ids: list[int], request: HttpRequest | None, checkpoint: Checkpoint) -> None:
     audit_log_many(
         actor=user,
         action="checkpoint.check",
@@ -52,34 +88,28 @@ def _audit(user: Any, person_ids: list[int], request: HttpRequest | None, checkp
 
 
 def traveller_check(
-    *,
-    checkpoint: Checkpoint,
-    user: Any,
-    qr_token: str = "",
-    id_number: str = "",
-    phone: str = "",
-    trip_code: str = "",
-    temperature: float | None = None,
-    request: HttpRequest | None = None,
+    *, checkpoint: Checkpoint, user: User, query: TravellerQuery, request: HttpRequest | None = None
 ) -> dict[str, Any]:
     """``{"kind": "person"|"people"|"trip", ...}``; a bad token is ``{"kind": "person",
     "valid": false, "reason", "detail", "verdict": "declare"}``."""
     now = timezone.now()
-    given = [v for v in (qr_token, id_number, phone, trip_code) if v]
+    given = [v for v in (query.qr_token, query.id_number, query.phone, query.trip_code) if v]
     if len(given) != 1:
         raise DomainError(
-            "Give one of qr_token, id_number, phone or trip_code.", "one_identifier_required", field="qr_token"
+            "Give one of qr_token, id_number, phone or trip_code.",
+            ScanRejection.ONE_IDENTIFIER_REQUIRED,
+            field="qr_token",
         )
-    if qr_token:
-        return _check_token(checkpoint, user, qr_token, temperature, now, request)
-    if trip_code:
-        return _check_trip(checkpoint, user, trip_code, now, request)
-    return _check_identifier(checkpoint, user, id_number, phone, temperature, now, request)
+    if query.qr_token:
+        return _check_token(checkpoint, user, query.qr_token, query.temperature, now, request)
+    if query.trip_code:
+        return _check_trip(checkpoint, user, query.trip_code, now, request)
+    return _check_identifier(checkpoint, user, query.id_number, query.phone, query.temperature, now, request)
 
 
 def _check_token(
     checkpoint: Checkpoint,
-    user: Any,
+    user: User,
     token: str,
     temperature: float | None,
     now: datetime,
@@ -113,7 +143,7 @@ def _invalid(reason: str) -> dict[str, Any]:
 
 def _check_identifier(
     checkpoint: Checkpoint,
-    user: Any,
+    user: User,
     id_number: str,
     phone: str,
     temperature: float | None,
@@ -121,7 +151,7 @@ def _check_identifier(
     request: HttpRequest | None,
 ) -> dict[str, Any]:
     if phone and normalize_phone(phone) is None:
-        raise DomainError("This is not a Vietnamese mobile number.", "phone_invalid", field="phone")
+        raise DomainError("This is not a Vietnamese mobile number.", ScanRejection.PHONE_INVALID, field="phone")
     key = identifier_key(id_number=id_number, phone=phone)
     ids = people_by_identifier([key]).get(key, [])[:MAX_MATCHES]
     facts = people_facts(ids, at=now)
@@ -132,7 +162,7 @@ def _check_identifier(
 
 
 def _check_trip(
-    checkpoint: Checkpoint, user: Any, code: str, now: datetime, request: HttpRequest | None
+    checkpoint: Checkpoint, user: User, code: str, now: datetime, request: HttpRequest | None
 ) -> dict[str, Any]:
     trip = (
         BusTrip.objects.filter(code=code.strip().upper())
@@ -141,7 +171,7 @@ def _check_trip(
         .first()
     )
     if trip is None:
-        raise DomainError("No bus trip has this code.", "trip_unknown", field="trip_code", status=404)
+        raise DomainError("No bus trip has this code.", ScanRejection.TRIP_UNKNOWN, field="trip_code", status=404)
     passengers = list(trip.passengers.all())
     facts = people_facts([p.person_id for p in passengers if p.person_id], at=now)
     rows = []

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -23,10 +22,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from checkpoints.lookup import traveller_check
-from checkpoints.models import Checkpoint, Verdict
-from checkpoints.selectors import checkpoint_for_scanning
-from checkpoints.trip_forms import (
+from checkpoints.forms.trips import (
     PassengerFileForm,
     PassengerForm,
     PassengerQrForm,
@@ -34,36 +30,34 @@ from checkpoints.trip_forms import (
     TripForm,
     TripPassagesForm,
 )
-from checkpoints.trips import (
-    COLUMNS,
-    passenger_file_read,
-    template_header,
+from checkpoints.models import Checkpoint, Verdict
+from checkpoints.passenger_files import COLUMNS, passenger_file_read, template_header
+from checkpoints.selectors.lookup import TravellerQuery, traveller_check
+from checkpoints.selectors.scope import checkpoint_for_scanning
+from checkpoints.selectors.trips import (
     trip_by_code,
     trip_code_clean,
-    trip_create,
     trip_get_for,
     trip_list_for,
+    trip_passenger_statuses,
+)
+from checkpoints.services.trips import (
+    trip_create,
     trip_passages_record,
     trip_passenger_add,
     trip_passenger_add_by_qr,
     trip_passenger_remove,
-    trip_passenger_statuses,
     trip_passengers_import,
     trip_passengers_link,
 )
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.permissions import may_operate_trips
+from truyvet.accounts.permissions import trip_operator_required
 from truyvet.lib.errors import DomainError
 from truyvet.lib.export import csv_response, xlsx_response
 from truyvet.lib.qr import render_png
 
 # The verdict colours are defined once, in static/css/truyvet.css.
 VERDICT_BADGES = {v: f"verdict-{v.value}" for v in Verdict}
-
-
-def _operator(request: AuthenticatedRequest) -> None:
-    if not may_operate_trips(request.user):
-        raise PermissionDenied
 
 
 def _form_error(form: Any, error: DomainError) -> None:
@@ -85,15 +79,13 @@ def _png(data: str, filename: str) -> HttpResponse:
 # --- Operators ---------------------------------------------------------------------------------
 
 
-@login_required
+@trip_operator_required
 def trip_list(request: AuthenticatedRequest) -> HttpResponse:
-    _operator(request)
     return render(request, "checkpoints/trips/list.html", {"trips": trip_list_for(request.user)})
 
 
-@login_required
+@trip_operator_required
 def trip_new(request: AuthenticatedRequest) -> HttpResponse:
-    _operator(request)
     if request.method == "POST" and "change_province" in request.POST:
         form = TripForm(initial=request.POST.dict())  # show the chosen province's communes, no errors yet
     else:
@@ -109,9 +101,8 @@ def trip_new(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "checkpoints/trips/new.html", {"form": form})
 
 
-@login_required
+@trip_operator_required
 def trip_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
-    _operator(request)
     trip = trip_get_for(request.user, code)
     trip_passengers_link(trip=trip)
     rows = trip_passenger_statuses(trip=trip, user=request.user, request=request)
@@ -128,30 +119,26 @@ def trip_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@trip_operator_required
 def trip_print(request: AuthenticatedRequest, code: str) -> HttpResponse:
-    _operator(request)
     trip = trip_get_for(request.user, code)
     rows = trip_passenger_statuses(trip=trip, user=request.user, request=request)
     return render(request, "checkpoints/trips/print.html", {"trip": trip, "rows": rows})
 
 
-@login_required
+@trip_operator_required
 def trip_qr(request: AuthenticatedRequest, code: str) -> HttpResponse:
-    _operator(request)
     trip = trip_get_for(request.user, code)
     return _png(trip.code, trip.code)
 
 
-@login_required
+@trip_operator_required
 def trip_declare_qr(request: AuthenticatedRequest) -> HttpResponse:
-    _operator(request)
     return _png(_declare_url(request), "declare")
 
 
-@login_required
+@trip_operator_required
 def trip_passenger_new(request: AuthenticatedRequest, code: str) -> HttpResponse:
-    _operator(request)
     trip = trip_get_for(request.user, code)
     if request.method == "POST" and "change_province" in request.POST:
         form = PassengerForm(initial=request.POST.dict())
@@ -172,9 +159,8 @@ def trip_passenger_new(request: AuthenticatedRequest, code: str) -> HttpResponse
     return render(request, "checkpoints/trips/passenger_form.html", {"trip": trip, "form": form})
 
 
-@login_required
+@trip_operator_required
 def trip_passenger_upload(request: AuthenticatedRequest, code: str) -> HttpResponse:
-    _operator(request)
     trip = trip_get_for(request.user, code)
     form = PassengerFileForm(request.POST or None, request.FILES or None)
     report = None
@@ -192,9 +178,8 @@ def trip_passenger_upload(request: AuthenticatedRequest, code: str) -> HttpRespo
     )
 
 
-@login_required
+@trip_operator_required
 def trip_template(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
-    _operator(request)
     filename = "passengers-template"
     if fmt == "csv":
         return csv_response(filename, template_header(), [])
@@ -212,11 +197,10 @@ def trip_template(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
     )
 
 
-@login_required
+@trip_operator_required
 def trip_passenger_scan(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """The camera page (GET) and where a scanned or pasted code is sent (POST: a form, or
     JSON from trip-passenger-scan.js)."""
-    _operator(request)
     trip = trip_get_for(request.user, code)
     wants_json = request.content_type == "application/json"
     if request.method == "POST":
@@ -259,10 +243,9 @@ def trip_passenger_scan(request: AuthenticatedRequest, code: str) -> HttpRespons
     return render(request, "checkpoints/trips/scan.html", {"trip": trip, "form": form})
 
 
-@login_required
+@trip_operator_required
 @require_POST
 def trip_passenger_delete(request: AuthenticatedRequest, code: str, passenger_id: int) -> HttpResponse:
-    _operator(request)
     trip = trip_get_for(request.user, code)
     trip_passenger_remove(trip=trip, user=request.user, passenger_id=passenger_id)
     messages.success(request, _("Passenger removed."))
@@ -295,7 +278,9 @@ def _checkpoint_trip_page(
 ) -> HttpResponse:
     """The passengers with their statuses and tick boxes (``ticked`` None: all ticked)."""
     try:
-        found = traveller_check(checkpoint=checkpoint, user=request.user, trip_code=code, request=request)
+        found = traveller_check(
+            checkpoint=checkpoint, user=request.user, query=TravellerQuery(trip_code=code), request=request
+        )
     except DomainError as error:
         lookup = TripCodeForm({"code": code})
         lookup.is_valid()
