@@ -1,4 +1,5 @@
-"""The Bluetooth app's side of tracing: phones, upload codes, uploaded logs, retention.
+"""The Bluetooth app's writes: phones, upload codes, uploaded logs (and the checks of what
+a phone sends).
 
 A phone registers with its holder's personal QR token and gets the id it broadcasts. When
 its holder is traced (a case, or a person under follow-up), health staff give them a
@@ -15,7 +16,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,18 +24,17 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from contacts.errors import ContactsError
 from contacts.models import (
     Case,
     Classification,
     Exposure,
-    FollowUp,
-    FollowUpState,
     ProximityContact,
     ProximityDevice,
     UploadCode,
 )
-from contacts.selectors import get_follow_up_for
 from contacts.services import CLOCK_SKEW, queue_matching
+from truyvet.accounts.models import User
 from truyvet.credentials.qr import qr_holder
 from truyvet.lib.audit import audit_log
 from truyvet.lib.bounds import in_bounds, out_of_bounds_message
@@ -114,7 +113,7 @@ class IssuedCode:
 
 @transaction.atomic
 def upload_code_issue(
-    *, user: Any, person: Person, case: Case | None = None, request: HttpRequest | None = None
+    *, user: User | None, person: Person, case: Case | None = None, request: HttpRequest | None = None
 ) -> IssuedCode:
     """A new single-use code for ``person`` (the case's person, or a person under follow-up).
 
@@ -123,11 +122,13 @@ def upload_code_issue(
     one: matching skips other cases, so their phone's log would be collected for nothing.
     """
     if case is not None and not case.is_confirmed:
-        raise DomainError(_("Only a confirmed case is given a Bluetooth upload code."), "case_not_confirmed")
+        raise DomainError(
+            _("Only a confirmed case is given a Bluetooth upload code."), ContactsError.CASE_NOT_CONFIRMED
+        )
     now = timezone.now()
     UploadCode.objects.filter(person=person, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     expires_at = now + timedelta(hours=settings.TRACING_UPLOAD_CODE_HOURS)
-    issued_by = user if getattr(user, "is_authenticated", False) else None
+    issued_by = user if user is not None and user.is_authenticated else None
     for _attempt in range(5):
         code = _new_code()
         try:
@@ -151,11 +152,6 @@ def upload_code_issue(
         )
         return IssuedCode(code=code, record=record)
     raise RuntimeError("could not draw an unused upload code")  # pragma: no cover
-
-
-def upload_code_follow_up_for(user: Any, follow_up_id: int) -> FollowUp:
-    """An active follow-up the user sees, or 404."""
-    return get_follow_up_for(user, follow_up_id, state=FollowUpState.ACTIVE)
 
 
 # --- uploads ----------------------------------------------------------------------------
@@ -206,11 +202,11 @@ def validate_contacts(contacts: object, *, now: datetime | None = None) -> list[
     """Every encounter of an upload, checked; a DomainError with field errors (``contacts[3].
     last_seen``) if any one is wrong, so nothing is written from a log a phone got wrong."""
     if not isinstance(contacts, list):
-        raise DomainError(_("Give the contacts as a list."), "invalid", field="contacts")
+        raise DomainError(_("Give the contacts as a list."), ContactsError.INVALID, field="contacts")
     if len(contacts) > MAX_CONTACTS:
         raise DomainError(
             _("At most %(max)s contacts in one upload.") % {"max": MAX_CONTACTS},
-            "too_many",
+            ContactsError.TOO_MANY,
             field="contacts",
             status=413,
         )
@@ -258,30 +254,30 @@ def validate_contacts(contacts: object, *, now: datetime | None = None) -> list[
         found[key] = Encounter(other, first, last, distance)
     if errors:
         first_message = next(iter(errors.values()))[0]
-        raise DomainError(first_message, "invalid", errors=errors)
+        raise DomainError(first_message, ContactsError.INVALID, errors=errors)
     return list(found.values())
 
 
 def _check_code(code: UploadCode | None, device: ProximityDevice, now: datetime) -> UploadCode:
     if code is None:
-        raise DomainError(_("This upload code is not valid."), "upload_code_invalid", field="upload_code")
+        raise DomainError(_("This upload code is not valid."), ContactsError.UPLOAD_CODE_INVALID, field="upload_code")
     if code.used_at is not None:
         raise DomainError(
             _("This upload code has already been used: ask the health staff for a new one if needed."),
-            "upload_code_used",
+            ContactsError.UPLOAD_CODE_USED,
             field="upload_code",
             status=409,
         )
     if code.expires_at <= now:
         raise DomainError(
             _("This upload code has expired: ask the health staff for a new one."),
-            "upload_code_expired",
+            ContactsError.UPLOAD_CODE_EXPIRED,
             field="upload_code",
         )
     if code.person_id != device.person_id:
         raise DomainError(
             _("This upload code was given to someone else: it works only on their registered phone."),
-            "device_mismatch",
+            ContactsError.DEVICE_MISMATCH,
             field="device_id",
             status=403,
         )
@@ -316,7 +312,7 @@ def proximity_upload(
     with transaction.atomic():
         device = ProximityDevice.objects.filter(device_id=own).first() if own else None
         if device is None:
-            raise DomainError(_("This phone is not registered."), "device_unknown", field="device_id")
+            raise DomainError(_("This phone is not registered."), ContactsError.DEVICE_UNKNOWN, field="device_id")
         # The lock makes a second upload with the same code wait here, then find it used.
         locked = UploadCode.objects.select_for_update().filter(code_hash=upload_code_hash(upload_code)).first()
         code = _check_code(locked, device, now)
@@ -339,7 +335,10 @@ def proximity_upload(
         # Conditional, so that even without row locks (SQLite) one code lets in one upload.
         if not UploadCode.objects.filter(pk=code.pk, used_at__isnull=True).update(used_at=now):
             raise DomainError(
-                _("This upload code has already been used."), "upload_code_used", field="upload_code", status=409
+                _("This upload code has already been used."),
+                ContactsError.UPLOAD_CODE_USED,
+                field="upload_code",
+                status=409,
             )
         audit_log(
             actor=None,

@@ -8,11 +8,11 @@ edge per (source, target) is kept, the earliest, with the count.
 Who may see what:
 
 - the case (or at least one case of the cluster) must be one the user sees
-  (``selectors.cases_for``: in the user's wards, or of unknown ward for the CDC), else
-  404, as for every staff read;
+  (``contacts.selectors.cases_for``: in the user's wards, or of unknown ward for the CDC),
+  else 404, as for every staff read (``case_chain_get_for``, ``cluster_chain_get_for``);
 - a person is named (masked) when the user would see them on the case pages: a case
   in the user's wards, or an exposure whose ward is in the user's wards or unknown
-  (``selectors.case_exposures``). Everyone else is an anonymous node: the chain keeps
+  (``contacts.selectors.case_exposures``). Everyone else is an anonymous node: the chain keeps
   its shape, the name stays with the commune that follows the person up. The CDC
   (a ``whole_province`` unit) and administrators see every name.
 
@@ -39,6 +39,7 @@ from django.db.models import (
 from django.http import Http404
 
 from contacts.models import Case, Exposure, FollowUp, Outcome
+from contacts.selectors import Viewer
 from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_everywhere, sees_province
 from truyvet.people.normalize import mask_name
 
@@ -80,7 +81,7 @@ class Subgraph:
     case_ids: list[int] = field(default_factory=list)
 
 
-def _in_area(user: Any, *, null_counts: bool) -> Expression:
+def _in_area(user: Viewer, *, null_counts: bool) -> Expression:
     """True when the row's ward is one of the user's (SQL, evaluated per row)."""
     if sees_everywhere(user):
         return Value(True)
@@ -90,15 +91,17 @@ def _in_area(user: Any, *, null_counts: bool) -> Expression:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-def case_subgraph_for(user: Any, case_id: int) -> Subgraph:
+def case_chain_get_for(user: Viewer, case_id: int) -> Subgraph:
+    """The chain of one case the user sees, or 404 (``Http404``)."""
     return _subgraph(user, Q(pk=case_id), kind="case", ident=case_id)
 
 
-def cluster_subgraph_for(user: Any, cluster_id: int) -> Subgraph:
+def cluster_chain_get_for(user: Viewer, cluster_id: int) -> Subgraph:
+    """The chain of a cluster with at least one case the user sees, or 404 (``Http404``)."""
     return _subgraph(user, Q(cluster_id=cluster_id), kind="cluster", ident=cluster_id)
 
 
-def _subgraph(user: Any, which: Q, *, kind: str, ident: int) -> Subgraph:
+def _subgraph(user: Viewer, which: Q, *, kind: str, ident: int) -> Subgraph:
     all_names = sees_province(user)
     cases = list(
         Case.objects.filter(which)
