@@ -63,6 +63,7 @@ _VERIFY_ERRORS = {
     "too_many_attempts": _("Too many wrong codes; ask for a new one."),
     "wrong_code": _("The code is not right."),
     "account_disabled": _("This account is disabled."),
+    "staff_account": _("This phone belongs to a staff account: sign in with your user name and password."),
 }
 
 
@@ -100,6 +101,10 @@ def _check_code(e164: str, code: str) -> tuple[str, User | None]:
     user = User.objects.filter(phone=e164).first()
     if user is not None and not user.is_active:
         return "account_disabled", None
+    if user is not None and (user.role != Role.CITIZEN or user.is_staff or user.is_superuser):
+        # A code to the phone proves the phone, not the password and second step that a
+        # staff account needs: staff sign in on the staff page only.
+        return "staff_account", None
     login.used_at = now
     login.save(update_fields=["used_at"])
     if user is None:
