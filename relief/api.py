@@ -73,6 +73,13 @@ class SosMapView(APIView):
     throttle_classes = [PublicRateThrottle]
     renderer_classes = [GeoJsonRenderer, JSONRenderer]
 
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors in the API's envelope, as JSON (the data alone is GeoJSON)."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     @extend_schema(
         operation_id="relief_sos_map",
         parameters=[

@@ -85,8 +85,8 @@ class HelpRequestIn(Body):
     what is needed in the requester's words."""
 
     kind: HelpKind
-    latitude: Annotated[float, Meta(ge=-90, le=90)]
-    longitude: Annotated[float, Meta(ge=-180, le=180)]
+    latitude: float
+    longitude: float
     ward_code: WardCode
     phone: Annotated[str, Meta(min_length=1, max_length=20)]
     text: Annotated[str, Meta(min_length=1, max_length=TEXT_MAX)]

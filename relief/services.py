@@ -74,11 +74,7 @@ def _label(user: Any) -> str:
 def _note(note: str) -> str:
     note = (note or "").replace("\x00", "").strip()
     if len(note) > NOTE_MAX:
-        raise DomainError(
-            _("Ensure this field has no more than {max_length} characters.").format(max_length=NOTE_MAX),
-            "invalid",
-            field="note",
-        )
+        raise DomainError(_("A note has at most %(max)s characters.") % {"max": NOTE_MAX}, "invalid", field="note")
     return note
 
 
