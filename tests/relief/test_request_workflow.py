@@ -211,6 +211,7 @@ def test_the_staff_page_takes_a_request_through_its_steps(insider_client: Client
     assert sos.status == HelpStatus.DONE
     page = insider_client.get(detail).content.decode()
     assert "Xong" in page and volunteer.full_name in page
+    assert f'data-lat="{sos.latitude}"' in page and "0981234567" in page  # staff see the exact place and phone
     assert "Đánh dấu hoàn thành" not in page  # no step is offered any more
 
 
