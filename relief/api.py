@@ -25,8 +25,10 @@ from truyvet.lib.errors import DomainError
 
 
 class GeoJsonRenderer(JSONRenderer):
+    """GeoJSON (RFC 7946) is JSON: the same ``format``, so no ``?format=`` choice is offered."""
+
     media_type = "application/geo+json"
-    format = "geojson"
+    format = "json"
 
 
 def _chosen(request: Request, name: str, allowed: list[str], code: str, message: str) -> list[str] | None:
