@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relief import schemas
 from relief.consent import CONSENT_TEXT
-from relief.models import Availability, EventAction, HelpKind, HelpStatus, Skill, Team, Volunteer
+from relief.models import Availability, EventAction, HelpKind, HelpStatus, Skill, Volunteer
 from truyvet.geo.models import Ward
 from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.schema import Refused, convert
@@ -210,31 +210,30 @@ class HelpRequestFilterForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    volunteer = forms.TypedChoiceField(label=_("Volunteer"), required=False, coerce=int, empty_value=None)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    """A volunteer (offered: those of the request's ward first, then a hundred others; the
+    search sends any other by its id) and/or a team, and a note."""
+
+    volunteer = forms.IntegerField(label=_("Volunteer"), required=False, min_value=1, max_value=MAX_INT)
+    team = forms.IntegerField(label=_("Team"), required=False, min_value=1, max_value=MAX_INT)
     note = forms.CharField(label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, volunteers: list[Volunteer], teams: Any, ward_code: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.volunteers = {v.pk: v for v in volunteers}
         here = [v for v in volunteers if ward_code in {w.code for w in v.wards.all()}]
-        elsewhere = [v for v in volunteers if v not in here]
+        elsewhere = [v for v in volunteers if v not in here][:OTHER_VOLUNTEERS_OFFERED]
         choices: list[tuple[Any, Any]] = [("", "—")]
         if here:
             choices.append((_("In this commune"), [(str(v.pk), _volunteer_label(v)) for v in here]))
         if elsewhere:
             choices.append((_("Elsewhere in your communes"), [(str(v.pk), _volunteer_label(v)) for v in elsewhere]))
-        _set_choices(self, "volunteer", choices)
-        team = self.fields["team"]
-        assert isinstance(team, forms.ModelChoiceField)
-        team.queryset = teams
-        self.fields["volunteer"].widget.attrs["class"] = "form-select"
-        self.fields["team"].widget.attrs["class"] = "form-select"
+        self.fields["volunteer"].widget = forms.Select(choices=choices, attrs={"class": "form-select"})
+        self.fields["team"].widget = forms.Select(
+            choices=[("", "—"), *((str(t.pk), t.name) for t in teams)], attrs={"class": "form-select"}
+        )
         self.fields["note"].widget.attrs["class"] = "form-control"
 
-    def chosen_volunteer(self) -> Volunteer | None:
-        pk = self.cleaned_data.get("volunteer")
-        return self.volunteers.get(pk) if pk is not None else None
+
+OTHER_VOLUNTEERS_OFFERED = 100
 
 
 def _volunteer_label(volunteer: Volunteer) -> str:

@@ -258,12 +258,7 @@ def volunteer_list_for(
     if availability:
         qs = qs.filter(availability=availability)
     busy = HelpRequest.objects.filter(volunteer=OuterRef("pk"), status__in=OPEN_STATUSES)
-    return (
-        qs.annotate(open_assignments=Count("assignments", filter=Q(assignments__status__in=OPEN_STATUSES)))
-        .annotate(busy=Exists(busy))
-        .prefetch_related("skills", "wards")
-        .order_by("name_key", "pk")
-    )
+    return qs.annotate(busy=Exists(busy)).prefetch_related("skills", "wards").order_by("name_key", "pk")
 
 
 def volunteer_get_for(user: Any, volunteer_id: int) -> Volunteer:

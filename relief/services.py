@@ -203,38 +203,39 @@ def sos_assign(
     *,
     actor: Any,
     sos: HelpRequest,
-    volunteer: Volunteer | None = None,
-    team: Team | None = None,
+    volunteer_id: int | None = None,
+    team_id: int | None = None,
     note: str = "",
     site: str = "",
     request: HttpRequest | None = None,
 ) -> HelpRequest:
-    """Send a volunteer, a team or both (among those the actor may see). The volunteer is
-    told by SMS; the requester too, the first time their request is taken up."""
+    """Send a volunteer, a team or both, among those the actor may see (an active volunteer
+    whose area meets the actor's wards, an active team serving them). The volunteer is told
+    by SMS; the requester too, the first time their request is taken up."""
     note = _note(note)
-    if volunteer is None and team is None:
+    if volunteer_id is None and team_id is None:
         raise DomainError(_("Choose a volunteer or a team."), ReliefError.NOBODY_CHOSEN, field="volunteer")
     with transaction.atomic():
         fresh = _locked(sos)
         _refuse_step(fresh, EventAction.ASSIGNED)
-        if volunteer is not None:
-            found = volunteer_list_for(actor).filter(pk=volunteer.pk).first()
-            if found is None or not found.is_active:
+        volunteer = None
+        if volunteer_id is not None:
+            volunteer = volunteer_list_for(actor).filter(pk=volunteer_id).first()
+            if volunteer is None:
                 raise DomainError(
                     _("This volunteer has withdrawn or is not in your communes."),
                     ReliefError.VOLUNTEER_WITHDRAWN,
                     field="volunteer",
                 )
-            volunteer = found
-        if team is not None:
-            found_team = teams_for(actor).filter(pk=team.pk).first()
-            if found_team is None:
+        team = None
+        if team_id is not None:
+            team = teams_for(actor).filter(pk=team_id).first()
+            if team is None:
                 raise DomainError(
                     _("This team is no longer active or does not serve your communes."),
                     ReliefError.TEAM_INACTIVE,
                     field="team",
                 )
-            team = found_team
         event = _move(
             fresh,
             action=EventAction.ASSIGNED,

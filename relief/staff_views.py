@@ -189,8 +189,8 @@ def sos_assign_view(request: AuthenticatedRequest, sos_id: int) -> HttpResponse:
             sos_assign(
                 actor=request.user,
                 sos=sos,
-                volunteer=form.chosen_volunteer(),
-                team=form.cleaned_data.get("team"),
+                volunteer_id=form.cleaned_data.get("volunteer"),
+                team_id=form.cleaned_data.get("team"),
                 note=form.cleaned_data.get("note", ""),
                 site=_site(request),
                 request=request,

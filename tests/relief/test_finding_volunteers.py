@@ -71,7 +71,7 @@ def test_the_request_page_offers_the_volunteers_of_its_ward_first_and_marks_the_
 
     form = insider_client.get(reverse("relief:staff_detail", args=[sos.pk])).context["assign_form"]
 
-    (here_label, here), *_rest = [c for c in form.fields["volunteer"].choices if isinstance(c[1], list)]
+    (here_label, here), *_rest = [c for c in form.fields["volunteer"].widget.choices if isinstance(c[1], list)]
     assert here_label == "Ở xã, phường này"
     assert [pk for pk, _label in here] == [str(near.pk), str(busy.pk)]
     assert "đang bận" in here[1][1]

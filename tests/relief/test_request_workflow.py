@@ -25,7 +25,7 @@ def at(status: str, **fields) -> HelpRequest:
 def test_a_request_goes_from_new_to_done_and_each_step_says_who_and_when(
     insider: User, sos: HelpRequest, volunteer: Volunteer
 ) -> None:
-    sos_assign(actor=insider, sos=sos, volunteer=volunteer, note="Gọi trước khi đến")
+    sos_assign(actor=insider, sos=sos, volunteer_id=volunteer.pk, note="Gọi trước khi đến")
     sos_step(actor=insider, sos=sos, action="started")
     sos_step(actor=insider, sos=sos, action="done", note="Đã giao 10 kg gạo")
 
@@ -87,19 +87,19 @@ def test_assigning_is_allowed_until_the_request_is_closed(
     sos = at(status, duplicate_of=original if status == "duplicate" else None)
 
     if allowed:
-        sos_assign(actor=insider, sos=sos, volunteer=volunteer)
+        sos_assign(actor=insider, sos=sos, volunteer_id=volunteer.pk)
         sos.refresh_from_db()
         assert (sos.status, sos.volunteer) == ("assigned", volunteer)
     else:
         with pytest.raises(DomainError, match="Không thể thực hiện bước này"):
-            sos_assign(actor=insider, sos=sos, volunteer=volunteer)
+            sos_assign(actor=insider, sos=sos, volunteer_id=volunteer.pk)
 
 
 def test_sending_someone_else_while_in_progress_goes_back_to_assigned(insider: User, volunteer: Volunteer) -> None:
     sos = at(HelpStatus.IN_PROGRESS, volunteer=volunteer)
     other = make_volunteer("Tẩn Thị Mẩy", phone="+84971111222")
 
-    sos_assign(actor=insider, sos=sos, volunteer=other)
+    sos_assign(actor=insider, sos=sos, volunteer_id=other.pk)
 
     sos.refresh_from_db()
     assert (sos.status, sos.volunteer) == ("assigned", other)
@@ -113,7 +113,7 @@ def test_a_team_can_be_sent_without_a_volunteer_but_not_nobody(insider: User, so
         sos_assign(actor=insider, sos=sos)
     assert refused.value.code == "nobody_chosen"
 
-    sos_assign(actor=insider, sos=sos, team=team)
+    sos_assign(actor=insider, sos=sos, team_id=team.pk)
     sos.refresh_from_db()
     assert (sos.status, sos.team, sos.volunteer) == ("assigned", team, None)
 
@@ -126,9 +126,10 @@ def test_a_withdrawn_volunteer_an_outside_volunteer_or_an_inactive_team_cannot_b
     inactive = Team.objects.create(name="Đội cũ", is_active=False)
 
     for kwargs, code in (
-        ({"volunteer": withdrawn}, "volunteer_withdrawn"),
-        ({"volunteer": elsewhere}, "volunteer_withdrawn"),
-        ({"team": inactive}, "team_inactive"),
+        ({"volunteer_id": withdrawn.pk}, "volunteer_withdrawn"),
+        ({"volunteer_id": elsewhere.pk}, "volunteer_withdrawn"),
+        ({"volunteer_id": 999_999}, "volunteer_withdrawn"),
+        ({"team_id": inactive.pk}, "team_inactive"),
     ):
         with pytest.raises(DomainError) as refused:
             sos_assign(actor=insider, sos=sos, **kwargs)
@@ -173,7 +174,7 @@ def test_a_duplicate_must_point_to_another_original_request_of_ones_wards(inside
 
 
 def test_every_step_and_note_is_audit_logged_with_the_statuses(insider: User, sos: HelpRequest, volunteer) -> None:
-    sos_assign(actor=insider, sos=sos, volunteer=volunteer)
+    sos_assign(actor=insider, sos=sos, volunteer_id=volunteer.pk)
     sos_step(actor=insider, sos=sos, action="started")
     sos_note(actor=insider, sos=sos, note="Đã gọi điện")
     sos_step(actor=insider, sos=sos, action="done")

@@ -30,8 +30,8 @@ def test_the_requester_is_told_once_when_taken_up_and_once_when_done(
 ) -> None:
     other = make_volunteer("Tẩn Thị Mẩy", phone="+84971111222")
     with django_capture_on_commit_callbacks(execute=True):
-        sos_assign(actor=insider, sos=sos, volunteer=volunteer, site=SITE)
-        sos_assign(actor=insider, sos=sos, volunteer=other, site=SITE)  # sent again: taken up already
+        sos_assign(actor=insider, sos=sos, volunteer_id=volunteer.pk, site=SITE)
+        sos_assign(actor=insider, sos=sos, volunteer_id=other.pk, site=SITE)  # sent again: taken up already
         sos_step(actor=insider, sos=sos, action="started", site=SITE)
         sos_step(actor=insider, sos=sos, action="done", site=SITE)
 
@@ -53,7 +53,7 @@ def test_starting_a_request_a_team_took_up_does_not_tell_the_requester_twice(
     sos = make_request()
     team = Team.objects.create(name="Tổ xe cấp cứu tỉnh")
     with django_capture_on_commit_callbacks(execute=True):
-        sos_assign(actor=insider, sos=sos, team=team)
+        sos_assign(actor=insider, sos=sos, team_id=team.pk)
         sos_step(actor=insider, sos=sos, action="started")
 
     assert len(to(sos.phone)) == 1
@@ -62,7 +62,7 @@ def test_starting_a_request_a_team_took_up_does_not_tell_the_requester_twice(
 def test_a_request_made_in_english_is_answered_in_english(insider: User, volunteer, django_capture_on_commit_callbacks):
     sos = make_request(language="en", kind="oxygen")
     with django_capture_on_commit_callbacks(execute=True):
-        sos_assign(actor=insider, sos=sos, volunteer=volunteer)
+        sos_assign(actor=insider, sos=sos, volunteer_id=volunteer.pk)
 
     (text,) = to(sos.phone)
     assert text.startswith("Help request taken up: Your request for help (Oxygen) has been taken up")
@@ -74,9 +74,9 @@ def test_the_volunteer_is_told_in_their_language_once_per_request(
     english = make_volunteer("Peter Nguyen", phone="+84973333444", language="en")
     sos = make_request(kind="medicine")
     with django_capture_on_commit_callbacks(execute=True):
-        sos_assign(actor=insider, sos=sos, volunteer=english, site=SITE)
+        sos_assign(actor=insider, sos=sos, volunteer_id=english.pk, site=SITE)
         sos_step(actor=insider, sos=sos, action="started")
-        sos_assign(actor=insider, sos=sos, volunteer=english, site=SITE)  # the same volunteer again
+        sos_assign(actor=insider, sos=sos, volunteer_id=english.pk, site=SITE)  # the same volunteer again
 
     (text,) = to(english.phone)
     assert "asked to help with a request (Medicine)" in text
@@ -88,7 +88,7 @@ def test_a_retried_notice_writes_no_second_row_and_sends_no_second_sms(
     insider: User, sos: HelpRequest, volunteer, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        sos_assign(actor=insider, sos=sos, volunteer=volunteer)
+        sos_assign(actor=insider, sos=sos, volunteer_id=volunteer.pk)
     with django_capture_on_commit_callbacks(execute=True):
         _tell_requester(sos, "taken", "")  # as a retried job would
     retry_undelivered_notifications()

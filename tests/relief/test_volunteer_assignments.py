@@ -124,10 +124,10 @@ def test_a_request_sent_to_someone_else_is_no_longer_seen_by_the_first_volunteer
     from relief.services import sos_assign
 
     sos = make_request()
-    sos_assign(actor=insider, sos=sos, volunteer=volunteer)
+    sos_assign(actor=insider, sos=sos, volunteer_id=volunteer.pk)
     assert volunteer_client.get(reverse("relief:volunteer_assignment", args=[sos.pk])).status_code == 200
 
-    sos_assign(actor=insider, sos=sos, volunteer=make_volunteer("Vàng Thị Dua", phone="+84972222333"))
+    sos_assign(actor=insider, sos=sos, volunteer_id=make_volunteer("Vàng Thị Dua", phone="+84972222333").pk)
 
     assert volunteer_client.get(reverse("relief:volunteer_assignment", args=[sos.pk])).status_code == 404
 
