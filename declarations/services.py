@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from declarations.errors import DeclarationError
 from declarations.identity import Declarant, proof_for, shown_reasons
 from declarations.models import NEW_PERSON, Declaration, Kind, VehicleType
 from declarations.risk import REASON_LABELS, Answers, assess
@@ -20,6 +21,7 @@ from truyvet.credentials.models import RiskLevel
 from truyvet.credentials.services import qr_credential_signed, qr_issue
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib.audit import audit_event, audit_log
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.notify import Recipient, notification_send
 from truyvet.lib.sql import insert_together, next_ids_sql
@@ -98,37 +100,41 @@ class Submitted:
 
 def _known_wards(*codes: int | None) -> None:
     if any(c is not None and c not in known_ward_codes() for c in codes):
-        raise DomainError(_("Unknown ward code."), "unknown_ward", field="ward_code")
+        raise DomainError(_("Unknown ward code."), CoreError.UNKNOWN_WARD, field="ward_code")
 
 
 def _check(
     kind: str, person: PersonInput, answers: Answers, entry: EntryInput | None, domestic: DomesticInput | None
 ) -> None:
     if kind not in Kind.values:
-        raise DomainError(_("Unknown declaration kind."), "unknown_kind", field="kind")
+        raise DomainError(_("Unknown declaration kind."), DeclarationError.UNKNOWN_KIND, field="kind")
     unknown = set(answers.symptoms) - SYMPTOMS
     if unknown:
-        raise DomainError(_("Unknown symptom."), "unknown_symptom", field="symptoms")
+        raise DomainError(_("Unknown symptom."), DeclarationError.UNKNOWN_SYMPTOM, field="symptoms")
     if kind in {Kind.DAILY, Kind.DOMESTIC} and person.ward_code is None:
-        raise DomainError(_("Choose the ward where you live."), "ward_required", field="ward_code")
+        raise DomainError(_("Choose the ward where you live."), DeclarationError.WARD_REQUIRED, field="ward_code")
     if kind == Kind.ENTRY:
         if entry is None:
-            raise DomainError(_("The entry details are missing."), "entry_required", field="entry")
+            raise DomainError(_("The entry details are missing."), DeclarationError.ENTRY_REQUIRED, field="entry")
         for name in ("port_of_entry", "flight_number", "quarantine_address"):
             if not getattr(entry, name).strip():
-                raise DomainError(_("This field is required."), "required", field=f"entry.{name}")
+                raise DomainError(_("This field is required."), CoreError.REQUIRED, field=f"entry.{name}")
         bad = [c for c in entry.countries_visited if not is_country(c)]
         if bad or not entry.countries_visited:
             raise DomainError(
                 _("List the countries visited as ISO codes, e.g. KR, JP."),
-                "unknown_country",
+                CoreError.UNKNOWN_COUNTRY,
                 field="entry.countries_visited",
             )
     if kind == Kind.DOMESTIC:
         if domestic is None:
-            raise DomainError(_("The travel details are missing."), "domestic_required", field="domestic")
+            raise DomainError(
+                _("The travel details are missing."), DeclarationError.DOMESTIC_REQUIRED, field="domestic"
+            )
         if domestic.vehicle_type and domestic.vehicle_type not in VehicleType.values:
-            raise DomainError(_("Unknown vehicle type."), "unknown_vehicle_type", field="domestic.vehicle_type")
+            raise DomainError(
+                _("Unknown vehicle type."), DeclarationError.UNKNOWN_VEHICLE_TYPE, field="domestic.vehicle_type"
+            )
         _known_wards(domestic.origin_ward_code, domestic.destination_ward_code)
     _known_wards(person.ward_code)
 

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_POST
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.jurisdiction import covers_ward, jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required, is_health_staff, may_manage_venues
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qr import render_svg
+from venues.errors import VenueError
 from venues.owner_forms import OwnerForm, VenueForm
 from venues.poster import venue_poster
 from venues.rotating import fresh_code, seconds_left
@@ -161,7 +163,7 @@ def owner_new(request: AuthenticatedRequest) -> HttpResponse:
                     )
                     venue = venue_create(owner=owner, data=form.venue_input(), created_by=request.user)
             except DomainError as error:
-                target = "owner_phone" if error.code in {"invalid_phone", "phone_taken"} else None
+                target = "owner_phone" if error.code in {CoreError.INVALID_PHONE, VenueError.PHONE_TAKEN} else None
                 if target:
                     form.add_error(target, str(error.detail))
                 else:

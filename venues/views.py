@@ -16,6 +16,7 @@ from truyvet.lib.errors import DomainError
 from truyvet.lib.qrdecode import decode_qr_image
 from truyvet.people.device import remember_people, remembered_people
 from truyvet.people.normalize import mask_name
+from venues.errors import VenueError
 from venues.forms import TokenCheckInForm
 from venues.models import CheckIn, Venue
 from venues.services import checkin_with_token, checkins_record_for_household, checkout, venue_for_checkin
@@ -33,7 +34,7 @@ def checkin_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
         venue = venue_for_checkin(code, fresh_code=fresh)
     except DomainError as error:
-        status = 404 if error.code == "unknown_venue" else 410
+        status = 404 if error.code == VenueError.UNKNOWN_VENUE else 410
         return render(
             request, "venues/checkin_error.html", {"message": str(error.detail), "code": error.code}, status=status
         )
