@@ -5,7 +5,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -44,6 +44,7 @@ __all__ = [
     "DomesticInput",
     "EntryInput",
     "PersonInput",
+    "Submission",
     "Submitted",
     "declaration_submit",
 ]
@@ -79,6 +80,18 @@ class DomesticInput:
     vehicle_type: str = ""
     vehicle_plate: str = ""
     purpose: str = ""
+
+
+class Submission(TypedDict):
+    """What a declaration says, as ``declaration_submit`` takes it (with who declares):
+    ``declarations.schemas.submit_arguments`` reads it from the body, the API's or the form's."""
+
+    kind: str
+    person: PersonInput
+    answers: Answers
+    entry: EntryInput | None
+    domestic: DomesticInput | None
+    client_id: uuid.UUID | None
 
 
 @dataclass(frozen=True)
@@ -199,7 +212,7 @@ def _submit(
     declarant: Declarant,
     client_id: uuid.UUID | None,
 ) -> Submitted:
-    identity, fields = person_fields(**_person_arguments(person_input))
+    identity, fields = _person_fields(person_input)
     person, proof = _person_for(identity, fields, household, declarant)
     mismatch: list[str] = []
     if not proof:
@@ -261,19 +274,20 @@ def _tell_phone_on_file(person: Person) -> None:
     )
 
 
-def _person_arguments(person_input: PersonInput) -> dict[str, Any]:
-    return {
-        "full_name": person_input.full_name,
-        "id_number": person_input.id_number or None,
-        "passport_number": person_input.passport_number or None,
-        "nationality": person_input.nationality,
-        "date_of_birth": person_input.date_of_birth,
-        "gender": person_input.gender,
-        "phone": person_input.phone,
-        "email": person_input.email,
-        "ward_code": person_input.ward_code,
-        "address": person_input.address,
-    }
+def _person_fields(person_input: PersonInput) -> tuple[dict[str, str], dict[str, Any]]:
+    """The validated identity and details of the person as declared (``person_fields``)."""
+    return person_fields(
+        full_name=person_input.full_name,
+        id_number=person_input.id_number or None,
+        passport_number=person_input.passport_number or None,
+        nationality=person_input.nationality,
+        date_of_birth=person_input.date_of_birth,
+        gender=person_input.gender,
+        phone=person_input.phone,
+        email=person_input.email,
+        ward_code=person_input.ward_code,
+        address=person_input.address,
+    )
 
 
 def _submit_new_person(
@@ -291,7 +305,7 @@ def _submit_new_person(
     level calls for them, share a transaction with it. None when the person exists (or
     appeared meanwhile): the caller then takes the general path (PostgreSQL only).
     """
-    identity, fields = person_fields(**_person_arguments(person_input))
+    identity, fields = _person_fields(person_input)
     where = " AND ".join(f"{column} = %s" for column in identity)
     found = f"SELECT id FROM {Person._meta.db_table} WHERE {where} LIMIT 1"  # noqa: S608 (columns are ours)
     with connection.cursor() as cursor:
@@ -326,7 +340,7 @@ def _declaration(
     answers: Answers,
     entry: EntryInput | None,
     domestic: DomesticInput | None,
-    submitted_by: object,
+    submitted_by: User | None,
     client_id: uuid.UUID | None,
 ) -> Declaration:
     """The unsaved declaration, its risk assessed, with its own copy of who it is for as typed

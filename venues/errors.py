@@ -21,6 +21,7 @@ class VenueError(ErrorCode):
     INVALID_LOCATION = "invalid_location", _("the location is not valid")
     LOCATION_OUTSIDE_VIETNAM = "location_outside_vietnam", _("the location is outside Viet Nam")
     PHONE_TAKEN = "phone_taken", _("the phone belongs to a staff account")
+    WARD_OUTSIDE_AREA = "ward_outside_area", _("the ward is outside the staff member's area")
     # Checking in and out.
     UNKNOWN_VENUE = "unknown_venue", _("no venue has this code")
     VENUE_INACTIVE = "venue_inactive", _("the venue no longer takes check-ins")

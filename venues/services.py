@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from truyvet.accounts.jurisdiction import covers_ward
 from truyvet.accounts.models import Role, User
 from truyvet.credentials.qr import holder_sql, qr_claims, qr_holder
 from truyvet.geo.models import Ward
@@ -137,6 +138,16 @@ def venue_owner_create(*, by: User, phone: str, full_name: str) -> User:
         raise DomainError(_("This phone belongs to a staff account."), VenueError.PHONE_TAKEN, field="phone")
     audit_log(actor=by, action="venue_owner.create", obj=user)
     return user
+
+
+@transaction.atomic
+def venue_with_owner_create(*, by: User, owner_phone: str, owner_name: str, data: VenueInput) -> Venue:
+    """Commune staff register a venue owner who has no smartphone, with their first venue,
+    which lies in one of the staff member's wards."""
+    if not covers_ward(by, data.ward_code):
+        raise DomainError(_("This ward is outside your area."), VenueError.WARD_OUTSIDE_AREA, field="ward_code")
+    owner = venue_owner_create(by=by, phone=owner_phone, full_name=owner_name)
+    return venue_create(owner=owner, data=data, created_by=by)
 
 
 def _stay(venue: Venue) -> timedelta:

@@ -7,7 +7,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext as _
 
-from truyvet.lib.audit import audit_log
+from truyvet.lib.audit import Actor, audit_log
 from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.text import refuse_invisible
@@ -108,7 +108,7 @@ def identity_mismatch(person: Person, fields: dict[str, Any]) -> list[str]:
     return mismatched
 
 
-def person_update(*, person: Person, fields: dict[str, Any], changed_by: object = None, source: str = "") -> list[str]:
+def person_update(*, person: Person, fields: dict[str, Any], changed_by: Actor = None, source: str = "") -> list[str]:
     """Write the given non-blank details (as ``person_fields`` cleaned them) to a person whose
     change has been proven (``source``, a ChangeSource), each changed identity or contact
     field to the history with who and how. Returns the names of the changed fields."""
@@ -123,7 +123,7 @@ def person_update(*, person: Person, fields: dict[str, Any], changed_by: object 
     return changed
 
 
-def person_history_write(*, person: Person, values: dict[str, Any], changed_by: object, source: str) -> None:
+def person_history_write(*, person: Person, values: dict[str, Any], changed_by: Actor, source: str) -> None:
     """Write to the history each identity or contact field of ``person`` (as it is before the
     change) that ``values`` changes, with who and how."""
     by = changed_by if getattr(changed_by, "is_authenticated", False) else None
@@ -164,7 +164,7 @@ def person_upsert(
     address: str = "",
     household: Household | None = None,
     new_household: bool = False,
-    changed_by: object = None,
+    changed_by: Actor = None,
     source: str = ChangeSource.STAFF,
 ) -> tuple[Person, bool]:
     """Find the person by citizen id (or passport + nationality) and refresh their details,
@@ -227,7 +227,7 @@ def person_household_join(*, person: Person, household: Household | None) -> Non
 
 
 @transaction.atomic
-def person_merge(*, user: object, survivor: Person, duplicate: Person) -> Person:
+def person_merge(*, user: Actor, survivor: Person, duplicate: Person) -> Person:
     """Fold ``duplicate`` into ``survivor``: every row that points at the duplicate, in any
     app, moves to the survivor (one UPDATE per relation); then the duplicate is deleted.
 
@@ -258,7 +258,7 @@ def _moving_relations() -> list[ForeignObjectRel]:
     ]
 
 
-def _merge(*, user: object, survivor: Person, duplicate: Person) -> Person:
+def _merge(*, user: Actor, survivor: Person, duplicate: Person) -> Person:
     person_merging.send(sender=Person, survivor=survivor, duplicate=duplicate)
     moved: dict[str, int] = {}
     for relation in _moving_relations():
