@@ -38,7 +38,7 @@ from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
 from truyvet.lib.paging import keyset_page
-from truyvet.lib.periods import PeriodForm
+from truyvet.lib.periods import PeriodForm, period_slug
 from truyvet.people.models import Symptom
 from truyvet.people.selectors import contact_history_for, person_get_for
 
@@ -183,7 +183,7 @@ def declaration_stats(request: AuthenticatedRequest) -> HttpResponseBase:
         body = (
             [r["day"], r["ward__code"], r["ward__name"], r["kind"], r["total"], r["yellow"], r["red"]] for r in rows
         )
-        return csv_response(f"thong-ke-to-khai-{date_from:%Y%m%d}-{date_to:%Y%m%d}", header, body)
+        return csv_response(f"thong-ke-to-khai-{period_slug((date_from, date_to))}", header, body)
     totals = {key: sum(r[key] for r in rows) for key in ("total", "yellow", "red")}
     kinds = dict(Declaration._meta.get_field("kind").choices or [])
     return render(

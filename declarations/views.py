@@ -23,6 +23,7 @@ from truyvet.credentials.card import render_card
 from truyvet.credentials.selectors import qr_credential_for, qr_token_for
 from truyvet.geo.selectors import ward_get
 from truyvet.lib.errors import DomainError
+from truyvet.lib.export import PRINT_TYPES, print_response
 from truyvet.lib.qr import render_svg
 from truyvet.people.device import remember_people
 from truyvet.people.models import Household
@@ -167,7 +168,7 @@ def result(request: HttpRequest, declaration_id: int) -> HttpResponse:
 
 
 def card(request: HttpRequest, declaration_id: int, fmt: str) -> HttpResponse:
-    if fmt not in {"png", "pdf"}:
+    if fmt not in PRINT_TYPES:
         raise Http404
     declaration, _proven = _declarant_view(request, declaration_id)
     credential = qr_credential_for(declaration.person_id)
@@ -182,10 +183,7 @@ def card(request: HttpRequest, declaration_id: int, fmt: str) -> HttpResponse:
         expires_at=credential.expires_at,
         fmt=fmt,
     )
-    response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
-    response["Content-Disposition"] = f'inline; filename="the-qr-{declaration.pk}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return print_response(body, fmt=fmt, filename=f"the-qr-{declaration.pk}", cache_control="private, no-store")
 
 
 @login_required

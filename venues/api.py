@@ -47,19 +47,7 @@ class VenueCreateView(APIView):
     def post(self, request: Request) -> Response:
         serializer = VenueSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        venue = venue_create(
-            owner=request.user,  # type: ignore[arg-type]  # MayRegisterVenues: signed in
-            data=VenueInput(
-                name=data["name"],
-                category=data["category"],
-                address=data["address"],
-                ward_code=data["ward_code"],
-                latitude=data.get("latitude"),
-                longitude=data.get("longitude"),
-                require_fresh_code=data["require_fresh_code"],
-            ),
-        )
+        venue = venue_create(owner=request.user, data=VenueInput(**serializer.validated_data))  # type: ignore[arg-type]
         return Response({"id": venue.pk, "code": venue.code, **venue_links(venue, request)}, status=201)
 
 

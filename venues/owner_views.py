@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,12 +18,13 @@ from truyvet.accounts.jurisdiction import jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required, is_health_staff, may_manage_venues
 from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
+from truyvet.lib.export import PRINT_TYPES, print_response
 from truyvet.lib.qr import render_svg
 from venues.errors import VenueError
 from venues.owner_forms import OwnerForm, VenueForm
 from venues.poster import venue_poster
 from venues.rotating import fresh_code, seconds_left
-from venues.selectors import checkins_today_by_venue, venue_counts, venue_get_for, venue_list_for
+from venues.selectors import checkin_url, checkins_today_by_venue, venue_counts, venue_get_for, venue_list_for
 from venues.services import venue_create, venue_set_active, venue_update, venue_with_owner_create
 
 
@@ -90,7 +90,7 @@ def venue_detail(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
             "form": form,
             "venue": venue,
             "counts": venue_counts(venue),
-            "checkin_url": request.build_absolute_uri(reverse("venue_checkin", args=[venue.code])),
+            "checkin_url": checkin_url(venue, request),
             "tiles": settings.LEAFLET_CONFIG["TILES"],
         },
     )
@@ -110,17 +110,12 @@ def venue_toggle(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
 
 @login_required
 def poster(request: AuthenticatedRequest, venue_id: int, fmt: str) -> HttpResponse:
-    if fmt not in {"png", "pdf"}:
+    if fmt not in PRINT_TYPES:
         raise Http404
     _may_manage_venues(request)
     venue = venue_get_for(request.user, venue_id)
-    body = venue_poster(
-        venue, checkin_url=request.build_absolute_uri(reverse("venue_checkin", args=[venue.code])), fmt=fmt
-    )
-    response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
-    response["Content-Disposition"] = f'inline; filename="poster-{venue.code}.{fmt}"'
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    body = venue_poster(venue, checkin_url=checkin_url(venue, request), fmt=fmt)
+    return print_response(body, fmt=fmt, filename=f"poster-{venue.code}", cache_control="private, max-age=300")
 
 
 @login_required
@@ -129,7 +124,7 @@ def display(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
     _may_manage_venues(request)
     venue = venue_get_for(request.user, venue_id)
     now = timezone.now()
-    url = request.build_absolute_uri(reverse("venue_checkin", args=[venue.code])) + f"?t={fresh_code(venue, now)}"
+    url = checkin_url(venue, request) + f"?t={fresh_code(venue, now)}"
     left = seconds_left(now)
     return render(
         request,

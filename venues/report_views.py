@@ -24,7 +24,7 @@ from truyvet.accounts.models import User
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.export import csv_response, xlsx_response
-from truyvet.lib.periods import PeriodForm
+from truyvet.lib.periods import PeriodForm, period_slug
 from truyvet.people.normalize import masked_phone
 from venues.models import Category, CheckIn
 from venues.selectors import (
@@ -109,7 +109,7 @@ def reports_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
     if fmt not in {"csv", "xlsx"}:
         raise Http404
     period = PeriodForm(request.GET or None).period()
-    stamp = f"{period[0]:%Y%m%d}-{period[1]:%Y%m%d}"
+    stamp = period_slug(period)
     if fmt == "csv":
         table = request.GET.get("table") or "checkins"
         if table not in ROWS:

@@ -22,12 +22,18 @@ from truyvet.people.models import Person
 from venues.models import CheckIn, Venue
 
 
+def checkin_url(venue: Venue, request: HttpRequest | None = None) -> str:
+    """The venue's check-in page, where its poster's QR leads (absolute, given the request)."""
+    path = reverse("venue_checkin", args=[venue.code])
+    return request.build_absolute_uri(path) if request is not None else path
+
+
 def venue_links(venue: Venue, request: HttpRequest | None = None) -> dict[str, str]:
     def absolute(path: str) -> str:
         return request.build_absolute_uri(path) if request is not None else path
 
     return {
-        "checkin_url": absolute(reverse("venue_checkin", args=[venue.code])),
+        "checkin_url": checkin_url(venue, request),
         # The API's poster endpoints: they take the same token or session as the caller used.
         "poster_pdf_url": absolute(reverse("api:venue-poster-pdf", args=[venue.pk])),
         "poster_png_url": absolute(reverse("api:venue-poster-png", args=[venue.pk])),
