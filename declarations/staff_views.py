@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from declarations.identity import reasons_shown_to_staff
-from declarations.models import Declaration
+from declarations.models import Declaration, Kind
 from declarations.risk import REASON_LABELS
 from declarations.selectors import (
     declaration_daily_stats_for,
@@ -185,7 +185,7 @@ def declaration_stats(request: AuthenticatedRequest) -> HttpResponseBase:
         )
         return csv_response(f"thong-ke-to-khai-{period_slug((date_from, date_to))}", header, body)
     totals = {key: sum(r[key] for r in rows) for key in ("total", "yellow", "red")}
-    kinds = dict(Declaration._meta.get_field("kind").choices or [])
+    kinds = dict(Kind.choices)
     return render(
         request,
         "declarations/staff_stats.html",

@@ -53,7 +53,8 @@ def alert_groups_open_for(user: User | AnonymousUser, *, limit: int = 20) -> lis
     )
 
 
-def get_alert_for(user: User | AnonymousUser, alert_id: int) -> Alert:
+def alert_get_for(user: User | AnonymousUser, alert_id: int) -> Alert:
+    """An alert of the user's unit; 404 for any other."""
     unit_id = getattr(user, "health_unit_id", None)
     alert = Alert.objects.filter(pk=alert_id, unit_id=unit_id).first() if unit_id else None
     if alert is None:

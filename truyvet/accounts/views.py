@@ -18,9 +18,9 @@ from truyvet.accounts.forms import AlertGroupForm, CodeForm, PhoneForm, TotpCode
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import is_citizen, is_portal_staff
 from truyvet.accounts.selectors import (
+    alert_get_for,
     alert_groups_open_for,
     alerts_open_for,
-    get_alert_for,
     two_factor_device_for,
     two_factor_step_for,
 )
@@ -52,7 +52,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def alert_ack(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
-    alert = get_alert_for(request.user, alert_id)
+    alert = alert_get_for(request.user, alert_id)
     alert_acknowledge(user=request.user, alert=alert)
     messages.success(request, _("Alert acknowledged."))
     return redirect("accounts:home")
