@@ -21,6 +21,7 @@ from msgspec import Meta
 from relief.errors import ReliefError
 from relief.models import Availability, HelpKind, Skill
 from truyvet.lib import schema
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.schema import Body, Invalid
 from truyvet.lib.text import refuse_invisible
@@ -42,7 +43,7 @@ def _visible(value: str, field: str) -> str:
     try:
         return refuse_invisible(value, field)
     except DomainError as error:
-        raise Invalid(str(error.detail), field=field, code="invalid_characters") from None
+        raise Invalid(str(error.detail), field=field, code=CoreError.INVALID_CHARACTERS) from None
 
 
 def _phone(value: str) -> str:

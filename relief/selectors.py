@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -36,6 +37,7 @@ from relief.models import (
     VolunteerSkill,
 )
 from truyvet.accounts.jurisdiction import jurisdiction_wards, scope_to_jurisdiction, sees_everywhere
+from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
 from truyvet.lib.days import day_start
 from truyvet.people.normalize import normalize_phone, search_key
@@ -65,7 +67,7 @@ def _day(day: date | None) -> Q:
 
 
 def sos_list_for(
-    user: Any, *, statuses: Iterable[str] | None = None, kind: str = "", ward_code: int | None = None
+    user: User | AnonymousUser, *, statuses: Iterable[str] | None = None, kind: str = "", ward_code: int | None = None
 ) -> QuerySet[HelpRequest]:
     """The help requests of the user's wards, newest first, filtered (``statuses`` None:
     every status)."""
@@ -79,7 +81,7 @@ def sos_list_for(
     return qs.order_by("-created_at", "-pk")
 
 
-def sos_get_for(user: Any, sos_id: int) -> HelpRequest:
+def sos_get_for(user: User | AnonymousUser, sos_id: int) -> HelpRequest:
     """One help request of the user's wards, or 404."""
     sos = (
         scope_to_jurisdiction(HelpRequest.objects.select_related("ward", "volunteer", "team", "duplicate_of"), user)
@@ -228,7 +230,7 @@ def volunteer_counts(*, wards: Wards = None) -> dict[str, Any]:
 
 
 def volunteer_list_for(
-    user: Any,
+    user: User | AnonymousUser,
     *,
     search: str = "",
     skill: str = "",
@@ -261,7 +263,7 @@ def volunteer_list_for(
     return qs.annotate(busy=Exists(busy)).prefetch_related("skills", "wards").order_by("name_key", "pk")
 
 
-def volunteer_get_for(user: Any, volunteer_id: int) -> Volunteer:
+def volunteer_get_for(user: User | AnonymousUser, volunteer_id: int) -> Volunteer:
     """One volunteer whose area meets the user's wards (withdrawn ones too), or 404."""
     volunteer = volunteer_list_for(user, include_withdrawn=True).filter(pk=volunteer_id).first()
     if volunteer is None:
@@ -269,7 +271,7 @@ def volunteer_get_for(user: Any, volunteer_id: int) -> Volunteer:
     return volunteer
 
 
-def volunteers_for_request(user: Any, sos: HelpRequest) -> list[Volunteer]:
+def volunteers_for_request(user: User | AnonymousUser, sos: HelpRequest) -> list[Volunteer]:
     """The active volunteers the user may send to ``sos``: those of its ward first, the free
     before the busy, then by name."""
     people = list(volunteer_list_for(user))
@@ -280,7 +282,7 @@ def volunteers_for_request(user: Any, sos: HelpRequest) -> list[Volunteer]:
     )
 
 
-def teams_for(user: Any) -> QuerySet[Team]:
+def teams_for(user: User | AnonymousUser) -> QuerySet[Team]:
     """Active teams serving any of the user's wards, or the whole province (no ward)."""
     qs = Team.objects.filter(is_active=True)
     if not sees_everywhere(user):
@@ -295,7 +297,7 @@ def teams_for(user: Any) -> QuerySet[Team]:
     return qs.distinct().order_by("name")
 
 
-def volunteer_history_for(user: Any, volunteer: Volunteer) -> QuerySet[HelpRequest]:
+def volunteer_history_for(user: User | AnonymousUser, volunteer: Volunteer) -> QuerySet[HelpRequest]:
     """The requests of the user's wards this volunteer is or was sent to."""
     ids = HelpRequestEvent.objects.filter(volunteer=volunteer).values("sos_id")
     return sos_list_for(user).filter(Q(volunteer=volunteer) | Q(pk__in=ids))

@@ -40,8 +40,10 @@ from relief.models import (
 from relief.schemas import HelpRequestIn, VolunteerSignUp
 from relief.selectors import teams_for, volunteer_list_for
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction
+from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.models import Channel
 from truyvet.lib.notify import Recipient, notification_send
@@ -65,7 +67,7 @@ def steps_allowed(status: str) -> list[str]:
     return [action for action, (sources, _target) in STEPS.items() if status in sources]
 
 
-def _label(user: Any) -> str:
+def _label(user: User | None) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
     return str(user.get_full_name() or user.get_username())[:150]
@@ -74,7 +76,9 @@ def _label(user: Any) -> str:
 def _note(note: str) -> str:
     note = (note or "").replace("\x00", "").strip()
     if len(note) > NOTE_MAX:
-        raise DomainError(_("A note has at most %(max)s characters.") % {"max": NOTE_MAX}, "invalid", field="note")
+        raise DomainError(
+            _("A note has at most %(max)s characters.") % {"max": NOTE_MAX}, CoreError.INVALID, field="note"
+        )
     return note
 
 
@@ -137,7 +141,7 @@ def _move(
     fresh: HelpRequest,
     *,
     action: str,
-    actor: Any,
+    actor: User,
     actor_label: str,
     note: str,
     site: str,
@@ -188,7 +192,7 @@ def _move(
     return event
 
 
-def _audit_step(actor: Any, fresh: HelpRequest, event: HelpRequestEvent, request: HttpRequest | None) -> None:
+def _audit_step(actor: User, fresh: HelpRequest, event: HelpRequestEvent, request: HttpRequest | None) -> None:
     detail: dict[str, Any] = {"from": event.from_status, "to": event.to_status}
     if event.volunteer_id:
         detail["volunteer"] = event.volunteer_id
@@ -201,7 +205,7 @@ def _audit_step(actor: Any, fresh: HelpRequest, event: HelpRequestEvent, request
 
 def sos_assign(
     *,
-    actor: Any,
+    actor: User,
     sos: HelpRequest,
     volunteer_id: int | None = None,
     team_id: int | None = None,
@@ -251,7 +255,7 @@ def sos_assign(
 
 
 def sos_step(
-    *, actor: Any, sos: HelpRequest, action: str, note: str = "", site: str = "", request: HttpRequest | None = None
+    *, actor: User, sos: HelpRequest, action: str, note: str = "", site: str = "", request: HttpRequest | None = None
 ) -> HelpRequest:
     """Staff start or finish a request (``EventAction.STARTED`` or ``DONE``)."""
     if action not in VOLUNTEER_STEPS:
@@ -267,7 +271,7 @@ def sos_step(
 
 def sos_volunteer_step(
     *,
-    user: Any,
+    user: User,
     volunteer: Volunteer,
     sos: HelpRequest,
     action: str,
@@ -290,7 +294,7 @@ def sos_volunteer_step(
 
 
 def sos_mark_duplicate(
-    *, actor: Any, sos: HelpRequest, original_id: int, note: str = "", request: HttpRequest | None = None
+    *, actor: User, sos: HelpRequest, original_id: int, note: str = "", request: HttpRequest | None = None
 ) -> HelpRequest:
     """Mark a request as a duplicate of another of the actor's communes (the original),
     which must not be a duplicate itself. Final; whoever was sent is taken off it."""
@@ -329,11 +333,11 @@ def sos_mark_duplicate(
     return fresh
 
 
-def sos_note(*, actor: Any, sos: HelpRequest, note: str, request: HttpRequest | None = None) -> HelpRequestEvent:
+def sos_note(*, actor: User, sos: HelpRequest, note: str, request: HttpRequest | None = None) -> HelpRequestEvent:
     """A note on the request's history, whatever its status."""
     note = _note(note)
     if not note:
-        raise DomainError(_("This field may not be blank."), "invalid", field="note")
+        raise DomainError(_("This field may not be blank."), CoreError.INVALID, field="note")
     with transaction.atomic():
         fresh = _locked(sos)
         event = HelpRequestEvent.objects.create(
@@ -446,7 +450,7 @@ def volunteer_register(
     return volunteer
 
 
-def volunteer_phone_confirm(*, volunteer: Volunteer, user: Any, request: HttpRequest | None = None) -> Volunteer:
+def volunteer_phone_confirm(*, volunteer: Volunteer, user: User, request: HttpRequest | None = None) -> Volunteer:
     """The volunteer signed in by a code sent to their phone: the phone is theirs."""
     with transaction.atomic():
         if volunteer.phone_confirmed_at is None:
@@ -456,7 +460,7 @@ def volunteer_phone_confirm(*, volunteer: Volunteer, user: Any, request: HttpReq
     return volunteer
 
 
-def volunteer_withdraw(*, volunteer: Volunteer, user: Any, request: HttpRequest | None = None) -> Volunteer:
+def volunteer_withdraw(*, volunteer: Volunteer, user: User, request: HttpRequest | None = None) -> Volunteer:
     """The volunteer leaves the register. Their open requests lose them: a request with no
     team left goes back to new, for staff to send someone else."""
     with transaction.atomic():

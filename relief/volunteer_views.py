@@ -38,7 +38,7 @@ from relief.services import (
 )
 from relief.views import form_errors, map_settings
 from truyvet.accounts.forms import CodeForm, PhoneForm
-from truyvet.accounts.models import Role
+from truyvet.accounts.models import Role, User
 from truyvet.accounts.services import login_code_request, login_code_verify
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
@@ -184,6 +184,13 @@ def volunteer_home(request: HttpRequest, volunteer: Volunteer) -> HttpResponse:
     )
 
 
+def _signed_in(request: HttpRequest) -> User:
+    """The volunteer's account (``volunteer_required`` let only a signed-in volunteer in)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 @volunteer_required
 def volunteer_assignment(request: HttpRequest, volunteer: Volunteer, sos_id: int) -> HttpResponse:
     """One request assigned to the volunteer: details while it is open, and its steps."""
@@ -193,7 +200,7 @@ def volunteer_assignment(request: HttpRequest, volunteer: Volunteer, sos_id: int
     if request.method == "POST" and form.is_valid():
         try:
             sos_volunteer_step(
-                user=request.user,
+                user=_signed_in(request),
                 volunteer=volunteer,
                 sos=sos,
                 action=form.cleaned_data["action"],
@@ -231,7 +238,7 @@ def volunteer_assignment(request: HttpRequest, volunteer: Volunteer, sos_id: int
 def volunteer_withdraw_view(request: HttpRequest, volunteer: Volunteer) -> HttpResponse:
     """Withdraw from the register (asked to confirm first)."""
     if request.method == "POST":
-        volunteer_withdraw(volunteer=volunteer, user=request.user, request=request)
+        volunteer_withdraw(volunteer=volunteer, user=_signed_in(request), request=request)
         return render(request, "relief/volunteer_withdrawn.html")
     return render(
         request,

@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -34,6 +33,7 @@ from contacts.models import (
     Outcome,
 )
 from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_province, ward_filter
+from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
 from truyvet.lib.days import day_start
 from truyvet.lib.models import Channel, Notification
@@ -43,7 +43,7 @@ from truyvet.people.selectors import person_search
 M = TypeVar("M", bound=Model)
 # Whoever asks: reads are scoped by the user's jurisdiction, and somebody not signed in (or
 # without a unit) sees nothing. Pages pass a signed-in ``User``, the API DRF's request user.
-Viewer: TypeAlias = AbstractBaseUser | AnonymousUser
+Viewer: TypeAlias = User | AnonymousUser
 
 
 def person_statuses(person_ids: list[int]) -> dict[int, dict[str, Any]]:
