@@ -38,7 +38,7 @@ from relief.services import (
 )
 from relief.views import form_errors, map_settings
 from truyvet.accounts.forms import CodeForm, PhoneForm
-from truyvet.accounts.models import Role, User
+from truyvet.accounts.models import User
 from truyvet.accounts.services import login_code_request, login_code_verify
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
@@ -133,17 +133,14 @@ def volunteer_code(request: HttpRequest) -> HttpResponse:
             form.add_error("code", str(error.detail))
             status = error.status
         else:
-            if user.role != Role.CITIZEN or user.is_staff or user.is_superuser:
-                # A staff account with this phone signs in with its password (and its second step).
-                form.add_error("code", _("This phone belongs to a staff account: sign in with your password."))
-                status = 403
-            else:
-                request.session.pop(SESSION_PHONE, None)
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                volunteer = volunteer_for_phone(user.phone)
-                if volunteer is not None:
-                    volunteer_phone_confirm(volunteer=volunteer, user=user, request=request)
-                return redirect("relief:volunteer_home")
+            # login_code_verify signs in citizens only: a staff account with this phone
+            # is refused there (403) and signs in with its password and second step.
+            request.session.pop(SESSION_PHONE, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            volunteer = volunteer_for_phone(user.phone)
+            if volunteer is not None:
+                volunteer_phone_confirm(volunteer=volunteer, user=user, request=request)
+            return redirect("relief:volunteer_home")
     return render(request, "relief/volunteer_code.html", {"form": form, "phone": display_phone(phone)}, status=status)
 
 

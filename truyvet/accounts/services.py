@@ -82,7 +82,8 @@ def login_code_verify(*, phone: str, code: str) -> User:
     with transaction.atomic():
         error, user = _check_code(e164, code.strip())
     if error is not None:
-        raise DomainError(_VERIFY_ERRORS[error], error, field="code")
+        status = 403 if error == CoreError.STAFF_ACCOUNT else 400
+        raise DomainError(_VERIFY_ERRORS[error], error, field="code", status=status)
     assert user is not None
     return user
 
