@@ -49,6 +49,7 @@ urlpatterns = [
     path("safetymap/", include("safetymap.urls")),
     path("vaccination/", include("vaccination.urls")),
     path("devices/", include("edge_devices.urls")),
+    path("operations/", include("operations.urls")),
 ]
 
 admin.site.site_header = f"{settings.PORTAL_NAME}: quản trị / administration"
