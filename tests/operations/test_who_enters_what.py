@@ -19,8 +19,10 @@ from operations.models import (
     DailyReport,
     Directive,
     MedicalFacility,
+    OccupancyReport,
     PlaceKind,
     QuarantinePlace,
+    ResourceReport,
 )
 from operations.services import agency_record_save, daily_report_generate, directive_save
 from tests.conftest import signed_in
@@ -45,6 +47,23 @@ def records(steering: Agency, hospital: Agency, military: Agency, health: Agency
     )
     facility = MedicalFacility.objects.create(agency=hospital, name="Bệnh viện Đa khoa tỉnh")
     camp = QuarantinePlace.objects.create(agency=military, name="Khu cách ly Trường Quân sự", kind=PlaceKind.CAMP)
+    # History rows entered before anyone's account existed (imported, or the demo's): no author.
+    now = timezone.now()
+    ResourceReport.objects.create(
+        facility=facility,
+        reported_at=now,
+        beds_total=10,
+        beds_occupied=2,
+        icu_total=0,
+        icu_occupied=0,
+        ventilators_total=0,
+        ventilators_in_use=0,
+        oxygen_cylinders=0,
+        oxygen_tanks=0,
+        doctors=1,
+        nurses=2,
+    )
+    OccupancyReport.objects.create(place=camp, reported_at=now, capacity=100, occupied=40)
     entry = ConsultationEntry.objects.create(agency=health, kind="hotline", name="Đường dây nóng", phone="19009095")
     report = daily_report_generate(day=timezone.localdate())
     return {"directive": directive.pk, "facility": facility.pk, "camp": camp.pk, "entry": entry.pk, "report": report.pk}
