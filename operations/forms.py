@@ -63,9 +63,10 @@ class DirectiveForm(AgencyChoiceMixin, forms.Form):
         help_text=_("A PDF file of at most %(mb)s MB.") % {"mb": settings.OPERATIONS_DIRECTIVE_MAX_MB},
     )
 
-    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], new: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.set_agencies(agencies)
+        self.fields["pdf"].required = new  # a change keeps the PDF unless a new one is attached
         _style(self)
 
 

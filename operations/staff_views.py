@@ -101,7 +101,9 @@ def directive_edit(request: AuthenticatedRequest, directive_id: int | None = Non
         if directive
         else {}
     )
-    form = DirectiveForm(request.POST or None, request.FILES or None, agencies=agencies, initial=initial)
+    form = DirectiveForm(
+        request.POST or None, request.FILES or None, agencies=agencies, initial=initial, new=directive is None
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
