@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
@@ -191,16 +191,44 @@ def tests_on(ward_codes: list[int], day: date) -> dict[int, tuple[int, int]]:
     return {code: (n, positive) for code, (n, positive) in found.items()}
 
 
-def ward_figures(day: date, ward_codes: list[int] | None = None, *, today: date | None = None) -> list[WardFigures]:
-    """Every ward's figures for ``day`` (the home province's wards unless given)."""
+class StoredCounts(Protocol):
+    """What ``ward_figures`` may take from a stored ward day instead of counting again."""
+
+    ward_id: int
+    f1_active: int
+    f2_active: int
+    tests: int
+    tests_positive: int
+    population: int | None
+    population_source: str
+
+
+def ward_figures(
+    day: date,
+    ward_codes: list[int] | None = None,
+    *,
+    today: date | None = None,
+    stored: dict[int, StoredCounts] | None = None,
+) -> list[WardFigures]:
+    """Every ward's figures for ``day`` (the home province's wards unless given).
+
+    With ``stored`` rows for every ward (the scheduled task's, at most 15 minutes old), the
+    counts that walk the follow-ups (F1/F2, the daily checks' tests) and the population are
+    taken from them, and only the cases are counted again: the live page's path. The case
+    counts (new cases, the 7-day window, the level, outcomes) are always counted."""
     codes = ward_codes if ward_codes is not None else province_ward_codes()
     today = today or timezone.localdate()
     new = new_cases_by_day(codes, day - timedelta(days=WINDOW_DAYS - 1), day)
-    follow = active_follow_ups(codes, day, today=today)
     ends = outcomes(codes)
-    tests = tests_on(codes, day)
-    people = populations(codes)
     coverage = vaccination_coverage(codes, day)
+    if stored is not None and all(code in stored for code in codes):
+        follow = {(c, level): getattr(stored[c], f"f{level}_active") for c in codes for level in (1, 2)}
+        tests = {c: (stored[c].tests, stored[c].tests_positive) for c in codes}
+        people = {c: (stored[c].population or 0, stored[c].population_source) for c in codes if stored[c].population}
+    else:
+        follow = active_follow_ups(codes, day, today=today)
+        tests = tests_on(codes, day)
+        people = populations(codes)
     result = []
     for code in codes:
         counts = new.get((code, day), {})

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Count, Model, OuterRef, QuerySet, Subquery, Sum
 from django.http import Http404
 
-from operations.figures import WardFigures, ward_figures
+from operations.figures import StoredCounts, WardFigures, ward_figures
 from operations.models import (
     Agency,
     AgencyKind,
@@ -252,14 +252,20 @@ class WardRow:
 
 
 def ward_rows(today: date) -> tuple[list[WardRow], datetime | None]:
-    """Today's figures per ward, computed live from the tracing data, with the map point of
-    each ward that has one; and when the stored figures were last computed."""
+    """Today's figures per ward, with the map point of each ward that has one; and when
+    the stored figures of today were computed.
+
+    New cases, the 7-day rate, the level and outcomes are counted live; F1/F2, the tests
+    and the population come from today's stored rows (``compute_ward_days``, every 15
+    minutes: counting 300,000 follow-ups takes longer than the page may), or are counted
+    live when today has no stored rows yet."""
     wards = {w.code: w for w in Ward.objects.filter(province_id=settings.PROVINCE_CODE)}
     points = {
         p.ward_id: p for p in WardProfile.objects.filter(ward_id__in=list(wards), latitude__isnull=False).order_by()
     }
+    stored: dict[int, StoredCounts] = {row.ward_id: row for row in WardDay.objects.filter(day=today)}
     rows = []
-    for figures in ward_figures(today, sorted(wards), today=today):
+    for figures in ward_figures(today, sorted(wards), today=today, stored=stored):
         point = points.get(figures.ward_code)
         rows.append(
             WardRow(
@@ -270,8 +276,8 @@ def ward_rows(today: date) -> tuple[list[WardRow], datetime | None]:
             )
         )
     rows.sort(key=lambda r: (-(r.today.level or 0), -(r.today.rate_7d or 0), r.ward.name))
-    last = WardDay.objects.order_by("-computed_at").values_list("computed_at", flat=True).first()
-    return rows, last
+    computed = [row.computed_at for row in stored.values() if isinstance(row, WardDay)]
+    return rows, (max(computed) if len(stored) >= len(wards) and computed else None)
 
 
 @dataclass

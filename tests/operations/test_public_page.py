@@ -91,3 +91,18 @@ def test_a_directive_downloads_as_its_pdf(client: Client, directives: None) -> N
 def test_the_directive_list_and_download_are_public(client: Client, directives: None) -> None:
     assert client.get(reverse("operations:directives")).status_code == 200
     assert client.post(reverse("operations:index")).status_code == 405
+
+
+def test_the_page_takes_f1_f2_and_tests_from_todays_stored_rows_and_counts_cases_live(client: Client) -> None:
+    from operations.models import WardDay
+    from operations.tasks import compute_ward_days
+
+    WardProfile.objects.create(ward=home_ward(0), population=5_000)
+    compute_ward_days()
+    WardDay.objects.filter(day=timezone.localdate(), ward=home_ward(0)).update(f1_active=41, f2_active=97)
+    CaseFactory(person=PersonFactory(ward=home_ward(0)), source=Source.LOCAL)  # after the stored run
+    page = client.get(reverse("operations:index"))
+    row = {r.ward.code: r for r in page.context["rows"]}[home_ward(0).code].today
+    assert (row.f1_active, row.f2_active) == (41, 97)  # as stored at the last run
+    assert row.new_community == 1 and row.level == 2  # the case counted live
+    assert "F1/F2 và xét nghiệm tính đến" in page.content.decode()
