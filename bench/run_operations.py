@@ -63,6 +63,7 @@ from django.utils import timezone  # noqa: E402
 from operations import demo  # noqa: E402
 from operations.figures import ward_figures  # noqa: E402
 from operations.models import WardDay  # noqa: E402
+from operations.report import report_content, report_pdf, report_xlsx  # noqa: E402
 from operations.services import ward_days_store  # noqa: E402
 from operations.views import page_figures  # noqa: E402
 from truyvet.lib.days import day_start  # noqa: E402
@@ -318,6 +319,11 @@ def main() -> None:
         values.sort()
         p90 = values[int(0.9 * (len(values) - 1))]
         print(f"| {name} | {statistics.median(values):.1f} | {p90:.1f} | {statistics.median(values) / floor:.1f} |")
+    started = time.perf_counter()
+    content = report_content(today - timedelta(days=1))
+    pdf, xlsx = report_pdf(content), report_xlsx(content)
+    print(f"\nthe daily report of yesterday (content, PDF {len(pdf):,} B, XLSX {len(xlsx):,} B): "
+          f"{(time.perf_counter() - started) * 1000:.0f} ms, once")  # fmt: skip
     if options.page_weight:
         print()
         page_weight()
