@@ -94,8 +94,8 @@ class WardDay(models.Model):
     (quarantine) when confirmed, and ``new_community`` the local or unknown-source cases
     that were not. F1/F2 are the follow-ups active at the end of the day. The case records
     carry an outcome but not its date, so ``under_treatment``, ``recovered`` and ``died``
-    are the ward's totals when the day's figures were computed (null for days computed
-    later than the day after)."""
+    are the ward's totals at the day's last run (null for a day first computed after it
+    ended)."""
 
     ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     day = models.DateField()

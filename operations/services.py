@@ -6,7 +6,7 @@ agency's part."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -273,8 +273,9 @@ OUTCOME_FIELDS = ("under_treatment", "recovered", "died")
 def ward_days_store(*, days: list[date], today: date | None = None) -> int:
     """Compute and store every ward's figures for each of ``days`` (idempotent: a day's rows
     are replaced by the same figures from the same data). The outcome totals are written
-    only for today and yesterday, the state when the day ended; an older day keeps the
-    totals it had (they have no date in the case records, so they cannot be recomputed)."""
+    only into today's rows, so a day keeps those of its last run before midnight (at most
+    15 minutes before its end); they have no date in the case records, so a past day
+    computed again keeps the totals it had (none, if it was first computed later)."""
     today = today or timezone.localdate()
     now = timezone.now()
     stored = 0
@@ -288,7 +289,7 @@ def ward_days_store(*, days: list[date], today: date | None = None) -> int:
                 row = existing.get(f.ward_code) or WardDay(ward_id=f.ward_code, day=day)
                 for name in FIGURE_FIELDS:
                     setattr(row, name, getattr(f, name))
-                if day >= today - timedelta(days=1):
+                if day >= today:
                     for name in OUTCOME_FIELDS:
                         setattr(row, name, getattr(f, name))
                 row.computed_at = now

@@ -142,6 +142,8 @@ def test_storing_a_day_twice_writes_the_same_rows(tracing: dict[str, object]) ->
     assert {row["day"] for row in second} == {today - timedelta(days=1), today}
     stored = WardDay.objects.get(day=today, ward=home_ward(0))
     assert (stored.new_community, stored.level, stored.f1_active, stored.under_treatment) == (1, 2, 1, 3)
+    # Yesterday was first computed today: its outcomes are not known (the records have no dates).
+    assert WardDay.objects.get(day=today - timedelta(days=1), ward=home_ward(0)).under_treatment is None
 
 
 def test_an_old_day_keeps_the_outcomes_it_had(tracing: dict[str, object]) -> None:
