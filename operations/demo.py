@@ -47,7 +47,7 @@ from operations.models import (
     ResourceReport,
     WardProfile,
 )
-from operations.report import _fonts
+from operations.report import pdf_fonts
 from operations.services import ward_days_store
 from truyvet.accounts.models import Role, User
 from truyvet.geo.models import Ward
@@ -193,7 +193,7 @@ def demo_pdf(title: str, lines: list[str]) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen.canvas import Canvas
 
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4)
     canvas.setTitle(title)

@@ -286,7 +286,7 @@ def report_xlsx(content: ReportContent) -> bytes:
 
 
 @cache
-def _fonts() -> tuple[str, str]:
+def pdf_fonts() -> tuple[str, str]:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -302,7 +302,7 @@ def report_pdf(content: ReportContent) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     title = ParagraphStyle("title", fontName=bold, fontSize=14, leading=18, spaceAfter=4)
     heading = ParagraphStyle("heading", fontName=bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4)
     body = ParagraphStyle("body", fontName=regular, fontSize=8, leading=10)
