@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "vaccination",
     "edge_devices",
     "relief",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -501,3 +502,34 @@ RELIEF_SIGNUPS_PER_ADDRESS = env.int("RELIEF_SIGNUPS_PER_ADDRESS", default=20)
 # The check-in index carries extra columns on PostgreSQL (index-only matching scans);
 # SQLite, the laptop default, simply ignores them.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# --- Operations map (the steering committee's dashboard) -----------------------------------
+# The commune risk level (1-4) from new community cases per 100,000 people over 7 days: the
+# rate at which levels 2, 3 and 4 begin (OPERATIONS_RISK_RATES=20,50,150).
+OPERATIONS_RISK_RATES: list[float] = env.list("OPERATIONS_RISK_RATES", cast=float, default=[20.0, 50.0, 150.0])
+# Vaccination coverage (a fraction) at or above which the level is one lower (never below 1).
+# Until the vaccination app records doses the coverage is unknown and the level follows the
+# case rate alone (docs/OPERATIONS_MAP.md).
+OPERATIONS_RISK_COVERAGE_LOWERS = env.float("OPERATIONS_RISK_COVERAGE_LOWERS", default=0.7)
+# Days of ward figures the public page shows (the chart and the list).
+OPERATIONS_DAYS_SHOWN = env.int("OPERATIONS_DAYS_SHOWN", default=30)
+# Uploaded directives: at most this many megabytes, and a PDF by content.
+OPERATIONS_DIRECTIVE_MAX_MB = env.int("OPERATIONS_DIRECTIVE_MAX_MB", default=20)
+# Where the steering committee's morning report is sent (comma-separated addresses; none:
+# it is kept and listed, not sent).
+OPERATIONS_REPORT_EMAILS: list[str] = [a for a in env.list("OPERATIONS_REPORT_EMAILS", default=[]) if a]
+# The Vietnamese-capable TrueType fonts of the PDF report (Debian's fonts-dejavu-core).
+OPERATIONS_PDF_FONT = env_path("OPERATIONS_PDF_FONT", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+OPERATIONS_PDF_FONT_BOLD = env_path(
+    "OPERATIONS_PDF_FONT_BOLD", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+)
+CELERY_BEAT_SCHEDULE["operations-ward-days"] = {
+    # Yesterday's and today's figures per ward, every 15 minutes (idempotent).
+    "task": "operations.tasks.compute_ward_days",
+    "schedule": crontab(minute="*/15"),
+}
+CELERY_BEAT_SCHEDULE["operations-daily-report"] = {
+    # The steering committee's report for yesterday, each morning (idempotent per day).
+    "task": "operations.tasks.daily_report",
+    "schedule": crontab(minute=30, hour=6),
+}

@@ -52,6 +52,7 @@ urlpatterns = [
     path("vaccination/", include("vaccination.urls")),
     path("devices/", include("edge_devices.urls")),
     path("operations/", include("relief.urls")),
+    path("operations/", include("operations.urls")),
 ]
 
 admin.site.site_header = f"{settings.PORTAL_NAME}: quản trị / administration"

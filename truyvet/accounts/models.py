@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     FACILITY_MANAGER = "facility_manager", _("Facility manager")
     VACCINATION_STAFF = "vaccination_staff", _("Vaccination site staff")
     BUS_OPERATOR = "bus_operator", _("Bus operator")
+    # Staff of an agency that enters its part of the operations map (the military command,
+    # the culture department, a laboratory, ...): their agencies say what (operations.Agency).
+    AGENCY_STAFF = "agency_staff", _("Agency staff")
     ADMINISTRATOR = "administrator", _("Administrator")
     CITIZEN = "citizen", _("Citizen")
 
