@@ -50,8 +50,8 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from contacts.graph import cluster_subgraph_for, subgraph_json  # noqa: E402
 from contacts.models import Case, Cluster, Exposure, FollowUp, MatchingState  # noqa: E402
+from contacts.selectors.chains import cluster_chain_get_for, subgraph_json  # noqa: E402
 from truyvet.accounts.models import HealthUnit, Role, UnitKind, User  # noqa: E402
 from truyvet.geo.models import Ward  # noqa: E402
 from truyvet.people.models import Person  # noqa: E402
@@ -294,7 +294,7 @@ def main() -> None:
           f"database {connection.vendor} {connection.settings_dict['NAME']}")  # fmt: skip
 
     url = reverse("contacts:chain_cluster_json", args=[cluster.pk])
-    graph = cluster_subgraph_for(cdc, cluster.pk)
+    graph = cluster_chain_get_for(cdc, cluster.pk)
     clients = {}
     for name, user, encoding in (("cdc", cdc, ""), ("commune", commune, ""), ("gzip", cdc, "gzip")):
         clients[name] = Client(HTTP_ACCEPT_ENCODING=encoding)
@@ -303,7 +303,7 @@ def main() -> None:
     labels: dict[str, Any] = {"via": {}, "status": {}}
     probes: dict[str, Callable[[], object]] = {
         "lower bound: the same rows, raw cursor (2 statements)": lambda: raw_rows(cluster.pk),
-        "selector: rows → nodes and edges (CDC)": lambda: cluster_subgraph_for(cdc, cluster.pk),
+        "selector: rows → nodes and edges (CDC)": lambda: cluster_chain_get_for(cdc, cluster.pk),
         "of which building the JSON document (CDC)": lambda: subgraph_json(graph, labels, "Asia/Ho_Chi_Minh"),
         "JSON endpoint, CDC, every name": lambda: clients["cdc"].get(url),
         "JSON endpoint, commune station, 3 wards": lambda: clients["commune"].get(url),

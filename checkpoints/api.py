@@ -15,21 +15,33 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from checkpoints.lookup import traveller_check
+from checkpoints.errors import CheckpointError
 from checkpoints.models import Verdict
 from checkpoints.schemas import ScanBatch, reason_of, scan_item
-from checkpoints.selectors import checkpoint_for_scanning, checkpoints_for_scanning
-from checkpoints.services import ScanItem, ScanResult, scans_ingest, tablet_heartbeat
+from checkpoints.selectors.lookup import TravellerQuery, traveller_check
+from checkpoints.selectors.scope import checkpoint_for_scanning, checkpoints_for_scanning
+from checkpoints.services.scans import ScanItem, ScanResult, scans_ingest, tablet_heartbeat
+from truyvet.accounts.models import User
 from truyvet.accounts.permissions import IsPortalStaff
 from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.errors import DomainError
 from truyvet.lib.fields import BoundedIntegerField, StrictCharField
 from truyvet.lib.schema import Invalid, Refusal
 from truyvet.lib.text import storable
+
+
+def _staff(request: Request) -> User:
+    """The signed-in staff member (``IsPortalStaff`` lets nobody else through)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated
+    return user
+
 
 CheckpointRows = inline_serializer(
     "CheckpointRow",
@@ -60,7 +72,7 @@ class CheckpointListView(APIView):
                     "latitude": float(c.latitude) if c.latitude is not None else None,
                     "longitude": float(c.longitude) if c.longitude is not None else None,
                 }
-                for c in checkpoints_for_scanning(request.user)
+                for c in checkpoints_for_scanning(_staff(request))
             ]
         )
 
@@ -103,7 +115,9 @@ def _whole_batch(request: Request) -> ScanBatch | None:
 
 def _check_size(scans: list[Any]) -> None:
     if len(scans) > settings.CHECKPOINT_BATCH_MAX:
-        raise DomainError(f"At most {settings.CHECKPOINT_BATCH_MAX} scans per batch.", "batch_too_large", field="scans")
+        raise DomainError(
+            f"At most {settings.CHECKPOINT_BATCH_MAX} scans per batch.", CheckpointError.BATCH_TOO_LARGE, field="scans"
+        )
 
 
 def _tablet(data: dict[str, Any]) -> tuple[str, int | None]:
@@ -123,7 +137,8 @@ class ScanBatchView(APIView):
 
     @extend_schema(request=ScanBatch, responses={200: ScanResults}, tags=["checkpoints"])
     def post(self, request: Request, checkpoint_id: str) -> Response:
-        checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)
+        user = _staff(request)
+        checkpoint = checkpoint_for_scanning(user, checkpoint_id)
         outcome: list[ScanResult | None] = []
         items: list[ScanItem] = []
         batch = _whole_batch(request)
@@ -142,7 +157,7 @@ class ScanBatchView(APIView):
             data = request.data if isinstance(request.data, dict) else {}
             scans = data.get("scans")
             if not isinstance(scans, list):
-                raise DomainError('Send {"scans": [...]}.', "scans_required", field="scans")
+                raise DomainError('Send {"scans": [...]}.', CheckpointError.SCANS_REQUIRED, field="scans")
             _check_size(scans)
             tablet_id, pending = _tablet(data)
             for raw in scans:
@@ -156,7 +171,7 @@ class ScanBatchView(APIView):
         stored = iter(
             scans_ingest(
                 checkpoint=checkpoint,
-                user=request.user,
+                user=user,
                 items=items,
                 tablet_id=tablet_id,
                 pending=pending,
@@ -185,14 +200,22 @@ class TravellerCheckView(APIView):
 
     @extend_schema(request=TravellerCheckIn, responses={200: OpenApiTypes.OBJECT}, tags=["checkpoints"])
     def post(self, request: Request, checkpoint_id: str) -> Response:
-        checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)
+        user = _staff(request)
+        checkpoint = checkpoint_for_scanning(user, checkpoint_id)
         serializer = TravellerCheckIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        tablet_id, pending = data.pop("tablet_id", ""), data.pop("pending", None)
+        data = serializer.validated_data
+        tablet_id, pending = data.get("tablet_id", ""), data.get("pending")
         if tablet_id:
-            tablet_heartbeat(checkpoint=checkpoint, user=request.user, tablet_id=tablet_id, pending=pending)
-        return Response(traveller_check(checkpoint=checkpoint, user=request.user, request=request, **data))
+            tablet_heartbeat(checkpoint=checkpoint, user=user, tablet_id=tablet_id, pending=pending)
+        query = TravellerQuery(
+            qr_token=data.get("qr_token", ""),
+            id_number=data.get("id_number", ""),
+            phone=data.get("phone", ""),
+            trip_code=data.get("trip_code", ""),
+            temperature=data.get("temperature"),
+        )
+        return Response(traveller_check(checkpoint=checkpoint, user=user, query=query, request=request))
 
 
 class HeartbeatIn(serializers.Serializer):
@@ -207,12 +230,13 @@ class HeartbeatView(APIView):
 
     @extend_schema(request=HeartbeatIn, responses={204: None}, tags=["checkpoints"])
     def post(self, request: Request, checkpoint_id: str) -> Response:
-        checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)
+        user = _staff(request)
+        checkpoint = checkpoint_for_scanning(user, checkpoint_id)
         serializer = HeartbeatIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         tablet_heartbeat(
             checkpoint=checkpoint,
-            user=request.user,
+            user=user,
             tablet_id=serializer.validated_data["tablet_id"],
             pending=serializer.validated_data.get("pending"),
         )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from msgspec import UNSET, Meta, UnsetType
 
 from checkpoints.models import Direction, VehicleType
-from checkpoints.services import ScanItem
+from checkpoints.services.scans import ScanItem
 from truyvet.lib import schema
 from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.schema import Body

@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404
 from django.urls import URLPattern, path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contacts.errors import ContactsError
 from contacts.models import Case, Exposure, MatchingState
-from contacts.selectors import case_exposures, exposures_status, get_case_for, people_in_reach
-from contacts.services import case_open
+from contacts.selectors import case_get_for, exposure_records_for, exposures_status, person_get_for
+from contacts.services import CaseInput, case_open
+from truyvet.accounts.models import User
 from truyvet.accounts.permissions import IsHealthStaff
 from truyvet.lib.audit import audit_log_many
 from truyvet.lib.bounds import MAX_INT, parse_int
@@ -26,6 +27,14 @@ from truyvet.lib.errors import DomainError
 from truyvet.lib.fields import BoundedIntegerField, PastDateField, PastDateTimeField
 
 PAGE = 5000
+
+
+def _staff(request: Request) -> User:
+    """The signed-in staff user that ``IsHealthStaff`` let in."""
+    user = request.user
+    if not isinstance(user, User):  # not reached: the permission refuses anybody else first
+        raise exceptions.NotAuthenticated()
+    return user
 
 
 class CaseSerializer(serializers.Serializer):
@@ -64,15 +73,16 @@ class CaseCreateView(APIView):
     def post(self, request: Request) -> Response:
         serializer = CaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data: dict[str, Any] = dict(serializer.validated_data)
-        person = people_in_reach(request.user).filter(pk=data.pop("person_id")).first()
-        if person is None:
-            raise DomainError("There is no such person in your jurisdiction.", "not_found", status=404)
-        # One transaction for the whole answer: nothing is committed unless the case is
-        # answered, and matching is queued once it is.
-        with transaction.atomic():
-            case = case_open(user=request.user, person=person, **data)
-            case.refresh_from_db(fields=["matching"])
+        data: dict[str, Any] = serializer.validated_data
+        person = person_get_for(request.user, data["person_id"])
+        fields = CaseInput(
+            confirmed_at=data["confirmed_at"],
+            onset_date=data.get("onset_date"),
+            sample_date=data.get("sample_date"),
+            isolated_at=data.get("isolated_at"),
+        )
+        # Matching is queued once the case commits: the answer tells the case as it was opened.
+        case = case_open(user=_staff(request), person=person, data=fields)
         matching = "done" if case.matching == MatchingState.DONE else "queued"
         return Response({"id": case.pk, "matching": matching}, status=status.HTTP_201_CREATED)
 
@@ -108,21 +118,19 @@ class CaseExposuresView(APIView):
     def get(self, request: Request, case_id: int) -> Response:
         if not 0 < case_id <= MAX_INT:
             raise Http404
-        case: Case = get_case_for(request.user, case_id)
-        qs = case_exposures(case, request.user).order_by("pk")
+        case: Case = case_get_for(request.user, case_id)
         level = request.query_params.get("level")
         if level is not None:
             depth = settings.TRACING_DEPTH  # matching finds no level beyond it
             if level not in {str(n) for n in range(1, depth + 1)}:
-                raise DomainError(f"level is a number from 1 to {depth}.", "invalid", field="level")
-            qs = qs.filter(level=int(level))
+                raise DomainError(f"level is a number from 1 to {depth}.", ContactsError.INVALID, field="level")
         after = request.query_params.get("after")
-        if after is not None:
-            qs = qs.filter(pk__gt=parse_int(after, "after", minimum=0))
-        rows = list(
-            qs.values_list(
-                "pk", "person_id", "level", "via", "source_person_id", "venue__code", "overlap_start", "overlap_end"
-            )[: PAGE + 1]
+        rows = exposure_records_for(
+            request.user,
+            case,
+            level=int(level) if level is not None else None,
+            after=parse_int(after, "after", minimum=0) if after is not None else None,
+            limit=PAGE + 1,
         )
         more = len(rows) > PAGE
         rows = rows[:PAGE]

@@ -18,8 +18,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 
-from contacts.graph import Status, Subgraph, case_subgraph_for, cluster_subgraph_for, subgraph_json
 from contacts.models import Case, Cluster, Via
+from contacts.selectors.chains import Status, Subgraph, case_chain_get_for, cluster_chain_get_for, subgraph_json
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log
@@ -126,26 +126,26 @@ def _page(request: AuthenticatedRequest, graph: Subgraph, json_url: str) -> Http
 
 @health_staff_required
 def chain_case(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    graph = case_subgraph_for(request.user, case_id)
+    graph = case_chain_get_for(request.user, case_id)
     return _page(request, graph, reverse("contacts:chain_case_json", args=[case_id]))
 
 
 @health_staff_required
 @gzip_page  # a 5,000-person cluster is ~270 KiB of JSON, ~35 KiB gzipped: it matters on 3G
 def chain_case_json(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    return _json(request, case_subgraph_for(request.user, case_id))
+    return _json(request, case_chain_get_for(request.user, case_id))
 
 
 @health_staff_required
 def chain_cluster(request: AuthenticatedRequest, cluster_id: int) -> HttpResponse:
-    graph = cluster_subgraph_for(request.user, cluster_id)
+    graph = cluster_chain_get_for(request.user, cluster_id)
     return _page(request, graph, reverse("contacts:chain_cluster_json", args=[cluster_id]))
 
 
 @health_staff_required
 @gzip_page
 def chain_cluster_json(request: AuthenticatedRequest, cluster_id: int) -> HttpResponse:
-    return _json(request, cluster_subgraph_for(request.user, cluster_id))
+    return _json(request, cluster_chain_get_for(request.user, cluster_id))
 
 
 urlpatterns: list[URLPattern] = [

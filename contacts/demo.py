@@ -70,7 +70,7 @@ def _seed_cases(target: int) -> tuple[int, int]:
     from django.db.models import Count
 
     from contacts.models import Case, Classification, Cluster, Source
-    from contacts.services import case_open
+    from contacts.services import CaseInput, case_open
     from venues.models import CheckIn
 
     existing = Case.objects.filter(note=DEMO_NOTE).count()
@@ -91,14 +91,16 @@ def _seed_cases(target: int) -> tuple[int, int]:
         case_open(
             user=None,
             person=Person.objects.get(pk=row["person_id"]),
-            classification=Classification.CONFIRMED,
-            confirmed_at=now - timedelta(hours=2),
-            onset_date=today - timedelta(days=2),
-            sample_date=today - timedelta(days=1),
-            isolation_place="Bệnh viện Đa khoa tỉnh",
-            source=Source.LOCAL,
-            cluster=cluster,
-            note=DEMO_NOTE,
+            data=CaseInput(
+                classification=Classification.CONFIRMED,
+                confirmed_at=now - timedelta(hours=2),
+                onset_date=today - timedelta(days=2),
+                sample_date=today - timedelta(days=1),
+                isolation_place="Bệnh viện Đa khoa tỉnh",
+                source=Source.LOCAL,
+                cluster_id=cluster.pk,
+                note=DEMO_NOTE,
+            ),
         )
         new += 1
     return existing + new, new

@@ -16,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contacts.proximity import (
+from contacts.errors import ContactsError
+from contacts.services.proximity import (
     MAX_CONTACTS,
     MAX_DISTANCE_M,
     MAX_UPLOAD_BYTES,
@@ -89,7 +90,7 @@ class LogParser(BaseParser):
         raw = stream.read(MAX_UPLOAD_BYTES + 1) if stream is not None else b""
         if len(raw) > MAX_UPLOAD_BYTES:
             raise DomainError(
-                _("The upload is too large."), "too_large", status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+                _("The upload is too large."), ContactsError.TOO_LARGE, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
             )
         try:
             return json.loads(raw.decode(), parse_constant=_refuse_constant)
@@ -98,7 +99,7 @@ class LogParser(BaseParser):
 
 
 class ProximityContactSerializer(serializers.Serializer):
-    """Documents one encounter; uploads are checked by ``contacts.proximity.validate_contacts``."""
+    """Documents one encounter; uploads are checked by ``contacts.services.proximity.validate_contacts``."""
 
     device_id = serializers.RegexField(r"^[0-9a-fA-F]{32}$", help_text="The other phone's broadcast id.")
     first_seen = PastDateTimeField(help_text="ISO 8601 with its UTC offset.")
@@ -198,7 +199,7 @@ class UploadView(APIView):
         # Refused unread when the client says how large it is; LogParser counts otherwise.
         if length > MAX_UPLOAD_BYTES:
             raise DomainError(
-                _("The upload is too large."), "too_large", status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+                _("The upload is too large."), ContactsError.TOO_LARGE, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
             )
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -13,12 +13,8 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from contacts.proximity import (
-    IssuedCode,
-    upload_code_follow_up_for,
-    upload_code_issue,
-)
-from contacts.selectors import get_case_for
+from contacts.selectors import case_get_for, follow_up_get_for
+from contacts.services.proximity import IssuedCode, upload_code_issue
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.errors import DomainError
@@ -45,7 +41,7 @@ def _show(request: AuthenticatedRequest, issued: IssuedCode, person: Person, bac
 @health_staff_required
 @require_POST
 def case_upload_code(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    case = get_case_for(request.user, case_id)
+    case = case_get_for(request.user, case_id)
     try:
         issued = upload_code_issue(user=request.user, person=case.person, case=case, request=request)
     except DomainError as error:
@@ -57,7 +53,7 @@ def case_upload_code(request: AuthenticatedRequest, case_id: int) -> HttpRespons
 @health_staff_required
 @require_POST
 def follow_up_upload_code(request: AuthenticatedRequest, follow_up_id: int) -> HttpResponse:
-    follow_up = upload_code_follow_up_for(request.user, follow_up_id)
+    follow_up = follow_up_get_for(request.user, follow_up_id, active_only=True)
     issued = upload_code_issue(user=request.user, person=follow_up.person, request=request)
     return _show(request, issued, follow_up.person, _back_url("contacts:follow_up_detail", follow_up.pk))
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Case, Classification, Cluster, Outcome, Setting, Source, TestResult, TestType
 from contacts.selectors import CaseFilters
+from contacts.services import CaseInput, PersonInput
 from truyvet.geo.models import Ward
 from truyvet.geo.selectors import ward_list
 from truyvet.lib.bounds import validate_past_day, validate_past_time
@@ -123,6 +124,20 @@ class PersonForm(BootstrapMixin, forms.Form):
             self.add_error("id_number", _("Give a citizen id number or a passport number."))
         return data
 
+    def person_input(self) -> PersonInput:
+        data = self.cleaned_data
+        return PersonInput(
+            full_name=data["full_name"],
+            ward_code=data["ward"],
+            id_number=data.get("id_number") or "",
+            passport_number=data.get("passport_number") or "",
+            nationality=data.get("nationality") or "VN",
+            date_of_birth=data.get("date_of_birth"),
+            gender=data.get("gender") or "",
+            phone=data.get("phone") or "",
+            address=data.get("address") or "",
+        )
+
 
 class CaseForm(BootstrapMixin, forms.Form):
     classification = forms.ChoiceField(
@@ -161,15 +176,24 @@ class CaseForm(BootstrapMixin, forms.Form):
             del self.fields["outcome"]
         self._style()
 
-    def case_fields(self) -> dict[str, Any]:
-        """The keyword arguments of case_open / case_update (the cluster is resolved by the view)."""
-        data = dict(self.cleaned_data)
-        data.pop("new_cluster", None)
-        cluster = data.pop("cluster", None)
-        data["cluster_id"] = cluster
-        for name in ("isolation_place", "note"):
-            data[name] = (data.get(name) or "").strip()
-        return data
+    def case_input(self) -> CaseInput:
+        """What ``case_open`` and ``case_update`` take; a new case (no outcome field) is under
+        treatment."""
+        data = self.cleaned_data
+        return CaseInput(
+            classification=data["classification"],
+            confirmed_at=data.get("confirmed_at"),
+            onset_date=data.get("onset_date"),
+            sample_date=data.get("sample_date"),
+            isolated_at=data.get("isolated_at"),
+            isolation_place=(data.get("isolation_place") or "").strip(),
+            isolation_until=data.get("isolation_until"),
+            outcome=data.get("outcome") or Outcome.UNDER_TREATMENT,
+            source=data["source"],
+            cluster_id=data.get("cluster"),
+            new_cluster=(data.get("new_cluster") or "").strip(),
+            note=(data.get("note") or "").strip(),
+        )
 
 
 class LabResultForm(BootstrapMixin, forms.Form):

@@ -9,12 +9,11 @@ Reads go through ``contacts.selectors`` (scoped to the user's wards), writes thr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -24,29 +23,34 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contacts.models import Case, Cluster, Exposure, FollowUp, FollowUpState, Outcome
+from contacts.errors import CaseExists
+from contacts.models import Case, Exposure, FollowUp, FollowUpState
 from contacts.selectors import (
     active_follow_ups_of,
     case_exposures,
+    case_get_for,
     case_list_for,
     case_sources_for,
-    cases_for,
+    case_visible_to,
+    cluster_choices,
     exposure_counts,
     exposure_warnings_for,
     exposures_hidden_count,
     exposures_status,
+    follow_up_get_for,
     follow_up_list_for,
-    get_case_for,
-    get_follow_up_for,
     people_find_for,
-    people_in_reach,
+    person_get_for,
+    person_open_case_for,
+    ward_choices_for,
 )
 from contacts.services import (
     case_match_again,
     case_open,
+    case_open_for_new_person,
     case_update,
-    cluster_create,
     follow_up_check_record,
+    follow_up_ensure_active,
     lab_result_add,
     manual_contact_add,
 )
@@ -60,7 +64,6 @@ from contacts.staff_forms import (
     PersonForm,
 )
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.jurisdiction import jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.errors import DomainError
@@ -69,7 +72,6 @@ from truyvet.lib.paging import keyset_page
 from truyvet.people.device import remembered_people
 from truyvet.people.models import Person, Symptom
 from truyvet.people.normalize import masked_phone
-from truyvet.people.services import person_fields, person_upsert
 
 PAGE_SIZE = 50
 EXPOSURES_PER_PAGE = 200
@@ -101,10 +103,6 @@ EXPORT_HEADER = [
 ]
 
 
-def _clusters() -> Any:
-    return Cluster.objects.order_by("name").only("pk", "name")
-
-
 def _audit_people(request: AuthenticatedRequest, action: str, object_type: str, rows: list[tuple[Any, int]]) -> None:
     audit_log_many(
         actor=request.user,
@@ -119,9 +117,7 @@ def _audit_people(request: AuthenticatedRequest, action: str, object_type: str, 
 
 
 def _filter_form(request: AuthenticatedRequest) -> CaseFilterForm:
-    return CaseFilterForm(
-        request.GET or None, wards=jurisdiction_wards(request.user).order_by("name"), clusters=_clusters()
-    )
+    return CaseFilterForm(request.GET or None, wards=ward_choices_for(request.user), clusters=cluster_choices())
 
 
 @health_staff_required
@@ -231,16 +227,9 @@ def _audited(request: AuthenticatedRequest, qs: Any) -> Iterator[list[Any]]:
 # --- New case and edit -------------------------------------------------------------------
 
 
-def _person_in_reach(user: Any, person_id: int) -> Person:
-    """A person the user may open a case for, or 404."""
-    person = people_in_reach(user).filter(pk=person_id).first()
-    if person is None:
-        raise Http404
-    return person
-
-
-def _case_exists_error(form: CaseForm, request: AuthenticatedRequest, error: DomainError, person: Person) -> None:
-    existing = cases_for(request.user).filter(person=person, outcome=Outcome.UNDER_TREATMENT).first()
+def _case_exists_error(form: CaseForm, request: AuthenticatedRequest, error: CaseExists) -> None:
+    """The message, with a link to the open case when the user may see it."""
+    existing = person_open_case_for(request.user, error.person_id)
     if existing is None:
         form.add_error(None, str(error.detail))
         return
@@ -255,23 +244,16 @@ def _case_exists_error(form: CaseForm, request: AuthenticatedRequest, error: Dom
     )
 
 
-def _resolve_cluster(request: AuthenticatedRequest, form: CaseForm, fields: dict[str, Any]) -> None:
-    new_name = (form.cleaned_data.get("new_cluster") or "").strip()
-    if new_name:
-        fields["cluster_id"] = cluster_create(user=request.user, name=new_name).pk
-
-
 @health_staff_required
 def case_new(request: AuthenticatedRequest) -> HttpResponse:
     """Find the person (or add them), then the case's fields; ``case_open`` queues matching."""
-    wards = jurisdiction_wards(request.user).order_by("name")
     find_form = PersonFindForm(request.GET or None)
     person: Person | None = None
     person_id = request.POST.get("person") or request.GET.get("person")
     if person_id:
         if not person_id.isdecimal():
             raise Http404
-        person = _person_in_reach(request.user, int(person_id))
+        person = person_get_for(request.user, int(person_id))
     found: list[Person] = []
     searched = False
     if person is None and find_form.is_valid() and find_form.cleaned_data["find"]:
@@ -279,8 +261,8 @@ def case_new(request: AuthenticatedRequest) -> HttpResponse:
         found = people_find_for(request.user, find_form.cleaned_data["find"])
         _audit_people(request, "person.search", Person._meta.label_lower, [(p.pk, p.pk) for p in found])
     data = request.POST if request.method == "POST" else None
-    case_form = CaseForm(data, clusters=_clusters(), with_outcome=False)
-    person_form = PersonForm(data, wards=wards) if person is None else None
+    case_form = CaseForm(data, clusters=cluster_choices(), with_outcome=False)
+    person_form = PersonForm(data, wards=ward_choices_for(request.user)) if person is None else None
     if request.method == "POST":
         case = _open(request, person, person_form, case_form)
         if case is not None:
@@ -306,55 +288,22 @@ def _open(
 ) -> Case | None:
     if not case_form.is_valid() or (person_form is not None and not person_form.is_valid()):
         return None
-    fields = case_form.case_fields()
+    data = case_form.case_input()
     try:
-        with transaction.atomic():
-            if person is None:
-                assert person_form is not None
-                person = _new_person(request, person_form)
-                if person is None:
-                    return None
-            _resolve_cluster(request, case_form, fields)
-            return case_open(user=request.user, person=person, **fields)
+        if person is not None:
+            return case_open(user=request.user, person=person, data=data)
+        assert person_form is not None
+        return case_open_for_new_person(
+            user=request.user, person=person_form.person_input(), data=data, request=request
+        )
+    except CaseExists as error:
+        _case_exists_error(case_form, request, error)
     except DomainError as error:
-        if error.code == "case_exists" and person is not None:
-            _case_exists_error(case_form, request, error, person)
-        elif person_form is not None and any(f in person_form.fields for f in error.errors):
+        if person_form is not None and any(f in person_form.fields for f in error.errors):
             person_form.add_domain_error(error)
         else:
             case_form.add_domain_error(error)
-        return None
-
-
-def _new_person(request: AuthenticatedRequest, form: PersonForm) -> Person | None:
-    """Add the person, unless the id is somebody's outside the user's wards (whose details
-    this form must not overwrite)."""
-    data = form.cleaned_data
-    details: dict[str, Any] = {
-        "full_name": data["full_name"],
-        "id_number": data.get("id_number") or None,
-        "passport_number": data.get("passport_number") or None,
-        "nationality": data.get("nationality") or "VN",
-        "date_of_birth": data.get("date_of_birth"),
-        "gender": data.get("gender") or "",
-        "phone": data.get("phone") or "",
-        "ward_code": data["ward"],
-        "address": data.get("address") or "",
-    }
-    identity, _fields = person_fields(**details)  # validated and cleaned, as person_upsert looks it up
-    known = Person.objects.filter(**identity).first()
-    if known is not None:
-        try:
-            return _person_in_reach(request.user, known.pk)
-        except Http404:
-            field = "id_number" if "id_number" in identity else "passport_number"
-            form.add_error(
-                field, _("This person lives outside your area: ask the health unit of their ward or the CDC.")
-            )
-            return None
-    person, _created = person_upsert(**details)
-    audit_log(actor=request.user, action="person.create", obj=person, request=request)
-    return person
+    return None
 
 
 def _case_initial(case: Case) -> dict[str, Any]:
@@ -378,31 +327,13 @@ def _case_initial(case: Case) -> dict[str, Any]:
     return initial
 
 
-def _changed(case: Case, fields: dict[str, Any]) -> dict[str, Any]:
-    """Only what the user changed: a time shown to the minute and sent back unchanged
-    keeps its seconds (and does not start matching again)."""
-    changed = {}
-    for name, value in fields.items():
-        current = getattr(case, name)
-        if isinstance(value, datetime) and isinstance(current, datetime):
-            if current.replace(second=0, microsecond=0) == value:
-                continue
-        elif current == value:
-            continue
-        changed[name] = value
-    return changed
-
-
 @health_staff_required
 def case_edit(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    case = get_case_for(request.user, case_id)
-    form = CaseForm(request.POST or None, initial=_case_initial(case), clusters=_clusters())
+    case = case_get_for(request.user, case_id)
+    form = CaseForm(request.POST or None, initial=_case_initial(case), clusters=cluster_choices())
     if request.method == "POST" and form.is_valid():
-        fields = form.case_fields()
         try:
-            with transaction.atomic():
-                _resolve_cluster(request, form, fields)
-                case_update(user=request.user, case=case, **_changed(case, fields))
+            case_update(user=request.user, case=case, data=form.case_input())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -422,7 +353,7 @@ def _case_page(
     contact_form: ManualContactForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    exposures = case_exposures(case, request.user).select_related("ward")
+    exposures = case_exposures(case, request.user)
     page = Paginator(exposures, EXPOSURES_PER_PAGE).get_page(request.GET.get("page"))
     rows: list[Exposure] = list(page.object_list)
     for row in rows:
@@ -451,19 +382,15 @@ def _case_page(
     return response
 
 
-def _case_for(request: AuthenticatedRequest, case_id: int) -> Case:
-    return get_case_for(request.user, case_id)
-
-
 @health_staff_required
 def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    return _case_page(request, _case_for(request, case_id))
+    return _case_page(request, case_get_for(request.user, case_id))
 
 
 @health_staff_required
 @require_POST
 def case_lab_result(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    case = _case_for(request, case_id)
+    case = case_get_for(request.user, case_id)
     form = LabResultForm(request.POST)
     if form.is_valid():
         try:
@@ -479,7 +406,7 @@ def case_lab_result(request: AuthenticatedRequest, case_id: int) -> HttpResponse
 @health_staff_required
 @require_POST
 def case_match(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    case = _case_for(request, case_id)
+    case = case_get_for(request.user, case_id)
     try:
         case_match_again(user=request.user, case=case)
     except DomainError as error:
@@ -492,7 +419,7 @@ def case_match(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
 @health_staff_required
 @require_POST
 def case_manual_contact(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    case = _case_for(request, case_id)
+    case = case_get_for(request.user, case_id)
     form = ManualContactForm(request.POST, sources=case_sources_for(case, request.user), case=case)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -510,7 +437,7 @@ def case_manual_contact(request: AuthenticatedRequest, case_id: int) -> HttpResp
 # --- Follow-up -----------------------------------------------------------------------------
 
 
-def _days_left(follow_up: FollowUp, today: Any) -> int:
+def _days_left(follow_up: FollowUp, today: date) -> int:
     return max((follow_up.quarantine_until - today).days, 0)
 
 
@@ -543,21 +470,19 @@ def follow_up_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @health_staff_required
 def follow_up_detail(request: AuthenticatedRequest, follow_up_id: int) -> HttpResponse:
-    follow_up = get_follow_up_for(request.user, follow_up_id)
+    follow_up = follow_up_get_for(request.user, follow_up_id)
     today = timezone.localdate()
     form = FollowUpCheckForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if follow_up.state != FollowUpState.ACTIVE:
-            form.add_error(None, _("This follow-up has ended."))
-        elif form.is_valid():
-            try:
+        try:
+            follow_up_ensure_active(follow_up)  # said even when the form is wrong too
+            if form.is_valid():
                 follow_up_check_record(user=request.user, follow_up=follow_up, day=today, **form.cleaned_data)
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
                 messages.success(request, _("Today's check was recorded."))
                 return redirect("contacts:follow_up_detail", follow_up.pk)
+        except DomainError as error:
+            form.add_domain_error(error)
         status = 400
     checks = list(follow_up.checks.select_related("recorded_by"))
     today_check = next((c for c in checks if c.day == today), None)
@@ -576,7 +501,7 @@ def follow_up_detail(request: AuthenticatedRequest, follow_up_id: int) -> HttpRe
     labels = dict(Symptom.choices)
     for check in checks:
         check.symptom_labels = [labels.get(s, s) for s in check.symptoms]  # type: ignore[attr-defined]
-    case_visible = follow_up.case_id is not None and cases_for(request.user).filter(pk=follow_up.case_id).exists()
+    case_visible = case_visible_to(request.user, follow_up.case_id)
     response = render(
         request,
         "contacts/follow_up_detail.html",

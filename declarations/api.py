@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from declarations import schemas
+from declarations.errors import DeclarationError
 from declarations.identity import Declarant, declarant_message
 from declarations.qr import qr_verify
 from declarations.schemas import submit_arguments
@@ -117,5 +118,5 @@ class QrVerifyView(APIView):
     def get(self, request: Request) -> Response:
         token = request.query_params.get("token", "")
         if not token:
-            raise DomainError("The token parameter is required.", "token_required", field="token")
+            raise DomainError("The token parameter is required.", DeclarationError.TOKEN_REQUIRED, field="token")
         return Response(qr_verify(token=token, viewer=request.user, request=request))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from declarations import schemas
 from declarations.models import Kind, VehicleType
-from declarations.services import Answers, DomesticInput, EntryInput, PersonInput
+from declarations.services import Answers, DomesticInput, EntryInput, PersonInput, Submission
 from truyvet.geo.models import Province, Ward
 from truyvet.lib.errors import DomainError
 from truyvet.lib.schema import Refused, convert, max_length
@@ -245,21 +245,17 @@ class DeclarationForm(forms.Form):
             name = path[1] if len(path) > 1 and path[0] in {"person", "entry", "domestic", "exposures"} else path[0]
             self.add_error(name if name in self.fields else None, refused.refusal.message)
 
-    def _arguments(self) -> dict[str, Any]:
+    def _arguments(self) -> Submission:
         return schemas.submit_arguments(self.body)
 
     def person_input(self) -> PersonInput:
-        person: PersonInput = self._arguments()["person"]
-        return person
+        return self._arguments()["person"]
 
     def answers(self) -> Answers:
-        answers: Answers = self._arguments()["answers"]
-        return answers
+        return self._arguments()["answers"]
 
     def entry_input(self) -> EntryInput | None:
-        entry: EntryInput | None = self._arguments()["entry"]
-        return entry
+        return self._arguments()["entry"]
 
     def domestic_input(self) -> DomesticInput | None:
-        domestic: DomesticInput | None = self._arguments()["domestic"]
-        return domestic
+        return self._arguments()["domestic"]

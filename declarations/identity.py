@@ -14,20 +14,23 @@ needs, but the record stays as it was and the answer shows only the colour.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from declarations.risk import SERVER_REASONS
 from truyvet.accounts.jurisdiction import sees_health_of
-from truyvet.accounts.models import Role
+from truyvet.accounts.models import Role, User
+from truyvet.accounts.permissions import is_portal_staff
 from truyvet.people.device import proven_refs
 from truyvet.people.models import ChangeSource, Person
 
 if TYPE_CHECKING:
+    from declarations.models import Declaration
     from declarations.services import Submitted
 
 
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 class Declarant:
     """Who is declaring: the signed-in user, if any, and the people this phone is proven for."""
 
-    user: object = None
+    user: User | None = None
     proven_refs: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -44,18 +47,48 @@ class Declarant:
         return cls(user=user if getattr(user, "is_authenticated", False) else None, proven_refs=proven_refs(request))
 
 
+def _citizen_phone(user: User | AnonymousUser | None) -> str | None:
+    """The phone a signed-in citizen proved with an SMS code; None for anybody else."""
+    return getattr(user, "phone", None) if getattr(user, "role", None) == Role.CITIZEN else None
+
+
 def proof_for(declarant: Declarant, person: Person) -> str:
     """How the declarant proved to be ``person`` (a ChangeSource), or "" when they did not."""
     user = declarant.user
     if user is not None:
         if getattr(user, "role", None) == Role.CITIZEN:
-            if person.phone and getattr(user, "phone", None) == person.phone:
+            if person.phone and _citizen_phone(user) == person.phone:
                 return ChangeSource.SMS
         elif sees_health_of(user, person.ward_id):
             return ChangeSource.STAFF
     if person.ref in declarant.proven_refs:
         return ChangeSource.DEVICE
     return ""
+
+
+def declarant_proof_of(
+    declaration: Declaration, *, user: User | AnonymousUser, made_here: Collection[int]
+) -> bool | None:
+    """Whether the viewer of a declaration's own pages (its answer, its QR, its printed
+    card) may see it, and with the server's reasons: ``None`` when they may not (a 404);
+    else whether they proved to be the person.
+
+    The browser that made it sees it, with the reasons when the declarant had proved to
+    be the person then (``made_here``: the declarations this browser remembers); so does a
+    citizen signed in with the phone on the person's record, with the reasons."""
+    if declaration.pk in made_here:
+        return bool(declaration.proof)
+    phone = _citizen_phone(user)
+    if phone and declaration.person.phone == phone:
+        return True
+    return None
+
+
+def remembered_on_this_device(user: User | AnonymousUser, *, at_checkpoint: bool) -> bool:
+    """Whether the browser keeps what was just declared (its declarations, the household's
+    details for the next member, the people it may check in). Not on a checkpoint's tablet
+    that staff hand to travellers: nothing of one traveller may stay there for the next."""
+    return not (at_checkpoint and is_portal_staff(user))
 
 
 def shown_reasons(reasons: Iterable[str], *, proven: bool | Callable[[], bool]) -> list[str]:
@@ -68,6 +101,14 @@ def shown_reasons(reasons: Iterable[str], *, proven: bool | Callable[[], bool]) 
     if callable(proven):
         proven = proven()
     return [r for r in reasons if proven or r not in SERVER_REASONS]
+
+
+def reasons_shown_to_staff(declaration: Declaration, sees: Callable[[int | None], bool]) -> list[str]:
+    """The reasons a staff member may see (``sees``: ``accounts.jurisdiction.health_ward_check``
+    for them): those from the server's knowledge of the person (a case, an F-level, a zone)
+    only when the person's record lies in their wards; a declaration is also seen in the
+    ward it was declared in, with the answers the declarant gave."""
+    return shown_reasons(declaration.risk_reasons, proven=lambda: sees(declaration.person.ward_id))
 
 
 def declarant_message(submitted: Submitted) -> str | None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
 from declarations.models import Declaration
 from declarations.risk import raise_to_status
 from truyvet.accounts.jurisdiction import sees_health_of
+from truyvet.accounts.models import User
 from truyvet.credentials.models import QrCredential
 from truyvet.credentials.qr import PERSON_COLUMNS, qr_resolve
 from truyvet.lib import signing
@@ -35,7 +37,7 @@ def credentials_with_declaration() -> QuerySet[QrCredential]:
     )
 
 
-def qr_verify(*, token: str, viewer: Any, request: HttpRequest | None = None) -> dict[str, Any]:
+def qr_verify(*, token: str, viewer: User | AnonymousUser, request: HttpRequest | None = None) -> dict[str, Any]:
     """What a checkpoint or venue needs to know about the bearer, and nothing more.
 
     Invalid: ``{"valid": False, "reason": malformed|bad_signature|expired|unknown|revoked}``.

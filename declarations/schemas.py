@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from msgspec import UNSET, Meta, UnsetType, field
 
 from declarations.models import Kind, VehicleType
-from declarations.services import Answers, DomesticInput, EntryInput, PersonInput
+from declarations.services import Answers, DomesticInput, EntryInput, PersonInput, Submission
 from truyvet.lib import schema
 from truyvet.lib.schema import Body, Invalid
 from truyvet.people.models import Gender, Symptom
@@ -122,7 +122,7 @@ class Declaration(Body):
             raise Invalid("Required for a domestic declaration.", field="domestic")
 
 
-def submit_arguments(data: Declaration) -> dict[str, Any]:
+def submit_arguments(data: Declaration) -> Submission:
     """``declaration_submit``'s arguments from the body (the API's, or the form's answers)."""
     person = data.person
     exposures = data.exposures

@@ -5,12 +5,13 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from declarations.errors import DeclarationError
 from declarations.identity import Declarant, proof_for, shown_reasons
 from declarations.models import NEW_PERSON, Declaration, Kind, VehicleType
 from declarations.risk import REASON_LABELS, Answers, assess
@@ -20,6 +21,7 @@ from truyvet.credentials.models import RiskLevel
 from truyvet.credentials.services import qr_credential_signed, qr_issue
 from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib.audit import audit_event, audit_log
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.notify import Recipient, notification_send
 from truyvet.lib.sql import insert_together, next_ids_sql
@@ -42,6 +44,7 @@ __all__ = [
     "DomesticInput",
     "EntryInput",
     "PersonInput",
+    "Submission",
     "Submitted",
     "declaration_submit",
 ]
@@ -79,6 +82,18 @@ class DomesticInput:
     purpose: str = ""
 
 
+class Submission(TypedDict):
+    """What a declaration says, as ``declaration_submit`` takes it (with who declares):
+    ``declarations.schemas.submit_arguments`` reads it from the body, the API's or the form's."""
+
+    kind: str
+    person: PersonInput
+    answers: Answers
+    entry: EntryInput | None
+    domestic: DomesticInput | None
+    client_id: uuid.UUID | None
+
+
 @dataclass(frozen=True)
 class Submitted:
     declaration: Declaration
@@ -98,37 +113,41 @@ class Submitted:
 
 def _known_wards(*codes: int | None) -> None:
     if any(c is not None and c not in known_ward_codes() for c in codes):
-        raise DomainError(_("Unknown ward code."), "unknown_ward", field="ward_code")
+        raise DomainError(_("Unknown ward code."), CoreError.UNKNOWN_WARD, field="ward_code")
 
 
 def _check(
     kind: str, person: PersonInput, answers: Answers, entry: EntryInput | None, domestic: DomesticInput | None
 ) -> None:
     if kind not in Kind.values:
-        raise DomainError(_("Unknown declaration kind."), "unknown_kind", field="kind")
+        raise DomainError(_("Unknown declaration kind."), DeclarationError.UNKNOWN_KIND, field="kind")
     unknown = set(answers.symptoms) - SYMPTOMS
     if unknown:
-        raise DomainError(_("Unknown symptom."), "unknown_symptom", field="symptoms")
+        raise DomainError(_("Unknown symptom."), DeclarationError.UNKNOWN_SYMPTOM, field="symptoms")
     if kind in {Kind.DAILY, Kind.DOMESTIC} and person.ward_code is None:
-        raise DomainError(_("Choose the ward where you live."), "ward_required", field="ward_code")
+        raise DomainError(_("Choose the ward where you live."), DeclarationError.WARD_REQUIRED, field="ward_code")
     if kind == Kind.ENTRY:
         if entry is None:
-            raise DomainError(_("The entry details are missing."), "entry_required", field="entry")
+            raise DomainError(_("The entry details are missing."), DeclarationError.ENTRY_REQUIRED, field="entry")
         for name in ("port_of_entry", "flight_number", "quarantine_address"):
             if not getattr(entry, name).strip():
-                raise DomainError(_("This field is required."), "required", field=f"entry.{name}")
+                raise DomainError(_("This field is required."), CoreError.REQUIRED, field=f"entry.{name}")
         bad = [c for c in entry.countries_visited if not is_country(c)]
         if bad or not entry.countries_visited:
             raise DomainError(
                 _("List the countries visited as ISO codes, e.g. KR, JP."),
-                "unknown_country",
+                CoreError.UNKNOWN_COUNTRY,
                 field="entry.countries_visited",
             )
     if kind == Kind.DOMESTIC:
         if domestic is None:
-            raise DomainError(_("The travel details are missing."), "domestic_required", field="domestic")
+            raise DomainError(
+                _("The travel details are missing."), DeclarationError.DOMESTIC_REQUIRED, field="domestic"
+            )
         if domestic.vehicle_type and domestic.vehicle_type not in VehicleType.values:
-            raise DomainError(_("Unknown vehicle type."), "unknown_vehicle_type", field="domestic.vehicle_type")
+            raise DomainError(
+                _("Unknown vehicle type."), DeclarationError.UNKNOWN_VEHICLE_TYPE, field="domestic.vehicle_type"
+            )
         _known_wards(domestic.origin_ward_code, domestic.destination_ward_code)
     _known_wards(person.ward_code)
 
@@ -193,7 +212,7 @@ def _submit(
     declarant: Declarant,
     client_id: uuid.UUID | None,
 ) -> Submitted:
-    identity, fields = person_fields(**_person_arguments(person_input))
+    identity, fields = _person_fields(person_input)
     person, proof = _person_for(identity, fields, household, declarant)
     mismatch: list[str] = []
     if not proof:
@@ -255,19 +274,20 @@ def _tell_phone_on_file(person: Person) -> None:
     )
 
 
-def _person_arguments(person_input: PersonInput) -> dict[str, Any]:
-    return {
-        "full_name": person_input.full_name,
-        "id_number": person_input.id_number or None,
-        "passport_number": person_input.passport_number or None,
-        "nationality": person_input.nationality,
-        "date_of_birth": person_input.date_of_birth,
-        "gender": person_input.gender,
-        "phone": person_input.phone,
-        "email": person_input.email,
-        "ward_code": person_input.ward_code,
-        "address": person_input.address,
-    }
+def _person_fields(person_input: PersonInput) -> tuple[dict[str, str], dict[str, Any]]:
+    """The validated identity and details of the person as declared (``person_fields``)."""
+    return person_fields(
+        full_name=person_input.full_name,
+        id_number=person_input.id_number or None,
+        passport_number=person_input.passport_number or None,
+        nationality=person_input.nationality,
+        date_of_birth=person_input.date_of_birth,
+        gender=person_input.gender,
+        phone=person_input.phone,
+        email=person_input.email,
+        ward_code=person_input.ward_code,
+        address=person_input.address,
+    )
 
 
 def _submit_new_person(
@@ -285,7 +305,7 @@ def _submit_new_person(
     level calls for them, share a transaction with it. None when the person exists (or
     appeared meanwhile): the caller then takes the general path (PostgreSQL only).
     """
-    identity, fields = person_fields(**_person_arguments(person_input))
+    identity, fields = _person_fields(person_input)
     where = " AND ".join(f"{column} = %s" for column in identity)
     found = f"SELECT id FROM {Person._meta.db_table} WHERE {where} LIMIT 1"  # noqa: S608 (columns are ours)
     with connection.cursor() as cursor:
@@ -320,7 +340,7 @@ def _declaration(
     answers: Answers,
     entry: EntryInput | None,
     domestic: DomesticInput | None,
-    submitted_by: object,
+    submitted_by: User | None,
     client_id: uuid.UUID | None,
 ) -> Declaration:
     """The unsaved declaration, its risk assessed, with its own copy of who it is for as typed

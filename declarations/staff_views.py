@@ -19,8 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from declarations.identity import shown_reasons
-from declarations.models import Declaration
+from declarations.identity import reasons_shown_to_staff
+from declarations.models import Declaration, Kind
 from declarations.risk import REASON_LABELS
 from declarations.selectors import (
     declaration_daily_stats_for,
@@ -31,16 +31,16 @@ from declarations.selectors import (
 )
 from declarations.staff_forms import DeclarationFilterForm
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.jurisdiction import get_object_for, health_ward_check, jurisdiction_wards
+from truyvet.accounts.jurisdiction import health_ward_check, jurisdiction_wards, ward_filter
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.credentials.services import qr_revoke
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
 from truyvet.lib.paging import keyset_page
-from truyvet.lib.periods import PeriodForm
-from truyvet.people.models import Person, Symptom
-from truyvet.people.selectors import contact_history_for
+from truyvet.lib.periods import PeriodForm, period_slug
+from truyvet.people.models import Symptom
+from truyvet.people.selectors import contact_history_for, person_get_for
 
 PAGE_SIZE = 50
 EXPORT_HEADER = [
@@ -75,7 +75,7 @@ def declaration_list(request: AuthenticatedRequest) -> HttpResponse:
         actor=request.user,
         action="declaration.list",
         request=request,
-        detail={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}, "rows": len(rows)},
+        detail={"filters": filters.given(), "rows": len(rows)},
     )
     sees = health_ward_check(request.user, wards)
     for d in rows:
@@ -89,15 +89,8 @@ def declaration_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _reasons(declaration: Declaration, sees: Callable[[int | None], bool]) -> list[str]:
-    """The reasons this staff member may see: those from the server's knowledge of the
-    person (a case, an F-level, a zone) only when the person's record lies in their wards;
-    a declaration is also seen in the ward it was declared in."""
-    return shown_reasons(declaration.risk_reasons, proven=lambda: sees(declaration.person.ward_id))
-
-
 def _labels(declaration: Declaration, sees: Callable[[int | None], bool]) -> list[str]:
-    return [str(REASON_LABELS.get(r, r)) for r in _reasons(declaration, sees)]
+    return [str(REASON_LABELS.get(r, r)) for r in reasons_shown_to_staff(declaration, sees)]
 
 
 @health_staff_required
@@ -136,7 +129,7 @@ def identity_mismatches(request: AuthenticatedRequest) -> HttpResponse:
 @health_staff_required
 @require_POST
 def revoke_qr(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
-    person = get_object_for(request.user, Person.objects.all(), pk=person_id)
+    person = person_get_for(ward_filter(request.user), person_id)
     qr_revoke(user=request.user, person=person)
     messages.success(request, _("The personal QR code was revoked. A new declaration gives a new one."))
     next_url = request.POST.get("next", "")
@@ -152,7 +145,7 @@ def _export_rows(qs: Any, sees: Callable[[int | None], bool]) -> Iterator[list[A
             timezone.localtime(d.created_at).isoformat(timespec="seconds"),
             d.kind,
             d.risk_level,
-            " ".join(_reasons(d, sees)),
+            " ".join(reasons_shown_to_staff(d, sees)),
             d.full_name or d.person.full_name,
             d.person.id_number or "",
             d.person.passport_number or "",
@@ -171,7 +164,7 @@ def declaration_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseB
         actor=request.user,
         action="declaration.export",
         request=request,
-        detail={"format": fmt, "filters": {k: str(v) for k, v in filters.__dict__.items() if v}},
+        detail={"format": fmt, "filters": filters.given()},
     )
     name = f"to-khai-{timezone.localdate():%Y%m%d}"
     sees = health_ward_check(request.user)
@@ -190,9 +183,9 @@ def declaration_stats(request: AuthenticatedRequest) -> HttpResponseBase:
         body = (
             [r["day"], r["ward__code"], r["ward__name"], r["kind"], r["total"], r["yellow"], r["red"]] for r in rows
         )
-        return csv_response(f"thong-ke-to-khai-{date_from:%Y%m%d}-{date_to:%Y%m%d}", header, body)
+        return csv_response(f"thong-ke-to-khai-{period_slug((date_from, date_to))}", header, body)
     totals = {key: sum(r[key] for r in rows) for key in ("total", "yellow", "red")}
-    kinds = dict(Declaration._meta.get_field("kind").choices or [])
+    kinds = dict(Kind.choices)
     return render(
         request,
         "declarations/staff_stats.html",

@@ -13,22 +13,21 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from declarations.forms import DeclarationForm
-from declarations.identity import Declarant, declarant_message, shown_reasons
+from declarations.identity import Declarant, declarant_message, remembered_on_this_device, shown_reasons
 from declarations.models import Declaration, Kind
 from declarations.risk import REASON_LABELS
-from declarations.selectors import declarations_of_people
+from declarations.selectors import declaration_get_for_declarant, household_for, latest_declarations_made_here
 from declarations.services import declaration_submit
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.models import Role
-from truyvet.accounts.permissions import is_portal_staff
 from truyvet.credentials.card import render_card
-from truyvet.credentials.selectors import qr_credential_for, qr_credentials_for, qr_token_for
+from truyvet.credentials.selectors import qr_credential_for, qr_token_for
 from truyvet.geo.selectors import ward_get
 from truyvet.lib.errors import DomainError
+from truyvet.lib.export import PRINT_TYPES, print_response
 from truyvet.lib.qr import render_svg
 from truyvet.people.device import remember_people
 from truyvet.people.models import Household
-from truyvet.people.selectors import people_sharing_phone
+from truyvet.people.selectors import household_get
 
 SESSION_MINE = "my_declarations"  # declarations made in this browser, newest last
 SESSION_HOUSEHOLD = "household"  # what a family member's form is prefilled with
@@ -37,15 +36,9 @@ MAX_REMEMBERED = 20
 
 def start(request: HttpRequest) -> HttpResponse:
     """Choose a declaration; below, the QR codes of everybody declared from this phone."""
-    remembered = Declaration.objects.filter(pk__in=request.session.get(SESSION_MINE, [])).select_related("person")
-    latest: dict[int, Declaration] = {}
-    for declaration in sorted(remembered, key=lambda d: d.created_at, reverse=True):
-        latest.setdefault(declaration.person_id, declaration)
-    credentials = qr_credentials_for(list(latest))
     on_this_phone = [
-        {"declaration": d, "credential": credentials[pk], "qr_svg": render_svg(qr_token_for(credentials[pk]))}
-        for pk, d in latest.items()
-        if pk in credentials
+        {"declaration": declaration, "credential": credential, "qr_svg": render_svg(qr_token_for(credential))}
+        for declaration, credential in latest_declarations_made_here(request.session.get(SESSION_MINE, []))
     ]
     return render(
         request,
@@ -82,16 +75,14 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
             field = next(iter(error.errors), None)
             form.add_error(field if field in form.fields else None, str(error.detail))
         else:
-            # On a checkpoint's tablet the traveller is a stranger to the browser: nothing
-            # of theirs may stay in it for the next traveller to see.
-            staff_tablet = bool(at_checkpoint) and is_portal_staff(request.user)
-            if not staff_tablet:
+            remembered = remembered_on_this_device(request.user, at_checkpoint=bool(at_checkpoint))
+            if remembered:
                 _remember(request, submitted.declaration, form)
             next_url = request.POST.get("next", "")
             if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 next_url = reverse("declarations:result", args=[submitted.declaration.pk])
             response = redirect(next_url)
-            if not staff_tablet:
+            if remembered:
                 remember_people(request, response, [submitted.declaration.person.ref], proven=submitted.proven)
             message = declarant_message(submitted)
             if message:
@@ -132,7 +123,7 @@ def _checkpoint_preset(request: HttpRequest, kind: str) -> tuple[str, dict[str, 
 
 def _household_for(household: dict | None) -> Household | None:
     if household and household.get("id"):
-        return Household.objects.filter(pk=household["id"]).first()
+        return household_get(household["id"])
     return None
 
 
@@ -150,23 +141,13 @@ def _remember(request: HttpRequest, declaration: Declaration, form: DeclarationF
     }
 
 
-def _visible_declaration(request: HttpRequest, declaration_id: int) -> tuple[Declaration, bool]:
-    """The declaration if this browser made it, or it belongs to the signed-in citizen's
-    household; and whether the viewer may see the server's reasons (the declarant proved to
-    be the person, or the citizen signed in with the phone on file)."""
-    declaration = Declaration.objects.select_related("person").filter(pk=declaration_id).first()
-    if declaration is None:
-        raise Http404
-    if declaration.pk in request.session.get(SESSION_MINE, []):
-        return declaration, bool(declaration.proof)
-    phone = getattr(request.user, "phone", None) if getattr(request.user, "role", None) == Role.CITIZEN else None
-    if phone and declaration.person.phone == phone:
-        return declaration, True
-    raise Http404
+def _declarant_view(request: HttpRequest, declaration_id: int) -> tuple[Declaration, bool]:
+    seen = declaration_get_for_declarant(request.user, declaration_id, made_here=request.session.get(SESSION_MINE, []))
+    return seen.declaration, seen.proven
 
 
 def result(request: HttpRequest, declaration_id: int) -> HttpResponse:
-    declaration, proven = _visible_declaration(request, declaration_id)
+    declaration, proven = _declarant_view(request, declaration_id)
     credential = qr_credential_for(declaration.person_id)
     if credential is None:
         raise Http404
@@ -187,9 +168,9 @@ def result(request: HttpRequest, declaration_id: int) -> HttpResponse:
 
 
 def card(request: HttpRequest, declaration_id: int, fmt: str) -> HttpResponse:
-    if fmt not in {"png", "pdf"}:
+    if fmt not in PRINT_TYPES:
         raise Http404
-    declaration, _proven = _visible_declaration(request, declaration_id)
+    declaration, _proven = _declarant_view(request, declaration_id)
     credential = qr_credential_for(declaration.person_id)
     if credential is None:
         raise Http404
@@ -202,32 +183,24 @@ def card(request: HttpRequest, declaration_id: int, fmt: str) -> HttpResponse:
         expires_at=credential.expires_at,
         fmt=fmt,
     )
-    response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
-    response["Content-Disposition"] = f'inline; filename="the-qr-{declaration.pk}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return print_response(body, fmt=fmt, filename=f"the-qr-{declaration.pk}", cache_control="private, no-store")
 
 
 @login_required
 def household(request: AuthenticatedRequest) -> HttpResponse:
     """A signed-in citizen's household: each member, their current QR and their history."""
-    if request.user.role != Role.CITIZEN:
-        raise Http404
-    people = people_sharing_phone(request.user.phone or "")
-    history = declarations_of_people([p.pk for p in people])
-    latest: dict[int, Declaration] = {}
-    for declaration in history:
-        latest.setdefault(declaration.person_id, declaration)
-    credentials = qr_credentials_for([p.pk for p in people])
+    household = household_for(request.user)
     members = [
         {
-            "person": person,
-            "latest": latest.get(person.pk),
-            "credential": credentials.get(person.pk),
-            "qr_svg": render_svg(qr_token_for(credentials[person.pk])) if person.pk in credentials else "",
+            "person": member.person,
+            "latest": member.latest,
+            "credential": member.credential,
+            "qr_svg": render_svg(qr_token_for(member.credential)) if member.credential is not None else "",
         }
-        for person in people
+        for member in household.members
     ]
     return render(
-        request, "declarations/household.html", {"members": members, "history": history, "now": timezone.now()}
+        request,
+        "declarations/household.html",
+        {"members": members, "history": household.history, "now": timezone.now()},
     )

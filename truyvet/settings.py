@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "safetymap",
     "vaccination",
     "edge_devices",
+    "relief",
 ]
 
 MIDDLEWARE = [
@@ -484,6 +485,24 @@ CELERY_BEAT_SCHEDULE["purge-old-proximity-contacts"] = {
     "task": "contacts.tasks.purge_old_proximity_contacts",
     "schedule": crontab(minute=37, hour=2),
 }
+
+# --- Relief: SOS help requests and volunteers (the operations map) ----------------------
+# The province's rough bounding box (south, west, north, east): a help request's pin must
+# lie inside. The default is Lai Châu's, with a margin; another province sets its own
+# (RELIEF_AREA=20.5,105.2,21.4,106.1) or gets the whole of Vietnam.
+RELIEF_AREA: list[float] = env.list(
+    "RELIEF_AREA", cast=float, default=[21.6, 102.2, 22.9, 104.1] if PROVINCE_CODE == 12 else [8.0, 102.0, 24.0, 118.0]
+)
+if len(RELIEF_AREA) != 4 or not (RELIEF_AREA[0] < RELIEF_AREA[2] and RELIEF_AREA[1] < RELIEF_AREA[3]):
+    raise ImproperlyConfigured("RELIEF_AREA is south,west,north,east, e.g. 21.6,102.2,22.9,104.1")
+# Done and duplicate requests stay on the public map this many days, then leave it.
+RELIEF_MAP_CLOSED_DAYS = env.int("RELIEF_MAP_CLOSED_DAYS", default=3)
+# Public forms, per hour: help requests and sign-ups from one browser, and from one address
+# (more: a village, a dormitory or a mobile network shares an address).
+RELIEF_SOS_PER_BROWSER = env.int("RELIEF_SOS_PER_BROWSER", default=5)
+RELIEF_SOS_PER_ADDRESS = env.int("RELIEF_SOS_PER_ADDRESS", default=30)
+RELIEF_SIGNUPS_PER_BROWSER = env.int("RELIEF_SIGNUPS_PER_BROWSER", default=3)
+RELIEF_SIGNUPS_PER_ADDRESS = env.int("RELIEF_SIGNUPS_PER_ADDRESS", default=20)
 
 # The check-in index carries extra columns on PostgreSQL (index-only matching scans);
 # SQLite, the laptop default, simply ignores them.

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from checkpoints import api_urls as checkpoint_api_urls
 from contacts import api_urls as contact_api_urls
 from declarations.api import DeclarationCreateView, QrVerifyView
+from relief import api_urls as relief_api_urls
 from truyvet import views
 from truyvet.geo.api import ProvinceListView, WardListView
 from truyvet.lib.api import KeysView
@@ -28,6 +29,7 @@ api_v1 = [
     path("checkins/<int:checkin_id>/checkout/", CheckOutView.as_view(), name="checkout"),
     *contact_api_urls.urlpatterns,
     *checkpoint_api_urls.urlpatterns,
+    *relief_api_urls.urlpatterns,
 ]
 
 urlpatterns = [
@@ -49,6 +51,7 @@ urlpatterns = [
     path("safetymap/", include("safetymap.urls")),
     path("vaccination/", include("vaccination.urls")),
     path("devices/", include("edge_devices.urls")),
+    path("operations/", include("relief.urls")),
 ]
 
 admin.site.site_header = f"{settings.PORTAL_NAME}: quản trị / administration"

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from truyvet.accounts.http import AuthenticatedRequest
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.schema import Refused, decode
 from truyvet.people.normalize import mask_name
@@ -30,7 +31,8 @@ def assist_checkin(request: AuthenticatedRequest, venue_id: int) -> JsonResponse
         visitor = decode(request.body or b"{}", VisitorToken)
     except (Refused, ValueError):
         return JsonResponse(
-            {"ok": False, "code": "malformed_request", "detail": "qr_token and client_id are required."}, status=400
+            {"ok": False, "code": CoreError.MALFORMED_REQUEST, "detail": "qr_token and client_id are required."},
+            status=400,
         )
     try:
         checkin, _created = checkin_with_token(

@@ -7,24 +7,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.jurisdiction import covers_ward, jurisdiction_wards
+from truyvet.accounts.jurisdiction import jurisdiction_wards
 from truyvet.accounts.permissions import health_staff_required, is_health_staff, may_manage_venues
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
+from truyvet.lib.export import PRINT_TYPES, print_response
 from truyvet.lib.qr import render_svg
+from venues.errors import VenueError
 from venues.owner_forms import OwnerForm, VenueForm
 from venues.poster import venue_poster
 from venues.rotating import fresh_code, seconds_left
-from venues.selectors import checkins_today_by_venue, venue_counts, venue_get_for, venue_list_for
-from venues.services import venue_create, venue_owner_create, venue_set_active, venue_update
+from venues.selectors import checkin_url, checkins_today_by_venue, venue_counts, venue_get_for, venue_list_for
+from venues.services import venue_create, venue_set_active, venue_update, venue_with_owner_create
 
 
 def _may_manage_venues(request: AuthenticatedRequest) -> None:
@@ -89,7 +90,7 @@ def venue_detail(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
             "form": form,
             "venue": venue,
             "counts": venue_counts(venue),
-            "checkin_url": request.build_absolute_uri(reverse("venue_checkin", args=[venue.code])),
+            "checkin_url": checkin_url(venue, request),
             "tiles": settings.LEAFLET_CONFIG["TILES"],
         },
     )
@@ -109,17 +110,12 @@ def venue_toggle(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
 
 @login_required
 def poster(request: AuthenticatedRequest, venue_id: int, fmt: str) -> HttpResponse:
-    if fmt not in {"png", "pdf"}:
+    if fmt not in PRINT_TYPES:
         raise Http404
     _may_manage_venues(request)
     venue = venue_get_for(request.user, venue_id)
-    body = venue_poster(
-        venue, checkin_url=request.build_absolute_uri(reverse("venue_checkin", args=[venue.code])), fmt=fmt
-    )
-    response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
-    response["Content-Disposition"] = f'inline; filename="poster-{venue.code}.{fmt}"'
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    body = venue_poster(venue, checkin_url=checkin_url(venue, request), fmt=fmt)
+    return print_response(body, fmt=fmt, filename=f"poster-{venue.code}", cache_control="private, max-age=300")
 
 
 @login_required
@@ -128,7 +124,7 @@ def display(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
     _may_manage_venues(request)
     venue = venue_get_for(request.user, venue_id)
     now = timezone.now()
-    url = request.build_absolute_uri(reverse("venue_checkin", args=[venue.code])) + f"?t={fresh_code(venue, now)}"
+    url = checkin_url(venue, request) + f"?t={fresh_code(venue, now)}"
     left = seconds_left(now)
     return render(
         request,
@@ -149,24 +145,19 @@ def owner_new(request: AuthenticatedRequest) -> HttpResponse:
     wards = jurisdiction_wards(request.user)
     form = OwnerForm(request.POST or None, wards=wards)
     if request.method == "POST" and form.is_valid():
-        if not covers_ward(request.user, form.cleaned_data["ward"]):
-            form.add_error("ward", _("This ward is outside your area."))
-        else:
-            try:
-                with transaction.atomic():
-                    owner = venue_owner_create(
-                        by=request.user,
-                        phone=form.cleaned_data["owner_phone"],
-                        full_name=form.cleaned_data["owner_name"],
-                    )
-                    venue = venue_create(owner=owner, data=form.venue_input(), created_by=request.user)
-            except DomainError as error:
-                target = "owner_phone" if error.code in {"invalid_phone", "phone_taken"} else None
-                if target:
-                    form.add_error(target, str(error.detail))
-                else:
-                    _form_errors(form, error)
+        try:
+            venue = venue_with_owner_create(
+                by=request.user,
+                owner_phone=form.cleaned_data["owner_phone"],
+                owner_name=form.cleaned_data["owner_name"],
+                data=form.venue_input(),
+            )
+        except DomainError as error:
+            if error.code in {CoreError.INVALID_PHONE, VenueError.PHONE_TAKEN}:
+                form.add_error("owner_phone", str(error.detail))
             else:
-                messages.success(request, _("Owner and venue registered."))
-                return redirect("venues:detail", venue_id=venue.pk)
+                _form_errors(form, error)
+        else:
+            messages.success(request, _("Owner and venue registered."))
+            return redirect("venues:detail", venue_id=venue.pk)
     return render(request, "venues/owner_new.html", {"form": form})

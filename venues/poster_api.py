@@ -5,15 +5,15 @@ links (``venues:poster``), behind the session sign-in."""
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from truyvet.lib.export import print_response
 from venues.poster import venue_poster
-from venues.selectors import venue_get_for
+from venues.selectors import checkin_url, venue_get_for
 
 
 class _PosterView(APIView):
@@ -21,17 +21,11 @@ class _PosterView(APIView):
     venues, health staff those of their wards; anyone else 404."""
 
     fmt = ""
-    content_type = ""
 
     def get(self, request: Request, venue_id: int) -> HttpResponse:
         venue = venue_get_for(request.user, venue_id)
-        checkin_url = request.build_absolute_uri(reverse("venue_checkin", args=[venue.code]))
-        response = HttpResponse(
-            venue_poster(venue, checkin_url=checkin_url, fmt=self.fmt), content_type=self.content_type
-        )
-        response["Content-Disposition"] = f'inline; filename="poster-{venue.code}.{self.fmt}"'
-        response["Cache-Control"] = "private, max-age=300"
-        return response
+        body = venue_poster(venue, checkin_url=checkin_url(venue, request), fmt=self.fmt)
+        return print_response(body, fmt=self.fmt, filename=f"poster-{venue.code}", cache_control="private, max-age=300")
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[JSONRenderer, str]:
         # The file answers itself; errors are JSON whatever type the client accepts.
@@ -40,7 +34,6 @@ class _PosterView(APIView):
 
 class VenuePosterPngView(_PosterView):
     fmt = "png"
-    content_type = "image/png"
 
     @extend_schema(
         operation_id="v1_venues_poster_png_retrieve",
@@ -54,7 +47,6 @@ class VenuePosterPngView(_PosterView):
 
 class VenuePosterPdfView(_PosterView):
     fmt = "pdf"
-    content_type = "application/pdf"
 
     @extend_schema(
         operation_id="v1_venues_poster_pdf_retrieve",

@@ -20,14 +20,20 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.jurisdiction import get_object_for
+from truyvet.accounts.models import User
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.export import csv_response, xlsx_response
-from truyvet.lib.periods import PeriodForm
+from truyvet.lib.periods import PeriodForm, period_slug
 from truyvet.people.normalize import masked_phone
-from venues.models import Category, CheckIn, Venue
-from venues.selectors import checkins_per_day_and_ward, idle_venues, venues_per_ward_and_category, visitors_of
+from venues.models import Category, CheckIn
+from venues.selectors import (
+    checkins_per_day_and_ward,
+    idle_venues,
+    venue_get_for,
+    venues_per_ward_and_category,
+    visitors_of,
+)
 
 IDLE_DAYS = 7
 IDLE_ON_PAGE = 500  # the page lists this many; the export has them all
@@ -45,17 +51,17 @@ def _category_name(code: str) -> str:
     return str(dict(Category.choices).get(code, code))
 
 
-def _venue_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
+def _venue_rows(user: User, period: tuple[date, date]) -> Iterator[list[Any]]:
     for r in venues_per_ward_and_category(user):
         yield [r["ward__code"], r["ward__name"], r["category"], _category_name(r["category"]), r["total"], r["active"]]
 
 
-def _checkin_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
+def _checkin_rows(user: User, period: tuple[date, date]) -> Iterator[list[Any]]:
     for r in checkins_per_day_and_ward(user, date_from=period[0], date_to=period[1]):
         yield [r["day"], r["venue__ward__code"], r["venue__ward__name"], r["checkins"], r["venues"]]
 
 
-def _idle_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
+def _idle_rows(user: User, period: tuple[date, date]) -> Iterator[list[Any]]:
     for v in idle_venues(user, days=IDLE_DAYS).iterator(chunk_size=2000):
         yield [
             v.pk,
@@ -69,7 +75,7 @@ def _idle_rows(user: Any, period: tuple[date, date]) -> Iterator[list[Any]]:
         ]
 
 
-ROWS: dict[str, Callable[[Any, tuple[date, date]], Iterator[list[Any]]]] = {
+ROWS: dict[str, Callable[[User, tuple[date, date]], Iterator[list[Any]]]] = {
     "venues": _venue_rows,
     "checkins": _checkin_rows,
     "idle": _idle_rows,
@@ -103,7 +109,7 @@ def reports_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
     if fmt not in {"csv", "xlsx"}:
         raise Http404
     period = PeriodForm(request.GET or None).period()
-    stamp = f"{period[0]:%Y%m%d}-{period[1]:%Y%m%d}"
+    stamp = period_slug(period)
     if fmt == "csv":
         table = request.GET.get("table") or "checkins"
         if table not in ROWS:
@@ -142,7 +148,7 @@ def _visitor_row(c: CheckIn) -> VisitorRow:
 @health_staff_required
 def visitors(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
     """Who checked in at one venue in the tracing window. Outside the user's wards: 404."""
-    venue = get_object_for(request.user, Venue.objects.select_related("ward"), pk=venue_id)
+    venue = venue_get_for(request.user, venue_id)
     page = Paginator(visitors_of(venue, days=VISITORS_DAYS), VISITORS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [_visitor_row(c) for c in page.object_list]
     # One event for the page, and one per person shown, so each person's trail says who saw them.

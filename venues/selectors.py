@@ -1,8 +1,13 @@
+"""Reads of venues and check-ins: a venue for its owner or the health staff of its ward
+(404 for anybody else), the stays a phone's people may close, and the counts of reports."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 from django.http import Http404, HttpRequest
@@ -10,9 +15,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction
-from truyvet.accounts.models import HEALTH_ROLES, Role
+from truyvet.accounts.models import User
+from truyvet.accounts.permissions import is_health_staff
 from truyvet.lib.days import day_start
+from truyvet.people.models import Person
 from venues.models import CheckIn, Venue
+
+
+def checkin_url(venue: Venue, request: HttpRequest | None = None) -> str:
+    """The venue's check-in page, where its poster's QR leads (absolute, given the request)."""
+    path = reverse("venue_checkin", args=[venue.code])
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 def venue_links(venue: Venue, request: HttpRequest | None = None) -> dict[str, str]:
@@ -20,33 +33,50 @@ def venue_links(venue: Venue, request: HttpRequest | None = None) -> dict[str, s
         return request.build_absolute_uri(path) if request is not None else path
 
     return {
-        "checkin_url": absolute(reverse("venue_checkin", args=[venue.code])),
+        "checkin_url": checkin_url(venue, request),
         # The API's poster endpoints: they take the same token or session as the caller used.
         "poster_pdf_url": absolute(reverse("api:venue-poster-pdf", args=[venue.pk])),
         "poster_png_url": absolute(reverse("api:venue-poster-png", args=[venue.pk])),
     }
 
 
-def venues_owned_by(user: Any) -> QuerySet[Venue]:
+def venues_owned_by(user: User) -> QuerySet[Venue]:
     return Venue.objects.filter(owner=user).select_related("ward").order_by("-is_active", "name")
 
 
-def venue_list_for(user: Any) -> QuerySet[Venue]:
-    """Venues a user may manage: their own, or, for health staff, those in their wards."""
-    if user.is_authenticated and (user.is_superuser or user.role in HEALTH_ROLES | {Role.ADMINISTRATOR}):
+def venue_list_for(user: User | AnonymousUser) -> QuerySet[Venue]:
+    """Venues a user may manage: their own, or, for health staff, those in their wards
+    (an anonymous visitor: none)."""
+    if is_health_staff(user):
         return scope_to_jurisdiction(Venue.objects.select_related("ward", "owner"), user)
-    return venues_owned_by(user)
+    if isinstance(user, User):
+        return venues_owned_by(user)
+    return Venue.objects.none()
 
 
-def venue_get_for(user: Any, venue_id: int) -> Venue:
+def venue_get_for(user: User | AnonymousUser, venue_id: int) -> Venue:
+    """The venue, for its owner or the health staff of its ward; else 404."""
     venue = venue_list_for(user).filter(pk=venue_id).first()
     if venue is None:
         raise Http404
     return venue
 
 
-def checkin_get(checkin_id: int) -> CheckIn | None:
-    return CheckIn.objects.select_related("venue").filter(pk=checkin_id).first()
+def open_stays_for(venue: Venue, people: Sequence[Person]) -> list[CheckIn]:
+    """The stays at ``venue`` of these people (those a phone remembers) not yet over, the
+    latest first: what the check-in page offers to close."""
+    return list(
+        CheckIn.objects.filter(venue=venue, person__in=people, ends_at__gt=timezone.now(), checked_out_at__isnull=True)
+        .select_related("person")
+        .order_by("-checked_in_at")
+    )
+
+
+def checkin_get_for(people: Sequence[Person], checkin_id: int, *, venue: Venue) -> CheckIn | None:
+    """The check-in at ``venue``, if it is one of these people's (those a phone remembers):
+    only its own visitor closes a stay. None for anybody else's, or none at all."""
+    checkin = CheckIn.objects.filter(pk=checkin_id, venue=venue).select_related("person").first()
+    return checkin if checkin is not None and checkin.person_id in {p.pk for p in people} else None
 
 
 def checkins_today_by_venue(venue_ids: list[int]) -> dict[int, int]:
@@ -84,7 +114,7 @@ def venue_counts(venue: Venue, *, days: int = 14) -> dict[str, list[tuple[dateti
     return {"hourly": list(hourly), "daily": list(daily)}
 
 
-def venues_per_ward_and_category(user: Any) -> list[dict[str, Any]]:
+def venues_per_ward_and_category(user: User) -> list[dict[str, Any]]:
     rows: Any = (
         scope_to_jurisdiction(Venue.objects.all(), user)
         .values("ward__code", "ward__name", "category")
@@ -94,7 +124,7 @@ def venues_per_ward_and_category(user: Any) -> list[dict[str, Any]]:
     return list(rows)
 
 
-def checkins_per_day_and_ward(user: Any, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
+def checkins_per_day_and_ward(user: User, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
     start = day_start(date_from)
     end = day_start(date_to + timedelta(days=1))
     rows: Any = (
@@ -109,7 +139,7 @@ def checkins_per_day_and_ward(user: Any, *, date_from: date, date_to: date) -> l
     return list(rows)
 
 
-def idle_venues(user: Any, *, days: int = 7) -> QuerySet[Venue]:
+def idle_venues(user: User, *, days: int = 7) -> QuerySet[Venue]:
     """Active venues with no check-in for ``days`` days (their poster may be gone)."""
     since = timezone.now() - timedelta(days=days)
     recent = CheckIn.objects.filter(venue=OuterRef("pk"), checked_in_at__gte=since)

@@ -10,16 +10,19 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from truyvet.accounts.jurisdiction import covers_ward
 from truyvet.accounts.models import Role, User
 from truyvet.credentials.qr import holder_sql, qr_claims, qr_holder
 from truyvet.geo.models import Ward
 from truyvet.lib.audit import audit_log
 from truyvet.lib.bounds import MAX_INT
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.retention import delete_in_batches
 from truyvet.lib.text import refuse_invisible
 from truyvet.people.models import Person
 from truyvet.people.normalize import normalize_phone
+from venues.errors import VenueError
 from venues.models import Category, CheckIn, Venue
 from venues.rotating import fresh_code_is_valid
 
@@ -45,7 +48,7 @@ def _coordinate(value: Decimal | float | str | None, field: str) -> Decimal | No
     try:
         number = Decimal(str(value)).quantize(Decimal("0.000001"))
     except InvalidOperation:
-        raise DomainError(_("Not a number."), "invalid_location", field=field) from None
+        raise DomainError(_("Not a number."), VenueError.INVALID_LOCATION, field=field) from None
     return number
 
 
@@ -53,23 +56,27 @@ def _validated(data: VenueInput) -> dict[str, object]:
     refuse_invisible(data.name, "name")
     refuse_invisible(data.address, "address")
     if not data.name.strip():
-        raise DomainError(_("A name is required."), "name_required", field="name")
+        raise DomainError(_("A name is required."), CoreError.NAME_REQUIRED, field="name")
     if data.category not in Category.values:
-        raise DomainError(_("Unknown venue category."), "unknown_category", field="category")
+        raise DomainError(_("Unknown venue category."), VenueError.UNKNOWN_CATEGORY, field="category")
     if not data.address.strip():
-        raise DomainError(_("An address is required."), "address_required", field="address")
+        raise DomainError(_("An address is required."), VenueError.ADDRESS_REQUIRED, field="address")
     if not Ward.objects.filter(code=data.ward_code).exists():
-        raise DomainError(_("Unknown ward code."), "unknown_ward", field="ward_code")
+        raise DomainError(_("Unknown ward code."), CoreError.UNKNOWN_WARD, field="ward_code")
     latitude = _coordinate(data.latitude, "latitude")
     longitude = _coordinate(data.longitude, "longitude")
     if (latitude is None) != (longitude is None):
-        raise DomainError(_("Give both latitude and longitude, or neither."), "invalid_location", field="latitude")
+        raise DomainError(
+            _("Give both latitude and longitude, or neither."), VenueError.INVALID_LOCATION, field="latitude"
+        )
     if (
         latitude is not None
         and longitude is not None
         and not (LAT_RANGE[0] <= latitude <= LAT_RANGE[1] and LNG_RANGE[0] <= longitude <= LNG_RANGE[1])
     ):
-        raise DomainError(_("This location is outside Viet Nam."), "location_outside_vietnam", field="latitude")
+        raise DomainError(
+            _("This location is outside Viet Nam."), VenueError.LOCATION_OUTSIDE_VIETNAM, field="latitude"
+        )
     return {
         "name": data.name.strip(),
         "category": data.category,
@@ -115,7 +122,9 @@ def venue_owner_create(*, by: User, phone: str, full_name: str) -> User:
     """Commune staff register a venue owner who has no smartphone sign-up of their own."""
     e164 = normalize_phone(phone)
     if e164 is None:
-        raise DomainError(_("Enter a Vietnamese mobile number, e.g. 0912 345 678."), "invalid_phone", field="phone")
+        raise DomainError(
+            _("Enter a Vietnamese mobile number, e.g. 0912 345 678."), CoreError.INVALID_PHONE, field="phone"
+        )
     user = User.objects.filter(phone=e164).first()
     if user is None:
         last, _sep, first = full_name.strip().rpartition(" ")
@@ -126,9 +135,19 @@ def venue_owner_create(*, by: User, phone: str, full_name: str) -> User:
         user.role = Role.VENUE_OWNER
         user.save(update_fields=["role"])
     elif user.role != Role.VENUE_OWNER:
-        raise DomainError(_("This phone belongs to a staff account."), "phone_taken", field="phone")
+        raise DomainError(_("This phone belongs to a staff account."), VenueError.PHONE_TAKEN, field="phone")
     audit_log(actor=by, action="venue_owner.create", obj=user)
     return user
+
+
+@transaction.atomic
+def venue_with_owner_create(*, by: User, owner_phone: str, owner_name: str, data: VenueInput) -> Venue:
+    """Commune staff register a venue owner who has no smartphone, with their first venue,
+    which lies in one of the staff member's wards."""
+    if not covers_ward(by, data.ward_code):
+        raise DomainError(_("This ward is outside your area."), VenueError.WARD_OUTSIDE_AREA, field="ward_code")
+    owner = venue_owner_create(by=by, phone=owner_phone, full_name=owner_name)
+    return venue_create(owner=owner, data=data, created_by=by)
 
 
 def _stay(venue: Venue) -> timedelta:
@@ -139,11 +158,11 @@ def _checked_time(value: datetime | None, *, now: datetime, field: str) -> datet
     if value is None:
         return now
     if timezone.is_naive(value):
-        raise DomainError(_("Give the time with its UTC offset."), "time_without_offset", field=field)
+        raise DomainError(_("Give the time with its UTC offset."), CoreError.TIME_WITHOUT_OFFSET, field=field)
     if value > now + settings.CHECKIN_CLOCK_SKEW:
-        raise DomainError(_("This time is in the future."), "time_in_future", field=field)
+        raise DomainError(_("This time is in the future."), VenueError.TIME_IN_FUTURE, field=field)
     if value < now - settings.CHECKIN_MAX_DELAY:
-        raise DomainError(_("Check-ins can be sent at most 24 hours late."), "time_too_old", field=field)
+        raise DomainError(_("Check-ins can be sent at most 24 hours late."), VenueError.TIME_TOO_OLD, field=field)
     return value
 
 
@@ -159,9 +178,9 @@ def venue_for_checkin(
     qs = Venue.objects.only(*_CHECKIN_COLUMNS) if lean else Venue.objects.select_related("ward")
     venue = next(iter(qs.filter(code=(code or "").strip().upper())[:1]), None)
     if venue is None:
-        raise DomainError(_("There is no venue with this code."), "unknown_venue", field="venue_code")
+        raise DomainError(_("There is no venue with this code."), VenueError.UNKNOWN_VENUE, field="venue_code")
     if not venue.is_active:
-        raise DomainError(_("This venue no longer takes check-ins."), "venue_inactive", field="venue_code")
+        raise DomainError(_("This venue no longer takes check-ins."), VenueError.VENUE_INACTIVE, field="venue_code")
     if (
         venue.require_fresh_code
         and not on_site
@@ -169,7 +188,7 @@ def venue_for_checkin(
     ):
         raise DomainError(
             _("This code has expired: scan the code on the venue's screen again."),
-            "venue_code_expired",
+            VenueError.VENUE_CODE_EXPIRED,
             field="venue_code",
         )
     return venue
@@ -222,7 +241,9 @@ def checkins_record_for_household(*, venue: Venue, people: list[Person], base_cl
 
 def _same_or_conflict(existing: CheckIn, venue: Venue, person: Person) -> CheckIn:
     if existing.venue_id != venue.pk or existing.person_id != person.pk:
-        raise DomainError(_("This client_id was already used for another check-in."), "client_id_conflict", status=409)
+        raise DomainError(
+            _("This client_id was already used for another check-in."), VenueError.CLIENT_ID_CONFLICT, status=409
+        )
     return existing
 
 
@@ -325,7 +346,7 @@ def _checkin_in_one_statement(
 def checkout(*, checkin: CheckIn, person: Person, checked_out_at: datetime | None = None) -> CheckIn:
     """Close a stay. Only its own visitor may; checking out twice keeps the first time."""
     if checkin.person_id != person.pk:
-        raise DomainError(_("This check-in belongs to someone else."), "not_your_checkin", status=403)
+        raise DomainError(_("This check-in belongs to someone else."), VenueError.NOT_YOUR_CHECKIN, status=403)
     if checkin.checked_out_at is not None:
         return checkin
     at = _checked_time(checked_out_at, now=timezone.now(), field="checked_out_at")
@@ -334,7 +355,7 @@ def checkout(*, checkin: CheckIn, person: Person, checked_out_at: datetime | Non
         at = max(at, checkin.checked_in_at)
     if at < checkin.checked_in_at:
         raise DomainError(
-            _("Check-out cannot come before check-in."), "checkout_before_checkin", field="checked_out_at"
+            _("Check-out cannot come before check-in."), VenueError.CHECKOUT_BEFORE_CHECKIN, field="checked_out_at"
         )
     # Conditional update: of two simultaneous check-outs, the first one's time is kept.
     CheckIn.objects.filter(pk=checkin.pk, checked_out_at__isnull=True).update(checked_out_at=at, ends_at=at)
@@ -345,7 +366,7 @@ def checkout(*, checkin: CheckIn, person: Person, checked_out_at: datetime | Non
 def checkout_with_token(*, checkin_id: int, qr_token: str, checked_out_at: datetime | None = None) -> CheckIn:
     checkin = CheckIn.objects.filter(pk=checkin_id).first() if 0 < checkin_id <= MAX_INT else None
     if checkin is None:
-        raise DomainError(_("There is no such check-in."), "not_found", status=404)
+        raise DomainError(_("There is no such check-in."), CoreError.NOT_FOUND, status=404)
     return checkout(checkin=checkin, person=qr_holder(qr_token), checked_out_at=checked_out_at)
 
 

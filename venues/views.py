@@ -9,15 +9,16 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qrdecode import decode_qr_image
 from truyvet.people.device import remember_people, remembered_people
 from truyvet.people.normalize import mask_name
+from venues.errors import VenueError
 from venues.forms import TokenCheckInForm
-from venues.models import CheckIn, Venue
+from venues.models import Venue
+from venues.selectors import checkin_get_for, open_stays_for
 from venues.services import checkin_with_token, checkins_record_for_household, checkout, venue_for_checkin
 
 
@@ -33,7 +34,7 @@ def checkin_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
         venue = venue_for_checkin(code, fresh_code=fresh)
     except DomainError as error:
-        status = 404 if error.code == "unknown_venue" else 410
+        status = 404 if error.code == VenueError.UNKNOWN_VENUE else 410
         return render(
             request, "venues/checkin_error.html", {"message": str(error.detail), "code": error.code}, status=status
         )
@@ -51,12 +52,7 @@ def checkin_page(request: HttpRequest, code: str) -> HttpResponse:
                 response = _checkin_token(request, venue, form, fresh)
                 if response is not None:
                     return response
-    now = timezone.now()
-    open_stays = list(
-        CheckIn.objects.filter(venue=venue, person__in=people, ends_at__gt=now, checked_out_at__isnull=True)
-        .select_related("person")
-        .order_by("-checked_in_at")
-    )
+    open_stays = open_stays_for(venue, people)
     shown = {p.pk: p.shown_name for p in people}  # type: ignore[attr-defined]
     for stay in open_stays:
         stay.shown_name = shown.get(stay.person_id, "")  # type: ignore[attr-defined]
@@ -94,13 +90,11 @@ def _checkin_remembered(request: HttpRequest, venue: Venue, people: list, fresh:
 
 def _checkout(request: HttpRequest, venue: Venue, people: list, fresh: str) -> HttpResponse:
     raw = request.POST.get("checkin", "")
-    stay = (
-        CheckIn.objects.filter(pk=int(raw), venue=venue).select_related("person").first() if raw.isdecimal() else None
-    )
-    known = {p.pk: p for p in people}
-    if stay is None or stay.person_id not in known:
+    stay = checkin_get_for(people, int(raw), venue=venue) if raw.isdecimal() else None
+    if stay is None:
         messages.error(request, _("This check-in belongs to someone else."))
         return redirect(_page_url(venue.code, fresh))
+    known = {p.pk: p for p in people}
     try:
         checkout(checkin=stay, person=known[stay.person_id])
     except DomainError as error:

@@ -1,5 +1,5 @@
 /* The checkpoint scanner's service worker, served from /checkpoints/sw.js (scope
- * /checkpoints/) by checkpoints/scanner_views.py, which puts its settings in
+ * /checkpoints/) by checkpoints/views/scanner.py, which puts its settings in
  * self.TRUYVET_SW above this file: {version, shell: [static urls], data: [urls], pages: [urls]}.
  *
  * - The shell (the page's CSS, JS and vendored files) is kept per version: cache first.

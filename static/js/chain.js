@@ -1,5 +1,5 @@
 /* Chain of transmission graph (templates/contacts/chain.html).
-   Loads the compact JSON of contacts/graph.py and draws it with the vendored Cytoscape:
+   Loads the compact JSON of contacts/selectors/chains.py and draws it with the vendored Cytoscape:
    nodes are people (colour: F level; shape and border: status), edges run from the
    person who exposed to the person exposed. Big graphs get a linear-time layout, no
    edge labels until hovered or selected, and cheaper rendering while panning. The

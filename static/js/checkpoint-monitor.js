@@ -8,7 +8,7 @@
   var root = document.getElementById("checkpoint-monitor");
   if (!root || !window.fetch) { return; }
   var SVG = "http://www.w3.org/2000/svg";
-  var SLOT = 10, TOP = 4, HEIGHT = 50;  // as checkpoints/monitor_views.py draws it
+  var SLOT = 10, TOP = 4, HEIGHT = 50;  // as checkpoints/views/monitor.py draws it
   var every = Math.max(5, parseInt(root.dataset.every || "20", 10)) * 1000;
   var label = function (key) { return root.dataset["label" + key] || ""; };
   var timer = null;

@@ -130,3 +130,16 @@ def test_a_failing_sms_gateway_shows_a_message_not_an_error_page(client: Client,
     response = client.post(reverse("accounts:citizen_signin"), {"phone": "0912345678"})
     assert response.status_code == 200
     assert "Không gửi được tin nhắn" in response.content.decode()
+
+
+def test_a_code_to_a_staff_members_phone_does_not_sign_the_staff_account_in(client: Client, insider: User) -> None:
+    insider.phone = "+84912345670"
+    insider.save(update_fields=["phone"])
+    login_code_request(phone="0912345670")
+    with pytest.raises(DomainError) as refused:
+        login_code_verify(phone="0912345670", code=last_code())
+    assert refused.value.code == "staff_account"
+    client.post(reverse("accounts:citizen_signin"), {"phone": "0912345670"})
+    response = client.post(reverse("accounts:citizen_code"), {"code": last_code()})
+    assert "_auth_user_id" not in client.session
+    assert "staff account" in response.content.decode() or "tài khoản cán bộ" in response.content.decode()

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from checkpoints.models import Passage
-from checkpoints.trips import TripInput, trip_create
+from checkpoints.services.trips import TripInput, trip_create
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import write_y4m
 from tests.checkpoints.test_trips import add, url

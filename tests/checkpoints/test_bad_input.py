@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from checkpoints.manage import CheckpointInput, checkpoint_create
 from checkpoints.models import Checkpoint, Passage, Tablet
-from checkpoints.trips import PassengerInput, _clean, _Wards
+from checkpoints.services.manage import CheckpointInput, checkpoint_create
+from checkpoints.services.trips import PassengerInput, _clean, _Wards
 from tests.checkpoints.conftest import scan
 from tests.factories import home_ward
 from truyvet.accounts.models import User

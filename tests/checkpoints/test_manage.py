@@ -1,5 +1,5 @@
-"""Managing checkpoints (checkpoints/manage.py and its pages): creating and editing them,
-assigning their staff; the admin; the demo data."""
+"""Managing checkpoints (checkpoints/services/manage.py, checkpoints/selectors/manage.py and
+their pages): creating and editing them, assigning their staff; the admin; the demo data."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from checkpoints.manage import CheckpointInput, assignable_staff, checkpoint_create, checkpoint_staff_set
 from checkpoints.models import Checkpoint, DutyShift, Passage, Tablet, TripPassenger
+from checkpoints.selectors.manage import assignable_staff
+from checkpoints.services.manage import CheckpointInput, checkpoint_create, checkpoint_staff_set
 from tests.factories import CheckpointFactory, HealthUnitFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, UnitKind, User
 from truyvet.lib.errors import DomainError

@@ -1,5 +1,5 @@
-"""Monitoring checkpoints (checkpoints/monitor_views.py, checkpoints/reports.py): the live
-board and its JSON, the daily report and its exports, the passage list and one passage."""
+"""Monitoring checkpoints (checkpoints/views/monitor.py, checkpoints/selectors/reports.py): the
+live board and its JSON, the daily report and its exports, the passage list and one passage."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from checkpoints.models import Checkpoint, DutyShift, Passage, Tablet
-from checkpoints.reports import hour_slots
+from checkpoints.selectors.reports import hour_slots
 from checkpoints.verdicts import finding_label
 from tests.factories import CheckpointFactory, HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, User

@@ -9,25 +9,39 @@ from pathlib import Path
 from django.utils import translation
 
 from checkpoints.errors import ScanRejection
-from checkpoints.scanner_views import REJECTION_LABELS
 from checkpoints.schemas import ScanIn
+from checkpoints.views.scanner import REJECTION_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _codes_raised_in(path: Path) -> set[str]:
-    """The string codes passed to ``_Rejected(...)`` in a module."""
+    """The codes passed to ``_Rejected(...)`` in a module, as strings or as members of
+    ``ScanRejection`` (a member's name the enum does not have is kept as it is written, so
+    that it fails the check below), and the values of the module's ``_TOKEN_REJECTIONS``."""
     codes = set()
+
+    def code_of(node: ast.expr | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "ScanRejection":
+            member = getattr(ScanRejection, node.attr, None)
+            return member.value if isinstance(member, ScanRejection) else f"ScanRejection.{node.attr}"
+        return None
+
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_Rejected":
-            first = node.args[0] if node.args else None
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                codes.add(first.value)
+            code = code_of(node.args[0] if node.args else None)
+            if code is not None:
+                codes.add(code)
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "_TOKEN_REJECTIONS" for t in node.targets):
+            assert isinstance(node.value, ast.Dict)
+            codes |= {code for value in node.value.values if (code := code_of(value)) is not None}
     return codes
 
 
 def test_every_reason_the_scan_service_raises_has_a_label() -> None:
-    raised = _codes_raised_in(ROOT / "checkpoints" / "services.py")
+    raised = _codes_raised_in(ROOT / "checkpoints" / "services" / "scans.py")
     assert raised, "the scan service raises its reasons with _Rejected"
     assert raised <= set(ScanRejection.values), raised - set(ScanRejection.values)
 

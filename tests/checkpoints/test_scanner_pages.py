@@ -15,8 +15,8 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
-from checkpoints import scanner_views
 from checkpoints.models import Checkpoint, DutyShift, Passage
+from checkpoints.views import scanner as scanner_views
 from declarations.models import Declaration
 from tests.factories import CheckpointFactory, UserFactory, home_ward
 from truyvet.accounts.models import User

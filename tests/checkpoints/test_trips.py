@@ -21,7 +21,8 @@ from openpyxl import Workbook, load_workbook
 from PIL import Image
 
 from checkpoints.models import BusTrip, Checkpoint, Passage, TripPassenger
-from checkpoints.trips import PassengerInput, TripInput, template_header, trip_create, trip_passenger_add
+from checkpoints.passenger_files import template_header
+from checkpoints.services.trips import PassengerInput, TripInput, trip_create, trip_passenger_add
 from tests.factories import PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, User
 from truyvet.credentials.models import QrCredential

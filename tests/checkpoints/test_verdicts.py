@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from checkpoints.verdicts import judge, people_facts, verdict_for, zone_ward_codes
+from checkpoints.selectors.facts import people_facts, zone_ward_codes
+from checkpoints.verdicts import judge, verdict_for
 from contacts.models import FollowUp
 from tests.factories import CaseFactory, PersonFactory, home_ward
 from truyvet.credentials.models import QrCredential

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from contacts.models import Case, LabResult, ManualContact, ProximityContact
-from contacts.services import case_open, lab_result_add, manual_contact_add
+from contacts.services import CaseInput, case_open, lab_result_add, manual_contact_add
 from tests.contacts.conftest import T0
 from tests.contacts.test_cases_api import body
 from tests.contacts.test_proximity import contact, phone, traced, upload  # noqa: F401 (fixtures)
@@ -99,7 +99,7 @@ def test_the_tracing_services_refuse_days_outside_sane_bounds(make_case: Callabl
     with pytest.raises(DomainError):
         manual_contact_add(user=None, case=case, full_name="Giàng A Páo", phone="0911222333", contact_date=day)
     with pytest.raises(DomainError):
-        case_open(user=None, person=PersonFactory(), confirmed_at=T0, onset_date=day)
+        case_open(user=None, person=PersonFactory(), data=CaseInput(confirmed_at=T0, onset_date=day))
     assert not LabResult.objects.exists() and not ManualContact.objects.exists()
     assert Case.objects.count() == 1
 

@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from contacts.graph import case_subgraph_for
 from contacts.matching import match_case
 from contacts.models import Cluster, FollowUp
+from contacts.selectors.chains import case_chain_get_for
 from tests.factories import PersonFactory, VenueFactory, home_ward
 from truyvet.lib.models import AuditEvent
 from truyvet.people.normalize import mask_name
@@ -226,7 +226,7 @@ def test_repeated_contacts_make_one_edge_at_the_first_contact(make_case, venue, 
     stay(case.person, venue, -600, -540)
     stay(visitor, venue, -590, -560)
     match_case(case.pk)
-    graph = case_subgraph_for(insider, case.pk)
+    graph = case_chain_get_for(insider, case.pk)
     (edge,) = graph.edges
     (exposure,) = case.exposures.all()
     assert edge.times == 1 and edge.at == exposure.overlap_start

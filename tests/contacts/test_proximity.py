@@ -26,7 +26,7 @@ from contacts.models import (
     UploadCode,
     Via,
 )
-from contacts.proximity import (
+from contacts.services.proximity import (
     CODE_ALPHABET,
     MAX_CONTACTS,
     proximity_upload,
@@ -464,7 +464,7 @@ def test_a_follow_up_upload_queues_matching_of_the_cases_that_found_the_person(
     encounter(case.person, f1, 0, 30)
     matching.match_case(case.pk)
     queued: list[int] = []
-    monkeypatch.setattr("contacts.proximity.queue_matching", queued.append)
+    monkeypatch.setattr("contacts.services.proximity.queue_matching", queued.append)
     code = upload_code_issue(user=None, person=f1).code
     proximity_upload(device_id=ProximityDevice.objects.get(person=f1).device_id, upload_code=code, contacts=[])
     assert queued == [case.pk] and unrelated.pk not in queued

@@ -31,7 +31,7 @@ def test_no_upload_code_is_given_for_a_case_that_is_not_confirmed(
 def test_the_upload_code_service_itself_refuses_a_case_that_is_not_confirmed(
     make_case: Callable[..., Case],
 ) -> None:
-    from contacts.proximity import upload_code_issue
+    from contacts.services.proximity import upload_code_issue
     from truyvet.lib.errors import DomainError
 
     case = make_case(classification="probable", confirmed_at=None)

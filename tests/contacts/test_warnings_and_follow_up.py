@@ -15,6 +15,7 @@ from contacts import warnings
 from contacts.matching import match_case
 from contacts.models import Case, Exposure, FollowUp, ManualContact
 from contacts.services import (
+    CaseInput,
     case_open,
     follow_up_check_record,
     manual_contact_add,
@@ -92,14 +93,14 @@ def test_opening_a_case_for_someone_under_follow_up_ends_the_follow_up_as_became
     stay(case.person, venue, 0, 60)
     stay(visitor, venue, 0, 60)
     match_case(case.pk)
-    case_open(user=None, person=visitor, classification="confirmed", confirmed_at=timezone.now())
+    case_open(user=None, person=visitor, data=CaseInput(classification="confirmed", confirmed_at=timezone.now()))
     assert FollowUp.objects.get(person=visitor).state == "became_case"
     assert status_for(visitor.pk).f_level == 0
 
 
 def test_a_confirmed_case_needs_its_confirmation_time(db):
     with pytest.raises(DomainError) as error:
-        case_open(user=None, person=PersonFactory(), classification="confirmed", confirmed_at=None)
+        case_open(user=None, person=PersonFactory(), data=CaseInput(classification="confirmed", confirmed_at=None))
     assert error.value.code == "required"
 
 
@@ -108,8 +109,10 @@ def test_a_sample_after_the_confirmation_is_refused(db):
         case_open(
             user=None,
             person=PersonFactory(),
-            confirmed_at=T0 - timedelta(days=2),
-            sample_date=timezone.localdate(T0 - timedelta(days=2)) + timedelta(days=1),
+            data=CaseInput(
+                confirmed_at=T0 - timedelta(days=2),
+                sample_date=timezone.localdate(T0 - timedelta(days=2)) + timedelta(days=1),
+            ),
         )
     assert error.value.code == "sample_after_confirmation"
 

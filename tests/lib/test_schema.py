@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from checkpoints.scanner_views import ManualScanForm
+from checkpoints.forms.scanner import ManualScanForm
 from checkpoints.schemas import ScanIn, reason_of
 from declarations.forms import DeclarationForm
 from declarations.schemas import Declaration, Person

@@ -14,9 +14,11 @@ from PIL import Image
 
 from tests.factories import PersonFactory, UserFactory, VenueFactory, home_ward
 from truyvet.accounts.models import Role, User
+from truyvet.lib.errors import DomainError
+from venues.errors import VenueError
 from venues.models import CheckIn, Venue
 from venues.rotating import fresh_code_is_valid
-from venues.services import VenueInput, venue_create
+from venues.services import VenueInput, venue_create, venue_with_owner_create
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +149,16 @@ def test_staff_cannot_register_a_venue_outside_their_wards(insider_client: Clien
         reverse("venues:owner_new"), {**form(ward=home_ward(5).code), "owner_name": "A", "owner_phone": "0987111222"}
     )
     assert response.status_code == 200 and not Venue.objects.exists()
+
+
+def test_registering_an_owner_with_a_venue_outside_the_staff_members_wards_is_refused_and_writes_nothing(
+    insider: User,
+) -> None:
+    data = VenueInput(name="Quán A", category="restaurant", address="Số 1", ward_code=home_ward(5).code)
+    with pytest.raises(DomainError) as refused:
+        venue_with_owner_create(by=insider, owner_phone="0987111222", owner_name="Lò Văn A", data=data)
+    assert refused.value.code == VenueError.WARD_OUTSIDE_AREA and list(refused.value.errors) == ["ward_code"]
+    assert not Venue.objects.exists() and not User.objects.filter(phone="+84987111222").exists()
 
 
 def test_a_rotating_code_of_digits_that_are_not_decimal_is_refused_not_a_500(venue_owner: User) -> None:

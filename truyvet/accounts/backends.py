@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from truyvet.accounts.models import User
 from truyvet.accounts.permissions import DJANGO_PERMISSIONS
 
 
@@ -17,7 +19,7 @@ class RolePermissionBackend:
     def authenticate(self, request: HttpRequest | None, **credentials: Any) -> None:
         return None
 
-    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+    def has_perm(self, user_obj: User | AnonymousUser, perm: str, obj: Any = None) -> bool:
         test = DJANGO_PERMISSIONS.get(perm)
         if test is None:
             return False

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from truyvet.accounts import two_factor
 from truyvet.accounts.selectors import two_factor_step_for
+from truyvet.lib.error_codes import CoreError
 
 
 class TwoFactorGateMiddleware:
@@ -53,7 +54,7 @@ class TwoFactorGateMiddleware:
             return self.get_response(request)
         if path.startswith("/api/"):
             detail = _("Confirm your sign-in with the code from your authenticator app first.")
-            return JsonResponse({"code": "two_factor_required", "detail": detail}, status=403)
+            return JsonResponse({"code": str(CoreError.TWO_FACTOR_REQUIRED), "detail": detail}, status=403)
         if request.method == "GET":
             return redirect(f"{page}?{urlencode({'next': request.get_full_path()})}")
         return redirect(page)

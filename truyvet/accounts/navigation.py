@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from truyvet.accounts.models import Role
+from truyvet.accounts.models import Role, User
 from truyvet.accounts.permissions import is_portal_staff
 
 
@@ -55,7 +56,7 @@ CITIZEN_NAV: list[NavItem] = [
 ]
 
 
-def nav_for(user: Any) -> list[dict[str, Any]]:
+def nav_for(user: User | AnonymousUser) -> list[dict[str, Any]]:
     if not user.is_authenticated:
         return []
     if not is_portal_staff(user):

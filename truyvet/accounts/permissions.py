@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http.response import HttpResponseBase
 from rest_framework.permissions import BasePermission
@@ -18,46 +19,51 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from truyvet.accounts.jurisdiction import sees_everywhere
-from truyvet.accounts.models import HEALTH_ROLES, STAFF_ROLES, Role, UnitKind
+from truyvet.accounts.models import HEALTH_ROLES, STAFF_ROLES, Role, UnitKind, User
 
-Predicate = Callable[[Any], bool]
+Predicate = Callable[[User | AnonymousUser], bool]
 
 # --- Predicates ----------------------------------------------------------------------------
 
 
-def is_portal_staff(user: Any) -> bool:
+def is_citizen(user: User | AnonymousUser) -> bool:
+    """Signed in as a citizen, by phone and code: their household's pages and messages."""
+    return bool(user.is_authenticated and user.role == Role.CITIZEN)
+
+
+def is_portal_staff(user: User | AnonymousUser) -> bool:
     """Any staff role (not a citizen): the staff side of the portal, checkpoint scanners."""
     return bool(user.is_authenticated and (user.is_superuser or user.role in STAFF_ROLES))
 
 
-def is_health_staff(user: Any) -> bool:
+def is_health_staff(user: User | AnonymousUser) -> bool:
     """A health role or an administrator: pages and API of health data."""
     return bool(user.is_authenticated and (user.is_superuser or user.role in HEALTH_ROLES | {Role.ADMINISTRATOR}))
 
 
-def may_declare_outbreak_zones(user: Any) -> bool:
+def may_declare_outbreak_zones(user: User | AnonymousUser) -> bool:
     """The province CDC (and administrators) declare and end outbreak zones."""
-    return bool(user.is_superuser or user.role in {Role.PROVINCE_CDC, Role.ADMINISTRATOR})
+    return bool(user.is_authenticated and (user.is_superuser or user.role in {Role.PROVINCE_CDC, Role.ADMINISTRATOR}))
 
 
-def _in_checkpoint_team(user: Any) -> bool:
+def _in_checkpoint_team(user: User | AnonymousUser) -> bool:
     unit = getattr(user, "health_unit", None)
     return unit is not None and unit.kind == UnitKind.CHECKPOINT_TEAM
 
 
-def may_oversee_checkpoints(user: Any) -> bool:
+def may_oversee_checkpoints(user: User | AnonymousUser) -> bool:
     """Health staff and members of a checkpoint team."""
     return is_health_staff(user) or _in_checkpoint_team(user)
 
 
-def may_manage_checkpoints(user: Any) -> bool:
-    """Administrators, the CDC and checkpoint teams (which checkpoints: ``checkpoints.manage``)."""
+def may_manage_checkpoints(user: User | AnonymousUser) -> bool:
+    """Administrators, the CDC and checkpoint teams (which checkpoints: ``checkpoints.selectors.manage``)."""
     if not (user.is_authenticated and user.is_active):
         return False
     return sees_everywhere(user) or user.role == Role.PROVINCE_CDC or _in_checkpoint_team(user)
 
 
-def may_operate_trips(user: Any) -> bool:
+def may_operate_trips(user: User | AnonymousUser) -> bool:
     """Bus operators run their own trips; administrators may open any."""
     return bool(user.is_authenticated and user.is_active and (user.role == Role.BUS_OPERATOR or sees_everywhere(user)))
 
@@ -65,14 +71,14 @@ def may_operate_trips(user: Any) -> bool:
 VENUE_OWNER_ROLES = frozenset({Role.VENUE_OWNER, Role.CITIZEN})
 
 
-def may_register_venues(user: Any) -> bool:
+def may_register_venues(user: User | AnonymousUser) -> bool:
     """Venue owners, and citizens signed in by phone (they become owners)."""
     return bool(user.is_authenticated and user.role in VENUE_OWNER_ROLES)
 
 
-def may_manage_venues(user: Any) -> bool:
+def may_manage_venues(user: User | AnonymousUser) -> bool:
     """The venue pages: owners (and citizens who register one) for their own, health staff."""
-    return bool(user.role in VENUE_OWNER_ROLES or is_health_staff(user))
+    return bool(user.is_authenticated and (user.role in VENUE_OWNER_ROLES or is_health_staff(user)))
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -100,6 +106,7 @@ health_staff_required = user_passes(is_health_staff)
 portal_staff_required = user_passes(is_portal_staff)
 checkpoint_overseer_required = user_passes(may_oversee_checkpoints)
 checkpoint_manager_required = user_passes(may_manage_checkpoints)
+trip_operator_required = user_passes(may_operate_trips)
 
 
 # --- API -----------------------------------------------------------------------------------

@@ -5,12 +5,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from truyvet.accounts import two_factor
-from truyvet.accounts.models import Alert, HealthUnit, Role, UnitKind
+from truyvet.accounts.models import Alert, HealthUnit, Role, UnitKind, User
 
 CARE_UNIT_KINDS = (UnitKind.COMMUNE_STATION, UnitKind.HEALTH_CENTRE)
 
@@ -25,7 +26,7 @@ def units_by_ward(ward_ids: Iterable[int], kinds: Iterable[str] = CARE_UNIT_KIND
     return found
 
 
-def alerts_open_for(user: Any) -> QuerySet[Alert]:
+def alerts_open_for(user: User | AnonymousUser) -> QuerySet[Alert]:
     """Open alerts of the user's unit, newest first."""
     unit_id = getattr(user, "health_unit_id", None)
     if unit_id is None:
@@ -38,7 +39,7 @@ def alerts_open_for(user: Any) -> QuerySet[Alert]:
 ALERT_GROUP_MIN = 5
 
 
-def alert_groups_open_for(user: Any, *, limit: int = 20) -> list[Any]:
+def alert_groups_open_for(user: User | AnonymousUser, *, limit: int = 20) -> list[Any]:
     """The user's unit's open alerts that come in numbers, grouped by kind, page and
     severity, with their count and the time of the newest: a station that gets 4,000
     F2 of one case sees one line, not 80 pages."""
@@ -52,7 +53,8 @@ def alert_groups_open_for(user: Any, *, limit: int = 20) -> list[Any]:
     )
 
 
-def get_alert_for(user: Any, alert_id: int) -> Alert:
+def alert_get_for(user: User | AnonymousUser, alert_id: int) -> Alert:
+    """An alert of the user's unit; 404 for any other."""
     unit_id = getattr(user, "health_unit_id", None)
     alert = Alert.objects.filter(pk=alert_id, unit_id=unit_id).first() if unit_id else None
     if alert is None:
@@ -60,23 +62,23 @@ def get_alert_for(user: Any, alert_id: int) -> Alert:
     return alert
 
 
-def two_factor_required_for(user: Any) -> bool:
+def two_factor_required_for(user: User | AnonymousUser) -> bool:
     """Whether the user's role must sign in with a second factor (``OTP_REQUIRED_ROLES``).
     "administrator" covers superusers and anyone who may open the admin site."""
     required = set(settings.OTP_REQUIRED_ROLES)
-    if not required or not getattr(user, "is_authenticated", False):
+    if not required or not user.is_authenticated:
         return False
     if Role.ADMINISTRATOR in required and (user.is_superuser or user.is_staff):
         return True
     return user.role in required
 
 
-def two_factor_device_for(user: Any) -> TOTPDevice | None:
+def two_factor_device_for(user: User | AnonymousUser) -> TOTPDevice | None:
     """The user's confirmed authenticator, if they enrolled one."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def two_factor_step_for(user: Any) -> str:
+def two_factor_step_for(user: User | AnonymousUser) -> str:
     """The step a fresh sign-in still owes: verify a code, enrol an authenticator, or none ("")."""
     if not getattr(user, "is_authenticated", False):
         return ""

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from truyvet.accounts import two_factor
 from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, LoginCode, Role, UnitKind, User
 from truyvet.lib.audit import audit_log, audit_log_many
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.sms import SmsError, send_sms
 from truyvet.people.normalize import normalize_phone
@@ -35,7 +36,9 @@ def _code_hash(phone: str, code: str) -> str:
 def _phone_or_error(phone: str) -> str:
     e164 = normalize_phone(phone)
     if e164 is None:
-        raise DomainError(_("Enter a Vietnamese mobile number, e.g. 0912 345 678."), "invalid_phone", field="phone")
+        raise DomainError(
+            _("Enter a Vietnamese mobile number, e.g. 0912 345 678."), CoreError.INVALID_PHONE, field="phone"
+        )
     return e164
 
 
@@ -45,7 +48,7 @@ def login_code_request(*, phone: str) -> str:
     now = timezone.now()
     recent = LoginCode.objects.filter(phone=e164, created_at__gte=now - timedelta(minutes=CODE_WINDOW_MINUTES)).count()
     if recent >= CODES_PER_WINDOW:
-        raise DomainError(_("Too many codes requested; wait a few minutes."), "too_many_codes", status=429)
+        raise DomainError(_("Too many codes requested; wait a few minutes."), CoreError.TOO_MANY_CODES, status=429)
     code = f"{secrets.randbelow(10**6):06d}"
     LoginCode.objects.create(phone=e164, code_hash=_code_hash(e164, code), expires_at=now + settings.LOGIN_CODE_TTL)
     minutes = int(settings.LOGIN_CODE_TTL.total_seconds() // 60)
@@ -54,15 +57,18 @@ def login_code_request(*, phone: str) -> str:
         send_sms(e164, f"{settings.PORTAL_NAME}: ma dang nhap {code}, het han sau {minutes} phut. Sign-in code {code}.")
     except SmsError:
         log.exception("sign-in code SMS to %s failed", e164)
-        raise DomainError(_("The SMS could not be sent; try again in a minute."), "sms_failed", status=503) from None
+        raise DomainError(
+            _("The SMS could not be sent; try again in a minute."), CoreError.SMS_FAILED, status=503
+        ) from None
     return e164
 
 
 _VERIFY_ERRORS = {
-    "code_expired": _("The code has expired; ask for a new one."),
-    "too_many_attempts": _("Too many wrong codes; ask for a new one."),
-    "wrong_code": _("The code is not right."),
-    "account_disabled": _("This account is disabled."),
+    CoreError.CODE_EXPIRED: _("The code has expired; ask for a new one."),
+    CoreError.TOO_MANY_ATTEMPTS: _("Too many wrong codes; ask for a new one."),
+    CoreError.WRONG_CODE: _("The code is not right."),
+    CoreError.ACCOUNT_DISABLED: _("This account is disabled."),
+    CoreError.STAFF_ACCOUNT: _("This phone belongs to a staff account: sign in with your user name and password."),
 }
 
 
@@ -75,13 +81,13 @@ def login_code_verify(*, phone: str, code: str) -> User:
     e164 = _phone_or_error(phone)
     with transaction.atomic():
         error, user = _check_code(e164, code.strip())
-    if error:
+    if error is not None:
         raise DomainError(_VERIFY_ERRORS[error], error, field="code")
     assert user is not None
     return user
 
 
-def _check_code(e164: str, code: str) -> tuple[str, User | None]:
+def _check_code(e164: str, code: str) -> tuple[CoreError | None, User | None]:
     now = timezone.now()
     login = (
         LoginCode.objects.select_for_update()
@@ -90,23 +96,27 @@ def _check_code(e164: str, code: str) -> tuple[str, User | None]:
         .first()
     )
     if login is None:
-        return "code_expired", None
+        return CoreError.CODE_EXPIRED, None
     if login.attempts >= settings.LOGIN_CODE_MAX_ATTEMPTS:
-        return "too_many_attempts", None
+        return CoreError.TOO_MANY_ATTEMPTS, None
     if not hmac.compare_digest(login.code_hash, _code_hash(e164, code)):
         login.attempts += 1
         login.save(update_fields=["attempts"])
-        return "wrong_code", None
+        return CoreError.WRONG_CODE, None
     user = User.objects.filter(phone=e164).first()
     if user is not None and not user.is_active:
-        return "account_disabled", None
+        return CoreError.ACCOUNT_DISABLED, None
+    if user is not None and (user.role != Role.CITIZEN or user.is_staff or user.is_superuser):
+        # A code to the phone proves the phone, not the password and second step that a
+        # staff account needs: staff sign in on the staff page only.
+        return CoreError.STAFF_ACCOUNT, None
     login.used_at = now
     login.save(update_fields=["used_at"])
     if user is None:
         user = User(username=f"citizen{e164}", phone=e164, role=Role.CITIZEN)
         user.set_unusable_password()
         user.save()
-    return "", user
+    return None, user
 
 
 def login_codes_purge() -> int:
@@ -191,15 +201,16 @@ def alerts_acknowledge_group(
 # --- Second factor (TOTP) for staff sign-in ------------------------------------------------
 
 _TWO_FACTOR_ERRORS = {
-    "wrong_code": _("The code is not right, or was already used. Enter the code your app shows now."),
-    "too_many_attempts": _("Too many wrong codes. Wait a minute, then enter the code your app shows."),
-    "already_enrolled": _("Your account already has an authenticator; sign in with its code."),
-    "no_device": _("Your account has no authenticator yet."),
+    CoreError.WRONG_CODE: _("The code is not right, or was already used. Enter the code your app shows now."),
+    CoreError.TOO_MANY_ATTEMPTS: _("Too many wrong codes. Wait a minute, then enter the code your app shows."),
+    CoreError.ALREADY_ENROLLED: _("Your account already has an authenticator; sign in with its code."),
+    CoreError.NO_DEVICE: _("Your account has no authenticator yet."),
 }
 
 
-def _two_factor_error(code: str) -> DomainError:
-    return DomainError(_TWO_FACTOR_ERRORS[code], code, field="code", status=429 if code == "too_many_attempts" else 400)
+def _two_factor_error(code: CoreError) -> DomainError:
+    status = 429 if code == CoreError.TOO_MANY_ATTEMPTS else 400
+    return DomainError(_TWO_FACTOR_ERRORS[code], code, field="code", status=status)
 
 
 def two_factor_enrolment_device(*, user: User) -> TOTPDevice:
@@ -216,29 +227,29 @@ def two_factor_enrolment_confirm(*, request: HttpRequest, user: User, code: str)
     verified. Wrong codes are counted (and throttled) in their own committed transaction."""
     with transaction.atomic():
         error, device = _enrolment_check(request, user, code.strip())
-    if error:
+    if error is not None:
         raise _two_factor_error(error)
     assert device is not None
     _two_factor_passed(request, device)
     return device
 
 
-def _enrolment_check(request: HttpRequest, user: User, code: str) -> tuple[str, TOTPDevice | None]:
+def _enrolment_check(request: HttpRequest, user: User, code: str) -> tuple[CoreError | None, TOTPDevice | None]:
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return "already_enrolled", None
+        return CoreError.ALREADY_ENROLLED, None
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
-        return "no_device", None
+        return CoreError.NO_DEVICE, None
     if not device.verify_is_allowed()[0]:
-        return "too_many_attempts", None
+        return CoreError.TOO_MANY_ATTEMPTS, None
     if not device.verify_token(code):
         audit_log(actor=user, action="two_factor_failed", obj=device, request=request, detail={"step": "enrol"})
-        return "wrong_code", None
+        return CoreError.WRONG_CODE, None
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     audit_log(actor=user, action="two_factor_enrolled", obj=device, request=request)
-    return "", device
+    return None, device
 
 
 def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> TOTPDevice:
@@ -246,25 +257,25 @@ def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> TOTPDev
     A code works once; wrong ones are counted (and throttled) in their own transaction."""
     with transaction.atomic():
         error, device = _verify_check(request, user, code.strip())
-    if error:
+    if error is not None:
         raise _two_factor_error(error)
     assert device is not None
     _two_factor_passed(request, device)
     return device
 
 
-def _verify_check(request: HttpRequest, user: User, code: str) -> tuple[str, TOTPDevice | None]:
+def _verify_check(request: HttpRequest, user: User, code: str) -> tuple[CoreError | None, TOTPDevice | None]:
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
-        return "no_device", None
+        return CoreError.NO_DEVICE, None
     if not device.verify_is_allowed()[0]:
         audit_log(actor=user, action="two_factor_throttled", obj=device, request=request)
-        return "too_many_attempts", None
+        return CoreError.TOO_MANY_ATTEMPTS, None
     if not device.verify_token(code):
         audit_log(actor=user, action="two_factor_failed", obj=device, request=request, detail={"step": "verify"})
-        return "wrong_code", None
+        return CoreError.WRONG_CODE, None
     audit_log(actor=user, action="two_factor_verified", obj=device, request=request)
-    return "", device
+    return None, device
 
 
 def _two_factor_passed(request: HttpRequest, device: TOTPDevice) -> None:

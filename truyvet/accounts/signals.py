@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from truyvet.accounts import two_factor
+from truyvet.accounts.models import User
 from truyvet.accounts.selectors import two_factor_step_for
 from truyvet.accounts.services import signin_failure_record
 
@@ -26,6 +27,6 @@ def _signin_locked_out(sender: Any, request: HttpRequest, username: str | None =
 
 
 @receiver(user_logged_in, dispatch_uid="truyvet_two_factor_step")
-def _two_factor_step(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _two_factor_step(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[two_factor.STEP_SESSION_KEY] = two_factor_step_for(user)

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 from truyvet.accounts import two_factor
 from truyvet.accounts.forms import AlertGroupForm, CodeForm, PhoneForm, TotpCodeForm
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.models import Role
+from truyvet.accounts.permissions import is_citizen, is_portal_staff
 from truyvet.accounts.selectors import (
+    alert_get_for,
     alert_groups_open_for,
     alerts_open_for,
-    get_alert_for,
     two_factor_device_for,
     two_factor_step_for,
 )
@@ -42,7 +42,7 @@ from truyvet.people.selectors import people_sharing_phone
 @login_required
 def home(request: AuthenticatedRequest) -> HttpResponse:
     """The staff home: the open alerts of the user's unit. Citizens go to their own page."""
-    if request.user.role == Role.CITIZEN and not request.user.is_superuser:
+    if not is_portal_staff(request.user):
         return redirect("accounts:me")
     page = Paginator(alerts_open_for(request.user), 50).get_page(request.GET.get("page"))
     groups = alert_groups_open_for(request.user)
@@ -52,7 +52,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def alert_ack(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
-    alert = get_alert_for(request.user, alert_id)
+    alert = alert_get_for(request.user, alert_id)
     alert_acknowledge(user=request.user, alert=alert)
     messages.success(request, _("Alert acknowledged."))
     return redirect("accounts:home")
@@ -67,7 +67,15 @@ def alert_ack_group(request: AuthenticatedRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("These alerts could not be acknowledged: reload the page and try again."))
         return redirect("accounts:home")
-    count = alerts_acknowledge_group(user=request.user, request=request, **form.cleaned_data)
+    group = form.cleaned_data
+    count = alerts_acknowledge_group(
+        user=request.user,
+        kind=group["kind"],
+        url=group["url"],
+        severity=group["severity"],
+        until=group["until"],
+        request=request,
+    )
     messages.success(request, _("%(count)d alerts acknowledged.") % {"count": count})
     return redirect("accounts:home")
 
@@ -105,7 +113,7 @@ def citizen_code(request: HttpRequest) -> HttpResponse:
 @login_required
 def me(request: AuthenticatedRequest) -> HttpResponse:
     """A signed-in citizen's page: the people who share their phone, and their inbox."""
-    if request.user.role != Role.CITIZEN:
+    if not is_citizen(request.user):
         return HttpResponseForbidden()
     people = people_sharing_phone(request.user.phone or "")
     inbox = inbox_for(person_ids=[p.pk for p in people])
@@ -159,7 +167,7 @@ def two_factor_setup_page(request: AuthenticatedRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR (or type the secret), then confirm with a code.
     Required after the password for the roles of ``OTP_REQUIRED_ROLES``; open to any staff."""
     user = request.user
-    if user.role == Role.CITIZEN and not user.is_superuser:
+    if not is_portal_staff(user):
         return redirect("accounts:me")
     next_url = _next_url(request)
     device = two_factor_device_for(user)

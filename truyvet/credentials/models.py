@@ -28,7 +28,7 @@ class QrCredential(models.Model):
     risk_level = models.CharField(max_length=6, choices=RiskLevel.choices)
     # The declaration that issued the credential, by id. Declarations are a domain app, which
     # the core does not import: their readers join on this column (``declarations.qr``,
-    # ``checkpoints.verdicts``); a declaration's id is never reused.
+    # ``checkpoints.selectors.facts``); a declaration's id is never reused.
     declaration_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(

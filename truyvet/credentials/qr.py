@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from truyvet.credentials.models import QrCredential
 from truyvet.lib import signing
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.people.models import Person
 
@@ -21,6 +22,15 @@ TOKEN_MESSAGES = {
     "expired": _("This personal QR code has expired: declare again to renew it."),
     "unknown": _("This personal QR code is not known."),
     "revoked": _("This personal QR code has been revoked: declare again for a new one."),
+}
+
+# The code of a DomainError for each reason a token is refused (``token_<reason>``).
+TOKEN_CODES = {
+    "malformed": CoreError.TOKEN_MALFORMED,
+    "bad_signature": CoreError.TOKEN_BAD_SIGNATURE,
+    "expired": CoreError.TOKEN_EXPIRED,
+    "unknown": CoreError.TOKEN_UNKNOWN,
+    "revoked": CoreError.TOKEN_REVOKED,
 }
 
 
@@ -77,4 +87,4 @@ def qr_holder(token: str) -> Person:
     try:
         return qr_resolve(token)[1].person
     except signing.TokenError as error:
-        raise DomainError(TOKEN_MESSAGES[error.reason], f"token_{error.reason}", field="qr_token") from None
+        raise DomainError(TOKEN_MESSAGES[error.reason], TOKEN_CODES[error.reason], field="qr_token") from None

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from truyvet.credentials.models import QrCredential
 from truyvet.lib import signing
-from truyvet.lib.audit import audit_log
+from truyvet.lib.audit import Actor, audit_log
 from truyvet.people.models import Person
 
 
@@ -46,7 +46,7 @@ def qr_issue(*, person: Person, risk_level: str, declaration: models.Model | Non
 
 
 @transaction.atomic
-def qr_revoke(*, user: object, person: Person) -> None:
+def qr_revoke(*, user: Actor, person: Person) -> None:
     """Refuse every token issued to the person so far (a lost or stolen card)."""
     updated = QrCredential.objects.filter(person=person).update(revoked_at=timezone.now(), revoked_by=user)
     if updated:

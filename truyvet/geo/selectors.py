@@ -5,6 +5,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from truyvet.geo.models import OutbreakZone, Province, Ward
@@ -37,6 +38,24 @@ def ward_get(code: int) -> Ward | None:
 def outbreak_zones_active(at: datetime | None = None) -> QuerySet[OutbreakZone]:
     at = at or timezone.now()
     return OutbreakZone.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at), starts_at__lte=at)
+
+
+def outbreak_zone_list(*, limit: int = 200) -> list[OutbreakZone]:
+    """Outbreak zones, the latest to start first, with their province and wards."""
+    return list(OutbreakZone.objects.select_related("whole_province").prefetch_related("wards")[:limit])
+
+
+def outbreak_zone_ids_active(at: datetime | None = None) -> set[int]:
+    return set(outbreak_zones_active(at).values_list("pk", flat=True))
+
+
+def outbreak_zone_get(zone_id: int) -> OutbreakZone:
+    """The zone, or 404. Zones are known to all health staff: who may change one is asked
+    of ``user.has_perm`` by the page and the service."""
+    zone = OutbreakZone.objects.filter(pk=zone_id).first()
+    if zone is None:
+        raise Http404
+    return zone
 
 
 def outbreak_zone_for_ward(ward_code: int, at: datetime | None = None) -> OutbreakZone | None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from truyvet.geo.loading import load_units
 from truyvet.geo.models import OutbreakZone, Province, Ward
 from truyvet.lib.audit import audit_log
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 
 
@@ -32,17 +33,17 @@ def outbreak_zone_create(
 ) -> OutbreakZone:
     # Which roles may is accounts' business (truyvet.accounts.permissions).
     if not user.has_perm("geo.declare_outbreak_zones"):
-        raise DomainError("Only province CDC staff declare outbreak zones.", "forbidden")
+        raise DomainError("Only province CDC staff declare outbreak zones.", CoreError.FORBIDDEN)
     codes = sorted(set(ward_codes))
     if not codes and whole_province_code is None:
-        raise DomainError("Choose wards or a whole province.", "zone_empty")
+        raise DomainError("Choose wards or a whole province.", CoreError.ZONE_EMPTY)
     if ends_at is not None and ends_at <= starts_at:
-        raise DomainError("The end must come after the start.", "zone_period")
+        raise DomainError("The end must come after the start.", CoreError.ZONE_PERIOD)
     wards = list(Ward.objects.filter(code__in=codes))
     if len(wards) != len(codes):
-        raise DomainError("Unknown ward code.", "unknown_ward")
+        raise DomainError("Unknown ward code.", CoreError.UNKNOWN_WARD)
     if whole_province_code is not None and not Province.objects.filter(code=whole_province_code).exists():
-        raise DomainError("Unknown province code.", "unknown_province")
+        raise DomainError("Unknown province code.", CoreError.UNKNOWN_PROVINCE)
     zone = OutbreakZone.objects.create(
         name=name,
         level=level,
@@ -60,9 +61,9 @@ def outbreak_zone_create(
 @transaction.atomic
 def outbreak_zone_end(*, user: AbstractUser, zone: OutbreakZone, ends_at: datetime) -> OutbreakZone:
     if not user.has_perm("geo.declare_outbreak_zones"):
-        raise DomainError("Only province CDC staff end outbreak zones.", "forbidden")
+        raise DomainError("Only province CDC staff end outbreak zones.", CoreError.FORBIDDEN)
     if ends_at <= zone.starts_at:
-        raise DomainError("The end must come after the start.", "zone_period")
+        raise DomainError("The end must come after the start.", CoreError.ZONE_PERIOD)
     zone.ends_at = ends_at
     zone.save(update_fields=["ends_at"])
     audit_log(actor=user, action="outbreak_zone.end", obj=zone, detail={"ends_at": ends_at.isoformat()})

@@ -5,15 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.geo.forms import OutbreakZoneForm
-from truyvet.geo.models import OutbreakZone
-from truyvet.geo.selectors import outbreak_zones_active, ward_list
+from truyvet.geo.selectors import outbreak_zone_get, outbreak_zone_ids_active, outbreak_zone_list, ward_list
 from truyvet.geo.services import outbreak_zone_create, outbreak_zone_end
 from truyvet.lib.errors import DomainError
 
@@ -45,12 +44,15 @@ def zones(request: AuthenticatedRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Outbreak zone saved."))
                 return redirect("geo:zones")
-    active_ids = set(outbreak_zones_active().values_list("pk", flat=True))
-    all_zones = OutbreakZone.objects.select_related("whole_province").prefetch_related("wards")[:200]
     return render(
         request,
         "geo/zones.html",
-        {"zones": all_zones, "active_ids": active_ids, "form": form, "may_manage": may_manage},
+        {
+            "zones": outbreak_zone_list(),
+            "active_ids": outbreak_zone_ids_active(),
+            "form": form,
+            "may_manage": may_manage,
+        },
     )
 
 
@@ -59,7 +61,7 @@ def zones(request: AuthenticatedRequest) -> HttpResponse:
 def zone_end(request: AuthenticatedRequest, zone_id: int) -> HttpResponse:
     if not request.user.has_perm("geo.declare_outbreak_zones"):
         raise PermissionDenied
-    zone = get_object_or_404(OutbreakZone, pk=zone_id)
+    zone = outbreak_zone_get(zone_id)
     try:
         outbreak_zone_end(user=request.user, zone=zone, ends_at=timezone.now())
     except DomainError as error:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.http import HttpRequest
 
 from truyvet.lib.models import AuditEvent
+
+# Who did it: a user, or None for the system. An anonymous visitor (a citizen who did not
+# sign in) is recorded as no one. The core's lower layers cannot name the portal's User
+# (``truyvet.accounts.models``), which is one of these.
+Actor = AbstractBaseUser | AnonymousUser | None
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -23,9 +29,14 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _signed_in(actor: Actor) -> AbstractBaseUser | None:
+    """The user to record: None for the system or an anonymous visitor."""
+    return actor if isinstance(actor, AbstractBaseUser) and actor.is_authenticated else None
+
+
 def audit_log(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     person_id: int | None = None,
@@ -40,7 +51,7 @@ def audit_log(
 
 def audit_event(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     person_id: int | None = None,
@@ -49,11 +60,11 @@ def audit_event(
 ) -> AuditEvent:
     """The unsaved event ``audit_log`` would record, for a service that writes it together
     with other rows in one statement."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = _signed_in(actor)
     if person_id is None and obj is not None and obj._meta.model_name == "person":
         person_id = obj.pk
     return AuditEvent(
-        actor=user,
+        actor_id=user.pk if user else None,
         actor_label=user.get_username() if user else "",
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -65,15 +76,20 @@ def audit_event(
 
 
 def audit_log_many(
-    *, actor: Any, action: str, object_type: str, rows: list[tuple[str, int | None]], request: HttpRequest | None = None
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    rows: list[tuple[str, int | None]],
+    request: HttpRequest | None = None,
 ) -> None:
     """One event per (object_id, person_id), in one INSERT (list pages and exports)."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = _signed_in(actor)
     ip = client_ip(request) if request is not None else None
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
-                actor=user,
+                actor_id=user.pk if user else None,
                 actor_label=user.get_username() if user else "",
                 action=action,
                 object_type=object_type,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from truyvet.lib.days import day_start
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 
 EARLIEST_DAY = date(2019, 1, 1)
@@ -64,12 +65,12 @@ def out_of_bounds_message() -> str:
     )
 
 
-def _refusal(value: date | datetime) -> tuple[str, str]:
+def _refusal(value: date | datetime) -> tuple[str, CoreError]:
     """The message and code for a value out of bounds (the services' own "not in the
     future" rules say the same for the upper bound)."""
     if _lateness(value) > 0:
-        return str(_("This date is in the future.")), "in_future"
-    return out_of_bounds_message(), "too_early"
+        return str(_("This date is in the future.")), CoreError.IN_FUTURE
+    return out_of_bounds_message(), CoreError.TOO_EARLY
 
 
 def check_past(value: date | datetime | None, field: str) -> None:
@@ -96,7 +97,7 @@ def parse_int(text: str | None, field: str, *, minimum: int = 1, maximum: int = 
     if not raw.isascii() or not raw.isdecimal() or len(raw) > len(str(maximum)) or not minimum <= int(raw) <= maximum:
         raise DomainError(
             _("Give a whole number from %(min)s to %(max)s.") % {"min": minimum, "max": maximum},
-            "invalid",
+            CoreError.INVALID,
             field=field,
         )
     return int(raw)

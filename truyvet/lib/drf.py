@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through the settings
@@ -27,17 +28,17 @@ class ApiTokenAuthentication(TokenAuthentication):
     keyword = "Token"
 
 
-_CODES: dict[type[exceptions.APIException], str] = {
-    exceptions.ParseError: "malformed_request",
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "authentication_failed",
-    exceptions.PermissionDenied: "permission_denied",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.NotAcceptable: "not_acceptable",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.Throttled: "rate_limited",
-    exceptions.ValidationError: "invalid",
+_CODES: dict[type[exceptions.APIException], CoreError] = {
+    exceptions.ParseError: CoreError.MALFORMED_REQUEST,
+    exceptions.NotAuthenticated: CoreError.NOT_AUTHENTICATED,
+    exceptions.AuthenticationFailed: CoreError.AUTHENTICATION_FAILED,
+    exceptions.PermissionDenied: CoreError.PERMISSION_DENIED,
+    exceptions.NotFound: CoreError.NOT_FOUND,
+    exceptions.MethodNotAllowed: CoreError.METHOD_NOT_ALLOWED,
+    exceptions.NotAcceptable: CoreError.NOT_ACCEPTABLE,
+    exceptions.UnsupportedMediaType: CoreError.UNSUPPORTED_MEDIA_TYPE,
+    exceptions.Throttled: CoreError.RATE_LIMITED,
+    exceptions.ValidationError: CoreError.INVALID,
 }
 
 
@@ -65,7 +66,7 @@ def _printable(text: str) -> str:
 
 def error_response(code: str, detail: str, http_status: int, errors: dict[str, list[str]] | None = None) -> Response:
     body = {
-        "code": code,
+        "code": str(code),
         "detail": _printable(detail),
         "errors": {_printable(field): [_printable(m) for m in messages] for field, messages in (errors or {}).items()},
     }
@@ -77,14 +78,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DomainError):
         return error_response(exc.code, str(exc.detail), exc.status, exc.errors)
     if isinstance(exc, RequestDataTooBig):
-        return error_response("too_large", "The request body is too large.", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        return error_response(
+            CoreError.TOO_LARGE, "The request body is too large.", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):
         return None
-    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), CoreError.ERROR)
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         first = next(iter(errors.values()), ["Invalid input."])[0]
@@ -131,7 +134,7 @@ class OffsetDateTimeField(serializers.DateTimeField):
             if naive:
                 raise DomainError(
                     "Give the time with its UTC offset, e.g. 2026-11-23T08:30:00+07:00.",
-                    "time_without_offset",
+                    CoreError.TIME_WITHOUT_OFFSET,
                     field=self.field_name,
                 )
         return super().to_internal_value(value)

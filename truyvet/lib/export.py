@@ -1,4 +1,5 @@
-"""CSV and XLSX exports of staff tables, streamed so a large export never sits in memory."""
+"""Files people download: CSV and XLSX exports of staff tables (the CSV streamed, so a large
+export never sits in memory), and printed cards and posters, PNG or PDF."""
 
 from __future__ import annotations
 
@@ -64,4 +65,17 @@ def xlsx_response(filename: str, sheets: Sequence[tuple[str, Sequence[str], Iter
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+# The formats of a printed card or poster (``truyvet.lib.drawing.print_bytes``).
+PRINT_TYPES = {"png": "image/png", "pdf": "application/pdf"}
+
+
+def print_response(body: bytes, *, fmt: str, filename: str, cache_control: str) -> HttpResponse:
+    """A printed card or poster, shown in the browser (``fmt``: a key of ``PRINT_TYPES``;
+    ``filename`` without its extension)."""
+    response = HttpResponse(body, content_type=PRINT_TYPES[fmt])
+    response["Content-Disposition"] = f'inline; filename="{filename}.{fmt}"'
+    response["Cache-Control"] = cache_control
     return response

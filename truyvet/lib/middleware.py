@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from truyvet.lib.error_codes import CoreError
+
 
 class ServerTimingMiddleware:
     """``Server-Timing: app;dur=<ms>``: the time Django spent on the request, for browsers'
@@ -68,12 +70,12 @@ class VietnameseFirstLocaleMiddleware:
 
 
 _API_ERROR_CODES = {
-    400: "bad_request",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    500: "server_error",
+    400: CoreError.BAD_REQUEST,
+    403: CoreError.PERMISSION_DENIED,
+    404: CoreError.NOT_FOUND,
+    405: CoreError.METHOD_NOT_ALLOWED,
+    413: CoreError.TOO_LARGE,
+    500: CoreError.SERVER_ERROR,
 }
 _API_ERROR_DETAILS = {
     400: "Bad request.",
@@ -106,9 +108,9 @@ class ApiErrorEnvelopeMiddleware:
             and not getattr(response, "streaming", False)
         ):
             status = response.status_code
-            code = _API_ERROR_CODES.get(status, "server_error" if status >= 500 else "error")
+            code = _API_ERROR_CODES.get(status, CoreError.SERVER_ERROR if status >= 500 else CoreError.ERROR)
             detail = _API_ERROR_DETAILS.get(status, "A server error occurred." if status >= 500 else "Error.")
-            envelope = JsonResponse({"code": code, "detail": detail, "errors": {}}, status=status)
+            envelope = JsonResponse({"code": str(code), "detail": detail, "errors": {}}, status=status)
             for header in ("Allow", "Retry-After", "WWW-Authenticate"):
                 if header in response:
                     envelope[header] = response[header]

@@ -53,3 +53,8 @@ class PeriodForm(forms.Form):
         if self.max_days is not None:
             date_from = max(date_from, date_to - timedelta(days=self.max_days - 1))
         return date_from, date_to
+
+
+def period_slug(period: tuple[date, date]) -> str:
+    """The period in a file name: ``20261101-20261114``."""
+    return f"{period[0]:%Y%m%d}-{period[1]:%Y%m%d}"

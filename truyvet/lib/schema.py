@@ -37,7 +37,8 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from truyvet.lib.bounds import check_past
-from truyvet.lib.errors import DomainError
+from truyvet.lib.error_codes import CoreError
+from truyvet.lib.errors import DomainError, ErrorCode
 from truyvet.lib.fields import uuid_from_text
 from truyvet.lib.text import storable
 
@@ -54,7 +55,7 @@ class Invalid(ValueError):
     """A rule of a body broken, raised in ``__post_init__``: msgspec adds where the Struct
     sits in the body, ``field`` names the field inside it."""
 
-    def __init__(self, message: str, *, field: str = "", code: str = "invalid") -> None:
+    def __init__(self, message: str, *, field: str = "", code: ErrorCode = CoreError.INVALID) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -68,7 +69,7 @@ class Refusal:
 
     field: str
     message: str
-    code: str = "invalid"
+    code: ErrorCode = CoreError.INVALID
 
     def error(self) -> DomainError:
         """The API's answer: the envelope (``truyvet.lib.drf``), 400."""
@@ -242,7 +243,7 @@ def text(value: str, field: str, *, required: bool = False) -> str:
     return value
 
 
-def stored_text(value: str, field: str, *, code: str = "invalid") -> str:
+def stored_text(value: str, field: str, *, code: ErrorCode = CoreError.INVALID) -> str:
     """A text field that goes to the database as it is: stripped, no NUL, no lone surrogate."""
     if "\x00" in value or not storable(value):
         raise Invalid(_("This text contains characters that are not valid."), field=field, code=code)
@@ -295,7 +296,9 @@ def past_time(value: str, field: str) -> datetime:
         )
     if parsed.tzinfo is None:
         raise DomainError(
-            "Give the time with its UTC offset, e.g. 2026-11-23T08:30:00+07:00.", "time_without_offset", field=field
+            "Give the time with its UTC offset, e.g. 2026-11-23T08:30:00+07:00.",
+            CoreError.TIME_WITHOUT_OFFSET,
+            field=field,
         )
     check_past(parsed, field)
     return parsed.astimezone(timezone.get_current_timezone())

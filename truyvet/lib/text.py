@@ -14,6 +14,7 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 
 # C0 controls but tab, line feed and carriage return (whitespace that normalisers fold), DEL
@@ -39,7 +40,9 @@ def storable(value: str) -> bool:
 def refuse_unstorable(value: str, field: str) -> str:
     """``value`` unchanged, or a DomainError (``invalid_characters``) naming ``field``."""
     if not storable(value):
-        raise DomainError(_("This text contains characters that are not valid."), "invalid_characters", field=field)
+        raise DomainError(
+            _("This text contains characters that are not valid."), CoreError.INVALID_CHARACTERS, field=field
+        )
     return value
 
 
@@ -50,6 +53,8 @@ def refuse_invisible(value: str, field: str) -> str:
     refuse_unstorable(value, field)
     if _INVISIBLE.search(value):
         raise DomainError(
-            _("Remove the invisible or text-direction characters from this text."), "invalid_characters", field=field
+            _("Remove the invisible or text-direction characters from this text."),
+            CoreError.INVALID_CHARACTERS,
+            field=field,
         )
     return value

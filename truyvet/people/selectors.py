@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import TypeVar
 
 from django.db.models import Count, Model, Q, QuerySet
+from django.http import Http404
 
-from truyvet.people.models import Person, PersonHistory
+from truyvet.people.models import Household, Person, PersonHistory
 from truyvet.people.normalize import normalize_phone, search_key
 
 M = TypeVar("M", bound=Model)
@@ -32,6 +33,19 @@ def person_search(qs: QuerySet[M], text: str, *, prefix: str = "") -> QuerySet[M
 
 def _within(qs: QuerySet[Person], wards: Q | None) -> QuerySet[Person]:
     return qs if wards is None else qs.filter(wards)
+
+
+def person_get_for(wards: Q | None, person_id: int) -> Person:
+    """The person, when they live in ``wards`` (a filter on ``ward``, as
+    ``accounts.jurisdiction.ward_filter`` gives it; None: everywhere); else 404."""
+    person = _within(Person.objects.select_related("ward"), wards).filter(pk=person_id).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def household_get(household_id: int) -> Household | None:
+    return Household.objects.filter(pk=household_id).first()
 
 
 def person_list_for(wards: Q | None, *, search: str = "") -> QuerySet[Person]:

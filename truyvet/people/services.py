@@ -7,7 +7,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext as _
 
-from truyvet.lib.audit import audit_log
+from truyvet.lib.audit import Actor, audit_log
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.text import refuse_invisible
 from truyvet.people.countries import is_country
@@ -45,12 +46,14 @@ def _identity(
         country = (nationality or "").upper()
         if not passport.isalnum() or not 5 <= len(passport) <= 20:
             raise DomainError(
-                "A passport number has 5 to 20 letters and digits.", "passport_format", field="passport_number"
+                "A passport number has 5 to 20 letters and digits.", CoreError.PASSPORT_FORMAT, field="passport_number"
             )
         if not is_country(country):
-            raise DomainError("Unknown country code.", "unknown_country", field="nationality")
+            raise DomainError("Unknown country code.", CoreError.UNKNOWN_COUNTRY, field="nationality")
         return {"passport_number": passport, "nationality": country}
-    raise DomainError("A citizen id number or a passport number is required.", "identity_required", field="id_number")
+    raise DomainError(
+        "A citizen id number or a passport number is required.", CoreError.IDENTITY_REQUIRED, field="id_number"
+    )
 
 
 def person_fields(
@@ -73,12 +76,12 @@ def person_fields(
     identity = _identity(id_number, passport_number, nationality, date_of_birth, gender)
     e164 = normalize_phone(phone) if phone else ""
     if phone and e164 is None:
-        raise DomainError("Not a Vietnamese mobile number.", "invalid_phone", field="phone")
+        raise DomainError("Not a Vietnamese mobile number.", CoreError.INVALID_PHONE, field="phone")
     refuse_invisible(full_name, "full_name")
     refuse_invisible(address, "address")
     name = normalize_name(full_name)
     if not name:
-        raise DomainError("A name is required.", "name_required", field="full_name")
+        raise DomainError("A name is required.", CoreError.NAME_REQUIRED, field="full_name")
     fields = {
         "full_name": name,
         "name_key": search_key(name),
@@ -105,7 +108,7 @@ def identity_mismatch(person: Person, fields: dict[str, Any]) -> list[str]:
     return mismatched
 
 
-def person_update(*, person: Person, fields: dict[str, Any], changed_by: object = None, source: str = "") -> list[str]:
+def person_update(*, person: Person, fields: dict[str, Any], changed_by: Actor = None, source: str = "") -> list[str]:
     """Write the given non-blank details (as ``person_fields`` cleaned them) to a person whose
     change has been proven (``source``, a ChangeSource), each changed identity or contact
     field to the history with who and how. Returns the names of the changed fields."""
@@ -120,7 +123,7 @@ def person_update(*, person: Person, fields: dict[str, Any], changed_by: object 
     return changed
 
 
-def person_history_write(*, person: Person, values: dict[str, Any], changed_by: object, source: str) -> None:
+def person_history_write(*, person: Person, values: dict[str, Any], changed_by: Actor, source: str) -> None:
     """Write to the history each identity or contact field of ``person`` (as it is before the
     change) that ``values`` changes, with who and how."""
     by = changed_by if getattr(changed_by, "is_authenticated", False) else None
@@ -161,7 +164,7 @@ def person_upsert(
     address: str = "",
     household: Household | None = None,
     new_household: bool = False,
-    changed_by: object = None,
+    changed_by: Actor = None,
     source: str = ChangeSource.STAFF,
 ) -> tuple[Person, bool]:
     """Find the person by citizen id (or passport + nationality) and refresh their details,
@@ -224,7 +227,7 @@ def person_household_join(*, person: Person, household: Household | None) -> Non
 
 
 @transaction.atomic
-def person_merge(*, user: object, survivor: Person, duplicate: Person) -> Person:
+def person_merge(*, user: Actor, survivor: Person, duplicate: Person) -> Person:
     """Fold ``duplicate`` into ``survivor``: every row that points at the duplicate, in any
     app, moves to the survivor (one UPDATE per relation); then the duplicate is deleted.
 
@@ -233,14 +236,14 @@ def person_merge(*, user: object, survivor: Person, duplicate: Person) -> Person
     receivers; one they missed refuses the merge (409), never a 500.
     """
     if survivor.pk == duplicate.pk:
-        raise DomainError("Choose two different people.", "same_person")
+        raise DomainError("Choose two different people.", CoreError.SAME_PERSON)
     try:
         with transaction.atomic():
             return _merge(user=user, survivor=survivor, duplicate=duplicate)
     except IntegrityError as exc:
         raise DomainError(
             _("These records could not be merged: some of their data conflict. Nothing was changed."),
-            "merge_conflict",
+            CoreError.MERGE_CONFLICT,
             status=409,
         ) from exc
 
@@ -255,7 +258,7 @@ def _moving_relations() -> list[ForeignObjectRel]:
     ]
 
 
-def _merge(*, user: object, survivor: Person, duplicate: Person) -> Person:
+def _merge(*, user: Actor, survivor: Person, duplicate: Person) -> Person:
     person_merging.send(sender=Person, survivor=survivor, duplicate=duplicate)
     moved: dict[str, int] = {}
     for relation in _moving_relations():

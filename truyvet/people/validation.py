@@ -14,6 +14,7 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 
 # The 63 province codes in force when ids were issued (001 Hà Nội ... 096 Cà Mau).
@@ -34,31 +35,35 @@ def validate_citizen_id(id_number: str, *, date_of_birth: date | None, gender: s
     # a digit followed by a combining mark that NFC cannot fold.
     cleaned = unicodedata.normalize("NFC", id_number or "").replace(" ", "").strip()
     if len(cleaned) != 12 or not cleaned.isascii() or not cleaned.isdigit():
-        raise DomainError(_("A citizen id has exactly 12 digits."), "id_format", field="id_number")
+        raise DomainError(_("A citizen id has exactly 12 digits."), CoreError.ID_FORMAT, field="id_number")
     if int(cleaned[:3]) not in ID_PROVINCE_CODES:
-        raise DomainError(_("The first three digits are not a province code."), "id_province", field="id_number")
+        raise DomainError(
+            _("The first three digits are not a province code."), CoreError.ID_PROVINCE, field="id_number"
+        )
     digit = int(cleaned[3])
     if gender in {"male", "female"} and (digit % 2 == 1) != (gender == "female"):
         raise DomainError(
-            _("The fourth digit of the citizen id does not match the gender."), "id_gender", field="id_number"
+            _("The fourth digit of the citizen id does not match the gender."), CoreError.ID_GENDER, field="id_number"
         )
     if date_of_birth is not None:
         year = _CENTURY_BASE[digit] + int(cleaned[4:6])
         if year != date_of_birth.year:
-            raise DomainError(_("The citizen id does not match the year of birth."), "id_birth_year", field="id_number")
+            raise DomainError(
+                _("The citizen id does not match the year of birth."), CoreError.ID_BIRTH_YEAR, field="id_number"
+            )
     return cleaned
 
 
 def validate_date_of_birth(value: date) -> date:
     today = timezone.localdate()
     if value > today:
-        raise DomainError(_("The date of birth is in the future."), "dob_future", field="date_of_birth")
+        raise DomainError(_("The date of birth is in the future."), CoreError.DOB_FUTURE, field="date_of_birth")
     if value.year < today.year - OLDEST_AGE:
-        raise DomainError(_("The date of birth is too long ago."), "dob_too_old", field="date_of_birth")
+        raise DomainError(_("The date of birth is too long ago."), CoreError.DOB_TOO_OLD, field="date_of_birth")
     return value
 
 
 def validate_not_future(value: date, field: str) -> date:
     if value > timezone.localdate():
-        raise DomainError(_("This date is in the future."), "date_future", field=field)
+        raise DomainError(_("This date is in the future."), CoreError.DATE_FUTURE, field=field)
     return value

@@ -9,11 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.jurisdiction import get_object_for, ward_filter
+from truyvet.accounts.jurisdiction import ward_filter
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.errors import DomainError
-from truyvet.people.models import Person
-from truyvet.people.selectors import likely_duplicates_for, related_counts
+from truyvet.people.selectors import likely_duplicates_for, person_get_for, related_counts
 from truyvet.people.services import person_merge
 
 
@@ -25,8 +24,9 @@ def duplicates(request: AuthenticatedRequest) -> HttpResponse:
 @health_staff_required
 @require_http_methods(["GET", "POST"])
 def merge(request: AuthenticatedRequest, first_id: int, second_id: int) -> HttpResponse:
-    first = get_object_for(request.user, Person.objects.select_related("ward"), pk=first_id)
-    second = get_object_for(request.user, Person.objects.select_related("ward"), pk=second_id)
+    wards = ward_filter(request.user)
+    first = person_get_for(wards, first_id)
+    second = person_get_for(wards, second_id)
     if request.method == "POST":
         keep = request.POST.get("keep", "")
         if keep not in {str(first.pk), str(second.pk)}:

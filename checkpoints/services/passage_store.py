@@ -1,0 +1,187 @@
+"""Where a batch's passages are stored: the replays read back by client_id, and the
+passages written with their audit events. The batch logic is ``checkpoints.services.scans``.
+
+On PostgreSQL each is one statement whatever the batch size: the replays are one index
+probe per client_id, and the passages and their audit events are a single
+``INSERT ... SELECT`` fed one JSON array (a batch of 500 must cost milliseconds); elsewhere
+(SQLite) the ORM's ``bulk_create`` does the same work.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from contextlib import nullcontext
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from django.db import IntegrityError, connection, models, transaction
+from django.http import HttpRequest
+
+from checkpoints.models import Passage
+from truyvet.accounts.models import User
+from truyvet.lib.audit import audit_log_many
+from truyvet.lib.models import AuditEvent
+
+# Passage columns that differ from row to row; the others (the checkpoint, the user, the
+# tablet, created_at and any later column with a default) are the same for a whole batch.
+ROW_FIELDS = (
+    "client_id",
+    "seq",
+    "fingerprint",
+    "person_id",
+    "identifier",
+    "trip_id",
+    "direction",
+    "vehicle_plate",
+    "vehicle_type",
+    "origin_ward_id",
+    "destination_ward_id",
+    "temperature",
+    "verdict",
+    "risk_level",
+    "f_level",
+    "reasons",
+    "scanned_at",
+)
+Row = tuple[Any, ...]  # values in ROW_FIELDS order
+
+
+def passages_stored(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[int, int, str, str, str]]]:
+    """The passages already stored under these client_ids: (seq, id, fingerprint, verdict,
+    risk level) for each."""
+    known: dict[uuid.UUID, list[tuple[int, int, str, str, str]]] = {}
+    if not client_ids:
+        return known
+    if connection.vendor == "postgresql":
+        # One array parameter, the same statement (prepared once) whatever the batch size;
+        # sent as its text (UUIDs need no quoting): half the cost of a list parameter.
+        with connection.cursor() as cursor:
+            cursor.execute(_STORED_SQL, ["{" + ",".join(map(str, client_ids)) + "}"])
+            found = cursor.fetchall()
+    else:
+        found = list(
+            Passage.objects.filter(client_id__in=client_ids).values_list(
+                "client_id", "seq", "pk", "fingerprint", "verdict", "risk_level"
+            )
+        )
+    for client_id, seq, pk, fingerprint, verdict, risk_level in found:
+        known.setdefault(client_id, []).append((seq, pk, fingerprint, verdict, risk_level))
+    return known
+
+
+# One index probe per client_id (a nested loop whatever the statistics say: with none, the
+# planner took `client_id = ANY(...)` for a scan of the whole table).
+_STORED_SQL = (
+    "SELECT p.client_id, p.seq, p.id, p.fingerprint, p.verdict, p.risk_level"  # noqa: S608
+    " FROM unnest(%s::uuid[]) AS u(client_id) CROSS JOIN LATERAL"
+    f" (SELECT * FROM {Passage._meta.db_table} WHERE client_id = u.client_id OFFSET 0) AS p"
+)
+
+
+def passages_insert(
+    rows: list[Row],
+    template: Passage,
+    audit: AuditEvent,
+    *,
+    user: User,
+    request: HttpRequest | None,
+    may_retry: bool,
+) -> list[int] | None:
+    """Insert the passages, and an audit event for each one of a known person (each scan
+    reads their health status); their ids in order, or None if a client_id was stored
+    meanwhile."""
+    try:
+        if connection.vendor == "postgresql":
+            # One statement, atomic on its own; a savepoint only inside a transaction, so
+            # a conflict can be retried.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                return _insert_postgresql(rows, template, audit)
+        with transaction.atomic():
+            passages = Passage.objects.bulk_create(
+                [
+                    Passage(
+                        checkpoint_id=template.checkpoint_id,
+                        recorded_by_id=template.recorded_by_id,
+                        tablet_id=template.tablet_id,
+                        **dict(zip(ROW_FIELDS, row, strict=True)),
+                    )
+                    for row in rows
+                ]
+            )
+            audit_log_many(
+                actor=user,
+                action=audit.action,
+                object_type=audit.object_type,
+                rows=[(str(p.pk), p.person_id) for p in passages if p.person_id],
+                request=request,
+            )
+            return [p.pk for p in passages]
+    except IntegrityError:
+        if may_retry:
+            return None
+        raise
+
+
+def _insert_postgresql(rows: list[Row], template: Passage, audit: AuditEvent) -> list[int]:
+    """``WITH p AS (INSERT passages SELECT FROM the rows RETURNING ...) INSERT audit events
+    SELECT FROM p``, in one round trip. The rows travel as one JSON array of arrays (one
+    ``json.dumps``, where 17 array parameters cost psycopg a Python call per value); the
+    columns come from the models, the constant ones (checkpoint, user, tablet, created_at,
+    and any column added later with a default) as single parameters."""
+    sql, passage_constants, audit_constants = _insert_statement()
+    params = [_db_value(f, template) for f in passage_constants]
+    params.append(json.dumps(rows, default=_json_value, separators=(",", ":")))
+    params += [_db_value(f, audit) for f in audit_constants]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        stored = {(client_id, seq): pk for pk, client_id, seq in cursor.fetchall()}
+    return [stored[(row[0], row[1])] for row in rows]
+
+
+def _json_value(value: Any) -> str:
+    """UUIDs, decimals and datetimes as PostgreSQL reads them back exactly."""
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()  # microseconds and offset kept (DjangoJSONEncoder cuts to ms)
+    raise TypeError(f"{type(value).__name__} is not a passage column value")
+
+
+def _db_value(model_field: models.Field[Any, Any], obj: models.Model) -> Any:
+    return model_field.get_db_prep_save(model_field.pre_save(obj, True), connection)
+
+
+def _column(model_field: models.Field[Any, Any]) -> str:
+    assert model_field.column is not None  # every concrete field has one
+    return connection.ops.quote_name(model_field.column)
+
+
+@cache
+def _insert_statement() -> tuple[str, list[models.Field[Any, Any]], list[models.Field[Any, Any]]]:
+    quote = connection.ops.quote_name
+    by_name = {f.attname: f for f in Passage._meta.concrete_fields}
+    row_fields = [by_name[name] for name in ROW_FIELDS]
+    primary_key = next(f for f in Passage._meta.concrete_fields if f.primary_key)
+    passage_constants = [f for f in Passage._meta.concrete_fields if not f.primary_key and f.attname not in ROW_FIELDS]
+    columns = [_column(f) for f in passage_constants] + [_column(f) for f in row_fields]
+    select = [f"%s::{f.db_type(connection)}" for f in passage_constants] + [
+        f"(r.v->{n})::jsonb" if isinstance(f, models.JSONField) else f"(r.v->>{n})::{f.db_type(connection)}"
+        for n, f in enumerate(row_fields)
+    ]
+    audit_fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
+    per_event = {"object_id": "p.id::text", "person_id": "p.person_id"}
+    audit_constants = [f for f in audit_fields.values() if not f.primary_key and f.attname not in per_event]
+    audit_columns = [_column(f) for f in audit_constants] + [_column(audit_fields[name]) for name in per_event]
+    audit_select = [f"%s::{f.db_type(connection)}" for f in audit_constants] + list(per_event.values())
+    sql = (
+        f"WITH p AS (INSERT INTO {quote(Passage._meta.db_table)} ({', '.join(columns)})"  # noqa: S608
+        f" SELECT {', '.join(select)} FROM json_array_elements(%s::json) WITH ORDINALITY AS r(v, n) ORDER BY r.n"
+        f" RETURNING {_column(primary_key)} AS id, client_id, seq, person_id),"
+        f" a AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(audit_columns)})"
+        f" SELECT {', '.join(audit_select)} FROM p WHERE p.person_id IS NOT NULL)"
+        " SELECT id, client_id, seq FROM p"
+    )
+    return sql, passage_constants, audit_constants

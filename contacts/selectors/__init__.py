@@ -1,0 +1,265 @@
+"""Reads of the tracing app. Staff reads go through the jurisdiction helpers.
+
+Who may see what is decided here, once for the pages and the API: ``cases_for``,
+``follow_ups_for`` and ``people_in_reach`` scope the lists, and each object a URL names has
+its ``<thing>_get_for(user, id)``, which answers 404 outside the user's jurisdiction
+(``case_get_for``, ``follow_up_get_for``, ``person_get_for``; the chains of transmission in
+``contacts.selectors.chains``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeAlias, TypeVar
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from contacts.errors import NotInJurisdiction
+from contacts.models import (
+    EXPOSURE_KEY_PREFIX,
+    Case,
+    Classification,
+    Cluster,
+    Exposure,
+    FollowUp,
+    FollowUpCheck,
+    FollowUpState,
+    MatchingState,
+    Outcome,
+)
+from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_province, ward_filter
+from truyvet.accounts.models import User
+from truyvet.geo.models import Ward
+from truyvet.lib.days import day_start
+from truyvet.lib.models import Channel, Notification
+from truyvet.people.models import Person
+from truyvet.people.selectors import person_search
+
+M = TypeVar("M", bound=Model)
+# Whoever asks: reads are scoped by the user's jurisdiction, and somebody not signed in (or
+# without a unit) sees nothing. Pages pass a signed-in ``User``, the API DRF's request user.
+Viewer: TypeAlias = User | AnonymousUser
+
+
+def person_statuses(person_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The PERSON_STATUS_PROVIDERS entry: 0 for an open (probable or confirmed) case, else
+    the level of an active follow-up."""
+    found: dict[int, dict[str, Any]] = {}
+    for person_id, level in FollowUp.objects.filter(person_id__in=person_ids, state=FollowUpState.ACTIVE).values_list(
+        "person_id", "level"
+    ):
+        found[person_id] = {"f_level": level}
+    for person_id in Case.objects.filter(
+        person_id__in=person_ids,
+        outcome=Outcome.UNDER_TREATMENT,
+        classification__in=[Classification.CONFIRMED, Classification.PROBABLE],
+    ).values_list("person_id", flat=True):
+        found[person_id] = {"f_level": 0}
+    return found
+
+
+def _in_reach(qs: QuerySet[M], user: Viewer) -> QuerySet[M]:
+    """Rows of the user's wards; for the province (the CDC) also rows whose ward is not
+    known: the CDC may open a case for such a person (``people_in_reach``), so the case and
+    its follow-ups must not then drop out of its sight."""
+    condition = ward_filter(user)
+    if condition is None:
+        return qs
+    return qs.filter(condition | Q(ward__isnull=True)) if sees_province(user) else qs.filter(condition)
+
+
+def cases_for(user: Viewer) -> QuerySet[Case]:
+    return _in_reach(Case.objects.select_related("person", "ward", "cluster"), user)
+
+
+def case_get_for(user: Viewer, case_id: int) -> Case:
+    """A case the user may see, or 404 (``Http404``). Not ``jurisdiction.get_object_for``,
+    which would scope ``cases_for`` again to the wards alone and lose the cases of unknown
+    ward."""
+    return get_object_or_404(cases_for(user), pk=case_id)
+
+
+def case_visible_to(user: Viewer, case_id: int | None) -> bool:
+    """Whether the user may see this case (a page links to it only then)."""
+    return case_id is not None and cases_for(user).filter(pk=case_id).exists()
+
+
+def person_open_case_for(user: Viewer, person_id: int) -> Case | None:
+    """The person's open case, if the user may see it."""
+    return cases_for(user).filter(person_id=person_id, outcome=Outcome.UNDER_TREATMENT).first()
+
+
+def case_exposures(case: Case, user: Viewer) -> QuerySet[Exposure]:
+    """A case's exposures that ``user`` may see: all of them for the province, else those
+    of people living in the user's wards."""
+    qs = Exposure.objects.filter(case=case).select_related("person", "source_person", "venue", "ward")
+    if sees_province(user):
+        return qs  # the province's investigation includes contacts living elsewhere
+    condition = ward_filter(user)
+    # People with no known ward are the team's to find, so they are not hidden.
+    return qs.filter(condition | Q(ward__isnull=True)) if condition is not None else qs
+
+
+# One exposure as the API lists it: (id, person, level, via, source person, venue code,
+# overlap start, overlap end).
+ExposureRecord: TypeAlias = tuple[int, int, int, str, int, str | None, datetime, datetime]
+
+
+def exposure_records_for(
+    user: Viewer, case: Case, *, level: int | None = None, after: int | None = None, limit: int
+) -> list[ExposureRecord]:
+    """The case's exposures the user may see (``case_exposures``), by id after ``after``, at
+    most ``limit``; only those of ``level`` if given."""
+    qs = case_exposures(case, user).order_by("pk")
+    if level is not None:
+        qs = qs.filter(level=level)
+    if after is not None:
+        qs = qs.filter(pk__gt=after)
+    rows = qs.values_list(
+        "pk", "person_id", "level", "via", "source_person_id", "venue__code", "overlap_start", "overlap_end"
+    )
+    return list(rows[:limit])
+
+
+def people_in_reach(user: Viewer) -> QuerySet[Person]:
+    """Whom the user may open a case for: people of their wards; for the CDC also people
+    whose ward is not known."""
+    return _in_reach(Person.objects.select_related("ward"), user)
+
+
+def person_get_for(user: Viewer, person_id: int) -> Person:
+    """A person the user may open a case for (``people_in_reach``), or 404: a page's
+    not-found page, the API's ``not_found`` (``NotInJurisdiction`` is both)."""
+    person = people_in_reach(user).filter(pk=person_id).first()
+    if person is None:
+        raise NotInJurisdiction("There is no such person in your jurisdiction.")
+    return person
+
+
+def exposures_status(case: Case) -> str:
+    return "done" if case.matching == MatchingState.DONE else "pending"
+
+
+def follow_ups_for(user: Viewer) -> QuerySet[FollowUp]:
+    return _in_reach(FollowUp.objects.select_related("person", "ward", "case"), user)
+
+
+def follow_up_get_for(user: Viewer, follow_up_id: int, *, active_only: bool = False) -> FollowUp:
+    """A follow-up the user may see (an active one with ``active_only``), or 404 (see
+    ``case_get_for``)."""
+    qs = follow_ups_for(user)
+    if active_only:
+        qs = qs.filter(state=FollowUpState.ACTIVE)
+    return get_object_or_404(qs, pk=follow_up_id)
+
+
+def cluster_choices() -> QuerySet[Cluster]:
+    """Every cluster, by name: the choices of the case forms and filters."""
+    return Cluster.objects.order_by("name").only("pk", "name")
+
+
+def ward_choices_for(user: Viewer) -> QuerySet[Ward]:
+    """The user's wards, by name: where a new person may live, and the case list's filter."""
+    return jurisdiction_wards(user).order_by("name")
+
+
+# --- Staff pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    classification: str = ""
+    outcome: str = ""
+    cluster_id: int | None = None
+    ward_code: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str = ""
+
+
+def case_list_for(user: Viewer, filters: CaseFilters) -> QuerySet[Case]:
+    """Cases of the user's wards, newest first, filtered and searched."""
+    qs = cases_for(user)
+    if filters.classification:
+        qs = qs.filter(classification=filters.classification)
+    if filters.outcome:
+        qs = qs.filter(outcome=filters.outcome)
+    if filters.cluster_id is not None:
+        qs = qs.filter(cluster_id=filters.cluster_id)
+    if filters.ward_code is not None:
+        qs = qs.filter(ward_id=filters.ward_code)
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=day_start(filters.date_to + timedelta(days=1)))
+    return person_search(qs, filters.search, prefix="person__").order_by("-created_at", "-id")
+
+
+def exposure_counts(case_ids: list[int]) -> dict[int, dict[int, int]]:
+    """People found per case and level, for a page of cases: one grouped query."""
+    counts: dict[int, dict[int, int]] = {pk: {} for pk in case_ids}
+    rows = Exposure.objects.filter(case_id__in=case_ids).values("case_id", "level").annotate(n=Count("*")).order_by()
+    for row in rows:
+        counts[row["case_id"]][row["level"]] = row["n"]
+    return counts
+
+
+def exposures_hidden_count(case: Case, visible: int) -> int:
+    """How many of the case's exposures lie outside what the viewer may see."""
+    return max(Exposure.objects.filter(case=case).count() - visible, 0)
+
+
+def case_sources_for(case: Case, user: Viewer, *, limit: int = 500) -> list[Person]:
+    """Whom a typed-in contact may have met: the case, or one of its F1s the viewer sees."""
+    f1 = case_exposures(case, user).filter(level=1).values("person_id")
+    people = list(Person.objects.filter(pk__in=f1).order_by("full_name", "pk")[:limit])
+    return [case.person, *people]
+
+
+def people_find_for(user: Viewer, text: str, *, limit: int = 20) -> list[Person]:
+    """People the user may open a case for (``people_in_reach``) with this citizen id,
+    passport number or phone."""
+    text = text.strip()
+    if not text:
+        return []
+    qs = people_in_reach(user)
+    return list(person_search(qs, text).order_by("full_name", "pk")[:limit])
+
+
+def follow_up_list_for(
+    user: Viewer, *, state: str = FollowUpState.ACTIVE, today: date | None = None
+) -> QuerySet[FollowUp]:
+    """The station's list: for active follow-ups, those with no check recorded today first
+    (``due``), then by the end of quarantine."""
+    today = today or timezone.localdate()
+    checked = FollowUpCheck.objects.filter(follow_up=OuterRef("pk"), day=today)
+    qs = follow_ups_for(user).filter(state=state).annotate(checked_today=Exists(checked))
+    return qs.order_by("checked_today", "quarantine_until", "pk")
+
+
+def exposure_warnings_for(people: list[Person], *, limit: int = 50) -> list[Notification]:
+    """The exposure warnings in these people's portal inbox, newest first."""
+    if not people:
+        return []
+    return list(
+        Notification.objects.filter(
+            person__in=people, channel=Channel.PORTAL, dedupe_key__startswith=EXPOSURE_KEY_PREFIX
+        ).order_by("-created_at")[:limit]
+    )
+
+
+def has_recent_exposure_warning(refs: list[str]) -> bool:
+    """Whether anybody remembered on the phone was warned within a quarantine period."""
+    since = timezone.now() - timedelta(days=settings.TRACING_QUARANTINE_DAYS)
+    return Notification.objects.filter(
+        person__ref__in=refs, channel=Channel.PORTAL, dedupe_key__startswith=EXPOSURE_KEY_PREFIX, created_at__gte=since
+    ).exists()
+
+
+def active_follow_ups_of(people: list[Person]) -> dict[int, FollowUp]:
+    return {f.person_id: f for f in FollowUp.objects.filter(person__in=people, state=FollowUpState.ACTIVE).order_by()}
