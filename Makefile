@@ -16,16 +16,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
+	STATIC_COLLECTED=1 $(PY) manage.py collectstatic --noinput --clear -v0
+	@echo "Loading the demo province (its log: var/seed_demo.log)..."
+	@$(PY) manage.py seed_demo > var/seed_demo.log 2>&1 || { tail -n 40 var/seed_demo.log; exit 1; }
 	@echo
 	@echo "truyvet is at http://$(HOST):$(PORT)/"
 	@echo "Demo logins (password: $${DEMO_PASSWORD:-demo12345}):"
 	@echo "  cdc, healthcentre, commune, checkpoint, venue, facility, vaccinator, busoperator, admin"
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	STATIC_COLLECTED=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
+	bin/test-deps
 	DJANGO_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install

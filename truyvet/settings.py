@@ -261,15 +261,21 @@ STATIC_ROOT = env_path("STATIC_ROOT", BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "var" / "media")
+# `make run` collects the static files compressed (STATIC_COLLECTED=1) and WhiteNoise serves
+# them from STATIC_ROOT, gzip included, so a phone on 3G gets what production sends; the
+# tests and a bare `runserver` serve the source files through the finders, as edited.
+STATIC_COLLECTED = env.bool("STATIC_COLLECTED", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "truyvet.staticfiles.ProductionStaticFilesStorage"  # hashed, compressed, no source maps
         if PRODUCTION
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+        if STATIC_COLLECTED
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = not PRODUCTION and not STATIC_COLLECTED
 # Without collectstatic (development, tests, benchmarks) the finders serve the files; the
 # missing STATIC_ROOT is expected then, not worth a warning on every start.
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
