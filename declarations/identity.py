@@ -91,6 +91,34 @@ def remembered_on_this_device(user: User | AnonymousUser, *, at_checkpoint: bool
     return not (at_checkpoint and is_portal_staff(user))
 
 
+MADE_HERE = "my_declarations"  # the declarations made in this browser, newest last (the session's key)
+HOUSEHOLD = "household"  # what a family member's form is prefilled with
+MAX_REMEMBERED = 20
+
+
+def made_here(request: HttpRequest) -> list[int]:
+    """The declarations this browser made (``declarant_proof_of``'s ``made_here``)."""
+    return list(request.session.get(MADE_HERE, []))
+
+
+def remember_made_here(
+    request: HttpRequest, declaration: Declaration, *, phone: str = "", province: int | None = None
+) -> None:
+    """Keep in the browser's session that it made this declaration (so it shows its answer
+    and QR code), and what a family member's form starts from."""
+    mine = [pk for pk in made_here(request) if pk != declaration.pk]
+    request.session[MADE_HERE] = [*mine, declaration.pk][-MAX_REMEMBERED:]
+    request.session[HOUSEHOLD] = {
+        # Only a household this phone proved to be its own: declaring a family member into
+        # it moves nobody else's record.
+        "id": declaration.household_id if declaration.proof else None,
+        "phone": phone,
+        "address": declaration.address,
+        "province": province,
+        "ward_code": declaration.ward_id,
+    }
+
+
 def shown_reasons(reasons: Iterable[str], *, proven: bool | Callable[[], bool]) -> list[str]:
     """The stored reasons this viewer may see: all of them for the proven person and health
     staff with jurisdiction; for anybody else only the answers they gave themselves.

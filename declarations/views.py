@@ -13,7 +13,15 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from declarations.forms import DeclarationForm
-from declarations.identity import Declarant, declarant_message, remembered_on_this_device, shown_reasons
+from declarations.identity import (
+    HOUSEHOLD,
+    Declarant,
+    declarant_message,
+    made_here,
+    remember_made_here,
+    remembered_on_this_device,
+    shown_reasons,
+)
 from declarations.models import Declaration, Kind
 from declarations.risk import REASON_LABELS
 from declarations.selectors import declaration_get_for_declarant, household_for, latest_declarations_made_here
@@ -29,30 +37,24 @@ from truyvet.people.device import remember_people
 from truyvet.people.models import Household
 from truyvet.people.selectors import household_get
 
-SESSION_MINE = "my_declarations"  # declarations made in this browser, newest last
-SESSION_HOUSEHOLD = "household"  # what a family member's form is prefilled with
-MAX_REMEMBERED = 20
-
 
 def start(request: HttpRequest) -> HttpResponse:
     """Choose a declaration; below, the QR codes of everybody declared from this phone."""
     on_this_phone = [
         {"declaration": declaration, "credential": credential, "qr_svg": render_svg(qr_token_for(credential))}
-        for declaration, credential in latest_declarations_made_here(request.session.get(SESSION_MINE, []))
+        for declaration, credential in latest_declarations_made_here(made_here(request))
     ]
     return render(
         request,
         "declarations/start.html",
-        {"household": request.session.get(SESSION_HOUSEHOLD), "on_this_phone": on_this_phone, "now": timezone.now()},
+        {"household": request.session.get(HOUSEHOLD), "on_this_phone": on_this_phone, "now": timezone.now()},
     )
 
 
 def declare(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in Kind.values:
         raise Http404
-    household = (
-        request.session.get(SESSION_HOUSEHOLD) if request.GET.get("member") or request.POST.get("member") else None
-    )
+    household = request.session.get(HOUSEHOLD) if request.GET.get("member") or request.POST.get("member") else None
     initial = {}
     if household:
         initial = {k: household[k] for k in ("phone", "address", "province", "ward_code") if household.get(k)}
@@ -77,7 +79,12 @@ def declare(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             remembered = remembered_on_this_device(request.user, at_checkpoint=bool(at_checkpoint))
             if remembered:
-                _remember(request, submitted.declaration, form)
+                remember_made_here(
+                    request,
+                    submitted.declaration,
+                    phone=form.cleaned_data.get("phone", ""),
+                    province=form.cleaned_data.get("province"),
+                )
             next_url = request.POST.get("next", "")
             if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 next_url = reverse("declarations:result", args=[submitted.declaration.pk])
@@ -127,22 +134,8 @@ def _household_for(household: dict | None) -> Household | None:
     return None
 
 
-def _remember(request: HttpRequest, declaration: Declaration, form: DeclarationForm) -> None:
-    mine = [pk for pk in request.session.get(SESSION_MINE, []) if pk != declaration.pk]
-    request.session[SESSION_MINE] = [*mine, declaration.pk][-MAX_REMEMBERED:]
-    request.session[SESSION_HOUSEHOLD] = {
-        # Only a household this phone proved to be its own: declaring a family member into
-        # it moves nobody else's record.
-        "id": declaration.household_id if declaration.proof else None,
-        "phone": form.cleaned_data.get("phone", ""),
-        "address": declaration.address,
-        "province": form.cleaned_data.get("province"),
-        "ward_code": declaration.ward_id,
-    }
-
-
 def _declarant_view(request: HttpRequest, declaration_id: int) -> tuple[Declaration, bool]:
-    seen = declaration_get_for_declarant(request.user, declaration_id, made_here=request.session.get(SESSION_MINE, []))
+    seen = declaration_get_for_declarant(request.user, declaration_id, made_here=made_here(request))
     return seen.declaration, seen.proven
 
 

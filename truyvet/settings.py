@@ -298,8 +298,6 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-# Extra sources a page may load from (map tiles); everything else is 'self'.
-CSP_IMG_SOURCES: list[str] = env.list("CSP_IMG_SOURCES", default=["https://tile.openstreetmap.org"])
 
 # --- REST framework and OpenAPI -----------------------------------------------------------
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
@@ -362,11 +360,44 @@ LOGIN_CODE_MAX_ATTEMPTS = env.int("LOGIN_CODE_MAX_ATTEMPTS", default=5)
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345")
 
+# --- Maps -------------------------------------------------------------------------------
+# The tile server of every map (a Leaflet URL template). Empty: no tiles, for a portal
+# without the internet; the pickers then work with typed coordinates and the phone's
+# location. MAP_TILES is its earlier name, still read.
+MAP_TILE_URL: str = env.str(
+    "MAP_TILE_URL", default=env.str("MAP_TILES", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+).strip()
+MAP_TILE_ATTRIBUTION: str = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap")
+# Where a map starts when no place is set yet (latitude,longitude): the province's centre.
+MAP_CENTER: list[float] = env.list(
+    "MAP_CENTER", cast=float, default=[22.39, 103.46] if PROVINCE_CODE == 12 else [16.05, 106.2]
+)
+if len(MAP_CENTER) != 2 or not (8 <= MAP_CENTER[0] <= 24 and 102 <= MAP_CENTER[1] <= 118):
+    raise ImproperlyConfigured("MAP_CENTER is latitude,longitude inside Viet Nam, e.g. 22.39,103.46")
+
+
+def tile_source(url: str) -> str:
+    """The Content-Security-Policy source of a tile URL template: its scheme and host, a
+    ``{s}`` subdomain as a wildcard; "" for tiles on the portal itself or no tiles."""
+    scheme, _sep, rest = url.partition("://")
+    if not _sep or scheme not in {"http", "https"}:
+        return ""
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return f"{scheme}://{host}" if host and "{" not in host else ""
+
+
+# Extra sources a page may load images from; the tile server's is added. Everything else is 'self'.
+CSP_IMG_SOURCES: list[str] = [
+    *env.list("CSP_IMG_SOURCES", default=[]),
+    *([tile_source(MAP_TILE_URL)] if tile_source(MAP_TILE_URL) else []),
+]
+
+# The maps' settings as django-leaflet names them (MAP_TILE_URL and the rest, above).
 LEAFLET_CONFIG = {
-    "DEFAULT_CENTER": (22.39, 103.46),
+    "DEFAULT_CENTER": tuple(MAP_CENTER),
     "DEFAULT_ZOOM": 9,
-    "TILES": env.str("MAP_TILES", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-    "ATTRIBUTION_PREFIX": "OpenStreetMap",
+    "TILES": MAP_TILE_URL,
+    "ATTRIBUTION_PREFIX": MAP_TILE_ATTRIBUTION,
 }
 
 LOGGING = {

@@ -80,7 +80,18 @@ class CheckInCreateView(APIView):
     authentication_classes: list[type] = []
     throttle_classes = [PublicRateThrottle]
 
-    @extend_schema(request=schemas.CheckIn, responses={201: CheckInRecord, 200: CheckInRecord}, tags=["venues"])
+    @extend_schema(
+        request=schemas.CheckIn,
+        responses={
+            201: OpenApiResponse(CheckInRecord, description="A new stay."),
+            200: OpenApiResponse(
+                CheckInRecord,
+                description="The same `client_id` again (its record), or the person is still checked in at this "
+                "venue (that stay): nothing new written.",
+            ),
+        },
+        tags=["venues"],
+    )
     def post(self, request: Request) -> Response:
         data = body_from(request, schemas.CheckIn)
         checkin, created = checkin_with_token(

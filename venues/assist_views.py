@@ -41,5 +41,11 @@ def assist_checkin(request: AuthenticatedRequest, venue_id: int) -> JsonResponse
     except DomainError as error:
         return JsonResponse({"ok": False, "code": error.code, "detail": str(error.detail)}, status=error.status)
     return JsonResponse(
-        {"ok": True, "name": mask_name(checkin.person.full_name), "checked_in_at": checkin.checked_in_at}
+        {
+            "ok": True,
+            "name": mask_name(checkin.person.full_name),
+            "checked_in_at": checkin.checked_in_at,
+            # Scanned again while still here: the same stay, counted once.
+            "already_here": checkin.client_id != visitor.client_uuid,
+        }
     )

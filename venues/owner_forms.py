@@ -28,6 +28,10 @@ class VenueForm(forms.Form):
         super().__init__(*args, **kwargs)
         wards = wards if wards is not None else Ward.objects.filter(province_id=settings.PROVINCE_CODE)
         self.fields["ward"].choices = [(w.code, w.name) for w in wards.order_by("name")]  # type: ignore[attr-defined]
+        # The province's centre shows the form of the numbers a place here has.
+        for name, value in zip(("latitude", "longitude"), settings.MAP_CENTER, strict=True):
+            self.fields[name].widget.attrs.setdefault("placeholder", _("e.g. %(value)s") % {"value": f"{value:.6f}"})
+            self.fields[name].widget.attrs.setdefault("inputmode", "decimal")
         for name, field in self.fields.items():
             if name == "require_fresh_code":
                 field.widget.attrs["class"] = "form-check-input"

@@ -28,6 +28,17 @@ from venues.selectors import checkin_url, checkins_today_by_venue, venue_counts,
 from venues.services import venue_create, venue_set_active, venue_update, venue_with_owner_create
 
 
+def _map() -> dict[str, str]:
+    """What the location picker needs: the tile server (empty: no tiles), its credit, and
+    where to start (the province's centre)."""
+    latitude, longitude = settings.MAP_CENTER
+    return {
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "center": f"{latitude},{longitude}",
+    }
+
+
 def _may_manage_venues(request: AuthenticatedRequest) -> None:
     if not may_manage_venues(request.user):
         raise PermissionDenied
@@ -61,9 +72,7 @@ def venue_new(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Venue registered. Print its poster and put it at the door."))
             return redirect("venues:detail", venue_id=venue.pk)
-    return render(
-        request, "venues/owner_form.html", {"form": form, "venue": None, "tiles": settings.LEAFLET_CONFIG["TILES"]}
-    )
+    return render(request, "venues/owner_form.html", {"form": form, "venue": None, "map": _map()})
 
 
 @login_required
@@ -91,7 +100,7 @@ def venue_detail(request: AuthenticatedRequest, venue_id: int) -> HttpResponse:
             "venue": venue,
             "counts": venue_counts(venue),
             "checkin_url": checkin_url(venue, request),
-            "tiles": settings.LEAFLET_CONFIG["TILES"],
+            "map": _map(),
         },
     )
 
@@ -160,4 +169,4 @@ def owner_new(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Owner and venue registered."))
             return redirect("venues:detail", venue_id=venue.pk)
-    return render(request, "venues/owner_new.html", {"form": form})
+    return render(request, "venues/owner_new.html", {"form": form, "map": _map()})

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
@@ -62,11 +63,25 @@ def venue_get_for(user: User | AnonymousUser, venue_id: int) -> Venue:
     return venue
 
 
-def open_stays_for(venue: Venue, people: Sequence[Person]) -> list[CheckIn]:
-    """The stays at ``venue`` of these people (those a phone remembers) not yet over, the
-    latest first: what the check-in page offers to close."""
+def longest_stay() -> timedelta:
+    """The longest a stay lasts before its automatic check-out (of any category)."""
+    return timedelta(minutes=max([120, *settings.VENUE_STAY_MINUTES.values()]))
+
+
+def open_stays_for(venue: Venue, people: Sequence[Person], *, at: datetime | None = None) -> list[CheckIn]:
+    """The stays at ``venue`` of these people (those a phone remembers) not checked out and
+    not over at ``at`` (now), the latest first: what the check-in page offers to close, and
+    the visit a second check-in of the same person belongs to (``services.checkin_record``
+    asks the same in SQL)."""
+    at = at or timezone.now()
     return list(
-        CheckIn.objects.filter(venue=venue, person__in=people, ends_at__gt=timezone.now(), checked_out_at__isnull=True)
+        CheckIn.objects.filter(
+            venue=venue,
+            person__in=people,
+            checked_out_at__isnull=True,
+            ends_at__gt=at,
+            checked_in_at__gt=at - longest_stay(),
+        )
         .select_related("person")
         .order_by("-checked_in_at")
     )

@@ -6,10 +6,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from declarations.identity import Declarant
+from declarations.models import Kind
+from declarations.services import Answers, PersonInput, Submitted, declaration_submit
 from truyvet.accounts.jurisdiction import covers_ward
 from truyvet.accounts.models import Role, User
 from truyvet.credentials.qr import holder_sql, qr_claims, qr_holder
@@ -25,6 +28,7 @@ from truyvet.people.normalize import normalize_phone
 from venues.errors import VenueError
 from venues.models import Category, CheckIn, Venue
 from venues.rotating import fresh_code_is_valid
+from venues.selectors import longest_stay, open_stays_for
 
 # Viet Nam's mainland and islands lie inside this box (Trường Sa reaches 111.9° E).
 LAT_RANGE = (Decimal("8.0"), Decimal("23.5"))
@@ -194,6 +198,60 @@ def venue_for_checkin(
     return venue
 
 
+def _open_stay_sql(person: str, venue: str) -> str:
+    """``NOT EXISTS`` of a stay of this person at this venue that is not checked out and not
+    over at the new check-in's time (``selectors.open_stays_for``, as SQL): the same visit
+    again adds no check-in. Its parameters are the new check-in's time and the earliest
+    start of a stay that could still run then (which keeps the look-up an index range)."""
+    table = CheckIn._meta.db_table
+    return (
+        f" NOT EXISTS (SELECT 1 FROM {table} o WHERE o.person_id = {person} AND o.venue_id = {venue}"  # noqa: S608
+        " AND o.checked_out_at IS NULL AND o.ends_at > %s AND o.checked_in_at > %s)"
+    )
+
+
+def _open_stay_params(at: datetime) -> list[object]:
+    ts = connection.ops.adapt_datetimefield_value
+    return [ts(at), ts(at - longest_stay())]
+
+
+def _insert_unless_present(
+    venue: Venue, person: Person, client_id: uuid.UUID, at: datetime, assisted_by: User | None
+) -> int | None:
+    """One INSERT ... SELECT ... WHERE NOT EXISTS: the new stay's id, or None when the
+    person is already there (an open stay) or the client_id was used (a replay)."""
+    table = CheckIn._meta.db_table
+    ts = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"INSERT INTO {table} (venue_id, person_id, client_id, checked_in_at, checked_out_at, ends_at,"
+        " assisted_by_id, created_at) SELECT %s, %s, %s, %s, NULL, %s, %s, %s WHERE"
+        f"{_open_stay_sql('%s', '%s')} ON CONFLICT (client_id) DO NOTHING"
+    )
+    returning = connection.features.can_return_columns_from_insert  # not on SQLite before 3.35
+    params = [
+        venue.pk,
+        person.pk,
+        CheckIn._meta.get_field("client_id").get_db_prep_value(client_id, connection),
+        ts(at),
+        ts(at + _stay(venue)),
+        assisted_by.pk if assisted_by is not None else None,
+        ts(timezone.now()),
+        person.pk,
+        venue.pk,
+        *_open_stay_params(at),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING id" if returning else sql, params)
+        if not returning:
+            return (
+                CheckIn.objects.filter(client_id=client_id).values_list("id", flat=True).first()
+                if cursor.rowcount
+                else None
+            )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 def checkin_record(
     *,
     venue: Venue,
@@ -203,40 +261,68 @@ def checkin_record(
     assisted_by: User | None = None,
 ) -> tuple[CheckIn, bool]:
     """Record a stay; the same ``client_id`` again returns the first record (created False).
-    A ``client_id`` already used for another person or venue is a conflict (409).
+    A ``client_id`` already used for another person or venue is a conflict (409). A person
+    already at the venue (a stay not checked out and not over) is the same visit: that stay
+    is returned (created False), not a second one.
 
-    The hot path is one INSERT: a replay is found by the unique client_id, not looked up first.
+    A new stay is one statement: a replay or a visitor already there is found by the insert
+    itself, not looked up first.
     """
     at = _checked_time(checked_in_at, now=timezone.now(), field="checked_in_at")
-    try:
-        with transaction.atomic():
-            checkin = CheckIn.objects.create(
-                venue=venue, person=person, client_id=client_id, checked_in_at=at, ends_at=at + _stay(venue),
-                assisted_by=assisted_by,
+    with transaction.atomic():
+        new_id = _insert_unless_present(venue, person, client_id, at, assisted_by)
+        if new_id is not None:
+            checkin = CheckIn(
+                id=new_id, venue=venue, person=person, client_id=client_id, checked_in_at=at,
+                ends_at=at + _stay(venue), assisted_by=assisted_by,
             )  # fmt: skip
             if assisted_by is not None:
                 audit_log(actor=assisted_by, action="checkin.assisted", obj=checkin, person_id=person.pk)
-    except IntegrityError:
-        existing = CheckIn.objects.filter(client_id=client_id).first()
-        if existing is None:
-            raise
+            return checkin, True
+    existing = CheckIn.objects.filter(client_id=client_id).first()
+    if existing is not None:
         return _same_or_conflict(existing, venue, person), False
-    return checkin, True
+    present = next(iter(open_stays_for(venue, [person], at=at)), None)
+    if present is None:
+        # Checked out between the insert and this read: a new stay after all.
+        return checkin_record(
+            venue=venue, person=person, client_id=client_id, checked_in_at=at, assisted_by=assisted_by
+        )
+    present.venue, present.person = venue, person
+    return present, False
 
 
-def checkins_record_for_household(*, venue: Venue, people: list[Person], base_client_id: uuid.UUID) -> list[CheckIn]:
+@dataclass(frozen=True)
+class HouseholdCheckIn:
+    checked_in: list[CheckIn]
+    already_here: list[CheckIn]
+
+
+def checkins_record_for_household(*, venue: Venue, people: list[Person], base_client_id: uuid.UUID) -> HouseholdCheckIn:
     """One tap for a family: everyone checks in together, in one INSERT. Each person's
-    client id derives from the form's, so a double tap writes nobody twice."""
+    client id derives from the form's, so a double tap writes nobody twice; a member
+    already at the venue keeps their stay."""
+    if not people:
+        return HouseholdCheckIn([], [])
     now = timezone.now()
     stay = _stay(venue)
+    here: dict[int, CheckIn] = {}
+    for present in open_stays_for(venue, people, at=now):
+        here.setdefault(present.person_id, present)
     rows = [
         CheckIn(
             venue=venue, person=p, client_id=uuid.uuid5(base_client_id, p.ref), checked_in_at=now, ends_at=now + stay
         )
         for p in people
+        if p.pk not in here
     ]
-    CheckIn.objects.bulk_create(rows, ignore_conflicts=True)
-    return list(CheckIn.objects.filter(client_id__in=[r.client_id for r in rows], venue=venue))
+    if rows:
+        CheckIn.objects.bulk_create(rows, ignore_conflicts=True)
+    by_person = {p.pk: p for p in people}
+    checked_in = list(CheckIn.objects.filter(client_id__in=[r.client_id for r in rows], venue=venue)) if rows else []
+    for checkin in [*checked_in, *here.values()]:
+        checkin.person = by_person[checkin.person_id]
+    return HouseholdCheckIn(checked_in, list(here.values()))
 
 
 def _same_or_conflict(existing: CheckIn, venue: Venue, person: Person) -> CheckIn:
@@ -275,6 +361,43 @@ def checkin_with_token(
     )
 
 
+@dataclass(frozen=True)
+class FirstVisitInput:
+    """A visitor new to this phone: who they are and their answers (a short daily
+    declaration), and the key that makes a retry of the same form one visit."""
+
+    person: PersonInput
+    answers: Answers
+    client_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class FirstVisit:
+    submitted: Submitted
+    checkin: CheckIn
+    created: bool
+
+
+def checkin_with_declaration(*, venue: Venue, visit: FirstVisitInput, declarant: Declarant) -> FirstVisit:
+    """A first visit: declare and check in at once, in one transaction. The declaration is
+    any daily declaration (``declaration_submit``, under the identity rules: a known person
+    whom the declarant did not prove to be keeps their record); the stay is the declared
+    person's. The same ``client_id`` again returns the same declaration and the same stay,
+    and writes neither twice (the check-in's own client id derives from it)."""
+    with transaction.atomic():
+        submitted = declaration_submit(
+            kind=Kind.DAILY,
+            person=visit.person,
+            answers=visit.answers,
+            declarant=declarant,
+            client_id=visit.client_id,
+        )
+        checkin, created = checkin_record(
+            venue=venue, person=submitted.declaration.person, client_id=uuid.uuid5(visit.client_id, "checkin")
+        )
+    return FirstVisit(submitted, checkin, created)
+
+
 def _checkin_insert_sql() -> str:
     table, venues = CheckIn._meta.db_table, Venue._meta.db_table
     stays = " ".join("WHEN %s THEN %s" for _category in settings.VENUE_STAY_MINUTES)
@@ -283,7 +406,8 @@ def _checkin_insert_sql() -> str:
         f"INSERT INTO {table} (venue_id, person_id, client_id, checked_in_at, checked_out_at, ends_at, created_at)"  # noqa: S608
         f" SELECT v.id, h.person_id, %s, %s, NULL, CASE v.category {stays} ELSE %s END, %s"
         f" FROM {venues} v, ({holder_sql()}) h"
-        " WHERE v.code = %s AND v.is_active AND NOT v.require_fresh_code"
+        " WHERE v.code = %s AND v.is_active AND NOT v.require_fresh_code AND"
+        f"{_open_stay_sql('h.person_id', 'v.id')}"
         " ON CONFLICT (client_id) DO NOTHING RETURNING id, venue_id, person_id, ends_at"
     )
 
@@ -292,10 +416,11 @@ def _checkin_in_one_statement(
     venue_code: str, qr_token: str, client_id: uuid.UUID, checked_in_at: datetime | None
 ) -> CheckIn | None:
     """The public check-in's hot path: the token verified here, then one INSERT ... SELECT
-    that finds the holder's credential and the venue and writes the stay (one round trip,
-    committed on its own in autocommit). None when anything is not plainly right (a bad
-    token or time, an unknown, closed or display-mode venue, a replay): the caller then
-    takes the step-by-step path, which gives the exact answer or error."""
+    that finds the holder's credential and the venue and writes the stay unless the holder
+    is already there (one round trip, committed on its own in autocommit). None when
+    anything is not plainly right (a bad token or time, an unknown, closed or display-mode
+    venue, a replay, a visitor already there): the caller then takes the step-by-step path,
+    which gives the exact answer or error, or the stay already open."""
     if not connection.features.can_return_columns_from_insert:
         return None
     claims = qr_claims(qr_token)
@@ -320,6 +445,7 @@ def _checkin_in_one_statement(
         claims[0],
         ts(claims[1]),
         code,
+        *_open_stay_params(at),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_checkin_insert_sql(), params)

@@ -39,7 +39,7 @@
     }).then(function (response) {
       return response.json().catch(function () { return {ok: false, detail: root.dataset.offline}; });
     }).then(function (body) {
-      show(body.ok, body.ok ? root.dataset.done + " " + body.name : body.detail);
+      show(body.ok, !body.ok ? body.detail : (body.already_here ? root.dataset.here : root.dataset.done) + " " + body.name);
     }, function () {
       show(false, root.dataset.offline);
     }).then(function () { busy = false; });
