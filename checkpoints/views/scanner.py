@@ -26,10 +26,12 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import URLPattern, path, reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from checkpoints.errors import ScanRejection
@@ -43,6 +45,7 @@ from checkpoints.services.shifts import shift_end, shift_start
 from checkpoints.verdicts import FINDING_LABELS
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import portal_staff_required
+from truyvet.credentials.models import RiskLevel
 from truyvet.lib.errors import DomainError
 from truyvet.lib.qr import render_svg
 
@@ -55,12 +58,16 @@ SHELL_STATIC = [
     "checkpoints/scanner.css",
     "checkpoints/icon-192.png",
     "checkpoints/icon-512.png",
-    "vendor/jsqr-1.4.0/jsQR.js",
     "js/qrscan.js",
     "js/qrverify.js",
     "js/checkpoint-queue.js",
     "js/checkpoint-scanner.js",
 ]
+# Files only some tablets need, by a name the worker remembers: the QR decoder for browsers
+# without a BarcodeDetector. The page fetches it when it needs it (static/js/qrscan.js), and
+# the worker keeps it from then on (static/checkpoints/scanner-sw.js).
+QR_FALLBACK = "vendor/jsqr-1.4.0/jsQR.min.js"
+SHELL_OPTIONAL = {"qr_decoder": QR_FALLBACK}
 SERVICE_WORKER_SOURCE = "checkpoints/scanner-sw.js"
 SCOPE = "/checkpoints/"
 
@@ -99,7 +106,6 @@ SCRIPT_TEXTS = {
     "queued": _("Recorded: waiting to send."),
     "queued_trip": _("{n} passengers recorded: waiting to send."),
     "declared": _("Declared {age}"),
-    "issued": _("Code issued {age}"),
     "no_declaration": _("No valid declaration"),
     "doses": _("Vaccine doses: {n}"),
     "f_level": _("Status: F{n}"),
@@ -115,6 +121,7 @@ SCRIPT_TEXTS = {
 
 @portal_staff_required
 @require_GET
+@gzip_page
 def scanner_home(request: AuthenticatedRequest) -> HttpResponse:
     board = duty_board_for(request.user)
     return render(request, "checkpoints/scanner_home.html", {"rows": board.rows, "my_shift": board.my_shift})
@@ -126,6 +133,21 @@ def _bilingual(label: Any) -> dict[str, str]:
         with translation.override(code):
             words[code] = str(label)
     return words
+
+
+def _offline_proof_words() -> dict[str, Any]:
+    """What a personal QR code proves offline, in both languages: the token names nobody,
+    so the page shows its level, until when it is valid and that this tablet checked its
+    signature ("{time}" is filled in by the page)."""
+    valid_until = _bilingual(_("Valid until %(when)s"))
+    return {
+        "verified": _bilingual(_("Verified offline on this tablet")),
+        "valid_until": {code: words % {"when": "{time}"} for code, words in valid_until.items()},
+        "levels": {
+            **{level.value: _bilingual(level.label) for level in RiskLevel},
+            "": _bilingual(FINDING_LABELS["no_declaration"]),
+        },
+    }
 
 
 def _page_config(checkpoint: Checkpoint) -> dict[str, Any]:
@@ -155,16 +177,21 @@ def _page_config(checkpoint: Checkpoint) -> dict[str, Any]:
         "trip_prefix": TRIP_CODE_PREFIX,
         "rejections": {code: str(label) for code, label in REJECTION_LABELS.items()},
         "texts": {key: str(text) for key, text in SCRIPT_TEXTS.items()},
+        "proof": _offline_proof_words(),
     }
 
 
 @portal_staff_required
 @require_GET
+@gzip_page  # a tablet on a roadside 3G link: ~25 KiB of HTML (the provinces and wards) is ~5 KiB
 def scanner(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = checkpoint_for_scanning(request.user, checkpoint_id)
     provinces = province_options()
     home_wards = ward_options(settings.PROVINCE_CODE)
-    return render(
+    # A message from the last page (a declaration just made on this tablet) is about a
+    # traveller: the service worker must not keep the page that carries it.
+    one_off = len(messages.get_messages(request)) > 0
+    response = render(
         request,
         "checkpoints/scanner.html",
         {
@@ -177,8 +204,12 @@ def scanner(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
             "home_wards": home_wards,
             "form": ManualScanForm(),
             "verdict_labels": {v.value: _bilingual(v.label) for v in Verdict},
+            "qr_fallback": QR_FALLBACK,
         },
     )
+    if one_off:
+        add_never_cache_headers(response)
+    return response
 
 
 # --- Duty shifts ------------------------------------------------------------------------
@@ -218,6 +249,7 @@ def scanner_shift_end(request: AuthenticatedRequest) -> HttpResponse:
 @portal_staff_required
 @require_GET
 @cache_control(private=True, max_age=86400)
+@gzip_page
 def scanner_declare_qr(request: AuthenticatedRequest, checkpoint_id: int) -> HttpResponse:
     """A QR code that opens the domestic declaration on the traveller's phone, with the
     checkpoint noted; the service worker keeps it, so it shows offline too."""
@@ -266,7 +298,7 @@ def _shell_version(urls: list[str], source: str) -> str:
     new files: hashed names in production, modification times on a laptop."""
     digest = hashlib.blake2b(digest_size=8)
     digest.update(source.encode())
-    for name, url in zip(SHELL_STATIC, urls, strict=True):
+    for name, url in zip([*SHELL_STATIC, *SHELL_OPTIONAL.values()], urls, strict=True):
         digest.update(url.encode())
         found = finders.find(name)
         if isinstance(found, str):
@@ -291,10 +323,12 @@ def scanner_service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, from /checkpoints/ so that it may control the scanner pages.
     Public: it holds no data, and the browser fetches it on its own schedule."""
     urls = [static(name) for name in SHELL_STATIC]
+    optional = {key: static(name) for key, name in SHELL_OPTIONAL.items()}
     source = _worker_source()
     config = {
-        "version": _shell_version(urls, source),
+        "version": _shell_version([*urls, *optional.values()], source),
         "shell": urls,
+        "optional": optional,
         "scope": SCOPE,
         "data": [
             reverse("api:keys"),

@@ -1,8 +1,15 @@
 /* The checkpoint scanner's service worker, served from /checkpoints/sw.js (scope
  * /checkpoints/) by checkpoints/views/scanner.py, which puts its settings in
- * self.TRUYVET_SW above this file: {version, shell: [static urls], data: [urls], pages: [urls]}.
+ * self.TRUYVET_SW above this file: {version, shell: [static urls], optional: {name: static
+ * url}, data: [urls], pages: [urls]}.
  *
  * - The shell (the page's CSS, JS and vendored files) is kept per version: cache first.
+ *   Installing fetches it with the browser's HTTP cache revalidated ("no-cache"): the files
+ *   the page has just loaded cost a 304, not a second download.
+ * - The optional files (jsQR, for browsers that cannot read QR codes themselves) are kept
+ *   once a tablet asks for one, and a tablet that once needed one gets it again with each
+ *   new version (truyvet-scanner-needs remembers which): a tablet with a BarcodeDetector
+ *   never downloads jsQR.
  * - The signing keys, provinces and wards: network first, the last answer when offline.
  * - The scanner pages (only those) and the declaration QR code: network first (a few seconds at most
  *   on a weak link), the last copy when offline.
@@ -15,8 +22,12 @@
   var SHELL = "truyvet-scanner-shell-" + config.version;
   var DATA = "truyvet-scanner-data";
   var PAGES = "truyvet-scanner-pages";
+  var NEEDS = "truyvet-scanner-needs";
   var NETWORK_WAIT_MS = 4000;
-  var shell = new Set(config.shell);
+  var optional = config.optional || {};
+  var optionalNames = {};  // path → name
+  Object.keys(optional).forEach(function (name) { optionalNames[optional[name]] = name; });
+  var shell = new Set(config.shell.concat(Object.keys(optionalNames)));
   // Only the scanner's own pages are kept: the other checkpoint pages (monitoring, trips)
   // show people's data and have no business in a tablet's cache.
   var scannerPage = new RegExp("^" + config.scope + "(\\d+/)?scan/$");
@@ -24,11 +35,25 @@
   var dataPaths = new Set(config.data.map(function (url) { return new URL(url, self.location.origin).pathname; }));
 
   function fresh(url, credentials) {
-    return new Request(url, {cache: "reload", credentials: credentials || "same-origin"});
+    return new Request(url, {cache: "no-cache", credentials: credentials || "same-origin"});
+  }
+
+  function needMark(name) { return new Request(config.scope + "needs/" + encodeURIComponent(name)); }
+
+  /* The optional files this tablet asked for before, by their address in this version. */
+  function neededBefore() {
+    return caches.has(NEEDS).then(function (any) {
+      return any ? caches.open(NEEDS).then(function (cache) { return cache.keys(); }) : [];
+    }).then(function (marks) {
+      var names = marks.map(function (mark) { return decodeURIComponent(mark.url.split("/needs/").pop()); });
+      return names.filter(function (name) { return optional[name]; }).map(function (name) { return optional[name]; });
+    });
   }
 
   function keep(cacheName, request, response) {
-    if (response && response.ok && response.type === "basic" && !response.redirected) {
+    // A page that says no-store carries a one-off message about a traveller: not kept.
+    var noStore = response && /no-store/.test(response.headers.get("Cache-Control") || "");
+    if (response && response.ok && response.type === "basic" && !response.redirected && !noStore) {
       var copy = response.clone();
       caches.open(cacheName).then(function (cache) { return cache.put(request, copy); });
     }
@@ -37,8 +62,8 @@
 
   self.addEventListener("install", function (event) {
     event.waitUntil(
-      caches.open(SHELL).then(function (cache) {
-        return cache.addAll(config.shell.map(function (url) { return fresh(url); }));
+      Promise.all([caches.open(SHELL), neededBefore()]).then(function (opened) {
+        return opened[0].addAll(config.shell.concat(opened[1]).map(function (url) { return fresh(url); }));
       }).then(function () {
         return Promise.all(config.data.concat(config.pages).map(function (url) {
           var cacheName = config.pages.indexOf(url) === -1 ? DATA : PAGES;
@@ -100,6 +125,11 @@
     var url = new URL(request.url);
     if (url.origin !== self.location.origin) { return; }
     if (shell.has(url.pathname)) {
+      if (optionalNames[url.pathname]) {
+        event.waitUntil(caches.open(NEEDS).then(function (cache) {
+          return cache.put(needMark(optionalNames[url.pathname]), new Response(""));
+        }));
+      }
       event.respondWith(cacheFirst(SHELL, request));
     } else if (dataPaths.has(url.pathname)) {
       event.respondWith(networkFirst(DATA, request, false));

@@ -328,7 +328,25 @@
     $("trip").hidden = true;
     $("declare").hidden = true;
     $("matches").hidden = true;
+    $("offline-proof").hidden = true;
     $("recorded").hidden = true;
+  }
+
+  /* Nothing of the traveller (or trip) last read stays on screen or in memory: their name,
+   * the people a phone matched (and their buttons), the passengers, what their code proved,
+   * the server's notes about the last passage or declaration. A new scan and "Next
+   * traveller" both start here; answers still on their way about them are dropped. */
+  function forget() {
+    checkSeq += 1;
+    current = null;
+    ["person-name", "result-message", "result-details", "matches", "proof-facts", "trip-info", "trip-rows",
+      "recorded", "verdict-hint"].forEach(function (id) { $(id).textContent = ""; });
+    $("result-message").className = "fw-bold";
+    setVerdict(null, "");
+    $("record").disabled = false;
+    $("trip-record").disabled = false;
+    document.querySelectorAll("[data-scanner-notice]").forEach(function (notice) { notice.remove(); });
+    hideAll();
   }
 
   function setVerdict(verdict, source) {
@@ -370,9 +388,45 @@
     $("result-details").textContent = "";
     (current.details || []).forEach(function (line) { detail(line); });
     if (shown.fever && (current.findingCodes || []).indexOf("fever") === -1) { detail(T.fever, "text-danger fw-bold"); }
+    showProof(current.proof);
     var button = $("record");
     button.hidden = !current.item;
     button.disabled = !!current.recorded;
+  }
+
+  /* Offline, a personal QR code names nobody: what its signature proves (checked here with
+   * the cached keys), in Vietnamese then English, and the reminder to look at the traveller's
+   * ID document (in the template). */
+  function showProof(proof) {
+    var facts = $("proof-facts");
+    facts.textContent = "";
+    $("offline-proof").hidden = !proof;
+    if (!proof || !proof.verified) { return; }
+    var words = config.proof;
+    function row(vi, en, badgeClass) {
+      var li = document.createElement("li");
+      var first = document.createElement("span");
+      first.lang = "vi";
+      first.className = badgeClass ? "badge fs-6 " + badgeClass : "fw-bold";
+      first.textContent = vi;
+      li.appendChild(first);
+      if (en && en !== vi) {
+        var second = document.createElement("span");
+        second.lang = "en";
+        second.className = "proof-en ms-2";
+        second.textContent = en;
+        li.appendChild(second);
+      }
+      facts.appendChild(li);
+    }
+    row(words.verified.vi, words.verified.en);
+    var known = words.levels[proof.level];
+    var level = proof.level ? known || {vi: proof.level, en: proof.level} : words.levels[""];
+    row(level.vi, level.en, known && proof.level ? "risk-" + proof.level : "text-bg-secondary");
+    var until = new Date(proof.validUntil);
+    var vietnamese = {hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric"};
+    row(text(words.valid_until.vi, {time: until.toLocaleString("vi-VN", vietnamese)}),
+      text(words.valid_until.en, {time: until.toLocaleString("en-GB", {dateStyle: "medium", timeStyle: "short"})}));
   }
 
   function personDetails(view) {
@@ -415,15 +469,10 @@
   }
 
   function showChecking(kind, value) {
-    checkSeq += 1;
+    forget();
     current = {kind: kind, value: value, raw: lastRaw, scannedAt: new Date().toISOString(), seq: checkSeq};
-    hideAll();
     $("result").hidden = false;
-    setVerdict(null, "");
     $("verdict-hint").textContent = T.checking;
-    $("person-name").textContent = "";
-    $("result-message").textContent = "";
-    $("result-details").textContent = "";
     $("record").hidden = true;
     return checkSeq;
   }
@@ -458,13 +507,14 @@
       if (!jwks || !jwks.keys || !jwks.keys.length) {
         // No keys on this tablet yet: record it and let the server judge.
         showRefusal(null, T.unchecked, "code", {qr_token: token});
-        $("result-message").className = "fw-bold";
+        current.messageClass = "";
+        current.proof = {verified: false};
+        render();
         return;
       }
       return window.truyvetQr.verify(token, jwks).then(function (outcome) {
         if (stale(seq)) { return; }
         if (outcome.valid) {
-          var level = outcome.payload.lvl;
           current = Object.assign(current, {
             source: "code",
             // The temperature is applied when shown (it may be typed after the scan).
@@ -472,7 +522,9 @@
             name: "",
             message: "",
             findingCodes: verdictRule.offlineFindings(outcome),
-            details: [config.findings[level] || level, text(T.issued, {age: ago(new Date(outcome.payload.iat * 1000).toISOString())})],
+            details: [],
+            // The token carries no name: what it proves, and a reminder to look at the ID.
+            proof: {verified: true, level: outcome.payload.lvl || "", validUntil: outcome.payload.exp * 1000},
             item: {qr_token: token},
             label: token.slice(-8)
           });
@@ -505,9 +557,9 @@
     });
   }
 
-  function chooseMatch(match, field, value) {
+  function chooseMatch(match) {
+    $("matches").textContent = "";
     showPerson(match, {person_id: match.person_id}, match.display_name);
-    current.typed = {field: field, value: value};
   }
 
   function checkIdentifier(field, value) {
@@ -525,7 +577,7 @@
         return;
       }
       var matches = data.matches || [];
-      if (matches.length === 1) { return chooseMatch(matches[0], field, value); }
+      if (matches.length === 1) { return chooseMatch(matches[0]); }
       current = Object.assign(current, {
         source: "server",
         baseVerdict: matches.length ? null : data.verdict_if_unknown,
@@ -547,7 +599,9 @@
         button.className = "btn btn-lg btn-outline-dark";
         var words = config.verdicts[match.verdict];
         button.textContent = match.display_name + " · " + (words ? words[lang] : match.verdict);
-        button.addEventListener("click", function () { chooseMatch(match, field, value); });
+        button.addEventListener("click", function () {
+          if (!stale(seq)) { chooseMatch(match); }  // a button of a lookup no longer on screen does nothing
+        });
         box.appendChild(button);
       });
       box.hidden = matches.length === 0;
@@ -733,9 +787,8 @@
   }
 
   function clearResult() {
-    current = null;
-    checkSeq += 1;
-    hideAll();
+    forget();
+    lastRaw = "";
     $("idle").hidden = false;
     fields.temperature.value = "";
     $("scan-code").value = "";
@@ -745,6 +798,9 @@
 
   document.querySelectorAll(".no-js-only").forEach(function (el) { el.hidden = true; });
   document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
+  // The server's messages above the scanner (a duty shift started, a declaration just made
+  // on this tablet) are about the page before: they go at the next scan.
+  document.querySelectorAll("main > .alert").forEach(function (el) { el.setAttribute("data-scanner-notice", ""); });
 
   $("scan-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -809,7 +865,7 @@
   loadKeys();
   heartbeat();
 
-  window.truyvetScanner.start($("scanner-video"), function (code) { handleCode(code, true); }, {
+  var camera = window.truyvetScanner.start($("scanner-video"), function (code) { handleCode(code, true); }, {
     onError: function () {
       $("scanner-video").hidden = true;
       var box = $("camera-error");
@@ -818,13 +874,27 @@
     }
   });
 
+  function whenControlled() {
+    if (navigator.serviceWorker.controller) { return Promise.resolve(); }
+    return new Promise(function (resolve) {
+      navigator.serviceWorker.addEventListener("controllerchange", function () { resolve(); }, {once: true});
+    });
+  }
+
   // The worker keeps the page for offline use; the first time, the page was loaded before
-  // the worker was there, so it is stored here (with the declaration QR code).
+  // the worker was there, so it is stored here (with the declaration QR code; the worker
+  // stores the home page itself).
   var firstVisit = !navigator.serviceWorker || !navigator.serviceWorker.controller;
   registerWorker(config.urls.worker, config.urls.scope, function () {
+    // A tablet whose browser cannot read QR codes needs jsQR offline too: asked through the
+    // worker, it is kept with the scanner's files (and again at each new version).
+    camera.decoder.then(function (kind) {
+      if (kind !== "jsqr" || !camera.fallback || !navigator.onLine) { return; }
+      return whenControlled().then(function () { return fetch(camera.fallback); });
+    }).catch(function () {});
     if (!firstVisit || !window.caches || !navigator.onLine) { return; }
     caches.open(PAGES_CACHE).then(function (cache) {
-      [config.urls.page, config.urls.declare_qr, config.urls.home].forEach(function (url) {
+      [config.urls.page, config.urls.declare_qr].forEach(function (url) {
         fetch(url, {credentials: "same-origin"}).then(function (response) {
           if (response.ok && !response.redirected) { return cache.put(url, response); }
         }).catch(function () {});
