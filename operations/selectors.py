@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Model, OuterRef, QuerySet, Subquery, Sum
 from django.http import Http404
 
@@ -34,6 +35,7 @@ from operations.models import (
     WardProfile,
 )
 from truyvet.accounts.jurisdiction import sees_everywhere, sees_province
+from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
 from truyvet.lib.bounds import MAX_INT
 from truyvet.people.normalize import search_key
@@ -67,36 +69,36 @@ PLACE_KINDS: dict[str, frozenset[str]] = {
 REPORT_READERS = frozenset({AgencyKind.STEERING, AgencyKind.HEALTH})
 
 
-def _active(user: Any) -> bool:
+def _active(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
-def agencies_for(user: Any, topic: str) -> QuerySet[Agency]:
+def agencies_for(user: User | AnonymousUser, topic: str) -> QuerySet[Agency]:
     """The agencies for which ``user`` enters ``topic``."""
     if not _active(user):
         return Agency.objects.none()
     qs = Agency.objects.filter(kind__in=TOPICS[topic])
-    return qs if sees_everywhere(user) else qs.filter(members=user)
+    return qs if sees_everywhere(user) else qs.filter(members=user.pk)
 
 
-def topics_for(user: Any) -> list[str]:
+def topics_for(user: User | AnonymousUser) -> list[str]:
     """The topics the user enters for at least one agency."""
     if not _active(user):
         return []
     kinds = set(
         Agency.objects.values_list("kind", flat=True).distinct()
         if sees_everywhere(user)
-        else Agency.objects.filter(members=user).values_list("kind", flat=True).distinct()
+        else Agency.objects.filter(members=user.pk).values_list("kind", flat=True).distinct()
     )
     return [topic for topic, allowed in TOPICS.items() if kinds & allowed]
 
 
-def may_read_reports(user: Any) -> bool:
+def may_read_reports(user: User | AnonymousUser) -> bool:
     """The steering committee's reports: administrators, the CDC (the province's health
     staff) and members of the steering committee's office or the health department."""
     if not _active(user):
         return False
-    return sees_province(user) or Agency.objects.filter(members=user, kind__in=REPORT_READERS).exists()
+    return sees_province(user) or Agency.objects.filter(members=user.pk, kind__in=REPORT_READERS).exists()
 
 
 def _is_id(value: int | str) -> bool:
@@ -113,33 +115,33 @@ def _get(qs: QuerySet[M], pk: int | str) -> M:
     return found
 
 
-def directives_for(user: Any) -> QuerySet[Directive]:
+def directives_for(user: User | AnonymousUser) -> QuerySet[Directive]:
     return Directive.objects.filter(agency__in=agencies_for(user, Topic.DIRECTIVES)).select_related("agency")
 
 
-def directive_get_for(user: Any, directive_id: int | str) -> Directive:
+def directive_get_for(user: User | AnonymousUser, directive_id: int | str) -> Directive:
     return _get(directives_for(user), directive_id)
 
 
-def lab_counts_for(user: Any) -> QuerySet[LabDailyCount]:
+def lab_counts_for(user: User | AnonymousUser) -> QuerySet[LabDailyCount]:
     return LabDailyCount.objects.filter(agency__in=agencies_for(user, Topic.LAB_COUNTS)).select_related("agency")
 
 
-def facilities_for(user: Any) -> QuerySet[MedicalFacility]:
+def facilities_for(user: User | AnonymousUser) -> QuerySet[MedicalFacility]:
     return MedicalFacility.objects.filter(agency__in=agencies_for(user, Topic.FACILITIES)).select_related(
         "agency", "ward"
     )
 
 
-def facility_get_for(user: Any, facility_id: int | str) -> MedicalFacility:
+def facility_get_for(user: User | AnonymousUser, facility_id: int | str) -> MedicalFacility:
     return _get(facilities_for(user), facility_id)
 
 
-def places_for(user: Any) -> QuerySet[QuarantinePlace]:
+def places_for(user: User | AnonymousUser) -> QuerySet[QuarantinePlace]:
     return QuarantinePlace.objects.filter(agency__in=agencies_for(user, Topic.PLACES)).select_related("agency", "ward")
 
 
-def place_get_for(user: Any, place_id: int | str) -> QuarantinePlace:
+def place_get_for(user: User | AnonymousUser, place_id: int | str) -> QuarantinePlace:
     return _get(places_for(user), place_id)
 
 
@@ -147,21 +149,21 @@ def place_kinds_for(agency: Agency) -> frozenset[str]:
     return PLACE_KINDS.get(agency.kind, frozenset())
 
 
-def consultations_for(user: Any) -> QuerySet[ConsultationEntry]:
+def consultations_for(user: User | AnonymousUser) -> QuerySet[ConsultationEntry]:
     return ConsultationEntry.objects.filter(agency__in=agencies_for(user, Topic.CONSULTATIONS)).select_related(
         "agency", "ward"
     )
 
 
-def consultation_get_for(user: Any, entry_id: int | str) -> ConsultationEntry:
+def consultation_get_for(user: User | AnonymousUser, entry_id: int | str) -> ConsultationEntry:
     return _get(consultations_for(user), entry_id)
 
 
-def reports_for(user: Any) -> QuerySet[DailyReport]:
+def reports_for(user: User | AnonymousUser) -> QuerySet[DailyReport]:
     return DailyReport.objects.all() if may_read_reports(user) else DailyReport.objects.none()
 
 
-def report_get_for(user: Any, report_id: int | str) -> DailyReport:
+def report_get_for(user: User | AnonymousUser, report_id: int | str) -> DailyReport:
     return _get(reports_for(user), report_id)
 
 

@@ -36,6 +36,7 @@ from operations.models import (
 from operations.pdfcheck import looks_like_pdf
 from operations.report import report_content, report_pdf, report_xlsx
 from operations.selectors import Topic, agencies_for, place_kinds_for
+from truyvet.accounts.models import User
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.people.normalize import search_key
@@ -43,7 +44,7 @@ from truyvet.people.normalize import search_key
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _own_agency(user: Any, agency: Agency, topic: str) -> None:
+def _own_agency(user: User, agency: Agency, topic: str) -> None:
     if not agencies_for(user, topic).filter(pk=agency.pk).exists():
         raise DomainError(_("This agency is not yours."), OperationsError.NOT_YOUR_AGENCY, field="agency")
 
@@ -71,7 +72,7 @@ def _check_pdf(pdf: UploadedFile[Any]) -> None:
 
 def directive_save(
     *,
-    user: Any,
+    user: User,
     agency: Agency,
     number: str,
     issued_on: date,
@@ -125,7 +126,7 @@ def directive_save(
 @transaction.atomic
 def lab_count_record(
     *,
-    user: Any,
+    user: User,
     agency: Agency,
     day: date,
     tests: int,
@@ -168,7 +169,7 @@ _TOPIC_OF = {
 @transaction.atomic
 def agency_record_save(
     *,
-    user: Any,
+    user: User,
     record: MedicalFacility | QuarantinePlace | ConsultationEntry,
     previous_agency: Agency | None = None,
     request: HttpRequest | None = None,
@@ -203,7 +204,7 @@ _PAIRS = (("beds_occupied", "beds_total"), ("icu_occupied", "icu_total"), ("vent
 @transaction.atomic
 def resources_report(
     *,
-    user: Any,
+    user: User,
     facility: MedicalFacility,
     figures: dict[str, int],
     note: str = "",
@@ -225,7 +226,7 @@ def resources_report(
 @transaction.atomic
 def occupancy_report(
     *,
-    user: Any,
+    user: User,
     place: QuarantinePlace,
     capacity: int,
     occupied: int,
