@@ -61,7 +61,8 @@ def test_a_staff_member_enrols_an_authenticator_from_the_qr_and_a_code(insider_c
     assert TOTPDevice.objects.filter(user=insider).count() == 1, "a reload keeps the scanned secret"
 
     response = insider_client.post("/accounts/two-factor/setup/", {"code": code_for(device)})
-    assert response.status_code == 302
+    assert response.status_code == 200, "the page that confirms shows the backup codes"
+    assert 'id="backup-codes"' in response.content.decode()
     device.refresh_from_db()
     assert device.confirmed
     assert insider_client.session.get("otp_device_id") == device.persistent_id
@@ -149,7 +150,8 @@ def test_in_production_the_cdc_health_centres_and_administrators_must_enrol_afte
     assert page.status_code == 200
     assert "Vai trò của bạn phải đăng nhập hai bước" in page.content.decode()
     device = TOTPDevice.objects.get(user=user)
-    assert client.post("/accounts/two-factor/setup/", {"code": code_for(device)}).status_code == 302
+    confirmed = client.post("/accounts/two-factor/setup/", {"code": code_for(device), "next": "/accounts/home/"})
+    assert confirmed.status_code == 200 and 'href="/accounts/home/"' in confirmed.content.decode()
     assert client.get("/accounts/home/").status_code == 200
 
     # The next sign-in asks for a code from the enrolled app.

@@ -36,8 +36,14 @@ def test_the_cdc_officer_enrols_an_authenticator_on_a_phone_then_signs_in_with_a
 
     page.get_by_label("Mã 6 chữ số từ ứng dụng xác thực").fill(app_code(page.locator("#totp-secret").inner_text()))
     page.get_by_role("button", name="Bật đăng nhập hai bước").click()
+    assert page.get_by_text("Xác thực hai bước đang bật").is_visible()
+    assert page.get_by_role("button", name="In").is_visible()
+    assert page.get_by_role("heading", name="Mã dự phòng của bạn").is_visible()
+    backup_codes = page.locator("#backup-codes li").all_inner_texts()
+    assert len(backup_codes) == 10
+    page.screenshot(path=str(artifacts / "two-step-backup-codes-360.png"), full_page=True)
+    page.get_by_role("link", name="Tôi đã cất giữ: tiếp tục").click()
     page.wait_for_url(f"{live_server.url}/accounts/home/")
-    assert page.get_by_text("Đã bật đăng nhập hai bước").is_visible()
 
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/accounts/login/")
@@ -46,9 +52,15 @@ def test_the_cdc_officer_enrols_an_authenticator_on_a_phone_then_signs_in_with_a
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{live_server.url}/accounts/two-factor/?**")
     page.screenshot(path=str(artifacts / "two-step-verify-360.png"), full_page=True)
-    page.get_by_label("Mã 6 chữ số từ ứng dụng xác thực").fill("000000")
+    code_box = page.get_by_label("Mã từ ứng dụng xác thực, hoặc một mã dự phòng")
+    code_box.fill("000000")
     page.get_by_role("button", name="Xác nhận").click()
     assert page.get_by_text("Mã không đúng").is_visible()
+
+    # The phone is lost: a backup code signs in, once.
+    code_box.fill(backup_codes[0].upper())
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url(f"{live_server.url}/accounts/home/")
 
 
 def test_a_locked_out_officer_sees_why_on_the_sign_in_page(

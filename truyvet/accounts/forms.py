@@ -40,6 +40,20 @@ class TotpCodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split())
 
 
+class SignInCodeForm(forms.Form):
+    """After the password: the authenticator's 6 digits, or one of the printed backup codes."""
+
+    code = forms.RegexField(
+        label=_("Code from your authenticator app, or a backup code"),
+        regex=r"^[\s-]*(\d{3}\s?\d{3}|[A-Za-z0-9][A-Za-z0-9\s-]{7,15})[\s-]*$",
+        error_messages={"invalid": _("Enter the 6 digits your app shows, or a backup code of 10 letters and digits.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "maxlength": 16, "autofocus": True}),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].replace("-", " ").split()).lower()
+
+
 class AlertGroupForm(forms.Form):
     """A group of alike alerts from the staff home (hidden fields): kind, page, severity,
     and the newest alert's time, as ISO 8601 with its offset."""

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from truyvet.accounts import two_factor
@@ -76,6 +77,12 @@ def two_factor_required_for(user: User | AnonymousUser) -> bool:
 def two_factor_device_for(user: User | AnonymousUser) -> TOTPDevice | None:
     """The user's confirmed authenticator, if they enrolled one."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def two_factor_backup_codes_left(user: User | AnonymousUser) -> int:
+    """How many of the user's backup codes are still unused (0 when they have none)."""
+    left: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return left
 
 
 def two_factor_step_for(user: User | AnonymousUser) -> str:

@@ -5,6 +5,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from truyvet.accounts import two_factor
@@ -223,16 +226,24 @@ def two_factor_enrolment_device(*, user: User) -> TOTPDevice:
     return device
 
 
-def two_factor_enrolment_confirm(*, request: HttpRequest, user: User, code: str) -> TOTPDevice:
-    """Confirm the enrolling authenticator with a code from it, and count this sign-in as
-    verified. Wrong codes are counted (and throttled) in their own committed transaction."""
+@dataclass(frozen=True)
+class Enrolment:
+    device: TOTPDevice
+    backup_codes: list[str]  # shown once, on the page that confirms the enrolment
+
+
+def two_factor_enrolment_confirm(*, request: HttpRequest, user: User, code: str) -> Enrolment:
+    """Confirm the enrolling authenticator with a code from it, give the user a fresh set of
+    backup codes, and count this sign-in as verified. Wrong codes are counted (and
+    throttled) in their own committed transaction."""
     with transaction.atomic():
         error, device = _enrolment_check(request, user, code.strip())
+        backup_codes = _backup_codes_replace(request, user) if device is not None else []
     if error is not None:
         raise _two_factor_error(error)
     assert device is not None
     _two_factor_passed(request, device)
-    return device
+    return Enrolment(device=device, backup_codes=backup_codes)
 
 
 def _enrolment_check(request: HttpRequest, user: User, code: str) -> tuple[CoreError | None, TOTPDevice | None]:
@@ -253,11 +264,47 @@ def _enrolment_check(request: HttpRequest, user: User, code: str) -> tuple[CoreE
     return None, device
 
 
-def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> TOTPDevice:
-    """Check a sign-in code against the user's authenticator and mark the session verified.
-    A code works once; wrong ones are counted (and throttled) in their own transaction."""
+# Backup codes: ten single-use codes for the day the phone is lost (django-otp's static
+# device). Ten letters and digits from an alphabet without look-alikes (no 0/o, 1/l/i).
+BACKUP_CODE_COUNT = 10
+_BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def _backup_code() -> str:
+    return "".join(secrets.choice(_BACKUP_ALPHABET) for _ in range(10))
+
+
+def backup_code_display(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+def _backup_codes_replace(request: HttpRequest, user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=str(_("Backup codes")), confirmed=True)
+    codes = [_backup_code() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    audit_log(actor=user, action="two_factor_backup_codes_issued", obj=device, request=request)
+    return [backup_code_display(code) for code in codes]
+
+
+def two_factor_backup_codes_issue(*, request: HttpRequest, user: User) -> list[str]:
+    """A new set of backup codes for a user with an authenticator; the earlier set stops working."""
     with transaction.atomic():
-        error, device = _verify_check(request, user, code.strip())
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise _two_factor_error(CoreError.NO_DEVICE)
+        return _backup_codes_replace(request, user)
+
+
+def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> Device:
+    """Check a sign-in code against the user's authenticator (6 digits) or their backup codes
+    (a backup code works once), and mark the session verified. Wrong codes are counted (and
+    throttled) in their own transaction."""
+    code = "".join(code.replace("-", " ").split()).lower()
+    with transaction.atomic():
+        if len(code) == 6 and code.isdigit():
+            error, device = _verify_check(request, user, code)
+        else:
+            error, device = _backup_code_check(request, user, code)
     if error is not None:
         raise _two_factor_error(error)
     assert device is not None
@@ -279,7 +326,24 @@ def _verify_check(request: HttpRequest, user: User, code: str) -> tuple[CoreErro
     return None, device
 
 
-def _two_factor_passed(request: HttpRequest, device: TOTPDevice) -> None:
+def _backup_code_check(request: HttpRequest, user: User, code: str) -> tuple[CoreError | None, StaticDevice | None]:
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return CoreError.NO_DEVICE, None
+    device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is None:
+        return CoreError.WRONG_CODE, None
+    if not device.verify_is_allowed()[0]:
+        audit_log(actor=user, action="two_factor_throttled", obj=device, request=request)
+        return CoreError.TOO_MANY_ATTEMPTS, None
+    if not device.verify_token(code):
+        audit_log(actor=user, action="two_factor_failed", obj=device, request=request, detail={"step": "backup"})
+        return CoreError.WRONG_CODE, None
+    left = device.token_set.count()
+    audit_log(actor=user, action="two_factor_backup_code_used", obj=device, request=request, detail={"left": left})
+    return None, device
+
+
+def _two_factor_passed(request: HttpRequest, device: Device) -> None:
     otp_login(request, device)
     request.session[two_factor.STEP_SESSION_KEY] = ""
 

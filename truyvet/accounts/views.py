@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from truyvet.accounts import two_factor
-from truyvet.accounts.forms import AlertGroupForm, CodeForm, PhoneForm, TotpCodeForm
+from truyvet.accounts.forms import AlertGroupForm, CodeForm, PhoneForm, SignInCodeForm, TotpCodeForm
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import is_citizen, is_portal_staff
 from truyvet.accounts.selectors import (
     alert_get_for,
     alert_groups_open_for,
     alerts_open_for,
+    two_factor_backup_codes_left,
     two_factor_device_for,
     two_factor_step_for,
 )
@@ -29,6 +30,7 @@ from truyvet.accounts.services import (
     alerts_acknowledge_group,
     login_code_request,
     login_code_verify,
+    two_factor_backup_codes_issue,
     two_factor_enrolment_confirm,
     two_factor_enrolment_device,
     two_factor_verify,
@@ -149,7 +151,7 @@ def two_factor_verify_page(request: AuthenticatedRequest) -> HttpResponse:
         return redirect(next_url)
     if step == two_factor.ENROL:
         return _step_page(step, next_url)
-    form = TotpCodeForm(request.POST or None)
+    form = SignInCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,18 +176,23 @@ def two_factor_setup_page(request: AuthenticatedRequest) -> HttpResponse:
     if device is not None:
         if request.session.get(two_factor.STEP_SESSION_KEY):
             return _step_page(two_factor.VERIFY, next_url)
-        return render(request, "accounts/two_factor_setup.html", {"enrolled": device})
+        context: dict[str, object] = {"enrolled": device}
+        if request.method == "POST":
+            # "New backup codes": the earlier set stops working; the new one is shown this once.
+            context["backup_codes"] = two_factor_backup_codes_issue(request=request, user=user)
+        context["backup_codes_left"] = two_factor_backup_codes_left(user)
+        return render(request, "accounts/two_factor_setup.html", context)
     form = TotpCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            two_factor_enrolment_confirm(request=request, user=user, code=form.cleaned_data["code"])
+            enrolment = two_factor_enrolment_confirm(request=request, user=user, code=form.cleaned_data["code"])
         except DomainError as error:
             form.add_error("code", str(error.detail))
             status = error.status
         else:
-            messages.success(request, _("Two-step sign-in is on: from now on, sign-in asks for a code from your app."))
-            return redirect(next_url)
+            context = {"enrolled": enrolment.device, "backup_codes": enrolment.backup_codes, "next": next_url}
+            return render(request, "accounts/two_factor_setup.html", context)
     device = two_factor_enrolment_device(user=user)
     secret = b32encode(device.bin_key).decode()
     context = {
