@@ -8,12 +8,14 @@ given), and on no other unit's list.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import formats, timezone
 
+from checkpoints.messages import DENIED, REFERRED
 from checkpoints.models import Passage, Verdict
-from checkpoints.verdicts import finding_label
 from truyvet.accounts.models import Alert, AlertSeverity
 from truyvet.accounts.selectors import units_by_ward
+from truyvet.lib.messages import render
 
 
 def alert_flagged(passage_ids: list[int]) -> int:
@@ -43,20 +45,21 @@ def alert_flagged(passage_ids: list[int]) -> int:
             continue
         who = passage.person.full_name if passage.person else passage.identifier or "?"
         when = formats.date_format(timezone.localtime(passage.scanned_at), "H:i d/m/Y")
-        why = ", ".join(finding_label(code) for code in passage.reasons)
         deny = passage.verdict == Verdict.DENY
-        title = (
-            f"Chốt {passage.checkpoint.name}: {who} ({'không cho qua' if deny else 'chuyển bàn y tế'}) / "
-            f"{'denied' if deny else 'referred'}"
-        )
+        code = DENIED if deny else REFERRED
+        params = {"checkpoint": passage.checkpoint.name, "who": who, "when": when, "reasons": list(passage.reasons)}
+        # As the portal's default language reads it, for the admin and for search.
+        text = render(code, params, language=settings.LANGUAGE_CODE)
         for unit in units.get(ward_id, []):
             alerts.append(
                 Alert(
                     unit=unit,
                     kind="checkpoint",
                     severity=AlertSeverity.URGENT if deny else AlertSeverity.WARNING,
-                    title=title[:200],
-                    body=f"{when}: {why}",
+                    code=code,
+                    params=params,
+                    title=text.title[:200],
+                    body=text.body,
                     url=f"/checkpoints/passages/{passage.pk}/",
                     ward_id=ward_id,
                     person_id=passage.person_id,

@@ -524,12 +524,6 @@ def follow_up_detail(request: AuthenticatedRequest, follow_up_id: int) -> HttpRe
 # --- The citizen's page --------------------------------------------------------------------
 
 
-def _split(text: str) -> tuple[str, str]:
-    """Warnings are written "Vietnamese / English"."""
-    vi, _sep, en = text.partition(" / ")
-    return vi.strip(), en.strip()
-
-
 def exposed(request: HttpRequest) -> HttpResponse:
     """Exposure warnings for the people this phone is proven for; nothing for others."""
     people = remembered_people(request, proven_only=True)
@@ -538,18 +532,15 @@ def exposed(request: HttpRequest) -> HttpResponse:
     names = {p.pk: p.full_name for p in people}
     warnings = []
     for notice in notices:
-        title_vi, title_en = _split(notice.title)
-        body_vi, body_en = _split(notice.body)
+        text = notice.shown  # in the page's language
         level = notice.dedupe_key.rsplit(":", 1)[-1]
         follow_up = follow_ups.get(notice.person_id or 0)
         warnings.append(
             {
                 "name": names.get(notice.person_id or 0, ""),
                 "level": int(level) if level.isdigit() else None,
-                "title_vi": title_vi,
-                "title_en": title_en,
-                "body_vi": body_vi,
-                "body_en": body_en,
+                "title": text.title,
+                "body": text.body,
                 "at": notice.created_at,
                 "until": follow_up.quarantine_until if follow_up else None,
             }

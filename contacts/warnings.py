@@ -7,9 +7,11 @@ pending by an earlier run are retried by ``retry_undelivered_notifications``).
 
 On PostgreSQL the rows are written by the database: per batch of exposures one statement
 joins them to the people and to the units of their ward (from ``units_by_ward``, as on the
-ORM path), and inserts the notifications and alerts (``INSERT … SELECT … RETURNING``). The texts come from
-``_message`` and ``_alert_texts``, formatted once per level with markers in place of the
-date, phone and name, which the statement replaces: the same words, read from one place.
+ORM path), and inserts the notifications and alerts (``INSERT … SELECT … RETURNING``). The rows carry
+message codes and parameters (``contacts.messages``) that pages, SMS and email render in
+their reader's language; the words kept beside them (the portal's default language) are
+formatted once per level with markers in place of the date, phone and name, which the
+statement replaces: the same words, read from one place.
 Elsewhere (SQLite, the laptop default) the same rows are built with the ORM.
 """
 
@@ -24,9 +26,11 @@ from django.db import connection
 from django.db.models import F
 from django.utils import formats, timezone
 
+from contacts.messages import EXPOSED, exposure_code
 from contacts.models import EXPOSURE_KEY_PREFIX, Case, Exposure
 from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, UnitKind
 from truyvet.accounts.selectors import units_by_ward
+from truyvet.lib.messages import render
 from truyvet.lib.models import Channel, DeliveryState, Notification
 from truyvet.lib.tasks import deliver_notifications
 from truyvet.people.models import Person
@@ -50,32 +54,20 @@ def dedupe_key(case_id: int, person_id: int, level: int) -> str:
     return f"{EXPOSURE_KEY_PREFIX}{case_id}:{person_id}:{level}"
 
 
-def _message(level: int, until: str, unit_phone: str) -> tuple[str, str]:
-    call = f" Trạm y tế: {unit_phone}." if unit_phone else ""
-    call_en = f" Health station: {unit_phone}." if unit_phone else ""
-    if level == 1:
-        return (
-            "Cảnh báo tiếp xúc gần (F1) / Close contact warning (F1)",
-            f"Bạn đã tiếp xúc gần với một ca bệnh. Hãy ở nhà, tự cách ly đến hết ngày {until}, theo dõi sức khỏe "
-            f"và liên hệ trạm y tế xã/phường để được xét nghiệm.{call} / You were in close contact with a case. "
-            f"Stay at home and quarantine until {until}, watch for symptoms and contact your commune health "
-            f"station for a test.{call_en}",
-        )
-    return (
-        f"Cảnh báo tiếp xúc (F{level}) / Exposure warning (F{level})",
-        f"Bạn đã tiếp xúc với người tiếp xúc gần của một ca bệnh. Hãy hạn chế đi lại, theo dõi sức khỏe đến hết ngày "
-        f"{until} và báo trạm y tế nếu có triệu chứng.{call} / You were in contact with a close contact of a case. "
-        f"Limit your movements, watch your health until {until} and tell your health station if you have "
-        f"symptoms.{call_en}",
-    )
+def _message(level: int, until: str, unit_phone: str) -> tuple[str, dict[str, Any]]:
+    """The warning's message code and parameters (``contacts.messages``)."""
+    return exposure_code(level), {"level": level, "until": until, "phone": unit_phone}
 
 
-def _alert_texts(case_id: int, level: int, full_name: str, until: str) -> tuple[str, str]:
-    return (
-        f"F{level}: {full_name} (F0 #{case_id})",
-        f"Tiếp xúc với ca bệnh #{case_id}; theo dõi đến {until}. / Exposed to case #{case_id}; "
-        f"follow up until {until}.",
-    )
+def _alert_message(case_id: int, level: int, full_name: str, until: str) -> tuple[str, dict[str, Any]]:
+    return EXPOSED, {"level": level, "name": full_name, "case": case_id, "until": until}
+
+
+def _words(code: str, params: Mapping[str, Any]) -> tuple[str, str]:
+    """The words kept on the row (the portal's default language), for the admin and search:
+    pages, SMS and email render the code in their reader's language."""
+    text = render(code, params, language=settings.LANGUAGE_CODE)
+    return text.title, text.body
 
 
 def _severity(level: int) -> str:
@@ -142,9 +134,10 @@ WITH ex AS (
     LIMIT %(batch)s
 ),
 texts AS (
-    SELECT * FROM unnest(%(levels)s::int[], %(titles)s::text[], %(bodies_call)s::text[], %(bodies_plain)s::text[],
-                         %(alert_titles)s::text[], %(alert_bodies)s::text[], %(severities)s::text[])
-        AS t(level, title, body_call, body_plain, alert_title, alert_body, severity)
+    SELECT * FROM unnest(%(levels)s::int[], %(codes)s::text[], %(titles)s::text[], %(bodies_call)s::text[],
+                         %(bodies_plain)s::text[], %(alert_titles)s::text[], %(alert_bodies)s::text[],
+                         %(severities)s::text[])
+        AS t(level, code, title, body_call, body_plain, alert_title, alert_body, severity)
 ),
 untils AS (
     SELECT * FROM unnest(%(days)s::date[], %(untils)s::text[]) AS u(day, until)
@@ -158,7 +151,10 @@ unit AS (
     SELECT * FROM unnest(%(unit_wards)s::int[], %(unit_ids)s::bigint[]) AS u(ward_id, unit_id)
 ),
 found AS (
-    SELECT e.person_id, e.level, p.phone, p.email, p.ward_id, t.severity,
+    SELECT e.person_id, e.level, p.phone, p.email, p.ward_id, p.language, t.severity, t.code,
+           jsonb_build_object('level', e.level, 'until', u.until, 'phone', coalesce(s.phone, '')) AS params,
+           jsonb_build_object('level', e.level, 'name', p.full_name, 'case', %(case)s::bigint, 'until', u.until)
+               AS alert_params,
            %(key_prefix)s::text || e.person_id || ':' || e.level AS dedupe_key,
            replace(replace(t.title, %(until_mark)s::text, u.until), %(phone_mark)s::text, coalesce(s.phone, ''))
                AS title,
@@ -175,9 +171,10 @@ found AS (
     LEFT JOIN station s ON s.ward_id = p.ward_id
 ),
 notified AS (
-    INSERT INTO lib_notification (person_id, user_id, channel, address, title, body, url, dedupe_key, state,
-                                  attempts, last_error, created_at, claimed_at, sent_at, read_at)
-    SELECT f.person_id, NULL, c.channel, c.address, f.title, f.body, %(url)s, f.dedupe_key, c.state,
+    INSERT INTO lib_notification (person_id, user_id, channel, address, code, params, language, title, body, url,
+                                  dedupe_key, state, attempts, last_error, created_at, claimed_at, sent_at, read_at)
+    SELECT f.person_id, NULL, c.channel, c.address, f.code, f.params, f.language, f.title, f.body, %(url)s,
+           f.dedupe_key, c.state,
            0, '', %(now)s, NULL, c.sent_at, NULL
     FROM found f
     CROSS JOIN LATERAL (VALUES (%(portal)s::text, ''::text, %(sent)s::text, %(now)s::timestamptz),
@@ -189,9 +186,10 @@ notified AS (
     RETURNING id, state
 ),
 alerted AS (
-    INSERT INTO accounts_alert (unit_id, kind, severity, title, body, url, ward_id, person_id, dedupe_key,
-                                created_at, acknowledged_at, acknowledged_by_id)
-    SELECT u.unit_id, %(alert_kind)s, f.severity, f.alert_title, f.alert_body, %(alert_url)s, f.ward_id,
+    INSERT INTO accounts_alert (unit_id, kind, severity, code, params, title, body, url, ward_id, person_id,
+                                dedupe_key, created_at, acknowledged_at, acknowledged_by_id)
+    SELECT u.unit_id, %(alert_kind)s, f.severity, %(alert_code)s, f.alert_params, f.alert_title, f.alert_body,
+           %(alert_url)s, f.ward_id,
            f.person_id, f.dedupe_key, %(now)s, NULL, NULL
     FROM found f
     JOIN unit u ON u.ward_id = f.ward_id
@@ -224,11 +222,13 @@ def _warn_in_sql(case_id: int, level: int | None, now: datetime) -> int:
             "level": level,
             "batch": SQL_BATCH,
             "levels": levels,
-            "titles": [_message(level, _UNTIL, _PHONE)[0] for level in levels],
-            "bodies_call": [_message(level, _UNTIL, _PHONE)[1] for level in levels],
-            "bodies_plain": [_message(level, _UNTIL, "")[1] for level in levels],
-            "alert_titles": [_alert_texts(case_id, level, _NAME, _UNTIL)[0] for level in levels],
-            "alert_bodies": [_alert_texts(case_id, level, _NAME, _UNTIL)[1] for level in levels],
+            "codes": [exposure_code(level) for level in levels],
+            "titles": [_words(*_message(level, _UNTIL, _PHONE))[0] for level in levels],
+            "bodies_call": [_words(*_message(level, _UNTIL, _PHONE))[1] for level in levels],
+            "bodies_plain": [_words(*_message(level, _UNTIL, ""))[1] for level in levels],
+            "alert_code": EXPOSED,
+            "alert_titles": [_words(*_alert_message(case_id, level, _NAME, _UNTIL))[0] for level in levels],
+            "alert_bodies": [_words(*_alert_message(case_id, level, _NAME, _UNTIL))[1] for level in levels],
             "severities": [_severity(level) for level in levels],
             "days": days,
             "untils": [_until(day) for day in days],
@@ -278,7 +278,7 @@ def _warn_batch(case_id: int, rows: list[Any], now: datetime) -> int:
     people = {
         p["pk"]: p
         for p in Person.objects.filter(pk__in=[r["person_id"] for r in rows]).values(
-            "pk", "full_name", "phone", "email", "ward_id"
+            "pk", "full_name", "phone", "email", "ward_id", "language"
         )
     }
     units_of_ward = units_by_ward({p["ward_id"] for p in people.values() if p["ward_id"]})
@@ -295,14 +295,17 @@ def _warn_batch(case_id: int, rows: list[Any], now: datetime) -> int:
         units = units_of_ward.get(person["ward_id"], [])
         station_phone = _station_phone(units)
         until = _until(timezone.localdate(row["last"]))
-        title, body = _message(level, until, station_phone)
-        notifications.extend(_notifications(person, title, body, key, now))
-        alert_title, alert_body = _alert_texts(case_id, level, person["full_name"], until)
+        code, params = _message(level, until, station_phone)
+        notifications.extend(_notifications(person, code, params, key, now))
+        alert_code, alert_params = _alert_message(case_id, level, person["full_name"], until)
+        alert_title, alert_body = _words(alert_code, alert_params)
         alerts.extend(
             Alert(
                 unit=unit,
                 kind=ALERT_KIND,
                 severity=_severity(level),
+                code=alert_code,
+                params=alert_params,
                 title=alert_title,
                 body=alert_body,
                 url=f"/contacts/cases/{case_id}/",
@@ -323,7 +326,10 @@ def _warn_batch(case_id: int, rows: list[Any], now: datetime) -> int:
     return len(new)
 
 
-def _notifications(person: Mapping[str, Any], title: str, body: str, key: str, now: datetime) -> Iterable[Notification]:
+def _notifications(
+    person: Mapping[str, Any], code: str, params: dict[str, Any], key: str, now: datetime
+) -> Iterable[Notification]:
+    title, body = _words(code, params)
     for channel, address in ((Channel.PORTAL, ""), (Channel.SMS, person["phone"]), (Channel.EMAIL, person["email"])):
         if channel != Channel.PORTAL and not address:
             continue
@@ -332,6 +338,9 @@ def _notifications(person: Mapping[str, Any], title: str, body: str, key: str, n
             person_id=person["pk"],
             channel=channel,
             address=address,
+            code=code,
+            params=params,
+            language=person["language"],
             title=title,
             body=body,
             url=NOTIFICATION_URL,

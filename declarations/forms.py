@@ -24,7 +24,7 @@ from truyvet.people.validation import validate_citizen_id, validate_date_of_birt
 def _ward_choices(province_code: int | None) -> list[tuple[str, Any]]:
     if province_code is None:
         return [("", "—")]
-    wards = Ward.objects.filter(province_id=province_code).order_by("name").values_list("code", "name")
+    wards = Ward.objects.filter(province_id=province_code).order_by("sort_name", "name").values_list("code", "name")
     return [("", _("Choose a commune or ward")), *((str(code), name) for code, name in wards)]
 
 
@@ -32,7 +32,9 @@ COUNTRY_CHOICES: list[tuple[str, str]] = sorted(COUNTRIES.items(), key=lambda it
 
 
 def _province_choices() -> list[tuple[str, str]]:
-    return [(str(code), name) for code, name in Province.objects.order_by("name").values_list("code", "name")]
+    return [
+        (str(code), name) for code, name in Province.objects.order_by("sort_name", "name").values_list("code", "name")
+    ]
 
 
 class DeclarationForm(forms.Form):

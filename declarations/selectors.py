@@ -103,7 +103,7 @@ def declaration_daily_stats_for(user: User, *, date_from: date, date_to: date) -
             yellow=Count("id", filter=Q(risk_level="yellow")),
             red=Count("id", filter=Q(risk_level="red")),
         )
-        .order_by("-day", "ward__name", "kind")
+        .order_by("-day", "ward__sort_name", "ward__name", "kind")
     )
     return list(rows)
 

@@ -8,13 +8,14 @@ from datetime import date, datetime
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from declarations.errors import DeclarationError
 from declarations.identity import Declarant, proof_for, shown_reasons
+from declarations.messages import DECLARED_ELSEWHERE, FLAGGED
 from declarations.models import NEW_PERSON, Declaration, Kind, VehicleType
-from declarations.risk import REASON_LABELS, Answers, assess
+from declarations.risk import Answers, assess
 from truyvet.accounts.models import AlertSeverity, User
 from truyvet.accounts.services import alert_raise
 from truyvet.credentials.models import RiskLevel
@@ -23,6 +24,7 @@ from truyvet.geo.selectors import known_ward_codes
 from truyvet.lib.audit import audit_event, audit_log
 from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
+from truyvet.lib.messages import language_or_default
 from truyvet.lib.notify import Recipient, notification_send
 from truyvet.lib.sql import insert_together, next_ids_sql
 from truyvet.people.countries import is_country
@@ -263,20 +265,16 @@ def _tell_phone_on_file(person: Person) -> None:
     if not person.phone:
         return
     notification_send(
-        recipient=Recipient(person_id=person.pk, phone=person.phone),
-        title="Khai báo y tế mới / New health declaration",
-        body=(
-            "Có người vừa khai báo y tế bằng số định danh của bạn từ một thiết bị khác. Nếu không phải bạn, "
-            "hãy liên hệ trạm y tế xã. / Somebody has just made a health declaration with your id number "
-            "from another device. If it was not you, contact your commune health station."
-        ),
+        recipient=Recipient(person_id=person.pk, phone=person.phone, language=person.language),
+        code=DECLARED_ELSEWHERE,
         dedupe_key=f"declared-elsewhere:{person.pk}:{timezone.localdate().isoformat()}",
     )
 
 
 def _person_fields(person_input: PersonInput) -> tuple[dict[str, str], dict[str, Any]]:
-    """The validated identity and details of the person as declared (``person_fields``)."""
-    return person_fields(
+    """The validated identity and details of the person as declared (``person_fields``),
+    with the language they declared in: their SMS and email come in it."""
+    identity, fields = person_fields(
         full_name=person_input.full_name,
         id_number=person_input.id_number or None,
         passport_number=person_input.passport_number or None,
@@ -288,6 +286,7 @@ def _person_fields(person_input: PersonInput) -> tuple[dict[str, str], dict[str,
         ward_code=person_input.ward_code,
         address=person_input.address,
     )
+    return identity, {**fields, "language": language_or_default(translation.get_language())}
 
 
 def _submit_new_person(
@@ -393,12 +392,15 @@ def _alert(declaration: Declaration) -> None:
         ward_code=declaration.ward_id,
         kind="declaration",
         severity=AlertSeverity.URGENT if level == RiskLevel.RED else AlertSeverity.WARNING,
-        title=f"{declaration.get_risk_level_display()}: {declaration.full_name}",
-        # The units of the declared ward see the server's reasons only if the person's record is theirs too.
-        body=", ".join(
-            str(REASON_LABELS.get(r, r))
-            for r in shown_reasons(declaration.risk_reasons, proven=declaration.ward_id == declaration.person.ward_id)
-        ),
+        code=FLAGGED,
+        params={
+            "level": level,
+            "name": declaration.full_name,
+            # The units of the declared ward see the server's reasons only if the person's record is theirs too.
+            "reasons": shown_reasons(
+                declaration.risk_reasons, proven=declaration.ward_id == declaration.person.ward_id
+            ),
+        },
         url=f"/declarations/staff/{declaration.pk}/",
         person_id=declaration.person_id,
         dedupe_key=f"declaration:{declaration.pk}",

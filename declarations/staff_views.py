@@ -59,13 +59,13 @@ EXPORT_HEADER = [
 
 def _filter_form(request: AuthenticatedRequest, wards: list[Ward] | None = None) -> DeclarationFilterForm:
     if wards is None:
-        wards = list(jurisdiction_wards(request.user).order_by("name"))
+        wards = list(jurisdiction_wards(request.user).order_by("sort_name", "name"))
     return DeclarationFilterForm(request.GET or None, wards=wards)
 
 
 @health_staff_required
 def declaration_list(request: AuthenticatedRequest) -> HttpResponse:
-    wards = list(jurisdiction_wards(request.user).order_by("name"))
+    wards = list(jurisdiction_wards(request.user).order_by("sort_name", "name"))
     form = _filter_form(request, wards)
     filters = form.filters()
     rows, cursor = keyset_page(

@@ -33,7 +33,7 @@ def _style(form: forms.BaseForm) -> None:
 
 
 def _province_wards() -> QuerySet[Ward]:
-    return Ward.objects.filter(province_id=settings.PROVINCE_CODE).order_by("name")
+    return Ward.objects.filter(province_id=settings.PROVINCE_CODE).order_by("sort_name", "name")
 
 
 class AgencyChoiceMixin:

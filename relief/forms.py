@@ -19,7 +19,11 @@ from truyvet.lib.schema import Refused, convert
 
 
 def home_ward_choices() -> list[tuple[str, str]]:
-    wards = Ward.objects.filter(province_id=settings.PROVINCE_CODE).order_by("name").values_list("code", "name")
+    wards = (
+        Ward.objects.filter(province_id=settings.PROVINCE_CODE)
+        .order_by("sort_name", "name")
+        .values_list("code", "name")
+    )
     return [(str(code), name) for code, name in wards]
 
 

@@ -45,7 +45,7 @@ EXPORT_HEADER = [
 
 
 def _filtered(request: AuthenticatedRequest) -> tuple[VolunteerFilterForm, Any]:
-    wards = list(jurisdiction_wards(request.user).order_by("name"))
+    wards = list(jurisdiction_wards(request.user).order_by("sort_name", "name"))
     form = VolunteerFilterForm(request.GET or None, wards=wards)
     return form, volunteer_list_for(request.user, **form.filters())
 

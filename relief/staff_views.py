@@ -71,7 +71,7 @@ def _site(request: AuthenticatedRequest) -> str:
 
 
 def _filtered(request: AuthenticatedRequest) -> tuple[HelpRequestFilterForm, Any]:
-    wards = list(jurisdiction_wards(request.user).order_by("name"))
+    wards = list(jurisdiction_wards(request.user).order_by("sort_name", "name"))
     form = HelpRequestFilterForm(request.GET or None, wards=wards)
     filters = form.filters()
     status = filters["status"]

@@ -52,7 +52,9 @@ class TokenCheckInForm(forms.Form):
 
 
 def _province_choices() -> list[tuple[str, str]]:
-    return [(str(code), name) for code, name in Province.objects.order_by("name").values_list("code", "name")]
+    return [
+        (str(code), name) for code, name in Province.objects.order_by("sort_name", "name").values_list("code", "name")
+    ]
 
 
 def _ward_choices(province_code: int | None) -> list[tuple[str, Any]]:

@@ -27,7 +27,7 @@ class VenueForm(forms.Form):
     def __init__(self, *args: Any, wards: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         wards = wards if wards is not None else Ward.objects.filter(province_id=settings.PROVINCE_CODE)
-        self.fields["ward"].choices = [(w.code, w.name) for w in wards.order_by("name")]  # type: ignore[attr-defined]
+        self.fields["ward"].choices = [(w.code, w.name) for w in wards.order_by("sort_name", "name")]  # type: ignore[attr-defined]
         # The province's centre shows the form of the numbers a place here has.
         for name, value in zip(("latitude", "longitude"), settings.MAP_CENTER, strict=True):
             self.fields[name].widget.attrs.setdefault("placeholder", _("e.g. %(value)s") % {"value": f"{value:.6f}"})

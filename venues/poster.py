@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 
+from truyvet.geo.names import address_with_ward
 from truyvet.lib.drawing import centred, print_bytes
 from truyvet.lib.qr import render_png
 
@@ -27,7 +28,7 @@ def venue_poster(venue: Venue, *, checkin_url: str, fmt: str) -> bytes:
     """The poster of a venue (``fmt`` "png" or "pdf"), its QR leading to ``checkin_url``."""
     return render_poster(
         name=venue.name,
-        address=f"{venue.address}, {venue.ward.name}",
+        address=address_with_ward(venue.address, venue.ward.name),
         category=f"{venue.get_category_display()}",
         code=venue.code,
         checkin_url=checkin_url,

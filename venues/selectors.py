@@ -134,7 +134,7 @@ def venues_per_ward_and_category(user: User) -> list[dict[str, Any]]:
         scope_to_jurisdiction(Venue.objects.all(), user)
         .values("ward__code", "ward__name", "category")
         .annotate(total=Count("id"), active=Count("id", filter=Q(is_active=True)))
-        .order_by("ward__name", "category")
+        .order_by("ward__sort_name", "ward__name", "category")
     )
     return list(rows)
 
@@ -149,7 +149,7 @@ def checkins_per_day_and_ward(user: User, *, date_from: date, date_to: date) -> 
         .annotate(day=TruncDate("checked_in_at"))
         .values("day", "venue__ward__code", "venue__ward__name")
         .annotate(checkins=Count("id"), venues=Count("venue_id", distinct=True))
-        .order_by("-day", "venue__ward__name")
+        .order_by("-day", "venue__ward__sort_name", "venue__ward__name")
     )
     return list(rows)
 
@@ -162,7 +162,7 @@ def idle_venues(user: User, *, days: int = 7) -> QuerySet[Venue]:
         scope_to_jurisdiction(Venue.objects.filter(is_active=True), user)
         .filter(~Exists(recent), created_at__lt=since)
         .select_related("ward")
-        .order_by("ward__name", "name")
+        .order_by("ward__sort_name", "ward__name", "name")
     )
 
 

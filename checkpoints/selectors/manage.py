@@ -62,7 +62,7 @@ def ward_options(user: User, checkpoint: Checkpoint | None = None) -> list[tuple
     wards = wards_managed_by(user)
     if checkpoint is not None:
         wards = (wards | Ward.objects.filter(code=checkpoint.ward_id)).distinct()
-    return list(wards.order_by("name").values_list("code", "name"))
+    return list(wards.order_by("sort_name", "name").values_list("code", "name"))
 
 
 def assigned_staff(checkpoint: Checkpoint) -> list[User]:

@@ -9,7 +9,7 @@ from truyvet.geo.selectors import ward_list
 
 def province_options() -> list[tuple[int, str]]:
     """Every province as (code, name), by name."""
-    return list(Province.objects.order_by("name").values_list("code", "name"))
+    return list(Province.objects.order_by("sort_name", "name").values_list("code", "name"))
 
 
 def ward_options(province_code: int) -> list[tuple[int, str]]:

@@ -165,7 +165,7 @@ def cluster_choices() -> QuerySet[Cluster]:
 
 def ward_choices_for(user: Viewer) -> QuerySet[Ward]:
     """The user's wards, by name: where a new person may live, and the case list's filter."""
-    return jurisdiction_wards(user).order_by("name")
+    return jurisdiction_wards(user).order_by("sort_name", "name")
 
 
 # --- Staff pages ------------------------------------------------------------------------

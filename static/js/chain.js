@@ -3,7 +3,14 @@
    nodes are people (colour: F level; shape and border: status), edges run from the
    person who exposed to the person exposed. Big graphs get a linear-time layout, no
    edge labels until hovered or selected, and cheaper rendering while panning. The
-   table beside the graph is server-rendered and lists the same links without this. */
+   table beside the graph is server-rendered and lists the same links without this.
+
+   Readable at both ends: the view fits the graph with a margin but never zooms in past
+   MAX_FIT_ZOOM (two people are not blown up across the screen), and edges of small graphs
+   are long enough for their wrapped label. Cases are always labelled, sized to read at the
+   fitted zoom; people's names and the edges' labels appear only once the zoom makes them
+   readable (``labelsForZoom``), so a 74-person cluster shows its cases over a clean graph
+   and a 5,000-person one its shape, and names come as one zooms in, taps or hovers. */
 (function () {
   "use strict";
   var box = document.getElementById("chain-graph");
@@ -12,6 +19,12 @@
   var controls = document.getElementById("chain-controls");
   var SMALL = 200;        // cose (force-directed) up to this many nodes, then trees laid out here
   var EDGE_LABELS = 500;  // beyond this many edges, labels only on hover or selection
+  var FIT_PADDING = 40;   // screen pixels around the graph when it is fitted
+  var MAX_FIT_ZOOM = 1.25;
+  var NODE_FONT = 11, EDGE_FONT = 9;  // at zoom 1, in model units
+  var LABEL_MIN_PX = 8;   // Cytoscape skips a label smaller than this on screen
+  var READ_PX = 10;       // what a label should measure on screen to be drawn
+  var EDGE_LABEL_WIDTH = 110;  // edge labels wrap at this width (model units)
 
   function say(text) { box.textContent = ""; var p = document.createElement("p"); p.className = "text-muted small p-3"; p.textContent = text; box.appendChild(p); }
   say(box.dataset.loading);
@@ -28,6 +41,7 @@
     var when = new Intl.DateTimeFormat(lang, { timeZone: data.tz, day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
     var nodes = data.nodes, edges = data.edges;
     var big = nodes.length > SMALL;
+    var hideEdgeLabels = edges.length > EDGE_LABELS;
     var positions = big ? treePositions(nodes, edges) : null;
     var elements = new Array(nodes.length + edges.length);
     nodes.forEach(function (n, i) {
@@ -56,18 +70,36 @@
       hideEdgesOnViewport: big,
       hideLabelsOnViewport: big,
       motionBlur: false,
-      style: style(edges.length > EDGE_LABELS, big)
+      style: style(big)
     });
     box.cy = cy;  // for the browser tests and anyone debugging in the console
-    if (big) {
-      cy.fit(undefined, 20);
-    } else {
-      cy.layout({ name: "cose", animate: false, randomize: true, nodeRepulsion: function () { return 8000; },
-                  idealEdgeLength: function () { return 60; } }).run();
+    if (!big) {
+      // Springs long enough for a wrapped edge label between two nodes.
+      cy.layout({ name: "cose", animate: false, randomize: true, fit: false, componentSpacing: 80,
+                  nodeRepulsion: function () { return 40000; },
+                  idealEdgeLength: function () { return EDGE_LABEL_WIDTH + 60; } }).run();
     }
+    fitView(cy, cy.elements());
+    sizeCaseLabels(cy);
+    var shown = { names: null, edges: null };
+    function labelsForZoom() {
+      // Names and edge labels once they read; toggled only when the zoom crosses the line.
+      var zoom = cy.zoom();
+      var names = zoom * NODE_FONT >= READ_PX - 1, edgeText = !hideEdgeLabels && zoom * EDGE_FONT >= LABEL_MIN_PX;
+      if (names === shown.names && edgeText === shown.edges) { return; }
+      cy.batch(function () {
+        if (names !== shown.names) { cy.nodes("[case = 0]")[names ? "addClass" : "removeClass"]("named"); }
+        if (edgeText !== shown.edges) { cy.edges()[edgeText ? "addClass" : "removeClass"]("labelled"); }
+      });
+      shown.names = names; shown.edges = edgeText;
+    }
+    labelsForZoom();
+    cy.on("zoom", labelsForZoom);
     // How long building and laying out took, in ms: read by the benchmark and browser checks.
     box.dataset.drawn = String(Math.round(window.performance.now() - started));
 
+    cy.on("mouseover", "node", function (ev) { ev.target.addClass("show-label"); });
+    cy.on("mouseout", "node", function (ev) { ev.target.removeClass("show-label"); });
     cy.on("mouseover", "edge", function (ev) { ev.target.addClass("show-label"); });
     cy.on("mouseout", "edge", function (ev) { if (!ev.target.selected()) { ev.target.removeClass("show-label"); } });
     cy.on("select", "node", function (ev) { ev.target.connectedEdges().addClass("show-label"); });
@@ -93,17 +125,36 @@
         });
       });
       var fit = document.getElementById("chain-fit");
-      if (fit) { fit.addEventListener("click", function () { cy.fit(cy.elements(":visible"), 20); }); }
+      if (fit) { fit.addEventListener("click", function () { fitView(cy, cy.elements(":visible")); }); }
     }
   }
 
-  function style(hideEdgeLabels, big) {
+  /* Fit with a margin, but no closer than MAX_FIT_ZOOM. */
+  function fitView(cy, eles) {
+    cy.fit(eles, FIT_PADDING);
+    if (cy.zoom() > MAX_FIT_ZOOM) {
+      cy.zoom(MAX_FIT_ZOOM);
+      cy.center(eles);
+    }
+  }
+
+  /* The cases' labels ("#12") measure READ_PX on screen at the fitted zoom (up to three
+     times their size: a 5,000-person cluster shows its shape, not its labels). */
+  function sizeCaseLabels(cy) {
+    var font = Math.min(Math.max(NODE_FONT, READ_PX / cy.zoom()), 3 * NODE_FONT);
+    if (font > NODE_FONT) { cy.style().selector("node[case > 0]").style("font-size", font).update(); }
+  }
+
+  function style(big) {
     return [
       { selector: "node", style: {
         "width": 18, "height": 18, "background-color": "#ffc107", "border-width": 1, "border-color": "#adb5bd",
-        "label": "data(label)", "font-size": 9, "text-valign": "bottom", "text-margin-y": 2,
-        "min-zoomed-font-size": 7
+        "label": "", "font-size": NODE_FONT, "text-valign": "bottom", "text-margin-y": 2,
+        "min-zoomed-font-size": LABEL_MIN_PX, "text-background-color": "#fff", "text-background-opacity": 0.7,
+        "text-background-padding": 1
       } },
+      { selector: "node[case > 0], node.named, node.show-label, node:selected", style: { "label": "data(label)" } },
+      { selector: "node.show-label, node:selected", style: { "min-zoomed-font-size": 0, "z-index": 20 } },
       { selector: "node[band = 0]", style: { "background-color": "#dc3545", "width": 28, "height": 28, "font-weight": "bold" } },
       { selector: "node[band = 1]", style: { "background-color": "#fd7e14" } },
       { selector: "node[status = 'case']", style: { "shape": "diamond", "border-width": 3, "border-color": "#212529" } },
@@ -117,12 +168,14 @@
         // direction by the layout (outward from each case) and on hover or selection.
         "width": 1, "line-color": "#adb5bd", "target-arrow-color": "#adb5bd",
         "target-arrow-shape": big ? "none" : "triangle", "arrow-scale": 0.7, "curve-style": big ? "haystack" : "bezier",
-        "label": hideEdgeLabels ? "" : "data(label)", "font-size": 7, "text-rotation": "autorotate",
-        "text-background-color": "#fff", "text-background-opacity": 0.8, "min-zoomed-font-size": 6
+        "label": "", "font-size": EDGE_FONT, "text-rotation": "autorotate",
+        "text-wrap": "wrap", "text-max-width": EDGE_LABEL_WIDTH + "px", "color": "#495057",
+        "text-background-color": "#fff", "text-background-opacity": 0.85, "min-zoomed-font-size": LABEL_MIN_PX
       } },
+      { selector: "edge.labelled", style: { "label": "data(label)" } },
       { selector: "edge[link = 1]", style: { "width": 3, "line-color": "#dc3545", "target-arrow-color": "#dc3545", "target-arrow-shape": "triangle", "curve-style": "straight", "z-index": 5 } },
       { selector: "edge.show-label, edge:selected", style: {
-        "label": "data(label)", "line-color": "#495057", "target-arrow-color": "#495057", "z-index": 10,
+        "label": "data(label)", "min-zoomed-font-size": 0, "line-color": "#495057", "target-arrow-color": "#495057", "z-index": 10,
         "curve-style": big ? "straight" : "bezier", "target-arrow-shape": "triangle", "width": 2
       } },
       { selector: ".filtered", style: { "display": "none" } }

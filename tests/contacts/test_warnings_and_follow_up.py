@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 
 from contacts import warnings
 from contacts.matching import match_case
@@ -28,6 +28,7 @@ from truyvet.accounts.models import Alert, Role, UnitKind
 from truyvet.lib import sms
 from truyvet.lib import tasks as lib_tasks
 from truyvet.lib.errors import DomainError
+from truyvet.lib.messages import Rendered
 from truyvet.lib.models import Notification
 from truyvet.people.models import Person
 from truyvet.people.status import status_for
@@ -330,12 +331,25 @@ def test_the_texts_are_the_ones_message_writes_with_the_stations_phone_and_the_l
     warn_exposed(case.pk)
     for person, level, phone in ((near, 1, "+84912000111"), (far, 2, "")):  # Trạm 1 has no phone
         for notification in notifications_of(person).values():
-            assert (notification.title, notification.body) == _message(level, until, phone)
+            assert (notification.code, notification.params) == _message(level, until, phone)
+    near_portal = notifications_of(near)["portal"]
+    assert near_portal.text("vi").body.endswith(f"đến hết ngày {until}, theo dõi sức khỏe và liên hệ trạm y tế "
+                                                "xã/phường để được xét nghiệm. Trạm y tế: +84912000111.")  # fmt: skip
+    assert near_portal.text("en").title == "Close contact warning (F1)"
+    assert near_portal.text("en").body.endswith(f"until {until}, watch for symptoms and contact your commune health "
+                                                "station for a test. Health station: +84912000111.")  # fmt: skip
+    far_portal = notifications_of(far)["portal"]
+    assert far_portal.text("vi").title == "Cảnh báo tiếp xúc (F2)"
+    assert "Trạm y tế:" not in far_portal.text("vi").body and "Health station" not in far_portal.text("en").body
     alert = Alert.objects.get(person=near, unit=here)
-    assert alert.title == f"F1: Lò Thị Mai (F0 #{case.pk})"
-    assert alert.body == (
-        f"Tiếp xúc với ca bệnh #{case.pk}; theo dõi đến {until}. / Exposed to case #{case.pk}; follow up until {until}."
-    )
+    with translation.override("vi"):
+        assert alert.shown == Rendered(
+            f"F1: Lò Thị Mai (F0 #{case.pk})", f"Tiếp xúc với ca bệnh #{case.pk}; theo dõi đến {until}."
+        )
+    with translation.override("en"):
+        assert alert.shown == Rendered(
+            f"F1: Lò Thị Mai (F0 #{case.pk})", f"Exposed to case #{case.pk}; follow up until {until}."
+        )
     assert (alert.severity, alert.kind, alert.url) == ("urgent", "exposure", f"/contacts/cases/{case.pk}/")
     assert (alert.ward_id, alert.dedupe_key) == (near.ward_id, dedupe_key(case.pk, near.pk, 1))
     assert alert.acknowledged_at is None

@@ -194,8 +194,22 @@ def test_the_phone_on_file_is_told_once_a_day_of_an_unproven_declaration(
         post_api(client, api_body(**take_over(address="Again")))
     to_an = [m for m in sms.outbox if m["to"] == "+84912345678"]
     assert len(to_an) == 1
-    assert "thiết bị khác" in to_an[0]["text"] and "another device" in to_an[0]["text"]
+    # In the language of the person on file (Vietnamese, the portal's, for one who never chose).
+    assert "thiết bị khác" in to_an[0]["text"] and "another device" not in to_an[0]["text"]
     assert not [m for m in sms.outbox if m["to"] == "+84987000111"]
+
+
+def test_the_phone_on_file_is_told_in_the_language_its_owner_declared_in(
+    client: Client, an: Person, django_capture_on_commit_callbacks: Any
+) -> None:
+    an.language = "en"
+    an.save(update_fields=["language"])
+    sms.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_api(client, api_body(**take_over()))  # declared by somebody else, in Vietnamese
+    (to_an,) = [m for m in sms.outbox if m["to"] == "+84912345678"]
+    assert to_an["text"].startswith("New health declaration: Somebody has just made a health declaration")
+    assert "thiết bị khác" not in to_an["text"]
 
 
 def test_the_probes_take_over_no_longer_opens_the_persons_household(client: Client, an: Person) -> None:

@@ -19,7 +19,7 @@ from PIL import Image
 
 from declarations.models import Declaration
 from declarations.services import Answers, PersonInput, declaration_submit
-from tests.factories import PersonFactory, home_ward
+from tests.factories import PersonFactory, VenueFactory, home_ward
 from truyvet.accounts.models import User
 from truyvet.lib.qr import render_png
 from truyvet.people.models import Person
@@ -312,3 +312,10 @@ def test_the_page_never_shows_who_else_checked_in(client: Client, venue: Venue) 
     declare(client)
     assert "Người Lạ Mặt" not in client.get(page_url(venue)).content.decode()
     assert Declaration.objects.count() == 1
+
+
+def test_the_venue_page_writes_the_ward_after_the_address_once(client: Client) -> None:
+    ward = home_ward(0)
+    venue = VenueFactory(address=f"Số 3, đường Hoa Ban, {ward.name}", ward=ward)
+    html = client.get(page_url(venue)).content.decode()
+    assert f"Số 3, đường Hoa Ban, {ward.name}</p>" in html and f"{ward.name}, {ward.name}" not in html

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from truyvet.geo.models import Ward
+from truyvet.lib.messages import Rendered, render
 
 
 class Role(models.TextChoices):
@@ -121,6 +122,11 @@ class Alert(models.Model):
     )
     kind = models.CharField(max_length=40)
     severity = models.CharField(max_length=10, choices=AlertSeverity.choices, default=AlertSeverity.WARNING)
+    # The words: a message code and its parameters (``truyvet.lib.messages``), rendered in
+    # the reader's language; ``title`` and ``body`` keep them as written, and are all there
+    # is for rows without a code.
+    code = models.CharField(max_length=60, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
@@ -146,3 +152,8 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown(self) -> Rendered:
+        """Title and body in the active language: what a page shows."""
+        return render(self.code, self.params, title=self.title, body=self.body)

@@ -4,9 +4,10 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +24,7 @@ from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, LoginCode,
 from truyvet.lib.audit import audit_log, audit_log_many
 from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
+from truyvet.lib.messages import registered, render
 from truyvet.lib.sms import SmsError, send_sms
 from truyvet.people.normalize import normalize_phone
 
@@ -133,8 +135,10 @@ def alert_raise(
     *,
     ward_code: int,
     kind: str,
-    title: str,
     dedupe_key: str,
+    code: str = "",
+    params: Mapping[str, Any] | None = None,
+    title: str = "",
     body: str = "",
     url: str = "",
     person_id: int | None = None,
@@ -144,7 +148,15 @@ def alert_raise(
     """Put an alert on the list of every unit of ``unit_kinds`` that covers the ward.
 
     The same ``dedupe_key`` for the same unit is written once, however often it is raised.
+    Its words: a message ``code`` and ``params`` (``truyvet.lib.messages``), shown in each
+    reader's language, or a ``title`` and ``body`` in one language for free text.
     """
+    params = dict(params or {})
+    if code:
+        if not registered(code):
+            raise ValueError(f"unknown message code {code!r}")
+        # As the portal's default language reads it, for the admin and for search.
+        title, body = astuple(render(code, params, language=settings.LANGUAGE_CODE))
     units = list(HealthUnit.objects.filter(kind__in=list(unit_kinds), wards__code=ward_code).distinct())
     Alert.objects.bulk_create(
         [
@@ -152,7 +164,9 @@ def alert_raise(
                 unit=unit,
                 kind=kind,
                 severity=severity,
-                title=title,
+                code=code,
+                params=params,
+                title=title[:200],
                 body=body,
                 url=url,
                 ward_id=ward_code,

@@ -30,7 +30,7 @@ class ProvinceListView(APIView):
         tags=["geo"],
     )
     def get(self, request: Request) -> Response:
-        response = Response(list(Province.objects.order_by("name").values("code", "name")))
+        response = Response(list(Province.objects.order_by("sort_name", "name").values("code", "name")))
         response["Cache-Control"] = "public, max-age=86400"
         return response
 

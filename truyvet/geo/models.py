@@ -3,25 +3,35 @@ and outbreak zones."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from truyvet.geo.names import sort_name
+
 
 class Province(models.Model):
     code = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(max_length=100)
+    # The name without its type ("Thành phố"), folded: what lists sort by (``geo.names``).
+    sort_name = models.CharField(max_length=100, default="", editable=False)
     codename = models.CharField(max_length=100)
     division_type = models.CharField(max_length=40)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["sort_name", "name"]
         verbose_name = _("province")
         verbose_name_plural = _("provinces")
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sort_name = sort_name(self.name)
+        super().save(*args, **kwargs)
 
 
 class Ward(models.Model):
@@ -29,18 +39,27 @@ class Ward(models.Model):
 
     code = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(max_length=100)
+    # The name without its type ("Xã", "Phường", "Đặc khu"), folded: what lists sort by (``geo.names``).
+    sort_name = models.CharField(max_length=100, default="", editable=False)
     codename = models.CharField(max_length=100)
     division_type = models.CharField(max_length=40)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="wards")
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["sort_name", "name"]
         verbose_name = _("ward")
         verbose_name_plural = _("wards")
-        indexes = [models.Index(fields=["province", "name"], name="geo_ward_province_name")]
+        indexes = [
+            models.Index(fields=["province", "name"], name="geo_ward_province_name"),
+            models.Index(fields=["province", "sort_name"], name="geo_ward_province_sort"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sort_name = sort_name(self.name)
+        super().save(*args, **kwargs)
 
 
 class ZoneLevel(models.IntegerChoices):

@@ -21,7 +21,7 @@ def ward_list(*, province_code: int | None = None, search: str = "") -> QuerySet
         qs = qs.filter(province_id=province_code)
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(codename__icontains=search.replace(" ", "_")))
-    return qs.order_by("name")
+    return qs.order_by("sort_name", "name")
 
 
 @cache

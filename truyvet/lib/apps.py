@@ -8,3 +8,8 @@ class LibConfig(AppConfig):
     name = "truyvet.lib"
     label = "lib"
     verbose_name = _("Audit and notifications")
+
+    def ready(self) -> None:
+        from truyvet.lib.messages import load_app_messages
+
+        load_app_messages()

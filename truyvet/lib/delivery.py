@@ -33,10 +33,11 @@ def notification_deliver(notification_id: int) -> bool:
     if row is None:
         return False
     try:
+        text = row.text_for_recipient()
         if row.channel == Channel.SMS:
-            send_sms(row.address, f"{row.title}: {row.body}")
+            send_sms(row.address, f"{text.title}: {text.body}")
         elif row.channel == Channel.EMAIL:
-            send_mail(row.title, row.body, None, [row.address])
+            send_mail(text.title, text.body, None, [row.address])
     except Exception as exc:  # noqa: BLE001 (any backend failure is retried later)
         Notification.objects.filter(pk=row.pk).update(
             state=DeliveryState.PENDING if row.attempts + 1 < MAX_ATTEMPTS else DeliveryState.FAILED,

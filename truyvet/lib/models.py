@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from truyvet.lib.messages import Rendered, render
+
 
 class AuditEvent(models.Model):
     """Who did what, when, to which person's data. Append-only.
@@ -80,6 +82,14 @@ class Notification(models.Model):
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     address = models.CharField(max_length=254, blank=True, help_text=_("Phone or email for SMS and email."))
+    # The words: a message code and its parameters (``truyvet.lib.messages``), rendered in
+    # the reader's language; ``title`` and ``body`` keep them as written (in ``language``),
+    # and are all there is for rows without a code.
+    code = models.CharField(max_length=60, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    language = models.CharField(
+        max_length=8, blank=True, help_text=_("The recipient's language for SMS and email; empty: the portal's.")
+    )
     title = models.CharField(max_length=200)
     body = models.TextField()
     url = models.CharField(max_length=500, blank=True)
@@ -106,3 +116,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.title}"
+
+    def text(self, language: str | None = None) -> Rendered:
+        """Title and body in ``language`` (the active language when None)."""
+        return render(self.code, self.params, title=self.title, body=self.body, language=language)
+
+    @property
+    def shown(self) -> Rendered:
+        """Title and body in the active language: what a page shows."""
+        return self.text()
+
+    def text_for_recipient(self) -> Rendered:
+        """Title and body in the recipient's language: what an SMS or an email says."""
+        return self.text(self.language or None)

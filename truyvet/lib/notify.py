@@ -4,16 +4,22 @@
 SMS/email delivery after the transaction commits (``truyvet.lib.tasks``, which sends
 through ``truyvet.lib.delivery``). Sending twice with the same key is a no-op, so a job
 that is retried or run again never warns anybody twice.
+
+A message is a code and its parameters (``truyvet.lib.messages``): the inbox shows it in
+the reader's language, an SMS or email goes out in the recipient's (``Recipient.language``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import astuple, dataclass
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from truyvet.lib.messages import language_or_default, registered, render
 from truyvet.lib.models import Channel, DeliveryState, Notification
 from truyvet.lib.tasks import deliver_notifications
 
@@ -24,17 +30,29 @@ class Recipient:
     user_id: int | None = None
     phone: str = ""
     email: str = ""
+    language: str = ""  # for SMS and email; "" for the portal's default
 
 
 def notification_send(
     *,
     recipient: Recipient,
-    title: str,
-    body: str,
     dedupe_key: str,
+    code: str = "",
+    params: Mapping[str, Any] | None = None,
+    title: str = "",
+    body: str = "",
     url: str = "",
     channels: Iterable[str] = (Channel.PORTAL, Channel.SMS),
 ) -> list[Notification]:
+    """Write the message once per channel. Give ``code`` and ``params`` (words in each
+    reader's language), or a ``title`` and ``body`` in one language for free text."""
+    params = dict(params or {})
+    language = language_or_default(recipient.language) if recipient.language else ""
+    if code:
+        if not registered(code):
+            raise ValueError(f"unknown message code {code!r}")
+        # What the recipient reads, kept on the row for the admin and for search.
+        title, body = astuple(render(code, params, language=language or settings.LANGUAGE_CODE))
     rows = []
     for channel in channels:
         address = {Channel.SMS: recipient.phone, Channel.EMAIL: recipient.email}.get(Channel(channel), "")
@@ -46,7 +64,10 @@ def notification_send(
                 user_id=recipient.user_id,
                 channel=channel,
                 address=address,
-                title=title,
+                code=code,
+                params=params,
+                language=language,
+                title=title[:200],
                 body=body,
                 url=url,
                 dedupe_key=dedupe_key,

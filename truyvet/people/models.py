@@ -52,6 +52,9 @@ class Person(models.Model):
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
     phone = models.CharField(_("phone"), max_length=16, blank=True, db_index=True)
     email = models.EmailField(_("email"), blank=True)
+    # The language SMS and email reach them in: the portal's language they last declared
+    # in; empty for the portal's default.
+    language = models.CharField(_("preferred language"), max_length=8, blank=True)
     ward = models.ForeignKey(
         Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="people", verbose_name=_("ward")
     )
