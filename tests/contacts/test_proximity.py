@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -427,13 +426,11 @@ def test_a_full_log_of_the_maximum_size_is_stored_in_a_few_queries(
 ) -> None:
     other = traced["other"].device_id
     contacts = [contact(other, start=i * 0.05, minutes=1) for i in range(MAX_CONTACTS)]
-    started = time.monotonic()
     # Batches of 2,000 rows; SQLite's 999 parameters a statement make its batches smaller.
     with django_assert_max_num_queries(30 if connection.vendor == "postgresql" else 150):
         response = upload(client, traced, contacts)
     assert response.status_code == 201 and response.json()["accepted"] == MAX_CONTACTS
     assert ProximityContact.objects.count() == MAX_CONTACTS
-    assert time.monotonic() - started < 20
 
 
 def test_an_upload_from_a_person_under_follow_up_rematches_the_cases_they_are_in(
