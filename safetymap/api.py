@@ -22,6 +22,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -74,12 +75,27 @@ def map_filter_from(request: Request) -> MapFilter:
     return MapFilter(types=types, statuses=statuses, ward_code=ward_code)
 
 
+class GeoJsonRenderer(JSONRenderer):
+    """GeoJSON (RFC 7946) is JSON: the same ``format``, so no ``?format=`` choice is offered."""
+
+    media_type = "application/geo+json"
+    format = "json"
+
+
 class FacilitiesGeoJsonView(APIView):
     """Every facility on the COVID-safe map with its status (public)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
     throttle_classes = [PublicRateThrottle]
+    renderer_classes = [GeoJsonRenderer, JSONRenderer]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors in the API's envelope, as JSON (the data alone is GeoJSON)."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     @extend_schema(
         operation_id="safetymap_facilities",

@@ -208,7 +208,7 @@ def seed(options: dict[str, Any], out: TextIO) -> None:
                     facility=facility,
                     checklist=checklist,
                     by=manager if index < MANAGED_BY_DEMO_USER else None,
-                    at=_morning(today - timedelta(days=back), rng),
+                    at=min(_morning(today - timedelta(days=back), rng), now - timedelta(minutes=10 + index % 50)),
                     failed=failed,
                     score=score,
                     critical_failed=critical_failed,
@@ -273,7 +273,11 @@ def seed(options: dict[str, Any], out: TextIO) -> None:
                 facility.score, facility.assessed_at = final.score, final.at
                 facility.lowered = in_force and facility.status != final.status
             updates.append(facility)
-        Facility.objects.bulk_update(updates, ["status", "score", "assessed_at", "lowered"], batch_size=BATCH)
+        for facility in updates:
+            facility.updated_at = now
+        Facility.objects.bulk_update(
+            updates, ["status", "score", "assessed_at", "lowered", "updated_at"], batch_size=BATCH
+        )
     out.write(
         f"  safety map: {len(new)} facilities, {written} assessments, {len(made_reports)} reports "
         f"({len(plans) - len(new)} facilities already there)\n"

@@ -295,12 +295,16 @@ def facility_status_refresh(facility_id: int) -> None:
     ).exists()
     if last is None:
         Facility.objects.filter(pk=facility_id).update(
-            status=SafetyStatus.NOT_ASSESSED, score=None, assessed_at=None, lowered=in_force
+            status=SafetyStatus.NOT_ASSESSED, score=None, assessed_at=None, lowered=in_force, updated_at=timezone.now()
         )
         return
     status = lowered(last.status) if in_force else last.status
     Facility.objects.filter(pk=facility_id).update(
-        status=status, score=last.score, assessed_at=last.at, lowered=in_force and status != last.status
+        status=status,
+        score=last.score,
+        assessed_at=last.at,
+        lowered=in_force and status != last.status,
+        updated_at=timezone.now(),  # the public map's ETag follows it
     )
 
 

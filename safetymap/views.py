@@ -57,7 +57,7 @@ def map_config() -> dict[str, Any]:
         "types": {value: str(label) for value, label in FacilityType.choices},
         "statuses": {value: str(label) for value, label in SafetyStatus.choices},
         "colours": {str(k): v for k, v in COLOURS.items()},
-        "refresh": 60,
+        "refresh": settings.SAFETYMAP_MAP_REFRESH_SECONDS,
         "words": {
             "assessed": _("Last assessed"),
             "never": _("Never assessed"),

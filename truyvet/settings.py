@@ -586,3 +586,5 @@ SAFETYMAP_REPORTS_PER_BROWSER = env.int("SAFETYMAP_REPORTS_PER_BROWSER", default
 SAFETYMAP_REPORTS_PER_ADDRESS = env.int("SAFETYMAP_REPORTS_PER_ADDRESS", default=30)
 # A report's photo: at most this many megabytes (JPEG, PNG or WebP, re-encoded without EXIF).
 SAFETYMAP_PHOTO_MAX_MB = env.int("SAFETYMAP_PHOTO_MAX_MB", default=5)
+# The public map asks for fresh colours this often (seconds), without reloading the page.
+SAFETYMAP_MAP_REFRESH_SECONDS = env.int("SAFETYMAP_MAP_REFRESH_SECONDS", default=60)

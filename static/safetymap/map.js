@@ -22,7 +22,7 @@
   var SINGLE_ZOOM = 16;   // from this zoom on, every point is drawn alone
 
   var renderer = L.canvas({padding: 0.3});
-  var map = L.map(box, {preferCanvas: true, renderer: renderer, zoomControl: true})
+  var map = L.map(box, {preferCanvas: true, renderer: renderer, zoomControl: true, minZoom: 5, maxZoom: 19})
     .setView(config.center, config.zoom);
   if (config.tiles) {
     var tiles = L.tileLayer(config.tiles, {maxZoom: 19, attribution: config.attribution});
@@ -62,7 +62,7 @@
     });
   }
 
-  var WORST = ["unsafe", "high_risk", "at_risk", "safe", "not_assessed"];
+  var WORST = ["unsafe", "high_risk", "at_risk", "safe", "not_assessed"];  // ties go to the worse
 
   function popup(p) {
     var root = document.createElement("div");
@@ -101,11 +101,15 @@
   }
 
   function drawCluster(cell) {
-    var worst = "not_assessed";
-    for (var i = 0; i < WORST.length; i++) { if (cell.statuses[WORST[i]]) { worst = WORST[i]; break; } }
+    // The colour most of the cluster's facilities have; a red ring when one of them is unsafe.
+    var most = "not_assessed";
+    for (var i = 0; i < WORST.length; i++) {
+      if ((cell.statuses[WORST[i]] || 0) > (cell.statuses[most] || 0)) { most = WORST[i]; }
+    }
+    var ring = cell.statuses.unsafe && most !== "unsafe" ? " sm-ring" : "";
     var size = cell.count < 10 ? 26 : cell.count < 100 ? 32 : cell.count < 1000 ? 40 : 48;
     var marker = L.marker([cell.lat / cell.count, cell.lng / cell.count], {
-      icon: L.divIcon({className: "", html: "<div class=\"sm-cluster sm-" + worst + "\">" + cell.count + "</div>", iconSize: [size, size]}),
+      icon: L.divIcon({className: "", html: "<div class=\"sm-cluster sm-" + most + ring + "\">" + cell.count + "</div>", iconSize: [size, size]}),
       keyboard: true, title: String(cell.count)
     });
     marker.on("add", function () {
@@ -138,7 +142,7 @@
       }
       cell.count++;
       cell.lat += p.lat; cell.lng += p.lng;
-      cell.statuses[p.status] = true;
+      cell.statuses[p.status] = (cell.statuses[p.status] || 0) + 1;
       if (p.lat < cell.south) { cell.south = p.lat; }
       if (p.lat > cell.north) { cell.north = p.lat; }
       if (p.lng < cell.west) { cell.west = p.lng; }
@@ -212,7 +216,7 @@
           if (p.lat < south) { south = p.lat; } if (p.lat > north) { north = p.lat; }
           if (p.lng < west) { west = p.lng; } if (p.lng > east) { east = p.lng; }
         });
-        map.fitBounds([[south, west], [north, east]], {padding: [10, 10], animate: false});
+        map.fitBounds([[south, west], [north, east]], {padding: [10, 10], animate: false, maxZoom: 15});
       }
       firstFit = false;
       draw();
@@ -232,5 +236,9 @@
   search.addEventListener("input", redrawSoon);
   load();
   setInterval(function () { if (!document.hidden) { load(); } }, (config.refresh || 60) * 1000);
-  window.safetyMap = {reload: load, map: map};
+  window.safetyMap = {
+    reload: load,
+    map: map,
+    point: function (id) { return points.filter(function (p) { return p.id === id; })[0] || null; }
+  };
 })();

@@ -87,3 +87,11 @@ def test_the_geojson_is_gzipped_and_answers_a_conditional_get_with_304(client: C
 def test_the_geojson_never_shows_an_inactive_facility(client: Client, school: Facility) -> None:
     Facility.objects.filter(pk=school.pk).update(is_active=False)
     assert client.get(URL).json()["features"] == []
+
+
+def test_a_new_assessment_changes_the_etag(client: Client, school: Facility, manager: User) -> None:
+    etag = client.get(URL)["ETag"]
+    assess(school, manager)
+    response = client.get(URL, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["features"][0]["properties"]["status"] == "safe"
