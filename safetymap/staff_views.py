@@ -346,6 +346,7 @@ def checklist_edit_view(request: AuthenticatedRequest, type: str) -> HttpRespons
             "type": type,
             "type_label": FacilityType(type).label,
             "current": current,
+            "next_version": (current.version + 1) if current else 1,
             "versions": checklist_versions(type),
         },
         status=status,

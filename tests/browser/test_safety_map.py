@@ -66,8 +66,8 @@ def test_an_assessment_and_a_verified_report_change_the_colour_on_the_public_map
     ward = home_ward(0)
     station = HealthUnit.objects.create(name="Trạm Y tế phường một")
     station.wards.set([ward])
-    insider = UserFactory(username="insider", role=Role.COMMUNE_STATION, health_unit=station)
-    manager = UserFactory(username="thu", role=Role.FACILITY_MANAGER, first_name="Thu", last_name="Lê Thị")
+    insider: User = UserFactory(username="insider", role=Role.COMMUNE_STATION, health_unit=station)
+    manager: User = UserFactory(username="thu", role=Role.FACILITY_MANAGER, first_name="Thu", last_name="Lê Thị")
     school = Facility.objects.create(
         name="Trường Tiểu học Hoa Ban",
         name_key=search_key("Trường Tiểu học Hoa Ban"),
