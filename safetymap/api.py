@@ -112,20 +112,24 @@ class FacilitiesGeoJsonView(APIView):
             200: inline_serializer(
                 "SafetyFeatureCollection",
                 {
-                    "type": serializers.ChoiceField(choices=["FeatureCollection"]),
+                    "type": serializers.CharField(help_text="FeatureCollection"),
                     "features": inline_serializer(
                         "SafetyFeature",
                         many=True,
                         fields={
-                            "type": serializers.ChoiceField(choices=["Feature"]),
+                            "type": serializers.CharField(help_text="Feature"),
                             "geometry": serializers.JSONField(help_text="Point, [longitude, latitude]"),
                             "properties": inline_serializer(
                                 "SafetyProperties",
                                 {
                                     "id": serializers.IntegerField(),
                                     "name": serializers.CharField(),
-                                    "type": serializers.ChoiceField(choices=FacilityType.choices),
-                                    "status": serializers.ChoiceField(choices=SafetyStatus.choices),
+                                    "type": serializers.CharField(
+                                        help_text="One of: " + ", ".join(FacilityType.values)
+                                    ),
+                                    "status": serializers.CharField(
+                                        help_text="One of: " + ", ".join(SafetyStatus.values)
+                                    ),
                                     "assessed_at": serializers.DateTimeField(allow_null=True),
                                     "score": serializers.IntegerField(allow_null=True),
                                 },
