@@ -571,3 +571,21 @@ CELERY_BEAT_SCHEDULE["operations-daily-report"] = {
     "task": "operations.tasks.daily_report",
     "schedule": crontab(minute=30, hour=6),
 }
+
+# --- Safetymap: the COVID-safe map ----------------------------------------------------------
+# The score (percent of a checklist's points) at or above which a facility is safe, at risk,
+# high risk; below the last, unsafe. A failed critical criterion is unsafe whatever the score.
+SAFETYMAP_THRESHOLDS: list[int] = env.list("SAFETYMAP_THRESHOLDS", cast=int, default=[80, 65, 50])
+if len(SAFETYMAP_THRESHOLDS) != 3 or not (
+    100 >= SAFETYMAP_THRESHOLDS[0] > SAFETYMAP_THRESHOLDS[1] > SAFETYMAP_THRESHOLDS[2] >= 0
+):
+    raise ImproperlyConfigured("SAFETYMAP_THRESHOLDS is safe,at_risk,high_risk, descending, e.g. 80,65,50")
+# A facility whose last assessment is older than this many hours shows grey, "not assessed".
+SAFETYMAP_STALE_HOURS = env.int("SAFETYMAP_STALE_HOURS", default=48)
+# Citizens' reports per hour from one browser, and from one address.
+SAFETYMAP_REPORTS_PER_BROWSER = env.int("SAFETYMAP_REPORTS_PER_BROWSER", default=5)
+SAFETYMAP_REPORTS_PER_ADDRESS = env.int("SAFETYMAP_REPORTS_PER_ADDRESS", default=30)
+# A report's photo: at most this many megabytes (JPEG, PNG or WebP, re-encoded without EXIF).
+SAFETYMAP_PHOTO_MAX_MB = env.int("SAFETYMAP_PHOTO_MAX_MB", default=5)
+# The public map asks for fresh colours this often (seconds), without reloading the page.
+SAFETYMAP_MAP_REFRESH_SECONDS = env.int("SAFETYMAP_MAP_REFRESH_SECONDS", default=60)

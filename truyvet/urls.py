@@ -9,6 +9,7 @@ from checkpoints import api_urls as checkpoint_api_urls
 from contacts import api_urls as contact_api_urls
 from declarations.api import DeclarationCreateView, QrVerifyView
 from relief import api_urls as relief_api_urls
+from safetymap import api_urls as safetymap_api_urls
 from truyvet import views
 from truyvet.geo.api import ProvinceListView, WardListView
 from truyvet.lib.api import KeysView
@@ -30,6 +31,7 @@ api_v1 = [
     *contact_api_urls.urlpatterns,
     *checkpoint_api_urls.urlpatterns,
     *relief_api_urls.urlpatterns,
+    *safetymap_api_urls.urlpatterns,
 ]
 
 urlpatterns = [

@@ -46,6 +46,9 @@ NAV: list[NavItem] = [
         frozenset({Role.PROVINCE_CDC, Role.HEALTH_CENTRE, Role.COMMUNE_STATION, Role.ADMINISTRATOR}),
     ),
     NavItem(_("API"), "api-docs", frozenset({Role.ADMINISTRATOR, Role.PROVINCE_CDC})),
+    NavItem(_("COVID-safe map"), "safetymap:facilities", _HEALTH),
+    NavItem(_("My facilities"), "safetymap:my_facilities", frozenset({Role.FACILITY_MANAGER})),
+    NavItem(_("Facility reports"), "safetymap:moderation", _HEALTH),
 ]
 
 
