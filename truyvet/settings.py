@@ -570,3 +570,20 @@ CELERY_BEAT_SCHEDULE["operations-daily-report"] = {
     "task": "operations.tasks.daily_report",
     "schedule": crontab(minute=30, hour=6),
 }
+
+# --- Homes: where each staff role starts (truyvet/accounts/homes.py) ------------------------
+# The page each role lands on after signing in and behind the portal's name: a URL name. An
+# app that builds a role's pages sets that role's entry here (one line); a role with no entry,
+# or whose app is not built yet, gets the plain "coming" page ("coming").
+STAFF_HOME_PAGES: dict[str, str] = {
+    "venue_owner": "venues:list",
+    "bus_operator": "checkpoints:trip_list",
+    "checkpoint_staff": "checkpoints:my_scanner",
+    "commune_station": "operations:today",
+    "health_centre": "operations:today",
+    "province_cdc": "operations:province",
+    "agency_staff": "operations:staff_home",
+    "administrator": "admin_home",
+    "facility_manager": "coming",
+    "vaccination_staff": "coming",
+}

@@ -263,3 +263,16 @@ def has_recent_exposure_warning(refs: list[str]) -> bool:
 
 def active_follow_ups_of(people: list[Person]) -> dict[int, FollowUp]:
     return {f.person_id: f for f in FollowUp.objects.filter(person__in=people, state=FollowUpState.ACTIVE).order_by()}
+
+
+def follow_ups_due_for(user: Viewer, *, today: date | None = None) -> QuerySet[FollowUp]:
+    """Active follow-ups with no check recorded today (a station's work of the day), the
+    nearest end of quarantine first."""
+    today = today or timezone.localdate()
+    checked = FollowUpCheck.objects.filter(follow_up=OuterRef("pk"), day=today)
+    return (
+        follow_ups_for(user)
+        .filter(state=FollowUpState.ACTIVE)
+        .exclude(Exists(checked))
+        .order_by("quarantine_until", "pk")
+    )

@@ -36,7 +36,7 @@ def test_the_cdc_officer_enrols_an_authenticator_on_a_phone_then_signs_in_with_a
 
     page.get_by_label("Mã 6 chữ số từ ứng dụng xác thực").fill(app_code(page.locator("#totp-secret").inner_text()))
     page.get_by_role("button", name="Bật đăng nhập hai bước").click()
-    page.wait_for_url(f"{live_server.url}/accounts/home/")
+    page.wait_for_url(f"{live_server.url}/operations/province/")
     assert page.get_by_text("Đã bật đăng nhập hai bước").is_visible()
 
     page.context.clear_cookies()

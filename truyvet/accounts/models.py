@@ -146,3 +146,12 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def link(self) -> str:
+        """Where this one alert opens: its page (``url``, the page its alike alerts share),
+        about its person when it names one (``?person=``), so that the page can open what
+        the alerted unit may see of that person."""
+        if not self.url or self.person_id is None or "?" in self.url:
+            return self.url
+        return f"{self.url}?person={self.person_id}"
