@@ -190,3 +190,12 @@ def test_the_administrator_sees_the_health_of_the_system_and_the_admin_lists(adm
 def test_only_administrators_open_the_administrators_home(cdc_client: Client, client: Client) -> None:
     assert cdc_client.get(reverse("admin_home")).status_code == 403
     assert client.get(reverse("admin_home"))["Location"].startswith(reverse("accounts:login"))
+
+
+def test_roles_without_a_unit_are_not_offered_an_alerts_page_that_stays_empty(
+    venue_owner_client: Client, bus_operator_client: Client, insider_client: Client
+) -> None:
+    alerts = reverse("accounts:alerts")
+    assert alerts in insider_client.get(reverse("operations:today")).content.decode()
+    assert alerts not in venue_owner_client.get(reverse("venues:list")).content.decode()
+    assert alerts not in bus_operator_client.get(reverse("checkpoints:trip_list")).content.decode()

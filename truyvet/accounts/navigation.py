@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from truyvet.accounts.models import Role, User
+from truyvet.accounts.models import STAFF_ROLES, Role, User
 from truyvet.accounts.permissions import is_portal_staff
 
 
@@ -45,9 +45,11 @@ class NavItem:
 
 _HEALTH = frozenset({Role.PROVINCE_CDC, Role.HEALTH_CENTRE, Role.COMMUNE_STATION, Role.ADMINISTRATOR})
 _CDC = frozenset({Role.PROVINCE_CDC, Role.ADMINISTRATOR})
+# Roles whose units receive alerts (venue owners, bus operators and facility managers have no unit).
+_ALERTED = STAFF_ROLES - {Role.VENUE_OWNER, Role.BUS_OPERATOR, Role.FACILITY_MANAGER}
 
 NAV: list[NavItem] = [
-    NavItem(_("Alerts"), "accounts:alerts", None, NavGroup.TRACING),
+    NavItem(_("Alerts"), "accounts:alerts", _ALERTED, NavGroup.TRACING),
     NavItem(_("Cases"), "contacts:case_list", _HEALTH, NavGroup.TRACING),
     NavItem(_("Follow-up"), "contacts:follow_ups", _HEALTH, NavGroup.TRACING),
     NavItem(_("Outbreak zones"), "geo:zones", _HEALTH, NavGroup.TRACING),
