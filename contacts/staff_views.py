@@ -30,18 +30,21 @@ from contacts.selectors import (
     case_exposures,
     case_get_for,
     case_list_for,
+    case_residents_for,
     case_sources_for,
     case_visible_to,
     cluster_choices,
     exposure_counts,
     exposure_warnings_for,
     exposures_hidden_count,
+    exposures_of_follow_up,
     exposures_status,
     follow_up_get_for,
     follow_up_list_for,
     people_find_for,
     person_get_for,
     person_open_case_for,
+    resident_follow_up_for,
     ward_choices_for,
 )
 from contacts.services import (
@@ -66,6 +69,7 @@ from contacts.staff_forms import (
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import health_staff_required
 from truyvet.lib.audit import audit_log, audit_log_many
+from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.errors import DomainError
 from truyvet.lib.export import MAX_ROWS, csv_response, xlsx_response
 from truyvet.lib.paging import keyset_page
@@ -515,6 +519,7 @@ def follow_up_detail(request: AuthenticatedRequest, follow_up_id: int) -> HttpRe
             "today": today,
             "case_visible": case_visible,
             "active": follow_up.state == FollowUpState.ACTIVE,
+            "exposures": exposures_of_follow_up(follow_up),
         },
     )
     response.status_code = status
@@ -550,6 +555,27 @@ def exposed(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@health_staff_required
+def case_follow_ups(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
+    """What a unit's exposure alerts open: its residents the case exposed, each with the
+    exposure's facts and their follow-up; about one person (``?person=``), their follow-up.
+    404 when none of the case's contacts is the unit's."""
+    person = request.GET.get("person", "")
+    if person.isdigit() and int(person) <= MAX_INT:
+        follow_up = resident_follow_up_for(request.user, case_id, int(person))
+        if follow_up is not None:
+            return redirect("contacts:follow_up_detail", follow_up.pk)
+    residents = case_residents_for(request.user, case_id)
+    audit_log_many(
+        actor=request.user,
+        action="case.residents",
+        object_type=Exposure._meta.label_lower,
+        rows=[(str(row.exposure.pk), row.exposure.person_id) for row in residents],
+        request=request,
+    )
+    return render(request, "contacts/case_follow_ups.html", {"case_id": case_id, "residents": residents})
+
+
 urlpatterns: list[URLPattern] = [
     path("cases/", case_list, name="case_list"),
     path("cases/export.<str:fmt>", case_export, name="case_export"),
@@ -559,6 +585,7 @@ urlpatterns: list[URLPattern] = [
     path("cases/<int:case_id>/lab-results/", case_lab_result, name="case_lab_result"),
     path("cases/<int:case_id>/match/", case_match, name="case_match"),
     path("cases/<int:case_id>/contacts/", case_manual_contact, name="case_manual_contact"),
+    path("cases/<int:case_id>/follow-ups/", case_follow_ups, name="case_follow_ups"),
     path("follow-ups/", follow_up_list, name="follow_ups"),
     path("follow-ups/<int:follow_up_id>/", follow_up_detail, name="follow_up_detail"),
     path("exposed/", exposed, name="exposed"),

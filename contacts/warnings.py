@@ -48,6 +48,13 @@ _PHONE = "\x01phone\x01"
 _NAME = "\x01name\x01"
 
 
+def alert_url(case_id: int) -> str:
+    """The page a unit's exposure alerts open (with ``?person=`` for one of them: the
+    alert's ``link``): its residents the case exposed and their follow-ups, which the unit
+    may open, not the case itself, which lives in another ward more often than not."""
+    return f"/contacts/cases/{case_id}/follow-ups/"
+
+
 def dedupe_key(case_id: int, person_id: int, level: int) -> str:
     """Once per case, person and level: someone first found as an F2 and later (a late
     check-in, an upload) as an F1 is warned again, with the stricter advice."""
@@ -244,7 +251,7 @@ def _warn_in_sql(case_id: int, level: int | None, now: datetime) -> int:
             "sent": DeliveryState.SENT,
             "pending": DeliveryState.PENDING,
             "alert_kind": ALERT_KIND,
-            "alert_url": f"/contacts/cases/{case_id}/",
+            "alert_url": alert_url(case_id),
             **_units_params(case_id, cursor),
         }
         created = 0
@@ -308,7 +315,7 @@ def _warn_batch(case_id: int, rows: list[Any], now: datetime) -> int:
                 params=alert_params,
                 title=alert_title,
                 body=alert_body,
-                url=f"/contacts/cases/{case_id}/",
+                url=alert_url(case_id),
                 ward_id=person["ward_id"],
                 person_id=person["pk"],
                 dedupe_key=key,

@@ -17,7 +17,7 @@ from declarations.identity import declarant_proof_of
 from declarations.models import Declaration
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction, ward_filter
 from truyvet.accounts.models import User
-from truyvet.accounts.permissions import is_citizen
+from truyvet.accounts.permissions import is_citizen, is_portal_staff
 from truyvet.credentials.models import QrCredential
 from truyvet.credentials.selectors import qr_credentials_for
 from truyvet.lib.days import day_start
@@ -153,6 +153,12 @@ class HouseholdMember:
 class HouseholdView:
     members: list[HouseholdMember]
     history: list[Declaration]
+
+
+def household_offered_to(user: User | AnonymousUser) -> bool:
+    """Whether the declaration page offers "my household's QR codes": to citizens and to
+    visitors (who sign in by phone to open it), not to staff, for whom it is no page."""
+    return not is_portal_staff(user)
 
 
 def household_for(user: User) -> HouseholdView:

@@ -24,7 +24,12 @@ from declarations.identity import (
 )
 from declarations.models import Declaration, Kind
 from declarations.risk import REASON_LABELS
-from declarations.selectors import declaration_get_for_declarant, household_for, latest_declarations_made_here
+from declarations.selectors import (
+    declaration_get_for_declarant,
+    household_for,
+    household_offered_to,
+    latest_declarations_made_here,
+)
 from declarations.services import declaration_submit
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.credentials.card import render_card
@@ -47,7 +52,12 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "declarations/start.html",
-        {"household": request.session.get(HOUSEHOLD), "on_this_phone": on_this_phone, "now": timezone.now()},
+        {
+            "household": request.session.get(HOUSEHOLD),
+            "on_this_phone": on_this_phone,
+            "now": timezone.now(),
+            "offer_household": household_offered_to(request.user),
+        },
     )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from operations import staff_views, views
+from operations import home_views, staff_views, views
 
 app_name = "operations"
 
@@ -28,4 +28,5 @@ urlpatterns = [
     path("staff/consultations/<int:entry_id>/", staff_views.consultation_edit, name="staff_consultation_edit"),
     path("staff/reports/", staff_views.reports, name="staff_reports"),
     path("staff/reports/<int:report_id>.<str:fmt>", staff_views.report_file, name="staff_report_file"),
+    *home_views.urlpatterns,  # the health staff's homes: a station's day, the province dashboard
 ]

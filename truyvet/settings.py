@@ -589,3 +589,20 @@ SAFETYMAP_REPORTS_PER_ADDRESS = env.int("SAFETYMAP_REPORTS_PER_ADDRESS", default
 SAFETYMAP_PHOTO_MAX_MB = env.int("SAFETYMAP_PHOTO_MAX_MB", default=5)
 # The public map asks for fresh colours this often (seconds), without reloading the page.
 SAFETYMAP_MAP_REFRESH_SECONDS = env.int("SAFETYMAP_MAP_REFRESH_SECONDS", default=60)
+
+# --- Homes: where each staff role starts (truyvet/accounts/homes.py) ------------------------
+# The page each role lands on after signing in and behind the portal's name: a URL name. An
+# app that builds a role's pages sets that role's entry here (one line); a role with no entry,
+# or whose app is not built yet, gets the plain "coming" page ("coming").
+STAFF_HOME_PAGES: dict[str, str] = {
+    "venue_owner": "venues:list",
+    "bus_operator": "checkpoints:trip_list",
+    "checkpoint_staff": "checkpoints:my_scanner",
+    "commune_station": "operations:today",
+    "health_centre": "operations:today",
+    "province_cdc": "operations:province",
+    "agency_staff": "operations:staff_home",
+    "administrator": "admin_home",
+    "facility_manager": "safetymap:my_facilities",
+    "vaccination_staff": "coming",
+}

@@ -37,6 +37,8 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("coming/", views.coming_page, name="coming"),
+    path("home/admin/", views.admin_home, name="admin_home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("truyvet.accounts.urls")),
     path("zones/", include("truyvet.geo.urls")),

@@ -127,6 +127,17 @@ def scanner_home(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "checkpoints/scanner_home.html", {"rows": board.rows, "my_shift": board.my_shift})
 
 
+@portal_staff_required
+@require_GET
+def my_scanner(request: AuthenticatedRequest) -> HttpResponse:
+    """Checkpoint staff's home: the scanner of the checkpoint where their shift is open, or
+    the list of checkpoints to start one at."""
+    shift = duty_board_for(request.user).my_shift
+    if shift is not None:
+        return redirect("checkpoints:scanner", checkpoint_id=shift.checkpoint_id)
+    return redirect("checkpoints:scanner_home")
+
+
 def _bilingual(label: Any) -> dict[str, str]:
     words = {}
     for code in ("vi", "en"):
@@ -377,6 +388,7 @@ def scanner_manifest(request: HttpRequest) -> JsonResponse:
 
 urlpatterns: list[URLPattern] = [
     path("scan/", scanner_home, name="scanner_home"),
+    path("scan/mine/", my_scanner, name="my_scanner"),
     path("scan/shift/end/", scanner_shift_end, name="scanner_shift_end"),
     path("<int:checkpoint_id>/scan/", scanner, name="scanner"),
     path("<int:checkpoint_id>/scan/shift/", scanner_shift_start, name="scanner_shift_start"),

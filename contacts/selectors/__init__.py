@@ -16,6 +16,7 @@ from typing import Any, TypeAlias, TypeVar
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -263,3 +264,67 @@ def has_recent_exposure_warning(refs: list[str]) -> bool:
 
 def active_follow_ups_of(people: list[Person]) -> dict[int, FollowUp]:
     return {f.person_id: f for f in FollowUp.objects.filter(person__in=people, state=FollowUpState.ACTIVE).order_by()}
+
+
+def follow_ups_due_for(user: Viewer, *, today: date | None = None) -> QuerySet[FollowUp]:
+    """Active follow-ups with no check recorded today (a station's work of the day), the
+    nearest end of quarantine first."""
+    today = today or timezone.localdate()
+    checked = FollowUpCheck.objects.filter(follow_up=OuterRef("pk"), day=today)
+    return (
+        follow_ups_for(user)
+        .filter(state=FollowUpState.ACTIVE)
+        .exclude(Exists(checked))
+        .order_by("quarantine_until", "pk")
+    )
+
+
+# --- What an exposure alert opens --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseResident:
+    """One of the user's residents exposed to a case, with their follow-up if they have one."""
+
+    exposure: Exposure
+    follow_up: FollowUp | None
+
+
+def case_residents_for(user: Viewer, case_id: int) -> list[CaseResident]:
+    """The people a case exposed whom the user's unit follows up (they live in its wards;
+    for the province, all of them), each with their active follow-up: what the exposure
+    alerts of a unit (``/contacts/cases/<id>/follow-ups/``) open. 404 when there is none,
+    so that a case in another ward says nothing of itself."""
+    exposures = Exposure.objects.filter(case_id=case_id).select_related("person", "venue", "ward")
+    condition = ward_filter(user)
+    if not sees_province(user):
+        if condition is None:
+            raise Http404
+        exposures = exposures.filter(condition)
+    rows = list(exposures.order_by("level", "person__full_name", "pk")[:1000])
+    if not rows:
+        raise Http404
+    active = active_follow_ups_of([row.person for row in rows])
+    return [CaseResident(row, active.get(row.person_id)) for row in rows]
+
+
+def resident_follow_up_for(user: Viewer, case_id: int, person_id: int) -> FollowUp | None:
+    """The follow-up an exposure alert about one person opens: their active follow-up, if
+    they are one of the user's residents exposed to the case (``case_residents_for``)."""
+    exposed = Exposure.objects.filter(case_id=case_id, person_id=person_id)
+    return (
+        follow_ups_for(user)
+        .filter(person_id=person_id, state=FollowUpState.ACTIVE, person__in=exposed.values("person_id"))
+        .first()
+    )
+
+
+def exposures_of_follow_up(follow_up: FollowUp, *, limit: int = 20) -> list[Exposure]:
+    """What put the person under follow-up: their exposures since the follow-up began to be
+    counted (the last exposure's quarantine), newest first, with the venue."""
+    since = follow_up.last_exposure_at - timedelta(days=settings.TRACING_QUARANTINE_DAYS)
+    return list(
+        Exposure.objects.filter(person_id=follow_up.person_id, last_contact_at__gte=since)
+        .select_related("venue")
+        .order_by("-last_contact_at", "pk")[:limit]
+    )

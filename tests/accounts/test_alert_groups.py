@@ -37,7 +37,7 @@ def exposure_alerts(count: int, *, severity: str = AlertSeverity.WARNING, url: s
 
 
 def group_form(client: Client) -> dict[str, str]:
-    (group,) = client.get(reverse("accounts:home")).context["groups"]
+    (group,) = client.get(reverse("accounts:alerts")).context["groups"]
     return {
         "kind": group["kind"],
         "url": group["url"],
@@ -51,7 +51,7 @@ def test_many_alike_alerts_of_one_case_show_as_one_line_with_their_count(
 ) -> None:
     exposure_alerts(12)
     exposure_alerts(3, severity=AlertSeverity.URGENT)  # too few to sum up
-    response = insider_client.get(reverse("accounts:home"))
+    response = insider_client.get(reverse("accounts:alerts"))
     groups = response.context["groups"]
     assert [(g["kind"], g["url"], g["severity"], g["count"]) for g in groups] == [
         ("exposure", CASE_PAGE, "warning", 12)
@@ -68,7 +68,7 @@ def test_acknowledging_a_group_closes_its_alerts_up_to_the_newest_shown_and_audi
     Alert.objects.filter(pk__in=[a.pk for a in other_case]).update(created_at=timezone.now() - timedelta(hours=1))
     form = next(
         {"kind": g["kind"], "url": g["url"], "severity": g["severity"], "until": g["last_at"].isoformat()}
-        for g in insider_client.get(reverse("accounts:home")).context["groups"]
+        for g in insider_client.get(reverse("accounts:alerts")).context["groups"]
         if g["url"] == CASE_PAGE
     )
     (late,) = exposure_alerts(1)  # came in after the page was drawn
@@ -90,7 +90,7 @@ def test_an_outsider_posting_a_group_acknowledges_nothing_of_another_unit(
 ) -> None:
     exposure_alerts(6)
     form = group_form(insider_client)
-    assert outsider_client.get(reverse("accounts:home")).context["groups"] == []
+    assert outsider_client.get(reverse("accounts:alerts")).context["groups"] == []
     outsider_client.post(reverse("accounts:alert_ack_group"), form)
     assert not Alert.objects.filter(acknowledged_at__isnull=False).exists()
 

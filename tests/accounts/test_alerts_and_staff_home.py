@@ -32,12 +32,12 @@ def test_raising_the_same_alert_twice_writes_it_once(station: HealthUnit) -> Non
     assert Alert.objects.filter(unit=station).count() == 1
 
 
-def test_the_staff_home_lists_the_open_alerts_of_the_users_unit(
+def test_the_alerts_page_lists_the_open_alerts_of_the_users_unit(
     insider_client: Client, outsider_client: Client, station: HealthUnit
 ) -> None:
     raise_for_first_ward()
-    assert "Tờ khai đỏ" in insider_client.get(reverse("accounts:home")).content.decode()
-    assert "Tờ khai đỏ" not in outsider_client.get(reverse("accounts:home")).content.decode()
+    assert "Tờ khai đỏ" in insider_client.get(reverse("accounts:alerts")).content.decode()
+    assert "Tờ khai đỏ" not in outsider_client.get(reverse("accounts:alerts")).content.decode()
 
 
 def test_the_staff_home_asks_an_anonymous_visitor_to_sign_in(client: Client) -> None:
@@ -52,7 +52,7 @@ def test_acknowledging_closes_the_alert_and_is_audited(insider_client: Client, i
     alert.refresh_from_db()
     assert alert.acknowledged_by == insider and alert.acknowledged_at is not None
     assert AuditEvent.objects.filter(action="alert.acknowledge", actor=insider, object_id=str(alert.pk)).exists()
-    assert "Tờ khai đỏ" not in insider_client.get(reverse("accounts:home")).content.decode()
+    assert "Tờ khai đỏ" not in insider_client.get(reverse("accounts:alerts")).content.decode()
 
 
 def test_an_outsider_cannot_acknowledge_another_units_alert(outsider_client: Client, station: HealthUnit) -> None:
@@ -62,14 +62,14 @@ def test_an_outsider_cannot_acknowledge_another_units_alert(outsider_client: Cli
     assert alert.acknowledged_at is None
 
 
-def test_the_staff_home_takes_a_fixed_number_of_queries(
+def test_the_alerts_page_takes_a_fixed_number_of_queries(
     insider_client: Client, django_assert_max_num_queries: object
 ) -> None:
     person = PersonFactory()
     for i in range(30):
         alert_raise(ward_code=home_ward(0).code, kind="x", title=f"A{i}", dedupe_key=f"k{i}", person_id=person.pk)
     with django_assert_max_num_queries(8):  # type: ignore[operator]
-        response = insider_client.get(reverse("accounts:home"))
+        response = insider_client.get(reverse("accounts:alerts"))
     assert response.content.decode().count("Acknowledge") + response.content.decode().count("Xác nhận") >= 30
 
 
@@ -85,9 +85,9 @@ def test_staff_cannot_open_the_citizen_page(insider_client: Client) -> None:
 
 def test_the_navigation_follows_the_role(client: Client, cdc: User, venue_owner: User) -> None:
     client.force_login(cdc)
-    cdc_page = client.get(reverse("accounts:home")).content.decode()
+    cdc_page = client.get(reverse("accounts:home"), follow=True).content.decode()
     client.force_login(venue_owner)
-    venue_page = client.get(reverse("accounts:home")).content.decode()
+    venue_page = client.get(reverse("accounts:home"), follow=True).content.decode()
     assert reverse("geo:zones") in cdc_page
     assert reverse("geo:zones") not in venue_page
 

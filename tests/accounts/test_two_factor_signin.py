@@ -83,15 +83,15 @@ def test_a_wrong_code_does_not_confirm_the_enrolment(insider_client: Client, ins
 def test_once_enrolled_sign_in_asks_for_the_code_after_the_password(insider: User) -> None:
     device = enrolled(insider)
     client = password_sign_in("insider")
-    response = client.get("/accounts/home/")
+    response = client.get("/accounts/alerts/")
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/two-factor/?next=%2Faccounts%2Fhome%2F"
+    assert response["Location"] == "/accounts/two-factor/?next=%2Faccounts%2Falerts%2F"
     page = client.get(response["Location"])
     assert "Đăng nhập hai bước" in page.content.decode()
 
-    response = client.post("/accounts/two-factor/", {"code": code_for(device), "next": "/accounts/home/"})
-    assert response.status_code == 302 and response["Location"] == "/accounts/home/"
-    assert client.get("/accounts/home/").status_code == 200
+    response = client.post("/accounts/two-factor/", {"code": code_for(device), "next": "/accounts/alerts/"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/alerts/"
+    assert client.get("/accounts/alerts/").status_code == 200
     assert AuditEvent.objects.filter(action="two_factor_verified", actor=insider).exists()
 
 
@@ -102,10 +102,10 @@ def test_a_wrong_code_is_refused_and_audited(insider: User, settings: pytest.Fix
     response = client.post("/accounts/two-factor/", {"code": code_for(device, steps_ahead=5)})
     assert response.status_code == 400
     assert "Mã không đúng" in response.content.decode()
-    assert client.get("/accounts/home/").status_code == 302, "still not through"
+    assert client.get("/accounts/alerts/").status_code == 302, "still not through"
     assert AuditEvent.objects.filter(action="two_factor_failed", actor=insider).exists()
     assert client.post("/accounts/two-factor/", {"code": code_for(device)}).status_code == 302
-    assert client.get("/accounts/home/").status_code == 200
+    assert client.get("/accounts/alerts/").status_code == 200
 
 
 def test_a_code_works_only_once(insider: User) -> None:
@@ -114,7 +114,7 @@ def test_a_code_works_only_once(insider: User) -> None:
     assert password_sign_in("insider").post("/accounts/two-factor/", {"code": code}).status_code == 302
     again = password_sign_in("insider")
     assert again.post("/accounts/two-factor/", {"code": code}).status_code == 400
-    assert again.get("/accounts/home/").status_code == 302
+    assert again.get("/accounts/alerts/").status_code == 302
 
 
 def test_repeated_wrong_codes_are_slowed_down_even_for_the_right_one(insider: User) -> None:
@@ -124,7 +124,7 @@ def test_repeated_wrong_codes_are_slowed_down_even_for_the_right_one(insider: Us
         client.post("/accounts/two-factor/", {"code": code_for(device, steps_ahead=5)})
     response = client.post("/accounts/two-factor/", {"code": code_for(device)})
     assert response.status_code == 429
-    assert client.get("/accounts/home/").status_code == 302
+    assert client.get("/accounts/alerts/").status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def test_in_production_the_cdc_health_centres_and_administrators_must_enrol_afte
 ) -> None:
     user = UserFactory(username="required", role=role, is_superuser=superuser, is_staff=superuser)
     client = password_sign_in("required")
-    response = client.get("/accounts/home/")
+    response = client.get("/accounts/alerts/")
     assert response["Location"].startswith("/accounts/two-factor/setup/")
     # Nothing else is open until enrolled: pages, forms, the admin, the API.
     for path in ("/contacts/cases/", "/declarations/staff/", "/admin/", "/accounts/two-factor/"):
@@ -152,17 +152,17 @@ def test_in_production_the_cdc_health_centres_and_administrators_must_enrol_afte
     device = TOTPDevice.objects.get(user=user)
     confirmed = client.post("/accounts/two-factor/setup/", {"code": code_for(device), "next": "/accounts/home/"})
     assert confirmed.status_code == 200 and 'href="/accounts/home/"' in confirmed.content.decode()
-    assert client.get("/accounts/home/").status_code == 200
+    assert client.get("/accounts/alerts/").status_code == 200
 
     # The next sign-in asks for a code from the enrolled app.
     again = password_sign_in("required")
-    assert again.get("/accounts/home/")["Location"].startswith("/accounts/two-factor/?")
+    assert again.get("/accounts/alerts/")["Location"].startswith("/accounts/two-factor/?")
 
 
 @pytest.mark.usefixtures("required_as_in_production")
 def test_in_production_a_commune_station_signs_in_without_a_code(insider: User) -> None:
     client = password_sign_in("insider")
-    assert client.get("/accounts/home/").status_code == 200
+    assert client.get("/accounts/alerts/").status_code == 200
     assert not TOTPDevice.objects.exists()
 
 
@@ -200,9 +200,9 @@ def test_a_removed_authenticator_no_longer_asks_for_a_code(insider: User) -> Non
     device = enrolled(insider)
     client = password_sign_in("insider")
     device.delete()
-    response = client.get("/accounts/two-factor/?next=/accounts/home/")
-    assert response.status_code == 302 and response["Location"] == "/accounts/home/"
-    assert client.get("/accounts/home/").status_code == 200
+    response = client.get("/accounts/two-factor/?next=/accounts/alerts/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/alerts/"
+    assert client.get("/accounts/alerts/").status_code == 200
 
 
 def test_the_demo_accounts_sign_in_without_a_code_by_default(settings: pytest.FixtureRequest) -> None:
@@ -212,8 +212,8 @@ def test_the_demo_accounts_sign_in_without_a_code_by_default(settings: pytest.Fi
         client = Client()
         response = client.post("/accounts/login/", {"username": username, "password": django_settings.DEMO_PASSWORD})
         assert response.status_code == 302, username
-        assert client.get("/accounts/home/").status_code in (200, 302), username
-        assert not client.get("/accounts/home/").get("Location", "").startswith("/accounts/two-factor/"), username
+        assert client.get("/accounts/alerts/").status_code in (200, 302), username
+        assert not client.get("/accounts/alerts/").get("Location", "").startswith("/accounts/two-factor/"), username
 
 
 def test_production_settings_require_two_step_sign_in_for_the_cdc_health_centres_and_administrators() -> None:

@@ -21,19 +21,21 @@ def test_the_cdc_officer_signs_in_switches_to_english_and_back(
     page.get_by_label("Tên đăng nhập").fill("cdc")
     page.get_by_label("Mật khẩu").fill("demo12345")
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{live_server.url}/accounts/home/")
-    assert page.get_by_role("heading", name="Cảnh báo chưa xử lý").is_visible()
+    page.wait_for_url(f"{live_server.url}/operations/province/")
+    assert page.get_by_role("heading", name="Bảng tổng hợp toàn tỉnh").is_visible()
+    page.locator("summary", has_text="Truy vết").click()
     assert page.get_by_role("link", name="Vùng dịch").is_visible()
     page.screenshot(path=str(artifacts / "staff-home-vi.png"), full_page=True)
 
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", name="Open alerts").is_visible()
+    assert page.get_by_role("heading", name="Province dashboard").is_visible()
+    page.locator("summary", has_text="Tracing").click()
     assert page.get_by_role("link", name="Outbreak zones").is_visible()
     page.screenshot(path=str(artifacts / "staff-home-en.png"), full_page=True)
 
     page.get_by_role("button", name="Tiếng Việt").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "vi"
-    assert page.get_by_role("heading", name="Cảnh báo chưa xử lý").is_visible()
+    assert page.get_by_role("heading", name="Bảng tổng hợp toàn tỉnh").is_visible()

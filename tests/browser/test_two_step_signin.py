@@ -43,7 +43,7 @@ def test_the_cdc_officer_enrols_an_authenticator_on_a_phone_then_signs_in_with_a
     assert len(backup_codes) == 10
     page.screenshot(path=str(artifacts / "two-step-backup-codes-360.png"), full_page=True)
     page.get_by_role("link", name="Tôi đã cất giữ: tiếp tục").click()
-    page.wait_for_url(f"{live_server.url}/accounts/home/")
+    page.wait_for_url(f"{live_server.url}/operations/province/")
 
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/accounts/login/")
@@ -60,7 +60,7 @@ def test_the_cdc_officer_enrols_an_authenticator_on_a_phone_then_signs_in_with_a
     # The phone is lost: a backup code signs in, once.
     code_box.fill(backup_codes[0].upper())
     page.get_by_role("button", name="Xác nhận").click()
-    page.wait_for_url(f"{live_server.url}/accounts/home/")
+    page.wait_for_url(f"{live_server.url}/operations/province/")
 
 
 def test_a_locked_out_officer_sees_why_on_the_sign_in_page(

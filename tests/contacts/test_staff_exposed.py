@@ -123,7 +123,7 @@ def test_the_banner_costs_no_query_without_the_cookie_and_one_with_it(client: Cl
 
 def test_health_staff_find_cases_and_follow_up_in_the_menu_and_others_do_not(client: Client, venue_owner: User) -> None:
     client.force_login(UserFactory(role=Role.COMMUNE_STATION))
-    page = client.get(reverse("accounts:home")).content.decode()
+    page = client.get(reverse("accounts:home"), follow=True).content.decode()
     assert reverse("contacts:case_list") in page and reverse("contacts:follow_ups") in page
     other = Client()
     other.force_login(venue_owner)

@@ -350,7 +350,7 @@ def test_the_texts_are_the_ones_message_writes_with_the_stations_phone_and_the_l
         assert alert.shown == Rendered(
             f"F1: Lò Thị Mai (F0 #{case.pk})", f"Exposed to case #{case.pk}; follow up until {until}."
         )
-    assert (alert.severity, alert.kind, alert.url) == ("urgent", "exposure", f"/contacts/cases/{case.pk}/")
+    assert (alert.severity, alert.kind, alert.url) == ("urgent", "exposure", f"/contacts/cases/{case.pk}/follow-ups/")
     assert (alert.ward_id, alert.dedupe_key) == (near.ward_id, dedupe_key(case.pk, near.pk, 1))
     assert alert.acknowledged_at is None
     assert set(Alert.objects.filter(person=far).values_list("unit__name", "severity")) == {

@@ -198,3 +198,12 @@ def test_the_form_page_with_its_css_and_script_weighs_under_100_kb_compressed(cl
     for asset in re.findall(rb'(?:href|src)="/static/([^"]+)"', page):
         total += len(gzip.compress((static / asset.decode()).read_bytes()))
     assert total < 100_000, total
+
+
+def test_the_declaration_page_offers_my_households_codes_to_visitors_and_citizens_but_not_to_staff(
+    client, citizen_client, insider_client
+) -> None:
+    household = reverse("declarations:household")
+    assert household in client.get(reverse("declarations:start")).content.decode()
+    assert household in citizen_client.get(reverse("declarations:start")).content.decode()
+    assert household not in insider_client.get(reverse("declarations:start")).content.decode()

@@ -18,7 +18,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from truyvet.accounts.jurisdiction import sees_everywhere
+from truyvet.accounts.jurisdiction import sees_everywhere, sees_province
 from truyvet.accounts.models import HEALTH_ROLES, STAFF_ROLES, Role, UnitKind, User
 
 Predicate = Callable[[User | AnonymousUser], bool]
@@ -39,6 +39,16 @@ def is_portal_staff(user: User | AnonymousUser) -> bool:
 def is_health_staff(user: User | AnonymousUser) -> bool:
     """A health role or an administrator: pages and API of health data."""
     return bool(user.is_authenticated and (user.is_superuser or user.role in HEALTH_ROLES | {Role.ADMINISTRATOR}))
+
+
+def is_administrator(user: User | AnonymousUser) -> bool:
+    """The portal's administrators (and superusers): the administrator's home."""
+    return sees_everywhere(user)
+
+
+def sees_whole_province(user: User | AnonymousUser) -> bool:
+    """The CDC (a whole-province unit) and administrators: the province dashboard."""
+    return is_health_staff(user) and sees_province(user)
 
 
 def may_declare_outbreak_zones(user: User | AnonymousUser) -> bool:
@@ -107,6 +117,8 @@ portal_staff_required = user_passes(is_portal_staff)
 checkpoint_overseer_required = user_passes(may_oversee_checkpoints)
 checkpoint_manager_required = user_passes(may_manage_checkpoints)
 trip_operator_required = user_passes(may_operate_trips)
+administrator_required = user_passes(is_administrator)
+province_required = user_passes(sees_whole_province)
 
 
 # --- API -----------------------------------------------------------------------------------

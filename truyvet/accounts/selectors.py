@@ -6,13 +6,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from truyvet.accounts import two_factor
-from truyvet.accounts.models import Alert, HealthUnit, Role, UnitKind, User
+from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, Role, UnitKind, User
+from truyvet.lib.models import DeliveryState, Notification
 
 CARE_UNIT_KINDS = (UnitKind.COMMUNE_STATION, UnitKind.HEALTH_CENTRE)
 
@@ -92,3 +93,42 @@ def two_factor_step_for(user: User | AnonymousUser) -> str:
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return two_factor.VERIFY
     return two_factor.ENROL if two_factor_required_for(user) else ""
+
+
+def open_alerts_by_unit(*, limit: int = 50) -> list[dict[str, Any]]:
+    """Open alerts per unit, most first (the province dashboard): ``{"unit_id", "unit",
+    "kind", "count", "urgent"}``. One grouped read over the partial index of open alerts
+    (``accounts_alert_open_severity``: unit and severity of the open alerts), then the units' names."""
+    rows = list(
+        Alert.objects.filter(acknowledged_at__isnull=True)
+        .order_by()
+        .values("unit_id")
+        # Counts of the indexed columns, not of the id: then the index is read alone.
+        .annotate(count=Count("unit_id"), urgent=Count("severity", filter=Q(severity=AlertSeverity.URGENT)))
+        .order_by("-count", "unit_id")[:limit]
+    )
+    units = HealthUnit.objects.in_bulk([row["unit_id"] for row in rows])
+    return [
+        {**row, "unit": units[row["unit_id"]].name, "kind": units[row["unit_id"]].get_kind_display()}
+        for row in rows
+        if row["unit_id"] in units
+    ]
+
+
+def system_overview() -> dict[str, Any]:
+    """What the administrator's home shows of the portal's state: active accounts by role,
+    notifications waiting or failed, open alerts."""
+    labels = dict(Role.choices)
+    roles = User.objects.filter(is_active=True).order_by().values("role").annotate(count=Count("pk")).order_by("role")
+    states = dict(
+        Notification.objects.filter(state__in=[DeliveryState.PENDING, DeliveryState.FAILED])
+        .order_by()
+        .values_list("state")
+        .annotate(count=Count("pk"))
+    )
+    return {
+        "accounts": [{"role": labels.get(row["role"], row["role"]), "count": row["count"]} for row in roles],
+        "notifications_pending": states.get(DeliveryState.PENDING, 0),
+        "notifications_failed": states.get(DeliveryState.FAILED, 0),
+        "open_alerts": Alert.objects.filter(acknowledged_at__isnull=True).count(),
+    }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor_verify_page, name="two_factor_verify"),
     path("two-factor/setup/", views.two_factor_setup_page, name="two_factor_setup"),
     path("home/", views.home, name="home"),
+    path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:alert_id>/ack/", views.alert_ack, name="alert_ack"),
     path("alerts/ack-group/", views.alert_ack_group, name="alert_ack_group"),
     path("signin/", views.citizen_signin, name="citizen_signin"),

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from truyvet.accounts import two_factor
 from truyvet.accounts.forms import AlertGroupForm, CodeForm, PhoneForm, SignInCodeForm, TotpCodeForm
+from truyvet.accounts.homes import home_url_name_for
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.permissions import is_citizen, is_portal_staff
+from truyvet.accounts.permissions import is_citizen, is_portal_staff, portal_staff_required
 from truyvet.accounts.selectors import (
     alert_get_for,
     alert_groups_open_for,
@@ -43,12 +44,28 @@ from truyvet.people.selectors import people_sharing_phone
 
 @login_required
 def home(request: AuthenticatedRequest) -> HttpResponse:
-    """The staff home: the open alerts of the user's unit. Citizens go to their own page."""
-    if not is_portal_staff(request.user):
-        return redirect("accounts:me")
+    """Where the user starts (``homes.home_url_name_for``): a citizen's own page, each staff
+    role's page of work (``settings.STAFF_HOME_PAGES``)."""
+    return redirect(home_url_name_for(request.user))
+
+
+@portal_staff_required
+def alerts(request: AuthenticatedRequest) -> HttpResponse:
+    """The open alerts of the user's unit."""
     page = Paginator(alerts_open_for(request.user), 50).get_page(request.GET.get("page"))
     groups = alert_groups_open_for(request.user)
     return render(request, "accounts/staff_home.html", {"page": page, "groups": groups})
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """Back to the page the alert was acknowledged on (``next``, on this site), else the
+    alerts."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("accounts:alerts")
 
 
 @login_required
@@ -57,7 +74,7 @@ def alert_ack(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
     alert = alert_get_for(request.user, alert_id)
     alert_acknowledge(user=request.user, alert=alert)
     messages.success(request, _("Alert acknowledged."))
-    return redirect("accounts:home")
+    return _back(request)
 
 
 @login_required
@@ -68,7 +85,7 @@ def alert_ack_group(request: AuthenticatedRequest) -> HttpResponse:
     form = AlertGroupForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("These alerts could not be acknowledged: reload the page and try again."))
-        return redirect("accounts:home")
+        return _back(request)
     group = form.cleaned_data
     count = alerts_acknowledge_group(
         user=request.user,
@@ -79,7 +96,7 @@ def alert_ack_group(request: AuthenticatedRequest) -> HttpResponse:
         request=request,
     )
     messages.success(request, _("%(count)d alerts acknowledged.") % {"count": count})
-    return redirect("accounts:home")
+    return _back(request)
 
 
 def citizen_signin(request: HttpRequest) -> HttpResponse:
