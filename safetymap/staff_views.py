@@ -61,7 +61,7 @@ PAGE_SIZE = 100
 
 
 def _wards(request: AuthenticatedRequest) -> list[tuple[int, str]]:
-    return list(jurisdiction_wards(request.user).order_by("name").values_list("code", "name"))
+    return list(jurisdiction_wards(request.user).order_by("sort_name").values_list("code", "name"))
 
 
 # --- Facilities ------------------------------------------------------------------------------
@@ -307,9 +307,11 @@ def statistics_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBa
 # --- Checklists ------------------------------------------------------------------------------
 
 
-@cdc_required
+@staff_required
 def checklists(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "safetymap/checklists.html", {"checklists": checklists_current()})
+    """Every staff member who registers facilities reads the checklists; the CDC edits them."""
+    context = {"checklists": checklists_current(), "may_edit": may_edit_checklists(request.user)}
+    return render(request, "safetymap/checklists.html", context)
 
 
 @cdc_required

@@ -196,8 +196,13 @@ def test_the_cdc_edits_a_checklist_as_a_new_version_and_old_assessments_keep_the
     assert Assessment.objects.order_by("-pk").first().checklist_id == versions[1].pk  # type: ignore[union-attr]
 
 
-def test_only_the_cdc_edits_checklists(insider_client: Client) -> None:
-    assert insider_client.get(reverse("safetymap:checklists")).status_code == 403
+def test_only_the_cdc_edits_checklists(insider_client: Client, cdc_client: Client) -> None:
+    page = insider_client.get(reverse("safetymap:checklists"))
+    assert page.status_code == 200, "a station reads the checklists it moderates against"
+    edit = reverse("safetymap:checklist_edit", args=["school"])
+    assert edit not in page.content.decode()
+    assert edit in cdc_client.get(reverse("safetymap:checklists")).content.decode()
+    assert insider_client.get(edit).status_code == 403
     assert insider_client.post(reverse("safetymap:checklist_edit", args=["school"]), {"text_0": "x"}).status_code == 403
 
 
