@@ -76,7 +76,8 @@
     });
     box.cy = cy;  // for the browser tests and anyone debugging in the console
     fitView(cy, cy.elements());
-    sizeCaseLabels(cy);
+    sizeCaseLabels(cy, big);
+    fitView(cy, cy.elements());  // again: the dots may have grown
     var shown = { names: null, edges: null };
     function labelsForZoom() {
       // Names and edge labels once they read; toggled only when the zoom crosses the line.
@@ -136,9 +137,17 @@
 
   /* The cases' labels ("#12") measure READ_PX on screen at the fitted zoom (up to three
      times their size: a 5,000-person cluster shows its shape, not its labels). */
-  function sizeCaseLabels(cy) {
+  function sizeCaseLabels(cy, big) {
     var font = Math.min(Math.max(NODE_FONT, READ_PX / cy.zoom()), 3 * NODE_FONT);
-    if (font > NODE_FONT) { cy.style().selector("node[case > 0]").style("font-size", font).update(); }
+    if (font <= NODE_FONT) { return; }
+    var sheet = cy.style().selector("node[case > 0]").style("font-size", font);
+    if (!big) {
+      // A small graph fitted below zoom 1 also gets bigger dots (up to twice; its rings leave room).
+      var grow = Math.min(1 / cy.zoom(), 2);
+      sheet = sheet.selector("node").style({ "width": 18 * grow, "height": 18 * grow })
+        .selector("node[band = 0]").style({ "width": 28 * grow, "height": 28 * grow });
+    }
+    sheet.update();
   }
 
   function style(big) {
