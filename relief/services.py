@@ -23,10 +23,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relief.errors import ReliefError
+from relief.messages import ASSIGNED, SOS_DONE, SOS_TAKEN
 from relief.models import (
     OPEN_STATUSES,
     EventAction,
@@ -365,19 +366,10 @@ def _link(site: str, path: str) -> str:
 def _tell_requester(sos: HelpRequest, moment: str, site: str) -> None:
     """One SMS per request and moment ("taken", "done"), in the requester's language."""
     url = _link(site, reverse("relief:sos_follow", args=[sos.ref]))
-    with translation.override(sos.language):
-        kind = sos.get_kind_display()
-        if moment == "taken":
-            title = _("Help request taken up")
-            body = _("Your request for help (%(kind)s) has been taken up; someone will call you. Follow it: %(url)s")
-        else:
-            title = _("Help request done")
-            body = _("Your request for help (%(kind)s) is marked as done. If you still need help, say so: %(url)s")
-        body = body % {"kind": kind, "url": url}
     notification_send(
-        recipient=Recipient(phone=sos.phone),
-        title=title,
-        body=body,
+        recipient=Recipient(phone=sos.phone, language=sos.language),
+        code=SOS_TAKEN if moment == "taken" else SOS_DONE,
+        params={"kind": sos.kind, "url": url},
         dedupe_key=f"relief:sos:{sos.pk}:{moment}",
         url=url,
         channels=(Channel.SMS,),
@@ -387,17 +379,10 @@ def _tell_requester(sos: HelpRequest, moment: str, site: str) -> None:
 def _tell_volunteer(sos: HelpRequest, volunteer: Volunteer, site: str) -> None:
     """One SMS per request and volunteer, in the volunteer's language."""
     url = _link(site, reverse("relief:volunteer_home"))
-    with translation.override(volunteer.language):
-        title = _("New assignment")
-        body = _("You have been asked to help with a request (%(kind)s) in %(ward)s. Sign in to see it: %(url)s") % {
-            "kind": sos.get_kind_display(),
-            "ward": sos.ward.name,
-            "url": url,
-        }
     notification_send(
-        recipient=Recipient(phone=volunteer.phone),
-        title=title,
-        body=body,
+        recipient=Recipient(phone=volunteer.phone, language=volunteer.language),
+        code=ASSIGNED,
+        params={"kind": sos.kind, "ward": sos.ward.name, "url": url},
         dedupe_key=f"relief:assign:{sos.pk}:{volunteer.pk}",
         url=url,
         channels=(Channel.SMS,),

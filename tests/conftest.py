@@ -262,3 +262,11 @@ def administrator(db: None) -> User:
 def administrator_client(administrator: User) -> Client:
     """The administrator, signed in."""
     return signed_in(administrator)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--write-pictures",
+        action="store_true",
+        help="Write the README's screenshots to docs/pictures/ (tests/browser/test_readme_pictures.py).",
+    )

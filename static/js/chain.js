@@ -17,13 +17,13 @@
   if (!box || typeof window.cytoscape !== "function") { return; }
   var info = document.getElementById("chain-info");
   var controls = document.getElementById("chain-controls");
-  var SMALL = 200;        // cose (force-directed) up to this many nodes, then trees laid out here
+  var SMALL = 200;        // up to this many nodes: roomy rings, arrows, and labels that read
   var EDGE_LABELS = 500;  // beyond this many edges, labels only on hover or selection
   var FIT_PADDING = 40;   // screen pixels around the graph when it is fitted
   var MAX_FIT_ZOOM = 1.25;
   var NODE_FONT = 11, EDGE_FONT = 9;  // at zoom 1, in model units
   var LABEL_MIN_PX = 8;   // Cytoscape skips a label smaller than this on screen
-  var READ_PX = 10;       // what a label should measure on screen to be drawn
+  var READ_PX = 11;       // what a label should measure on screen to be drawn
   var EDGE_LABEL_WIDTH = 110;  // edge labels wrap at this width (model units)
 
   function say(text) { box.textContent = ""; var p = document.createElement("p"); p.className = "text-muted small p-3"; p.textContent = text; box.appendChild(p); }
@@ -42,14 +42,16 @@
     var nodes = data.nodes, edges = data.edges;
     var big = nodes.length > SMALL;
     var hideEdgeLabels = edges.length > EDGE_LABELS;
-    var positions = big ? treePositions(nodes, edges) : null;
+    // Every size gets the radial trees; a small graph's rings are far enough apart for an
+    // edge's wrapped label between two people, and its people far enough apart for a name.
+    var positions = big ? treePositions(nodes, edges, 22, 70) : treePositions(nodes, edges, 60, EDGE_LABEL_WIDTH + 60);
     var elements = new Array(nodes.length + edges.length);
     nodes.forEach(function (n, i) {
       // n = [case id or 0, masked name or "", level, status]
       elements[i] = { group: "nodes", data: {
         id: "n" + i, case: n[0], name: n[1], level: n[2], band: Math.min(n[2], 2), status: n[3],
         label: n[0] ? "#" + n[0] : n[1]
-      }, position: positions ? positions[i] : { x: 0, y: 0 } };
+      }, position: positions[i] };
     });
     edges.forEach(function (e, i) {
       // e = [source, target, via, venue index or -1, epoch seconds, count]
@@ -73,14 +75,9 @@
       style: style(big)
     });
     box.cy = cy;  // for the browser tests and anyone debugging in the console
-    if (!big) {
-      // Springs long enough for a wrapped edge label between two nodes.
-      cy.layout({ name: "cose", animate: false, randomize: true, fit: false, componentSpacing: 80,
-                  nodeRepulsion: function () { return 40000; },
-                  idealEdgeLength: function () { return EDGE_LABEL_WIDTH + 60; } }).run();
-    }
     fitView(cy, cy.elements());
-    sizeCaseLabels(cy);
+    sizeCaseLabels(cy, big);
+    fitView(cy, cy.elements());  // again: the dots may have grown
     var shown = { names: null, edges: null };
     function labelsForZoom() {
       // Names and edge labels once they read; toggled only when the zoom crosses the line.
@@ -140,9 +137,17 @@
 
   /* The cases' labels ("#12") measure READ_PX on screen at the fitted zoom (up to three
      times their size: a 5,000-person cluster shows its shape, not its labels). */
-  function sizeCaseLabels(cy) {
+  function sizeCaseLabels(cy, big) {
     var font = Math.min(Math.max(NODE_FONT, READ_PX / cy.zoom()), 3 * NODE_FONT);
-    if (font > NODE_FONT) { cy.style().selector("node[case > 0]").style("font-size", font).update(); }
+    if (font <= NODE_FONT) { return; }
+    var sheet = cy.style().selector("node[case > 0]").style("font-size", font);
+    if (!big) {
+      // A small graph fitted below zoom 1 also gets bigger dots (up to twice; its rings leave room).
+      var grow = Math.min(1 / cy.zoom(), 2);
+      sheet = sheet.selector("node").style({ "width": 18 * grow, "height": 18 * grow })
+        .selector("node[band = 0]").style({ "width": 28 * grow, "height": 28 * grow });
+    }
+    sheet.update();
   }
 
   function style(big) {
@@ -154,6 +159,7 @@
         "text-background-padding": 1
       } },
       { selector: "node[case > 0], node.named, node.show-label, node:selected", style: { "label": "data(label)" } },
+      { selector: "node[case > 0]", style: { "font-weight": "bold" } },
       { selector: "node.show-label, node:selected", style: { "min-zoomed-font-size": 0, "z-index": 20 } },
       { selector: "node[band = 0]", style: { "background-color": "#dc3545", "width": 28, "height": 28, "font-weight": "bold" } },
       { selector: "node[band = 1]", style: { "background-color": "#fd7e14" } },
@@ -186,7 +192,7 @@
      each person placed on the ring of their depth inside the wedge of whoever first
      exposed them, wedges sized by how many people hang below; the trees are then packed
      in rows, in the order of the cases. Links between trees are "who infected whom". */
-  function treePositions(nodes, edges) {
+  function treePositions(nodes, edges, SPACING, STEP) {
     var n = nodes.length, i, k;
     var parent = new Int32Array(n).fill(-1);
     edges.forEach(function (e) {
@@ -203,7 +209,6 @@
     byLevel.forEach(function (v) { if (parent[v] >= 0) { weight[parent[v]] += weight[v]; } });
     var positions = new Array(n), roots = [];
     for (i = 0; i < n; i++) { if (parent[i] < 0) { roots.push(i); } }
-    var SPACING = 22, STEP = 70;
     var trees = roots.map(function (root) {
       // Breadth-first: depth of each member, how many on each ring.
       var members = [root], perDepth = [1];

@@ -143,3 +143,17 @@ def test_a_code_to_a_staff_members_phone_does_not_sign_the_staff_account_in(clie
     response = client.post(reverse("accounts:citizen_code"), {"code": last_code()})
     assert "_auth_user_id" not in client.session
     assert "staff account" in response.content.decode() or "tài khoản cán bộ" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "not_words"),
+    [("vi", "ma dang nhap", "Sign-in code"), ("en", "sign-in code", "ma dang nhap")],
+)
+def test_the_sign_in_code_sms_speaks_the_language_of_the_page_that_asked(
+    client: Client, language: str, words: str, not_words: str
+) -> None:
+    client.cookies["django_language"] = language
+    client.post(reverse("accounts:citizen_signin"), {"phone": "0912345678"})
+    text = sms.outbox[-1]["text"]
+    assert words in text and not_words not in text and re.search(r"\b\d{6}\b", text)
+    assert text.isascii()  # one GSM-7 segment, in Vietnamese too

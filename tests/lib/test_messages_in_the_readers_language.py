@@ -126,3 +126,27 @@ def test_old_glued_texts_are_split_so_each_reader_sees_their_half(station: Healt
     assert single.code == "" and single.text("en").title == "Chỉ tiếng Việt"
     assert render(checkpoint.code, checkpoint.params, language="en").title == "Checkpoint Km 5: A Páo (denied)"
     assert render(checkpoint.code, checkpoint.params, language="vi").title == "Chốt Km 5: A Páo (không cho qua)"
+
+
+def test_old_declaration_alerts_get_their_level_and_reasons_back_as_codes(station: HealthUnit) -> None:
+    english = Alert.objects.create(
+        unit=station, kind="declaration", title="Red: high risk: Lò Văn Pọm",
+        body="contact with a case, with symptoms, symptoms", dedupe_key="declaration:1",
+    )  # fmt: skip
+    vietnamese = Alert.objects.create(
+        unit=station, kind="declaration", title="Vàng: cần theo dõi: Giàng A Páo", body="triệu chứng",
+        dedupe_key="declaration:2",
+    )  # fmt: skip
+    unknown = Alert.objects.create(
+        unit=station, kind="declaration", title="Đỏ: nguy cơ cao: X", body="một lý do lạ", dedupe_key="declaration:3"
+    )
+    importlib.import_module("declarations.migrations.0004_alert_message_codes").alert_codes(apps, None)
+    for alert in (english, vietnamese, unknown):
+        alert.refresh_from_db()
+    assert english.params == {"level": "red", "name": "Lò Văn Pọm", "reasons": ["contact_with_symptoms", "symptoms"]}
+    assert render(english.code, english.params, language="vi") == render(
+        FLAGGED, {"level": "red", "name": "Lò Văn Pọm", "reasons": ["contact_with_symptoms", "symptoms"]}, language="vi"
+    )
+    assert render(vietnamese.code, vietnamese.params, language="en").title == "Yellow: needs attention: Giàng A Páo"
+    assert render(vietnamese.code, vietnamese.params, language="en").body == "symptoms"
+    assert unknown.code == "" and unknown.shown.body == "một lý do lạ"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -57,9 +58,15 @@ def login_code_request(*, phone: str) -> str:
     code = f"{secrets.randbelow(10**6):06d}"
     LoginCode.objects.create(phone=e164, code_hash=_code_hash(e164, code), expires_at=now + settings.LOGIN_CODE_TTL)
     minutes = int(settings.LOGIN_CODE_TTL.total_seconds() // 60)
-    # Plain ASCII keeps the SMS in one GSM-7 segment on every handset.
+    # In the language of the page that asked for it; the Vietnamese is plain ASCII, which
+    # keeps the SMS in one GSM-7 segment on every handset.
+    text = gettext("%(portal)s: sign-in code %(code)s, valid for %(minutes)s minutes.") % {
+        "portal": settings.PORTAL_NAME,
+        "code": code,
+        "minutes": minutes,
+    }
     try:
-        send_sms(e164, f"{settings.PORTAL_NAME}: ma dang nhap {code}, het han sau {minutes} phut. Sign-in code {code}.")
+        send_sms(e164, text)
     except SmsError:
         log.exception("sign-in code SMS to %s failed", e164)
         raise DomainError(

@@ -15,7 +15,7 @@ from truyvet.lib.drf import PublicRateThrottle
 
 
 class ProvinceListView(APIView):
-    """All 34 provinces, by code (public)."""
+    """All 34 provinces, by name without its type ("Thành phố Hà Nội" under H), public."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
