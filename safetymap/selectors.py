@@ -339,14 +339,21 @@ def _map_rows(filters: MapFilter, now: datetime) -> QuerySet[Any]:
 
 
 def map_version(filters: MapFilter, *, now: datetime | None = None) -> str:
-    """A short tag that changes whenever the answer of ``map_geojson`` may change: the
-    newest change of any facility, their count, the minute (staleness moves with time)."""
+    """A short tag that changes whenever the answer of ``map_geojson`` (at the same
+    ``now``) may change: the facilities' count, their newest change (every write of a status
+    touches ``updated_at``) and how many are stale by then (a facility that goes stale
+    changes the answer with no write). One indexed aggregate over the table."""
     now = now or timezone.now()
+    cutoff = stale_before(_minute(now))
     qs = Facility.objects.order_by()
     if filters.ward_code is not None:
         qs = qs.filter(ward_id=filters.ward_code)
-    state = qs.aggregate(n=Count("pk"), last=Max("updated_at"))
-    raw = f"{state['n']}|{state['last']}|{_minute(now).isoformat()}|{filters}"
+    state = qs.aggregate(
+        n=Count("pk"),
+        last=Max("updated_at"),
+        stale=Count("pk", filter=Q(assessed_at__isnull=True) | Q(assessed_at__lt=cutoff)),
+    )
+    raw = f"{state['n']}|{state['last']}|{state['stale']}|{filters}"
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
