@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -357,22 +358,24 @@ def map_version(filters: MapFilter, *, now: datetime | None = None) -> str:
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
-_TIME = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
-
+# One statement builds the whole answer as text: each feature by ``format`` (to_json quotes
+# and escapes the strings), joined by string_agg. It costs what a bare json_agg of the same
+# rows costs, where nested json_build_object calls cost twice that (docs/BENCHMARKS.md).
 _FEATURES_SQL = """
-SELECT json_build_object(
-  'type', 'FeatureCollection',
-  'features', coalesce(json_agg(json_build_object(
-    'type', 'Feature',
-    'geometry', json_build_object('type', 'Point', 'coordinates',
-                                  json_build_array(round(t.longitude, 5), round(t.latitude, 5))),
-    'properties', json_build_object(
-      'id', t.id, 'name', t.name, 'type', t.type, 'status', t.shown,
-      'assessed_at', to_char(t.assessed_at AT TIME ZONE 'UTC', %s), 'score', t.score)
-  ) ORDER BY t.id), '[]'::json)
-)::text
+SELECT '{"type":"FeatureCollection","features":[' || coalesce(string_agg(format(
+  '{"type":"Feature","geometry":{"type":"Point","coordinates":[%%s,%%s]},'
+  '"properties":{"id":%%s,"name":%%s,"type":%%s,"status":%%s,"assessed_at":%%s,"score":%%s}}',
+  round(t.longitude, 5), round(t.latitude, 5), t.id, to_json(t.name), to_json(t.type), to_json(t.shown),
+  coalesce(to_json(to_char(t.assessed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))::text, 'null'),
+  coalesce(t.score::text, 'null')
+), ',' ORDER BY t.id), '') || ']}'
 FROM ({inner}) t
 """
+
+
+def _five(value: Decimal) -> float:
+    """Five decimals, half away from zero as PostgreSQL's round() does."""
+    return float(value.quantize(Decimal("0.00001"), rounding=ROUND_HALF_UP))
 
 
 def _time(value: datetime | None) -> str | None:
@@ -391,13 +394,13 @@ def map_geojson(filters: MapFilter, *, now: datetime | None = None) -> str:
     if connection.vendor == "postgresql":
         inner, params = rows.query.sql_with_params()
         with connection.cursor() as cursor:
-            cursor.execute(_FEATURES_SQL.format(inner=inner), [_TIME, *params])
+            cursor.execute(_FEATURES_SQL.replace("{inner}", inner), params)
             (text,) = cursor.fetchone()
         return str(text)
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [float(round(lng, 5)), float(round(lat, 5))]},
+            "geometry": {"type": "Point", "coordinates": [_five(lng), _five(lat)]},
             "properties": {
                 "id": pk,
                 "name": name,
