@@ -12,9 +12,13 @@
 from __future__ import annotations
 
 import gzip
+from datetime import datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -39,8 +43,6 @@ from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
 from truyvet.lib.ratelimit import remember_browser
 from truyvet.lib.schema import Refused, convert
-
-GZIP_MIN_BYTES = 1024
 
 
 def _chosen(request: Request, name: str, allowed: list[str], code: SafetymapError, message: str) -> tuple[str, ...]:
@@ -143,21 +145,38 @@ class FacilitiesGeoJsonView(APIView):
     )
     def get(self, request: Request) -> HttpResponse:
         filters = map_filter_from(request)
-        etag = f'"{map_version(filters)}"'
+        now = timezone.now()
+        version = map_version(filters, now=now)
+        etag = f'"{version}"'
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             response = HttpResponse(status=304)
         else:
-            body = map_geojson(filters).encode()
+            body = _zipped_body(filters, version, now)
             response = HttpResponse(content_type="application/geo+json")
-            if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) >= GZIP_MIN_BYTES:
-                response.content = gzip.compress(body, compresslevel=5, mtime=0)
+            if "gzip" in request.headers.get("Accept-Encoding", ""):
+                response.content = body
                 response["Content-Encoding"] = "gzip"
             else:
-                response.content = body
+                response.content = gzip.decompress(body)
         response["ETag"] = etag
         response["Cache-Control"] = "public, max-age=30"
         patch_vary_headers(response, ["Accept-Encoding"])
         return response
+
+
+def _zipped_body(filters: MapFilter, version: str, now: datetime) -> bytes:
+    """The gzipped FeatureCollection of ``version``: from the cache when another request
+    built it already (``SAFETYMAP_GEOJSON_CACHE_SECONDS``; 0 builds it every time)."""
+    seconds = settings.SAFETYMAP_GEOJSON_CACHE_SECONDS
+    key = f"safetymap:geojson:{version}"
+    if seconds:
+        found = cache.get(key)
+        if isinstance(found, bytes):
+            return found
+    body = gzip.compress(map_geojson(filters, now=now).encode(), compresslevel=6 if seconds else 1, mtime=0)
+    if seconds:
+        cache.set(key, body, timeout=seconds)
+    return body
 
 
 class ReportCreateView(APIView):

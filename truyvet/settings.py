@@ -589,6 +589,9 @@ SAFETYMAP_REPORTS_PER_ADDRESS = env.int("SAFETYMAP_REPORTS_PER_ADDRESS", default
 SAFETYMAP_PHOTO_MAX_MB = env.int("SAFETYMAP_PHOTO_MAX_MB", default=5)
 # The public map asks for fresh colours this often (seconds), without reloading the page.
 SAFETYMAP_MAP_REFRESH_SECONDS = env.int("SAFETYMAP_MAP_REFRESH_SECONDS", default=60)
+# The public GeoJSON, gzipped, is kept in the cache this many seconds under its ETag (which
+# changes with any facility's change), so many open maps cost one build; 0 builds it each time.
+SAFETYMAP_GEOJSON_CACHE_SECONDS = env.int("SAFETYMAP_GEOJSON_CACHE_SECONDS", default=300)
 
 # --- Homes: where each staff role starts (truyvet/accounts/homes.py) ------------------------
 # The page each role lands on after signing in and behind the portal's name: a URL name. An

@@ -59,7 +59,10 @@
     var type = typeSelect.value;
     var wanted = key(search.value.trim());
     return points.filter(function (p) {
-      return statuses[p.status] && (!type || p.type === type) && (!wanted || p.key.indexOf(wanted) !== -1);
+      if (!statuses[p.status] || (type && p.type !== type)) { return false; }
+      if (!wanted) { return true; }
+      if (p.key === null) { p.key = key(p.name); }  // made once, at the first search
+      return p.key.indexOf(wanted) !== -1;
     });
   }
 
@@ -193,8 +196,17 @@
     });
   }
 
-  function load() {
-    var ward = wardSelect.value;
+  function ask(ward) {
+    var first = window.safetyMapFirstData;
+    window.safetyMapFirstData = null;
+    if (first && !ward) {
+      // The download the page began (map-data.js); a failure asks again.
+      return first.then(function (got) {
+        if (!got) { return ask(ward); }
+        etag = got.etag;
+        return got.data;
+      });
+    }
     var url = config.source + (ward ? "?ward_code=" + encodeURIComponent(ward) : "");
     var headers = {Accept: "application/geo+json"};
     if (etag && ward === wardLoaded) { headers["If-None-Match"] = etag; }
@@ -203,13 +215,18 @@
       if (!response.ok) { throw new Error(String(response.status)); }
       etag = response.headers.get("ETag");
       return response.json();
-    }).then(function (data) {
+    });
+  }
+
+  function load() {
+    var ward = wardSelect.value;
+    return ask(ward).then(function (data) {
       if (!data) { return; }
       var changedWard = ward !== wardLoaded;
       wardLoaded = ward;
       points = data.features.map(function (f) {
         var q = f.properties;
-        return {id: q.id, name: q.name, key: key(q.name), type: q.type, status: q.status, at: q.assessed_at,
+        return {id: q.id, name: q.name, key: null, type: q.type, status: q.status, at: q.assessed_at,
                 score: q.score, lat: f.geometry.coordinates[1], lng: f.geometry.coordinates[0]};
       });
       counts();
