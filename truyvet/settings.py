@@ -589,4 +589,6 @@ VACCINATION_DSC_CERTIFICATE_PEM = env.str("VACCINATION_DSC_CERTIFICATE_PEM", def
 VACCINATION_DSC_PRIVATE_KEY_PEM = env.str("VACCINATION_DSC_PRIVATE_KEY_PEM", default="", multiline=True)
 # Other issuers' document signer certificates the verifier trusts (PEM, concatenated).
 VACCINATION_TRUSTED_DSC_PEMS = env.str("VACCINATION_TRUSTED_DSC_PEMS", default="", multiline=True)
+# Minutes a vaccinated person waits at the site under observation.
+VACCINATION_OBSERVATION_MINUTES = env.int("VACCINATION_OBSERVATION_MINUTES", default=30)
 PERSON_STATUS_PROVIDERS.append("vaccination.selectors.person_statuses")

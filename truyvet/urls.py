@@ -12,6 +12,7 @@ from relief import api_urls as relief_api_urls
 from truyvet import views
 from truyvet.geo.api import ProvinceListView, WardListView
 from truyvet.lib.api import KeysView
+from vaccination import api_urls as vaccination_api_urls
 from venues import views as venue_views
 from venues.api import CheckInCreateView, CheckOutView, VenueCreateView
 from venues.poster_api import VenuePosterPdfView, VenuePosterPngView
@@ -30,6 +31,7 @@ api_v1 = [
     *contact_api_urls.urlpatterns,
     *checkpoint_api_urls.urlpatterns,
     *relief_api_urls.urlpatterns,
+    *vaccination_api_urls.urlpatterns,
 ]
 
 urlpatterns = [

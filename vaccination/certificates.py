@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
@@ -91,6 +92,19 @@ def trust_list() -> list[dict[str, str]]:
     for certificate in configured_certificates():
         seen.setdefault(kid_b64(certificate), certificate.public_bytes(Encoding.PEM).decode("ascii"))
     return [{"kid": kid, "certificate_pem": pem} for kid, pem in seen.items()]
+
+
+def trust_list_for_browsers() -> list[dict[str, str]]:
+    """The trust list with each key's SubjectPublicKeyInfo (base64 DER) and algorithm, which
+    WebCrypto imports as it is (the ``/verify/`` page checks signatures offline)."""
+    current_dsc()  # a new installation makes its signer first, so there is one to trust
+    found = []
+    for item in trust_list():
+        key = load_certificate(item["certificate_pem"]).public_key()
+        spki = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        algorithm = "ES256" if isinstance(key, ec.EllipticCurvePublicKey) else "PS256"
+        found.append({**item, "alg": algorithm, "spki": base64.b64encode(spki).decode("ascii")})
+    return found
 
 
 def current_dsc() -> dict[str, str]:

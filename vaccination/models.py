@@ -205,3 +205,26 @@ class DocumentSigner(models.Model):
 
     def __str__(self) -> str:
         return self.kid
+
+
+class ScreeningOutcome(models.TextChoices):
+    VACCINATE = "vaccinate", _("Vaccinate")
+    POSTPONE = "postpone", _("Postpone")
+    REFER = "refer", _("Refer to hospital")
+
+
+class Screening(models.Model):
+    """The pre-vaccination screening of a person at a site: the ministry's checklist
+    (``vaccination.screening.QUESTIONS``), the answers and the outcome."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="screenings")
+    answers = models.JSONField(default=dict)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=ScreeningOutcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    screened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-screened_at"]
+        indexes = [models.Index(fields=["site", "screened_at"], name="vacc_screening_site_time")]

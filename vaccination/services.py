@@ -35,7 +35,7 @@ from truyvet.lib.errors import DomainError
 from truyvet.people.models import Person
 from vaccination import valuesets
 from vaccination.errors import VaccinationError
-from vaccination.models import DocumentSigner, Dose, StockLot
+from vaccination.models import DocumentSigner, Dose, Screening, ScreeningOutcome, StockLot
 from vaccination.selectors import interval_days, site_list_for
 from vaccination.signers import make_signer
 
@@ -194,3 +194,46 @@ def signer_ensure() -> DocumentSigner:
     """The signer that signs today, made on first use (a new installation, a test)."""
     current = DocumentSigner.objects.filter(signing=True, not_after__gt=timezone.now()).first()
     return current if current is not None else signer_rotate()
+
+
+@dataclass(frozen=True)
+class VisitIn:
+    """A person at a site: the screening answers, its outcome, and the dose when the outcome
+    is to vaccinate."""
+
+    site_id: int
+    person_id: int
+    answers: dict[str, bool]
+    outcome: str
+    note: str = ""
+    dose: DoseIn | None = None
+
+
+def visit_record(*, user: User, data: VisitIn) -> tuple[Screening, Dose | None]:
+    """Record the screening and, when the outcome is to vaccinate, the dose: both or neither."""
+    if not site_list_for(user).filter(pk=data.site_id).exists():
+        raise DomainError(VaccinationError.UNKNOWN_SITE.label, VaccinationError.UNKNOWN_SITE, field="site_id")
+    if data.outcome not in ScreeningOutcome.values:
+        raise DomainError(VaccinationError.UNKNOWN_OUTCOME.label, VaccinationError.UNKNOWN_OUTCOME, field="outcome")
+    if data.outcome == ScreeningOutcome.VACCINATE and data.dose is None:
+        raise DomainError(VaccinationError.DOSE_REQUIRED.label, VaccinationError.DOSE_REQUIRED, field="product")
+    with transaction.atomic():
+        screening = Screening.objects.create(
+            person_id=data.person_id,
+            site_id=data.site_id,
+            answers={key: bool(value) for key, value in data.answers.items()},
+            outcome=data.outcome,
+            note=data.note.strip()[:300],
+            screened_by=user,
+        )
+        audit_log(
+            actor=user,
+            action="vaccination.screening_record",
+            obj=screening,
+            person_id=data.person_id,
+            detail={"outcome": data.outcome},
+        )
+        dose = None
+        if data.outcome == ScreeningOutcome.VACCINATE and data.dose is not None:
+            dose = dose_record(user=user, data=data.dose)
+    return screening, dose

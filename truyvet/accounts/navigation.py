@@ -46,6 +46,7 @@ NAV: list[NavItem] = [
         frozenset({Role.PROVINCE_CDC, Role.HEALTH_CENTRE, Role.COMMUNE_STATION, Role.ADMINISTRATOR}),
     ),
     NavItem(_("API"), "api-docs", frozenset({Role.ADMINISTRATOR, Role.PROVINCE_CDC})),
+    NavItem(_("Vaccination site"), "vaccination:sites", frozenset({Role.VACCINATION_STAFF, Role.ADMINISTRATOR})),
 ]
 
 

@@ -81,6 +81,13 @@ def may_manage_venues(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and (user.role in VENUE_OWNER_ROLES or is_health_staff(user)))
 
 
+def may_vaccinate(user: User | AnonymousUser) -> bool:
+    """Staff of vaccination sites (which sites: ``vaccination.selectors.site_list_for``) and administrators."""
+    return bool(
+        user.is_authenticated and user.is_active and (user.role == Role.VACCINATION_STAFF or sees_everywhere(user))
+    )
+
+
 # --- Pages ---------------------------------------------------------------------------------
 
 View = Callable[..., HttpResponseBase]
@@ -107,6 +114,7 @@ portal_staff_required = user_passes(is_portal_staff)
 checkpoint_overseer_required = user_passes(may_oversee_checkpoints)
 checkpoint_manager_required = user_passes(may_manage_checkpoints)
 trip_operator_required = user_passes(may_operate_trips)
+vaccinator_required = user_passes(may_vaccinate)
 
 
 # --- API -----------------------------------------------------------------------------------
@@ -124,6 +132,7 @@ def permission_class(test: Predicate, name: str) -> type[BasePermission]:
 IsPortalStaff = permission_class(is_portal_staff, "IsPortalStaff")
 IsHealthStaff = permission_class(is_health_staff, "IsHealthStaff")
 MayRegisterVenues = permission_class(may_register_venues, "MayRegisterVenues")
+MayVaccinate = permission_class(may_vaccinate, "MayVaccinate")
 
 
 # --- Django permissions that core packages ask for -------------------------------------------
