@@ -20,11 +20,13 @@ extended key usages of the signer (a signer for vaccinations only signs vaccinat
 from __future__ import annotations
 
 import hashlib
+import struct
 import unicodedata
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 import base45
@@ -190,8 +192,29 @@ def cwt_claims(hcert: dict[str, Any], *, issuer: str, issued_at: datetime, expir
     return cbor2.dumps({1: issuer, 4: int(expires_at.timestamp()), 6: int(issued_at.timestamp()), -260: {1: hcert}})
 
 
+_B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+@cache
+def _b45_pairs() -> tuple[str, ...]:
+    """Every two-byte value's three Base45 characters (RFC 9285: low digit first), built once."""
+    return tuple(_B45[n % 45] + _B45[n // 45 % 45] + _B45[n // 2025] for n in range(65536))
+
+
+def b45encode(data: bytes) -> str:
+    """Base45 (RFC 9285), by table: the same text as ``base45.b45encode`` (a test compares
+    them), about fifty times faster, which keeps issuing near the cost of the signature."""
+    pairs = _b45_pairs()
+    whole = len(data) // 2
+    text = "".join([pairs[n] for n in struct.unpack(f">{whole}H", data[: whole * 2])])
+    if len(data) % 2:
+        last = data[-1]
+        text += _B45[last % 45] + _B45[last // 45]
+    return text
+
+
 def encode(cose: bytes) -> str:
-    return PREFIX + base45.b45encode(zlib.compress(cose, 9)).decode("ascii")
+    return PREFIX + b45encode(zlib.compress(cose, 9))
 
 
 def issue(signer: Signer, hcert: dict[str, Any], *, issued_at: datetime, expires_at: datetime) -> str:

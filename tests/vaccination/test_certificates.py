@@ -167,3 +167,11 @@ def test_the_uvci_check_character_matches_the_eu_examples() -> None:
     assert austrian == "URN:UVCI:01:AT:10807843F94AEE0EE5093FBC254BD813#B"
     assert hcert.uvci("AT", "", "10807843F94AEE0EE5093FBC254BD813") == austrian
     assert hcert.luhn_mod_n("URN:UVCI:01:SE:EHM/V12907267LAJW") == "E"  # the schema FAQ's example
+
+
+def test_our_base45_is_the_same_text_as_the_base45_library() -> None:
+    import os
+
+    for size in range(0, 120):
+        data = os.urandom(size)
+        assert hcert.b45encode(data) == base45.b45encode(data).decode("ascii")
