@@ -20,7 +20,6 @@ extended key usages of the signer (a signer for vaccinations only signs vaccinat
 from __future__ import annotations
 
 import hashlib
-import struct
 import unicodedata
 import zlib
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ from typing import Any
 
 import base45
 import cbor2
+import numpy as np
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -166,6 +166,9 @@ def kid_of(certificate: x509.Certificate) -> bytes:
     return hashlib.sha256(certificate.public_bytes(Encoding.DER)).digest()[:8]
 
 
+_ES256_SIGNING = ec.ECDSA(hashes.SHA256())
+
+
 @dataclass
 class Signer:
     """A loaded document signer: its private key, kid and validity."""
@@ -182,7 +185,7 @@ class Signer:
     def sign(self, payload: bytes) -> bytes:
         """The COSE_Sign1 message (tag 18) of ``payload`` (the CWT's CBOR)."""
         to_sign = cbor2.dumps(["Signature1", self.protected, b"", payload])
-        der = self.private_key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
+        der = self.private_key.sign(to_sign, _ES256_SIGNING)
         r, s = decode_dss_signature(der)
         signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
         return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [self.protected, {}, payload, signature]))
@@ -196,17 +199,20 @@ _B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
 
 @cache
-def _b45_pairs() -> tuple[str, ...]:
-    """Every two-byte value's three Base45 characters (RFC 9285: low digit first), built once."""
-    return tuple(_B45[n % 45] + _B45[n // 45 % 45] + _B45[n // 2025] for n in range(65536))
+def _b45_table() -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """The three Base45 characters of every two-byte value (RFC 9285: low digit first),
+    196 KB built once."""
+    alphabet = _B45.encode("ascii")
+    triples = b"".join(bytes((alphabet[n % 45], alphabet[n // 45 % 45], alphabet[n // 2025])) for n in range(65536))
+    return np.frombuffer(triples, dtype=np.uint8).reshape(65536, 3)
 
 
 def b45encode(data: bytes) -> str:
-    """Base45 (RFC 9285), by table: the same text as ``base45.b45encode`` (a test compares
-    them), about fifty times faster, which keeps issuing near the cost of the signature."""
-    pairs = _b45_pairs()
+    """Base45 (RFC 9285) by one table look-up per two bytes: the same text as
+    ``base45.b45encode`` (a test compares them) in a fraction of its time, which keeps
+    issuing near the cost of the signature."""
     whole = len(data) // 2
-    text = "".join([pairs[n] for n in struct.unpack(f">{whole}H", data[: whole * 2])])
+    text = _b45_table()[np.frombuffer(data, dtype=">u2", count=whole)].tobytes().decode("ascii")
     if len(data) % 2:
         last = data[-1]
         text += _B45[last % 45] + _B45[last // 45]
