@@ -607,5 +607,27 @@ STAFF_HOME_PAGES: dict[str, str] = {
     "agency_staff": "operations:staff_home",
     "administrator": "admin_home",
     "facility_manager": "safetymap:my_facilities",
-    "vaccination_staff": "coming",
+    "vaccination_staff": "vaccination:sites",
 }
+
+# --- Vaccination (sites, doses, EU Digital COVID Certificates) ----------------------------
+# Days between two doses of a product when no campaign sets them: (minimum, maximum).
+VACCINATION_INTERVAL_DAYS: tuple[int, int] = (
+    env.int("VACCINATION_MIN_INTERVAL_DAYS", default=21),
+    env.int("VACCINATION_MAX_INTERVAL_DAYS", default=84),
+)
+# The EU DCC: issuer ("is"), country ("co"), the UVCI's issuing entity, months of validity
+# (never beyond the signing certificate), the CWT issuer ("iss").
+VACCINATION_DCC_ISSUER = env.str("VACCINATION_DCC_ISSUER", default="Bộ Y tế / Ministry of Health, Viet Nam")
+VACCINATION_DCC_COUNTRY = env.str("VACCINATION_DCC_COUNTRY", default="VN")
+VACCINATION_DCC_UVCI_ISSUER = env.str("VACCINATION_DCC_UVCI_ISSUER", default="TV")
+VACCINATION_DCC_MONTHS = env.int("VACCINATION_DCC_MONTHS", default=12)
+# A document signer kept outside the database (the ministry's): PEM certificate and key.
+# Empty: the portal's own, made by `manage.py vaccination_signer` (or on first use).
+VACCINATION_DSC_CERTIFICATE_PEM = env.str("VACCINATION_DSC_CERTIFICATE_PEM", default="", multiline=True)
+VACCINATION_DSC_PRIVATE_KEY_PEM = env.str("VACCINATION_DSC_PRIVATE_KEY_PEM", default="", multiline=True)
+# Other issuers' document signer certificates the verifier trusts (PEM, concatenated).
+VACCINATION_TRUSTED_DSC_PEMS = env.str("VACCINATION_TRUSTED_DSC_PEMS", default="", multiline=True)
+# Minutes a vaccinated person waits at the site under observation.
+VACCINATION_OBSERVATION_MINUTES = env.int("VACCINATION_OBSERVATION_MINUTES", default=30)
+PERSON_STATUS_PROVIDERS.append("vaccination.selectors.person_statuses")

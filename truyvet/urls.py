@@ -13,6 +13,7 @@ from safetymap import api_urls as safetymap_api_urls
 from truyvet import views
 from truyvet.geo.api import ProvinceListView, WardListView
 from truyvet.lib.api import KeysView
+from vaccination import api_urls as vaccination_api_urls
 from venues import views as venue_views
 from venues.api import CheckInCreateView, CheckOutView, VenueCreateView
 from venues.poster_api import VenuePosterPdfView, VenuePosterPngView
@@ -32,6 +33,7 @@ api_v1 = [
     *checkpoint_api_urls.urlpatterns,
     *relief_api_urls.urlpatterns,
     *safetymap_api_urls.urlpatterns,
+    *vaccination_api_urls.urlpatterns,
 ]
 
 urlpatterns = [

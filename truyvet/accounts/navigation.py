@@ -75,6 +75,8 @@ NAV: list[NavItem] = [
     NavItem(_("COVID-safe map"), "safetymap:facilities", _HEALTH, NavGroup.VENUES),
     NavItem(_("Facility reports"), "safetymap:moderation", _HEALTH, NavGroup.VENUES),
     NavItem(_("My facilities"), "safetymap:my_facilities", frozenset({Role.FACILITY_MANAGER}), NavGroup.VENUES),
+    NavItem(_("Vaccination site"), "vaccination:sites", frozenset({Role.VACCINATION_STAFF, Role.ADMINISTRATOR}),
+            NavGroup.MORE),
 ]  # fmt: skip
 
 

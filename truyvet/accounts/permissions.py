@@ -91,6 +91,13 @@ def may_manage_venues(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and (user.role in VENUE_OWNER_ROLES or is_health_staff(user)))
 
 
+def may_vaccinate(user: User | AnonymousUser) -> bool:
+    """Staff of vaccination sites (which sites: ``vaccination.selectors.site_list_for``) and administrators."""
+    return bool(
+        user.is_authenticated and user.is_active and (user.role == Role.VACCINATION_STAFF or sees_everywhere(user))
+    )
+
+
 # --- Pages ---------------------------------------------------------------------------------
 
 View = Callable[..., HttpResponseBase]
@@ -120,6 +127,8 @@ trip_operator_required = user_passes(may_operate_trips)
 administrator_required = user_passes(is_administrator)
 province_required = user_passes(sees_whole_province)
 
+vaccinator_required = user_passes(may_vaccinate)
+
 
 # --- API -----------------------------------------------------------------------------------
 
@@ -136,6 +145,7 @@ def permission_class(test: Predicate, name: str) -> type[BasePermission]:
 IsPortalStaff = permission_class(is_portal_staff, "IsPortalStaff")
 IsHealthStaff = permission_class(is_health_staff, "IsHealthStaff")
 MayRegisterVenues = permission_class(may_register_venues, "MayRegisterVenues")
+MayVaccinate = permission_class(may_vaccinate, "MayVaccinate")
 
 
 # --- Django permissions that core packages ask for -------------------------------------------

@@ -1,0 +1,168 @@
+"""Vaccination: certificates issued per second on one core, against bare ES256 signing of
+the same CBOR in the same run (targets: ≥ 1,000/s and within 2×), and dose recording through
+the service (target: ≥ 500/s with p99 ≤ 200 ms).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/truyvet_vaccination \\
+        .venv/bin/python bench/run_vaccination.py [--certificates 5000] [--doses 3000]
+
+The database is migrated first; the run adds its own site, vaccinator and people (tagged
+``bench-vaccination``) and removes them at the end.
+
+- bare signing: ECDSA P-256 / SHA-256 over the COSE Sig_structure of the certificate's CWT
+  (``cryptography``), the lower bound;
+- issuing: ``vaccination.hcert.issue`` from the HCERT dictionary: CBOR of the claims, the
+  Sig_structure, the signature, COSE_Sign1, zlib, Base45, ``HC1:``;
+- issuing from the database: ``certificate_for(person)`` (the person's doses read, then the
+  above), what the API does per request;
+- dose recording: ``dose_record`` one at a time (each its transaction, audit entry, lock of
+  the person and checks), one process, per-call latencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "truyvet.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+import cbor2  # noqa: E402
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds else float("inf")
+
+
+def bench_certificates(count: int) -> None:
+    from vaccination import hcert
+    from vaccination.signers import make_signer, signer_from_pem
+
+    files = make_signer(country="VN")
+    signer = signer_from_pem(files.certificate_pem, files.private_key_pem)
+    entry = hcert.VaccinationEntry(
+        prophylaxis="1119349007",
+        product="EU/1/20/1528",
+        manufacturer="ORG-100030215",
+        dose_number=2,
+        total_doses=2,
+        administered_on=date(2021, 9, 1),
+        country="VN",
+        issuer="Bộ Y tế / Ministry of Health, Viet Nam",
+        uvci=hcert.uvci("VN", "TV", "WYOSN5T62MGMO23E"),
+    )
+    payload = hcert.hcert_payload("Nguyễn Văn An", date(1990, 5, 17), entry)
+    now = datetime.now(UTC)
+    later = now + timedelta(days=365)
+    claims = hcert.cwt_claims(payload, issuer="VN", issued_at=now, expires_at=later)
+    to_sign = cbor2.dumps(["Signature1", signer.protected, b"", claims])
+    key = signer.private_key
+    algorithm = ec.ECDSA(hashes.SHA256())
+    for _ in range(200):  # warm-up
+        key.sign(to_sign, algorithm)
+        hcert.issue(signer, payload, issued_at=now, expires_at=later)
+    bare, issued = [], []
+    for _turn in range(3):  # interleaved, best of three (the machine is shared)
+        started = time.perf_counter()
+        for _ in range(count):
+            key.sign(to_sign, algorithm)
+        bare.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for _ in range(count):
+            hcert.issue(signer, payload, issued_at=now, expires_at=later)
+        issued.append(time.perf_counter() - started)
+    b, i = min(bare), min(issued)
+    text = hcert.issue(signer, payload, issued_at=now, expires_at=later)
+    print(f"certificate: {len(text)} characters (HC1:...)")
+    print(f"bare ES256 signing of the same CBOR: {rate(count, b):,.0f}/s ({b / count * 1e6:.1f} µs each)")
+    print(f"issuing (CBOR, COSE, zlib, Base45): {rate(count, i):,.0f}/s ({i / count * 1e6:.1f} µs each)")
+    print(f"ratio issuing / bare signing: {i / b:.2f}× (target ≤ 2×)")
+
+
+def bench_database(certificates: int, doses: int) -> None:
+    from tests.factories import home_ward
+    from truyvet.accounts.models import Role, User
+    from truyvet.people.models import Person
+    from truyvet.people.normalize import search_key
+    from vaccination.certificates import certificate_for
+    from vaccination.models import Dose, Site
+    from vaccination.services import DoseIn, dose_record
+
+    call_command("migrate", verbosity=0)
+    user, _ = User.objects.get_or_create(username="bench-vaccinator", defaults={"role": Role.VACCINATION_STAFF})
+    site, _ = Site.objects.get_or_create(name="bench-vaccination", defaults={"ward": home_ward(0)})
+    site.staff.add(user)
+    people = Person.objects.bulk_create(
+        [
+            Person(full_name=f"Bench Tiêm {n}", name_key=search_key(f"Bench Tiêm {n}"), address="bench-vaccination")
+            for n in range(doses)
+        ]
+    )
+    day = timezone.localdate() - timedelta(days=1)
+    latencies = []
+    started = time.perf_counter()
+    for person in people:
+        one = time.perf_counter()
+        dose_record(
+            user=user,
+            data=DoseIn(
+                person_id=person.pk,
+                product="EU/1/20/1528",
+                manufacturer="ORG-100030215",
+                dose_number=1,
+                total_doses=2,
+                administered_on=day,
+                site_id=site.pk,
+                lot="BENCH",
+            ),
+        )
+        latencies.append(time.perf_counter() - one)
+    total = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    print(
+        f"dose recording ({connection.vendor}, one process): {rate(len(people), total):,.0f}/s, "
+        f"median {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+    )
+    sample = people[: min(certificates, len(people))]
+    certificate_for(sample[0])
+    started = time.perf_counter()
+    for person in sample:
+        certificate_for(person)
+    total = time.perf_counter() - started
+    print(f"certificate_for (doses read from {connection.vendor}): {rate(len(sample), total):,.0f}/s")
+    Dose.objects.filter(site=site).delete()
+    Person.objects.filter(address="bench-vaccination").delete()
+    site.delete()
+    user.delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--certificates", type=int, default=5000)
+    parser.add_argument("--doses", type=int, default=3000)
+    parser.add_argument("--certificates-only", action="store_true", help="Skip the database part.")
+    options = parser.parse_args()
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1, 5, 15 min)")
+    bench_certificates(options.certificates)
+    if not options.certificates_only:
+        bench_database(options.certificates, options.doses)
+
+
+if __name__ == "__main__":
+    main()

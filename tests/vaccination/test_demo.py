@@ -1,0 +1,27 @@
+"""The demo seeder: sites with the demo vaccinator, a campaign, doses; a re-run adds nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.factories import PersonFactory, UserFactory
+from truyvet.accounts.models import Role
+from vaccination import demo
+from vaccination.models import Campaign, Dose, Site
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_gives_sites_a_campaign_and_doses_and_a_rerun_adds_nothing() -> None:
+    UserFactory(username="vaccinator", role=Role.VACCINATION_STAFF)
+    for _ in range(20):
+        PersonFactory(is_demo=True)
+    demo.seed({"vaccination_sites": 2, "vaccinated": 100}, io.StringIO())
+    assert Site.objects.count() == 2 and Campaign.objects.count() == 1
+    assert Site.objects.filter(staff__username="vaccinator").exists()
+    doses = Dose.objects.count()
+    assert Dose.objects.values("person_id").distinct().count() == 20 and doses >= 20
+    demo.seed({"vaccination_sites": 2, "vaccinated": 100}, io.StringIO())
+    assert Dose.objects.count() == doses and Site.objects.count() == 2

@@ -1,0 +1,43 @@
+"""The administrator keeps the sites (with their staff and stock), the priority groups and
+the campaigns. Doses are recorded on the site's pages and through the API, audit-logged;
+document signers are made by ``manage.py vaccination_signer``."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from vaccination.models import Campaign, CampaignProduct, PriorityGroup, Site, StockLot
+
+
+class StockLotInline(admin.TabularInline):
+    model = StockLot
+    extra = 0
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["name", "ward", "capacity_morning", "capacity_afternoon", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "address"]
+    autocomplete_fields = ["ward"]
+    filter_horizontal = ["staff"]
+    inlines = [StockLotInline]
+
+
+@admin.register(PriorityGroup)
+class PriorityGroupAdmin(admin.ModelAdmin):
+    list_display = ["order", "name", "code", "active"]
+    list_editable = ["active"]
+    ordering = ["order"]
+
+
+class CampaignProductInline(admin.TabularInline):
+    model = CampaignProduct
+    extra = 1
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on"]
+    filter_horizontal = ["wards", "priority_groups"]
+    inlines = [CampaignProductInline]

@@ -1,0 +1,154 @@
+"""The vaccination API (API.md, Vaccination): the caller's sites, recording a dose, a
+person's EU Digital COVID Certificate, the document signer and the trust list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from truyvet.accounts.models import User
+from truyvet.accounts.permissions import MayVaccinate
+from truyvet.lib.drf import PublicRateThrottle
+from truyvet.lib.schema import body_from
+from vaccination.certificates import certificate_for, current_dsc, trust_list_for_browsers, verify
+from vaccination.schemas import DoseBody
+from vaccination.selectors import person_for_certificate, site_list_for
+from vaccination.services import dose_record
+
+_DSC: dict[str, Any] = {"kid": serializers.CharField(), "certificate_pem": serializers.CharField()}
+_TRUSTED: dict[str, Any] = {
+    **_DSC,
+    "alg": serializers.ChoiceField(choices=["ES256", "PS256"]),
+    "spki": serializers.CharField(help_text="The public key: SubjectPublicKeyInfo, DER, base64 (WebCrypto)."),
+}
+
+
+class SiteListView(APIView):
+    """The vaccination sites of the caller (site staff)."""
+
+    permission_classes = [MayVaccinate]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "VaccinationSite",
+                {
+                    "id": serializers.IntegerField(),
+                    "name": serializers.CharField(),
+                    "ward_code": serializers.IntegerField(),
+                },
+                many=True,
+            )
+        },
+        tags=["vaccination"],
+    )
+    def get(self, request: Request) -> Response:
+        assert isinstance(request.user, User)
+        rows = site_list_for(request.user).values("id", "name", "ward_id")
+        return Response([{"id": r["id"], "name": r["name"], "ward_code": r["ward_id"]} for r in rows])
+
+
+class DoseCreateView(APIView):
+    """Record one dose (site staff); a retry with the same `client_id` answers the same id."""
+
+    permission_classes = [MayVaccinate]
+
+    @extend_schema(
+        request=DoseBody,
+        responses={201: inline_serializer("DoseCreated", {"id": serializers.IntegerField()})},
+        tags=["vaccination"],
+    )
+    def post(self, request: Request) -> Response:
+        assert isinstance(request.user, User)
+        body = body_from(request, DoseBody)
+        dose = dose_record(user=request.user, data=body.dose)
+        return Response({"id": dose.pk}, status=201)
+
+
+class CertificateView(APIView):
+    """A person's EU Digital COVID Certificate (staff who vaccinate or oversee the person,
+    or the person); 404 for anyone else and for a person with no dose."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "VaccinationCertificate", {"hc1": serializers.CharField(), "doses": serializers.IntegerField()}
+            )
+        },
+        tags=["vaccination"],
+    )
+    def get(self, request: Request, person_id: int) -> Response:
+        assert isinstance(request.user, User)
+        person = person_for_certificate(request.user, person_id, request=request)
+        certificate = certificate_for(person)
+        return Response({"hc1": certificate.hc1, "doses": certificate.doses})
+
+
+class DscView(APIView):
+    """The document signer certificate that signs now (public)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [PublicRateThrottle]
+
+    @extend_schema(responses={200: inline_serializer("VaccinationDsc", _DSC)}, tags=["vaccination"])
+    def get(self, request: Request) -> Response:
+        return Response(current_dsc())
+
+
+class TrustListView(APIView):
+    """Every document signer certificate this portal accepts (public)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [PublicRateThrottle]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "VaccinationTrustList",
+                {"certificates": inline_serializer("VaccinationTrusted", _TRUSTED, many=True)},
+            )
+        },
+        tags=["vaccination"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"certificates": trust_list_for_browsers()})
+
+
+class VerifyView(APIView):
+    """Check an `HC1:` string against the trust list (public): what it says, or the code
+    of why it is refused."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [PublicRateThrottle]
+
+    @extend_schema(
+        request=inline_serializer("VaccinationVerifyIn", {"hc1": serializers.CharField()}),
+        responses={200: inline_serializer("VaccinationVerified", {"valid": serializers.BooleanField()})},
+        tags=["vaccination"],
+    )
+    def post(self, request: Request) -> Response:
+        data: Any = request.data if isinstance(request.data, dict) else {}
+        text = data.get("hc1")
+        verified = verify(text if isinstance(text, str) else "", now=timezone.now())
+        return Response(
+            {
+                "valid": True,
+                "kid": verified.kid.hex(),
+                "issuer": verified.issuer,
+                "issued_at": verified.issued_at.isoformat() if verified.issued_at else None,
+                "expires_at": verified.expires_at.isoformat() if verified.expires_at else None,
+                "certificate": verified.hcert,
+            }
+        )

@@ -1,0 +1,16 @@
+"""The vaccination API's routes, mounted under /api/v1/ by truyvet/urls.py."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from vaccination import api
+
+urlpatterns = [
+    path("vaccination/sites/", api.SiteListView.as_view(), name="vaccination-sites"),
+    path("vaccination/doses/", api.DoseCreateView.as_view(), name="vaccination-doses"),
+    path("vaccination/certificates/<int:person_id>/", api.CertificateView.as_view(), name="vaccination-certificate"),
+    path("vaccination/dsc/", api.DscView.as_view(), name="vaccination-dsc"),
+    path("vaccination/trustlist/", api.TrustListView.as_view(), name="vaccination-trustlist"),
+    path("vaccination/verify/", api.VerifyView.as_view(), name="vaccination-verify"),
+]

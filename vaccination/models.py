@@ -1,0 +1,230 @@
+"""Vaccination sites, campaigns, the doses given and the keys that sign certificates.
+
+- ``Site``: a place that vaccinates, in a ward, with its opening hours, a capacity for each
+  session of the day (morning, afternoon), its staff (``vaccinator`` users, who see only
+  their sites) and its stock (``StockLot``: product, lot, expiry, doses left).
+- ``PriorityGroup``: the target groups of the national plan (Resolution 21/NQ-CP), seeded
+  by the migration and editable in the admin.
+- ``Campaign``: dates, wards, target groups and its products (``CampaignProduct``), each
+  with its series and the interval between doses (minimum and maximum days).
+- ``Dose``: one dose given to a person, coded with the EU DCC value sets
+  (``vaccination/valuesets``); ``client_id`` makes recording idempotent.
+- ``DocumentSigner``: the X.509 document signer certificates (DSC) whose keys sign EU
+  Digital COVID Certificates; the current one signs, earlier ones stay in the trust list.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from truyvet.accounts.models import HealthUnit
+from truyvet.geo.models import Ward
+from truyvet.people.models import Person
+
+
+class Session(models.TextChoices):
+    MORNING = "morning", _("Morning")
+    AFTERNOON = "afternoon", _("Afternoon")
+
+
+class Site(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="+", verbose_name=_("ward"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True, default="07:30-11:30, 13:30-17:00")
+    capacity_morning = models.PositiveIntegerField(_("capacity per morning"), default=100)
+    capacity_afternoon = models.PositiveIntegerField(_("capacity per afternoon"), default=100)
+    health_unit = models.ForeignKey(
+        HealthUnit,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("health centre"),
+        help_text=_("The health centre alerted when a serious reaction is reported at this site."),
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="vaccination_sites", verbose_name=_("staff")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("vaccination site")
+        verbose_name_plural = _("vaccination sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def capacity(self, session: str) -> int:
+        return self.capacity_morning if session == Session.MORNING else self.capacity_afternoon
+
+
+class StockLot(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="stock", verbose_name=_("site"))
+    product = models.CharField(_("vaccine product"), max_length=60)
+    manufacturer = models.CharField(_("marketing authorisation holder"), max_length=40)
+    lot = models.CharField(_("lot"), max_length=40)
+    expires_on = models.DateField(_("expires on"))
+    doses_left = models.PositiveIntegerField(_("doses left"), default=0)
+
+    class Meta:
+        ordering = ["expires_on", "lot"]
+        constraints = [models.UniqueConstraint(fields=["site", "product", "lot"], name="vacc_stock_site_product_lot")]
+        verbose_name = _("stock lot")
+        verbose_name_plural = _("stock lots")
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.lot}"
+
+
+class PriorityGroup(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("priority group")
+        verbose_name_plural = _("priority groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    wards = models.ManyToManyField(Ward, blank=True, related_name="+", verbose_name=_("wards"))
+    priority_groups = models.ManyToManyField(
+        PriorityGroup, blank=True, related_name="+", verbose_name=_("target groups")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="vacc_campaign_dates")]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignProduct(models.Model):
+    """A product of a campaign: its series and the days between two doses of it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="products")
+    product = models.CharField(_("vaccine product"), max_length=60)
+    manufacturer = models.CharField(_("marketing authorisation holder"), max_length=40)
+    series_doses = models.PositiveSmallIntegerField(_("doses in the primary series"), default=2)
+    min_interval_days = models.PositiveSmallIntegerField(_("minimum days between doses"), default=21)
+    max_interval_days = models.PositiveSmallIntegerField(_("maximum days between doses"), default=84)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "product"], name="vacc_campaign_product"),
+            models.CheckConstraint(
+                condition=Q(max_interval_days__gte=F("min_interval_days")), name="vacc_campaign_product_interval"
+            ),
+            models.CheckConstraint(condition=Q(series_doses__gte=1), name="vacc_campaign_product_series"),
+        ]
+
+    def __str__(self) -> str:
+        return self.product
+
+
+class Dose(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="vaccine_doses")
+    product = models.CharField(_("vaccine product"), max_length=60)
+    manufacturer = models.CharField(_("marketing authorisation holder"), max_length=40)
+    prophylaxis = models.CharField(_("vaccine or prophylaxis"), max_length=20)
+    lot = models.CharField(_("lot"), max_length=40, blank=True)
+    dose_number = models.PositiveSmallIntegerField(_("dose number"))
+    total_doses = models.PositiveSmallIntegerField(_("doses in the series"))
+    administered_on = models.DateField(_("date of vaccination"))
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="doses", verbose_name=_("site"))
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="doses")
+    vaccinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person_id", "administered_on", "dose_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["client_id"], name="vacc_dose_client_id"),
+            models.UniqueConstraint(fields=["person", "dose_number"], name="vacc_dose_person_number"),
+            models.UniqueConstraint(fields=["person", "administered_on"], name="vacc_dose_person_day"),
+            models.CheckConstraint(condition=Q(dose_number__gte=1, total_doses__gte=1), name="vacc_dose_numbers"),
+        ]
+        indexes = [
+            models.Index(fields=["site", "administered_on"], name="vacc_dose_site_day"),
+            models.Index(fields=["administered_on"], name="vacc_dose_day"),
+        ]
+        verbose_name = _("dose")
+        verbose_name_plural = _("doses")
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.dose_number}/{self.total_doses}"
+
+
+class DocumentSigner(models.Model):
+    """A document signer certificate and its key. ``kid`` is the first 8 bytes of the
+    SHA-256 of the certificate's DER (base64), as the EU DCC specification says. The key of
+    a signer whose private key is kept elsewhere (the ministry's) is empty here."""
+
+    kid = models.CharField(max_length=16, unique=True)
+    certificate_pem = models.TextField()
+    private_key_pem = models.TextField(blank=True)
+    csca_pem = models.TextField(blank=True)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    signing = models.BooleanField(default=False, help_text=_("Signs new certificates (one at a time)."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["signing"], condition=Q(signing=True), name="vacc_one_signing_dsc"),
+        ]
+        verbose_name = _("document signer certificate")
+        verbose_name_plural = _("document signer certificates")
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class ScreeningOutcome(models.TextChoices):
+    VACCINATE = "vaccinate", _("Vaccinate")
+    POSTPONE = "postpone", _("Postpone")
+    REFER = "refer", _("Refer to hospital")
+
+
+class Screening(models.Model):
+    """The pre-vaccination screening of a person at a site: the ministry's checklist
+    (``vaccination.screening.QUESTIONS``), the answers and the outcome."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="screenings")
+    answers = models.JSONField(default=dict)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=ScreeningOutcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    screened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-screened_at"]
+        indexes = [models.Index(fields=["site", "screened_at"], name="vacc_screening_site_time")]

@@ -1,0 +1,128 @@
+"""Every read of sites, campaigns and doses that pages, the API, tasks and other apps share.
+
+Who sees which site: a vaccinator their own sites (``Site.staff``), health staff the sites
+in the wards of their jurisdiction, administrators every site. A person's doses are read by
+staff with a site (to vaccinate people from anywhere) and by the person themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Max, QuerySet
+from django.http import Http404, HttpRequest
+
+from truyvet.accounts.jurisdiction import scope_to_jurisdiction, sees_everywhere, ward_filter
+from truyvet.accounts.models import Role, User
+from truyvet.accounts.permissions import is_citizen, is_health_staff, may_vaccinate
+from truyvet.lib.audit import audit_log
+from truyvet.people.models import Person
+from truyvet.people.selectors import people_sharing_phone, person_get_for
+from vaccination.models import CampaignProduct, Dose, Site
+
+
+def site_list_for(user: User | AnonymousUser) -> QuerySet[Site]:
+    """The sites a user works at or oversees (none for a citizen or an anonymous visitor)."""
+    sites = Site.objects.filter(active=True).select_related("ward")
+    if not user.is_authenticated or not user.is_active:
+        return sites.none()
+    if sees_everywhere(user):
+        return sites
+    if user.role == Role.VACCINATION_STAFF:
+        return sites.filter(staff=user)
+    if user.role == Role.CITIZEN:
+        return sites.none()
+    return scope_to_jurisdiction(sites, user)
+
+
+def site_get_for(user: User | AnonymousUser, site_id: int) -> Site:
+    """The site, or 404 when it is absent or not the user's."""
+    site = site_list_for(user).filter(pk=site_id).first()
+    if site is None:
+        raise Http404
+    return site
+
+
+def people_of_citizen(user: User | AnonymousUser) -> list[Person]:
+    """The people a signed-in citizen answers for: everybody declared with their phone (the
+    household, as the declarations app shows it)."""
+    phone = getattr(user, "phone", None)
+    if not is_citizen(user) or not phone:
+        return []
+    return people_sharing_phone(phone)
+
+
+def person_for_certificate(user: User | AnonymousUser, person_id: int, *, request: HttpRequest | None = None) -> Person:
+    """The person whose doses and certificate ``user`` may read, audit-logged; 404 outside.
+
+    A citizen: their household. Vaccination staff (with a site) and administrators: anyone
+    (people are vaccinated wherever they are). Health staff: the people of their wards."""
+    person: Person | None = None
+    if is_citizen(user):
+        person = next((p for p in people_of_citizen(user) if p.pk == person_id), None)
+    elif may_vaccinate(user) and (sees_everywhere(user) or site_list_for(user).exists()):
+        person = Person.objects.filter(pk=person_id).first()
+    elif is_health_staff(user):
+        person = person_get_for(ward_filter(user), person_id)
+    if person is None:
+        raise Http404
+    audit_log(actor=user, action="vaccination.doses_read", obj=person, person_id=person.pk, request=request)
+    return person
+
+
+def doses_of(person_id: int) -> list[Dose]:
+    """A person's doses, oldest first."""
+    return list(
+        Dose.objects.filter(person_id=person_id).select_related("site").order_by("administered_on", "dose_number")
+    )
+
+
+def interval_days(product: str, day: date, campaign_id: int | None = None) -> tuple[int, int]:
+    """The minimum and maximum days between two doses of ``product`` given on ``day``: the
+    campaign's setting (the dose's campaign, else the latest campaign with the product that
+    runs that day), else ``VACCINATION_INTERVAL_DAYS``."""
+    rows = CampaignProduct.objects.filter(product=product).order_by("-campaign__starts_on")
+    if campaign_id is not None:
+        rows = rows.filter(campaign_id=campaign_id)
+    else:
+        rows = rows.filter(campaign__starts_on__lte=day, campaign__ends_on__gte=day)
+    found = rows.values_list("min_interval_days", "max_interval_days").first()
+    if found is not None:
+        return int(found[0]), int(found[1])
+    low, high = settings.VACCINATION_INTERVAL_DAYS
+    return int(low), int(high)
+
+
+def person_statuses(person_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The ``PERSON_STATUS_PROVIDERS`` entry: each person's number of doses and the date of
+    the last, in one query (the checkpoint scanner, the QR verification)."""
+    rows = (
+        Dose.objects.filter(person_id__in=person_ids)
+        .order_by()
+        .values("person_id")
+        .annotate(n=Count("id"), last=Max("administered_on"))
+    )
+    return {row["person_id"]: {"vaccine_doses": row["n"], "last_dose_on": row["last"]} for row in rows}
+
+
+def site_day_doses(site: Site, day: date) -> list[Dose]:
+    """The doses given at the site that day, latest first, with their person."""
+    return list(Dose.objects.filter(site=site, administered_on=day).select_related("person").order_by("-created_at"))
+
+
+def under_observation(site: Site, *, now: datetime) -> list[Dose]:
+    """The people vaccinated at the site in the last ``VACCINATION_OBSERVATION_MINUTES``,
+    who wait before leaving (their minutes left are ``now - created_at``)."""
+    since = now - timedelta(minutes=settings.VACCINATION_OBSERVATION_MINUTES)
+    return list(Dose.objects.filter(site=site, created_at__gte=since).select_related("person").order_by("created_at"))
+
+
+def person_by_id_number(id_number: str) -> Person | None:
+    return Person.objects.filter(id_number=id_number.strip()).first() if id_number.strip() else None
+
+
+def next_dose_number(person_id: int) -> int:
+    return int(Dose.objects.filter(person_id=person_id).aggregate(n=Max("dose_number"))["n"] or 0) + 1
