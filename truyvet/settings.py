@@ -570,3 +570,27 @@ CELERY_BEAT_SCHEDULE["operations-daily-report"] = {
     "task": "operations.tasks.daily_report",
     "schedule": crontab(minute=30, hour=6),
 }
+
+# --- Edge devices: thermal cameras and face kiosks at checkpoints (edge_devices) ------------
+# A reading at or above this temperature (°C) is a fever: flagged at once and alerted.
+EDGE_FEVER_C = env.float("EDGE_FEVER_C", default=37.5)
+# A fever reading this many minutes after another at the same device joins its alert.
+EDGE_FEVER_GROUP_MINUTES = env.int("EDGE_FEVER_GROUP_MINUTES", default=3)
+# Linking a reading to a passage at the same checkpoint: without the traveller's QR, the one
+# passage within this many seconds; with it, that person's passage within the second figure.
+EDGE_LINK_WINDOW_SECONDS = env.int("EDGE_LINK_WINDOW_SECONDS", default=20)
+EDGE_LINK_TOKEN_WINDOW_SECONDS = env.int("EDGE_LINK_TOKEN_WINDOW_SECONDS", default=600)
+# A device silent this many minutes is listed as offline on the checkpoint's board.
+EDGE_OFFLINE_MINUTES = env.int("EDGE_OFFLINE_MINUTES", default=5)
+# A snapshot is a JPEG of at most this many bytes.
+EDGE_IMAGE_MAX_BYTES = env.int("EDGE_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
+# A reading may be this many hours old (a device that was offline sends its backlog).
+EDGE_READING_MAX_AGE_HOURS = env.int("EDGE_READING_MAX_AGE_HOURS", default=72)
+# Face thumbnails are deleted this many days after the reading.
+EDGE_THUMBNAIL_RETENTION_DAYS = env.int("EDGE_THUMBNAIL_RETENTION_DAYS", default=7)
+# The Celery queue of snapshot processing (a worker of its own: bin/up, docker-compose.yml).
+EDGE_QUEUE = env.str("EDGE_QUEUE", default="edge")
+CELERY_BEAT_SCHEDULE["edge-purge-thumbnails"] = {
+    "task": "edge_devices.tasks.purge_thumbnails",
+    "schedule": crontab(minute=17),
+}

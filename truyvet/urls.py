@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from checkpoints import api_urls as checkpoint_api_urls
 from contacts import api_urls as contact_api_urls
 from declarations.api import DeclarationCreateView, QrVerifyView
+from edge_devices import api_urls as edge_device_api_urls
 from relief import api_urls as relief_api_urls
 from truyvet import views
 from truyvet.geo.api import ProvinceListView, WardListView
@@ -30,6 +31,7 @@ api_v1 = [
     *contact_api_urls.urlpatterns,
     *checkpoint_api_urls.urlpatterns,
     *relief_api_urls.urlpatterns,
+    *edge_device_api_urls.urlpatterns,
 ]
 
 urlpatterns = [
