@@ -594,3 +594,18 @@ CELERY_BEAT_SCHEDULE["edge-purge-thumbnails"] = {
     "task": "edge_devices.tasks.purge_thumbnails",
     "schedule": crontab(minute=17),
 }
+# The provincial IOC feed (ioc): aggregates as CloudEvents, pushed to webhooks and pulled.
+INSTALLED_APPS += ["ioc"]
+# Aggregates are recomputed this far back, so late data updates what was sent.
+IOC_LOOKBACK_HOURS = env.int("IOC_LOOKBACK_HOURS", default=48)
+IOC_LOOKBACK_DAYS = env.int("IOC_LOOKBACK_DAYS", default=3)
+# Webhook retries: exponential from this many seconds (×3 each try, at most 12 hours, ±20 %
+# jitter), for this many days; then the delivery is failed and listed for staff.
+IOC_RETRY_BASE_SECONDS = env.int("IOC_RETRY_BASE_SECONDS", default=10)
+IOC_RETRY_DAYS = env.int("IOC_RETRY_DAYS", default=3)
+IOC_TIMEOUT_SECONDS = env.float("IOC_TIMEOUT_SECONDS", default=10.0)
+# After a secret is rotated, deliveries carry the old one's signature too for this long.
+IOC_SECRET_GRACE_HOURS = env.int("IOC_SECRET_GRACE_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["ioc-collect-events"] = {"task": "ioc.tasks.collect_events", "schedule": crontab(minute="*/5")}
+# Every minute: what a lost task or a restarted worker left pending goes out.
+CELERY_BEAT_SCHEDULE["ioc-deliver-due"] = {"task": "ioc.tasks.deliver_due", "schedule": crontab()}

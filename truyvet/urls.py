@@ -9,6 +9,7 @@ from checkpoints import api_urls as checkpoint_api_urls
 from contacts import api_urls as contact_api_urls
 from declarations.api import DeclarationCreateView, QrVerifyView
 from edge_devices import api_urls as edge_device_api_urls
+from ioc import api_urls as ioc_api_urls
 from relief import api_urls as relief_api_urls
 from truyvet import views
 from truyvet.geo.api import ProvinceListView, WardListView
@@ -32,6 +33,7 @@ api_v1 = [
     *checkpoint_api_urls.urlpatterns,
     *relief_api_urls.urlpatterns,
     *edge_device_api_urls.urlpatterns,
+    *ioc_api_urls.urlpatterns,
 ]
 
 urlpatterns = [
@@ -53,6 +55,7 @@ urlpatterns = [
     path("safetymap/", include("safetymap.urls")),
     path("vaccination/", include("vaccination.urls")),
     path("devices/", include("edge_devices.urls")),
+    path("ioc/", include("ioc.urls")),
     path("operations/", include("relief.urls")),
     path("operations/", include("operations.urls")),
 ]

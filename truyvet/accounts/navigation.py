@@ -46,6 +46,8 @@ NAV: list[NavItem] = [
         frozenset({Role.PROVINCE_CDC, Role.HEALTH_CENTRE, Role.COMMUNE_STATION, Role.ADMINISTRATOR}),
     ),
     NavItem(_("API"), "api-docs", frozenset({Role.ADMINISTRATOR, Role.PROVINCE_CDC})),
+    NavItem(_("Edge devices"), "edge_devices:list", _HEALTH | {Role.CHECKPOINT_STAFF}),
+    NavItem(_("IOC feed"), "ioc:index", frozenset({Role.ADMINISTRATOR, Role.PROVINCE_CDC})),
 ]
 
 

@@ -81,6 +81,11 @@ def may_manage_venues(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and (user.role in VENUE_OWNER_ROLES or is_health_staff(user)))
 
 
+def may_manage_ioc_feed(user: User | AnonymousUser) -> bool:
+    """The province CDC and administrators: the IOC feed's webhooks and pull clients."""
+    return bool(user.is_authenticated and (user.is_superuser or user.role in {Role.PROVINCE_CDC, Role.ADMINISTRATOR}))
+
+
 # --- Pages ---------------------------------------------------------------------------------
 
 View = Callable[..., HttpResponseBase]
@@ -107,6 +112,7 @@ portal_staff_required = user_passes(is_portal_staff)
 checkpoint_overseer_required = user_passes(may_oversee_checkpoints)
 checkpoint_manager_required = user_passes(may_manage_checkpoints)
 trip_operator_required = user_passes(may_operate_trips)
+ioc_manager_required = user_passes(may_manage_ioc_feed)
 
 
 # --- API -----------------------------------------------------------------------------------
