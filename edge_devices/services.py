@@ -57,7 +57,7 @@ def normalize_mac(value: str) -> str:
 
 @transaction.atomic
 def device_register(
-    *, user: User, checkpoint: Checkpoint, data: DeviceInput, request: HttpRequest | None = None
+    *, user: User | None, checkpoint: Checkpoint, data: DeviceInput, request: HttpRequest | None = None
 ) -> tuple[Device, str]:
     """A new device at ``checkpoint`` and its key, which is shown this once."""
     key, prefix, digest = new_key()
@@ -90,7 +90,7 @@ def device_register(
 
 
 @transaction.atomic
-def device_rotate_key(*, user: User, device: Device, request: HttpRequest | None = None) -> str:
+def device_rotate_key(*, user: User | None, device: Device, request: HttpRequest | None = None) -> str:
     """A new key for the device; the old one stops working at once."""
     if device.revoked_at is not None:
         raise DomainError("The device was withdrawn.", DeviceError.REVOKED, status=409)
@@ -184,6 +184,8 @@ def reading_ingest(*, device: Device, data: ReadingInput) -> tuple[Reading, bool
                 fever_group=_fever_group(device, data.captured_at) if fever else None,
                 person_id=_holder_id(data.qr_token),
                 source=data.source,
+                # Nothing for the worker to do without a snapshot.
+                processed_at=None if data.image else timezone.now(),
             )
             reading.passage_id = link_target(
                 checkpoint_id=device.checkpoint_id, at=data.captured_at, person_id=reading.person_id

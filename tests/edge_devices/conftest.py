@@ -13,13 +13,14 @@ import pytest
 from django.test import Client, TestCase
 from django.utils import timezone
 
+import edge_devices
 from checkpoints.models import Checkpoint
 from edge_devices.models import Device, DeviceKind
 from edge_devices.services import DeviceInput, device_register
 from tests.factories import CheckpointFactory
 from truyvet.accounts.models import User
 
-PHOTOS = Path(__file__).parent / "photos"
+PHOTOS = Path(edge_devices.__file__).parent / "photos"
 
 
 def photo(name: str) -> bytes:
