@@ -314,3 +314,36 @@ def test_cases_f1_and_f2_per_ward_and_day_come_from_the_ward_days() -> None:
     (event,) = IocEvent.objects.filter(type="vn.truyvet.ioc.tracing.daily")
     assert event.data == {"day": yesterday.isoformat(), "ward_code": home_ward(0).pk, "new_cases": 3, "f1": 7, "f2": 12}
     assert not IocEvent.objects.filter(type="vn.truyvet.ioc.vaccination.coverage.daily").exists()
+
+
+def test_every_ioc_action_is_refused_to_a_commune_station_and_to_visitors(
+    insider_client, client, admin_user, receiver
+) -> None:
+    from ioc.models import IocClient
+
+    endpoint = endpoint_create(user=admin_user, url=receiver.url)
+    ioc_client, _token = client_create(user=admin_user, name="IOC")
+    passages(2)
+    events_collect()
+    delivery = Delivery.objects.get()
+    for url in (
+        f"/ioc/endpoints/{endpoint.pk}/rotate/",
+        f"/ioc/endpoints/{endpoint.pk}/enable/",
+        f"/ioc/deliveries/{delivery.pk}/resend/",
+        "/ioc/clients/new/",
+        f"/ioc/clients/{ioc_client.pk}/revoke/",
+    ):
+        assert insider_client.post(url).status_code == 403, url
+        assert client.post(url).status_code == 302, url
+    assert WebhookEndpoint.objects.get().secret == endpoint.secret
+    assert IocClient.objects.get().revoked_at is None
+
+
+def test_a_rotated_secret_is_shown_once_on_the_page(admin_user, receiver) -> None:
+    endpoint = endpoint_create(user=admin_user, url=receiver.url)
+    staff = Client()
+    staff.force_login(admin_user)
+    page = staff.post(f"/ioc/endpoints/{endpoint.pk}/rotate/").content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.secret in page and endpoint.previous_secret not in page
+    assert endpoint.secret not in staff.get("/ioc/").content.decode()
