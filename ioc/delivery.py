@@ -29,7 +29,6 @@ from django.utils import timezone
 from ioc import signing
 from ioc.models import Delivery, DeliveryStatus, WebhookEndpoint
 
-LEASE = timedelta(seconds=60)
 BATCH = 200
 MAX_DELAY = 12 * 3600
 _random = secrets.SystemRandom()
@@ -51,7 +50,7 @@ def claim(*, now: datetime, limit: int = BATCH) -> list[Delivery]:
         )
         ids = list(due.values_list("pk", flat=True)[:limit])
         if ids:
-            Delivery.objects.filter(pk__in=ids).update(locked_until=now + LEASE)
+            Delivery.objects.filter(pk__in=ids).update(locked_until=now + timedelta(seconds=settings.IOC_CLAIM_SECONDS))
     return list(Delivery.objects.filter(pk__in=ids).select_related("endpoint", "event").order_by("id"))
 
 

@@ -604,6 +604,8 @@ IOC_LOOKBACK_DAYS = env.int("IOC_LOOKBACK_DAYS", default=3)
 IOC_RETRY_BASE_SECONDS = env.int("IOC_RETRY_BASE_SECONDS", default=10)
 IOC_RETRY_DAYS = env.int("IOC_RETRY_DAYS", default=3)
 IOC_TIMEOUT_SECONDS = env.float("IOC_TIMEOUT_SECONDS", default=10.0)
+# A sweep's claim on its batch: a worker that dies mid-send leaves it to the next sweep after this.
+IOC_CLAIM_SECONDS = env.int("IOC_CLAIM_SECONDS", default=60)
 # Calls in flight at once while a sweep sends its batch.
 IOC_SEND_CONCURRENCY = env.int("IOC_SEND_CONCURRENCY", default=8)
 # After a secret is rotated, deliveries carry the old one's signature too for this long.

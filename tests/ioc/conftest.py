@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,7 @@ class Receiver:
     url: str = ""
     statuses: list[int] = field(default_factory=list)
     fail_every: int = 0  # every n-th call fails with 503 (0: never)
+    delay: float = 0.0  # seconds the first calls hang before they answer
     calls: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -41,6 +43,8 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = state.answer()
+            if state.delay:
+                time.sleep(state.delay)
             if status == 200:
                 with state.lock:
                     state.received.append(
