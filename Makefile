@@ -42,7 +42,7 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Production-shaped on this machine: gunicorn, a Celery worker and beat, against
+# Production-shaped on this machine: gunicorn, a Celery worker, a snapshot worker and beat, against
 # DATABASE_URL and REDIS_URL (see docs/DEPLOYMENT.md).
 up: install
 	bin/up

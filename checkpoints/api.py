@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from checkpoints.errors import CheckpointError
 from checkpoints.models import Verdict
 from checkpoints.schemas import ScanBatch, reason_of, scan_item
+from checkpoints.selectors.device_alerts import device_fevers_for
 from checkpoints.selectors.lookup import TravellerQuery, traveller_check
 from checkpoints.selectors.scope import checkpoint_for_scanning, checkpoints_for_scanning
 from checkpoints.services.scans import ScanItem, ScanResult, scans_ingest, tablet_heartbeat
@@ -215,7 +216,10 @@ class TravellerCheckView(APIView):
             trip_code=data.get("trip_code", ""),
             temperature=data.get("temperature"),
         )
-        return Response(traveller_check(checkpoint=checkpoint, user=user, query=query, request=request))
+        answer = traveller_check(checkpoint=checkpoint, user=user, query=query, request=request)
+        # A camera's fever alerts, shown beside this verdict on the tablet.
+        answer["device_fevers"] = device_fevers_for(user, checkpoint)
+        return Response(answer)
 
 
 class HeartbeatIn(serializers.Serializer):

@@ -631,3 +631,46 @@ VACCINATION_TRUSTED_DSC_PEMS = env.str("VACCINATION_TRUSTED_DSC_PEMS", default="
 # Minutes a vaccinated person waits at the site under observation.
 VACCINATION_OBSERVATION_MINUTES = env.int("VACCINATION_OBSERVATION_MINUTES", default=30)
 PERSON_STATUS_PROVIDERS.append("vaccination.selectors.person_statuses")
+
+# --- Edge devices: thermal cameras and face kiosks at checkpoints (edge_devices) ------------
+# A reading at or above this temperature (°C) is a fever: flagged at once and alerted.
+EDGE_FEVER_C = env.float("EDGE_FEVER_C", default=37.5)
+# A fever reading this many minutes after another at the same device joins its alert.
+EDGE_FEVER_GROUP_MINUTES = env.int("EDGE_FEVER_GROUP_MINUTES", default=3)
+# Linking a reading to a passage at the same checkpoint: without the traveller's QR, the one
+# passage within this many seconds; with it, that person's passage within the second figure.
+EDGE_LINK_WINDOW_SECONDS = env.int("EDGE_LINK_WINDOW_SECONDS", default=20)
+EDGE_LINK_TOKEN_WINDOW_SECONDS = env.int("EDGE_LINK_TOKEN_WINDOW_SECONDS", default=600)
+# A device silent this many minutes is listed as offline on the checkpoint's board.
+EDGE_OFFLINE_MINUTES = env.int("EDGE_OFFLINE_MINUTES", default=5)
+# A snapshot is a JPEG of at most this many bytes.
+EDGE_IMAGE_MAX_BYTES = env.int("EDGE_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
+# A reading may be this many hours old (a device that was offline sends its backlog).
+EDGE_READING_MAX_AGE_HOURS = env.int("EDGE_READING_MAX_AGE_HOURS", default=72)
+# Face thumbnails are deleted this many days after the reading.
+EDGE_THUMBNAIL_RETENTION_DAYS = env.int("EDGE_THUMBNAIL_RETENTION_DAYS", default=7)
+# The Celery queue of snapshot processing (a worker of its own: bin/up, docker-compose.yml).
+EDGE_QUEUE = env.str("EDGE_QUEUE", default="edge")
+CELERY_BEAT_SCHEDULE["edge-purge-thumbnails"] = {
+    "task": "edge_devices.tasks.purge_thumbnails",
+    "schedule": crontab(minute=17),
+}
+# The provincial IOC feed (ioc): aggregates as CloudEvents, pushed to webhooks and pulled.
+INSTALLED_APPS += ["ioc"]
+# Aggregates are recomputed this far back, so late data updates what was sent.
+IOC_LOOKBACK_HOURS = env.int("IOC_LOOKBACK_HOURS", default=48)
+IOC_LOOKBACK_DAYS = env.int("IOC_LOOKBACK_DAYS", default=3)
+# Webhook retries: exponential from this many seconds (×3 each try, at most 12 hours, ±20 %
+# jitter), for this many days; then the delivery is failed and listed for staff.
+IOC_RETRY_BASE_SECONDS = env.int("IOC_RETRY_BASE_SECONDS", default=10)
+IOC_RETRY_DAYS = env.int("IOC_RETRY_DAYS", default=3)
+IOC_TIMEOUT_SECONDS = env.float("IOC_TIMEOUT_SECONDS", default=10.0)
+# A sweep's claim on its batch: a worker that dies mid-send leaves it to the next sweep after this.
+IOC_CLAIM_SECONDS = env.int("IOC_CLAIM_SECONDS", default=60)
+# Calls in flight at once while a sweep sends its batch.
+IOC_SEND_CONCURRENCY = env.int("IOC_SEND_CONCURRENCY", default=8)
+# After a secret is rotated, deliveries carry the old one's signature too for this long.
+IOC_SECRET_GRACE_HOURS = env.int("IOC_SECRET_GRACE_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["ioc-collect-events"] = {"task": "ioc.tasks.collect_events", "schedule": crontab(minute="*/5")}
+# Every minute: what a lost task or a restarted worker left pending goes out.
+CELERY_BEAT_SCHEDULE["ioc-deliver-due"] = {"task": "ioc.tasks.deliver_due", "schedule": crontab()}

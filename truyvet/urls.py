@@ -8,6 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from checkpoints import api_urls as checkpoint_api_urls
 from contacts import api_urls as contact_api_urls
 from declarations.api import DeclarationCreateView, QrVerifyView
+from edge_devices import api_urls as edge_device_api_urls
+from ioc import api_urls as ioc_api_urls
 from relief import api_urls as relief_api_urls
 from safetymap import api_urls as safetymap_api_urls
 from truyvet import views
@@ -34,6 +36,8 @@ api_v1 = [
     *relief_api_urls.urlpatterns,
     *safetymap_api_urls.urlpatterns,
     *vaccination_api_urls.urlpatterns,
+    *edge_device_api_urls.urlpatterns,
+    *ioc_api_urls.urlpatterns,
 ]
 
 urlpatterns = [
@@ -57,6 +61,7 @@ urlpatterns = [
     path("safetymap/", include("safetymap.urls")),
     path("vaccination/", include("vaccination.urls")),
     path("devices/", include("edge_devices.urls")),
+    path("ioc/", include("ioc.urls")),
     path("operations/", include("relief.urls")),
     path("operations/", include("operations.urls")),
 ]

@@ -27,6 +27,7 @@ from django.utils.http import urlencode
 
 from checkpoints.forms.monitor import PassageFilterForm, ReportForm
 from checkpoints.models import Passage, Verdict
+from checkpoints.panels import board_panels, passage_panels
 from checkpoints.selectors.reports import (
     VERDICTS,
     Board,
@@ -164,6 +165,7 @@ def monitor(request: AuthenticatedRequest) -> HttpResponse:
             "refresh_seconds": REFRESH_SECONDS,
             "offline_minutes": int(settings.CHECKPOINT_TABLET_OFFLINE_AFTER.total_seconds() // 60),
             "may_manage": may_manage_checkpoints(request.user),
+            "panels": board_panels(request.user, [cb.checkpoint for cb in board.checkpoints]),
             "chart": {
                 "width": CHART_SLOT * len(board.hours),
                 "height": CHART_TOP + CHART_HEIGHT + 12,
@@ -307,6 +309,7 @@ def passage_detail(request: AuthenticatedRequest, passage_id: int) -> HttpRespon
             "others": others,
             "flagged": passage.verdict in (Verdict.REFER, Verdict.DENY),
             "may_see_checkpoint": checkpoint_visible_to(request.user, passage.checkpoint),
+            "panels": passage_panels(request.user, passage),
         },
     )
 

@@ -494,11 +494,22 @@
         throw {offline: true};
       }
       showNetwork(true);
-      return response.json().then(function (data) { return {status: response.status, data: data}; });
+      return response.json().then(function (data) {
+        showDeviceFevers(data.device_fevers);
+        return {status: response.status, data: data};
+      });
     }, function () {
       showNetwork(false);
       throw {offline: true};
     });
+  }
+
+  // A checkpoint camera's fever alerts (edge_devices), beside the verdict.
+  function showDeviceFevers(fevers) {
+    var box = $("device-fever");
+    if (!box) { return; }
+    box.textContent = (fevers || []).map(function (f) { return f.when + " · " + f.title; }).join(" | ");
+    box.hidden = !fevers || !fevers.length;
   }
 
   function fromCodeOnly(token, seq) {

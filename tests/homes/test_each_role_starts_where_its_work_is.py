@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
@@ -19,6 +20,7 @@ from tests.factories import CheckpointFactory, PersonFactory, UserFactory, home_
 from truyvet.accounts.models import HealthUnit, Role, User
 from truyvet.accounts.services import alert_raise
 from truyvet.lib.models import AuditEvent
+from truyvet.views import coming_page
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +74,10 @@ def test_a_role_whose_app_is_not_built_sees_a_plain_page_naming_its_role(client:
     assert "Quản lý cơ sở" in page and "chưa được xây dựng" in page
 
 
-def test_the_devices_address_answers_a_real_coming_page(client: Client) -> None:
-    response = client.get("/devices/")
+def test_an_app_not_built_yet_routes_the_plain_page_with_its_own_title(rf: Any) -> None:
+    request = rf.get("/somewhere/")
+    request.user = AnonymousUser()
+    response = coming_page(request, title="Thiết bị và cảm biến")
     assert response.status_code == 200
     assert "Thiết bị và cảm biến" in response.content.decode()
 

@@ -77,6 +77,8 @@ NAV: list[NavItem] = [
     NavItem(_("My facilities"), "safetymap:my_facilities", frozenset({Role.FACILITY_MANAGER}), NavGroup.VENUES),
     NavItem(_("Vaccination site"), "vaccination:sites", frozenset({Role.VACCINATION_STAFF, Role.ADMINISTRATOR}),
             NavGroup.MORE),
+    NavItem(_("Edge devices"), "edge_devices:list", _HEALTH | {Role.CHECKPOINT_STAFF}, NavGroup.CHECKPOINTS),
+    NavItem(_("IOC feed"), "ioc:index", _CDC, NavGroup.ADMIN),
 ]  # fmt: skip
 
 

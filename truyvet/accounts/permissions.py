@@ -98,6 +98,11 @@ def may_vaccinate(user: User | AnonymousUser) -> bool:
     )
 
 
+def may_manage_ioc_feed(user: User | AnonymousUser) -> bool:
+    """The province CDC and administrators: the IOC feed's webhooks and pull clients."""
+    return bool(user.is_authenticated and (user.is_superuser or user.role in {Role.PROVINCE_CDC, Role.ADMINISTRATOR}))
+
+
 # --- Pages ---------------------------------------------------------------------------------
 
 View = Callable[..., HttpResponseBase]
@@ -128,6 +133,8 @@ administrator_required = user_passes(is_administrator)
 province_required = user_passes(sees_whole_province)
 
 vaccinator_required = user_passes(may_vaccinate)
+
+ioc_manager_required = user_passes(may_manage_ioc_feed)
 
 
 # --- API -----------------------------------------------------------------------------------
