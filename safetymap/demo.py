@@ -276,7 +276,7 @@ def seed(options: dict[str, Any], out: TextIO) -> None:
         for facility in updates:
             facility.updated_at = now
         Facility.objects.bulk_update(
-            updates, ["status", "score", "assessed_at", "lowered", "updated_at"], batch_size=BATCH
+            updates, ["status", "score", "assessed_at", "lowered", "updated_at"], batch_size=500
         )
     out.write(
         f"  safety map: {len(new)} facilities, {written} assessments, {len(made_reports)} reports "
