@@ -40,6 +40,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from vaccination.errors import VaccinationError
 
 PREFIX = "HC1:"
+# What a verifier reads at most: a QR code holds under 4,300 alphanumeric characters.
+MAX_HC1_CHARACTERS = 8000
+MAX_COSE_BYTES = 65536
 SCHEMA_VERSION = "1.3.0"
 ES256 = -7
 PS256 = -37
@@ -260,16 +263,20 @@ def _load(data: bytes, code: VaccinationError) -> Any:
 def unwrap(hc1: str) -> bytes:
     """The COSE bytes inside an ``HC1:`` string (prefix, Base45, zlib)."""
     text = hc1.strip()
-    if not text.startswith(PREFIX):
+    if not text.startswith(PREFIX) or len(text) > MAX_HC1_CHARACTERS:
         raise Invalid(VaccinationError.BAD_PREFIX)
     try:
         compressed = base45.b45decode(text[len(PREFIX) :])
     except (ValueError, KeyError) as exc:
         raise Invalid(VaccinationError.BAD_BASE45) from exc
+    inflater = zlib.decompressobj()
     try:
-        return zlib.decompress(compressed)
+        cose = inflater.decompress(compressed, MAX_COSE_BYTES)
     except zlib.error as exc:
         raise Invalid(VaccinationError.BAD_COMPRESSION) from exc
+    if inflater.unconsumed_tail or not inflater.eof:  # too large (a zip bomb), or cut short
+        raise Invalid(VaccinationError.BAD_COMPRESSION)
+    return cose
 
 
 def _parts(cose: bytes) -> tuple[bytes, Mapping[Any, Any], Mapping[Any, Any], bytes, bytes]:

@@ -175,3 +175,12 @@ def test_our_base45_is_the_same_text_as_the_base45_library() -> None:
     for size in range(0, 120):
         data = os.urandom(size)
         assert hcert.b45encode(data) == base45.b45encode(data).decode("ascii")
+
+
+def test_a_compressed_bomb_or_an_overlong_text_is_refused_without_inflating_it() -> None:
+    bomb = hcert.PREFIX + hcert.b45encode(zlib.compress(b"\0" * 10_000_000, 9))
+    with pytest.raises(hcert.Invalid) as caught:
+        hcert.unwrap(bomb)
+    assert caught.value.code in (VaccinationError.BAD_COMPRESSION, VaccinationError.BAD_PREFIX)
+    with pytest.raises(hcert.Invalid):
+        hcert.unwrap("HC1:" + "A" * 9000)
