@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import cv2
 import numpy as np
@@ -32,11 +33,14 @@ class Faces:
 
 
 @cache
-def _cascade() -> cv2.CascadeClassifier:
-    path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
-    cascade = cv2.CascadeClassifier(path)
-    if cascade.empty():
-        raise RuntimeError(f"OpenCV's face cascade is missing ({path}): install requirements.txt's opencv")
+def _cascade() -> Any:
+    """The frontal-face cascade of the pinned OpenCV 4 wheel (typed ``Any``: OpenCV 5's stubs,
+    which a neighbour's environment may have, lack the class)."""
+    classifier = getattr(cv2, "CascadeClassifier", None)
+    path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined, unused-ignore]
+    cascade = classifier(path) if classifier is not None else None
+    if cascade is None or cascade.empty():
+        raise RuntimeError(f"OpenCV's face cascade is missing ({path}): install requirements.txt's opencv 4.14")
     return cascade
 
 

@@ -42,8 +42,9 @@ class Worker:
         return [line for path in self.sms_dir.glob("*.jsonl") for line in path.read_text().splitlines()]
 
 
-def start_worker(folder: Path, name: str = "worker") -> Worker:
-    """A worker process with SMS written to files under ``folder / "sms"``."""
+def start_worker(folder: Path, name: str = "worker", queues: str = "") -> Worker:
+    """A worker process with SMS written to files under ``folder / "sms"``; ``queues``: the
+    queues it consumes (comma-separated; default: Celery's default queue)."""
     db = connection.settings_dict
     sms_dir = folder / "sms"
     log_path = folder / f"{name}.log"
@@ -57,7 +58,8 @@ def start_worker(folder: Path, name: str = "worker") -> Worker:
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "truyvet", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"{name}@%h"],
+         "--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"{name}@%h",
+         *(["-Q", queues] if queues else [])],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     return Worker(process, sms_dir, log_path, log)
