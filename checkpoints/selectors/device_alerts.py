@@ -32,7 +32,7 @@ def device_fevers_for(user: User, checkpoint: Checkpoint) -> list[dict[str, Any]
     ).order_by("-created_at")[:3]
     return [
         {
-            "title": a.title,
+            "title": a.shown.title,
             "at": a.created_at.isoformat(),
             "when": formats.date_format(timezone.localtime(a.created_at), "H:i:s"),
         }

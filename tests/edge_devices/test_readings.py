@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from checkpoints.models import Direction, Passage, Verdict
 from edge_devices.models import Reading
@@ -126,6 +126,16 @@ def test_a_fever_is_flagged_and_alerts_the_checkpoint_team_and_overseers(
     assert response.json()["fever"] is True
     units = set(Alert.objects.filter(kind="device_fever").values_list("unit_id", flat=True))
     assert units == {guard.health_unit_id, station.pk}
+
+
+def test_a_fever_alert_reads_in_the_readers_language(camera_client: Client, checkpoint, station) -> None:
+    post_reading(camera_client, reading(38.2))
+    alert = Alert.objects.get(kind="device_fever", unit=station)
+    with translation.override("vi"):
+        assert alert.shown.title == f"Chốt {checkpoint.name}: sốt 38.2 °C"
+    with translation.override("en"):
+        assert alert.shown.title == f"Checkpoint {checkpoint.name}: fever 38.2 °C"
+        assert "seen by" in alert.shown.body
 
 
 def test_below_the_threshold_is_no_fever(camera_client: Client, settings) -> None:
