@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -32,7 +33,7 @@ HOMES = [
     ("centre", "/operations/today/"),
     ("cdc", "/operations/province/"),
     ("administrator", "/home/admin/"),
-    ("vaccinator", "/coming/"),
+    ("vaccinator", "/vaccination/sites/"),
     ("citizen", "/accounts/me/"),
 ]
 
@@ -189,7 +190,8 @@ def test_a_commune_station_and_anonymous_visitors_may_not_open_the_province_dash
 def test_the_administrator_sees_the_health_of_the_system_and_the_admin_lists(administrator_client: Client) -> None:
     response = administrator_client.get(reverse("admin_home"))
     page = response.content.decode()
-    assert response.context["health"] == {"database": "ok", "cache": "ok", "tasks": "eager"}
+    expected_tasks = "eager" if settings.CELERY_TASK_ALWAYS_EAGER else "ok"  # a real worker under CI's PostgreSQL run
+    assert response.context["health"] == {"database": "ok", "cache": "ok", "tasks": expected_tasks}
     assert reverse("admin:accounts_user_changelist") in page and "Nhật ký truy cập" in page
 
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def home(client: Client, language: str) -> str:
     client.cookies["django_language"] = language
-    return client.get(reverse("accounts:home")).content.decode()
+    return client.get(reverse("accounts:alerts")).content.decode()
 
 
 def test_the_same_stored_alert_reads_in_vietnamese_and_in_english_with_its_reasons(
