@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "edge_devices",
     "relief",
     "operations",
+    "ioc",
 ]
 
 MIDDLEWARE = [
@@ -656,7 +657,6 @@ CELERY_BEAT_SCHEDULE["edge-purge-thumbnails"] = {
     "schedule": crontab(minute=17),
 }
 # The provincial IOC feed (ioc): aggregates as CloudEvents, pushed to webhooks and pulled.
-INSTALLED_APPS += ["ioc"]
 # Aggregates are recomputed this far back, so late data updates what was sent.
 IOC_LOOKBACK_HOURS = env.int("IOC_LOOKBACK_HOURS", default=48)
 IOC_LOOKBACK_DAYS = env.int("IOC_LOOKBACK_DAYS", default=3)
