@@ -31,7 +31,7 @@
 
   function show(ok, lines) {
     result.hidden = false;
-    result.className = "alert " + (ok ? "alert-success" : "alert-danger");
+    result.className = "alert text-break " + (ok ? "alert-success" : "alert-danger");
     result.replaceChildren();
     lines.forEach(function (line, i) {
       var p = document.createElement(i === 0 ? "strong" : "div");
