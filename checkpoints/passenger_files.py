@@ -9,26 +9,20 @@ field ``file``. What the rows hold is checked when they are added to a trip
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from checkpoints.errors import TripError
 from checkpoints.services.trips import PassengerInput, SourceRow
 from truyvet.lib.errors import DomainError
+from truyvet.lib.tables import csv_table, xlsx_table
 from truyvet.people.normalize import search_key
 
 MAX_UPLOAD_ROWS = 500
@@ -147,65 +141,13 @@ def _rows(table: Iterable[tuple[int, Sequence[Any]]]) -> list[SourceRow]:
     return found
 
 
-_UNREADABLE_CSV = _("The file could not be read: save it as CSV UTF-8.")
-
-
-def _csv_table(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DomainError(_UNREADABLE_CSV, TripError.FILE_UNREADABLE, field="file")
-    text = unicodedata.normalize("NFC", text)  # Windows-1258 writes tone marks apart from their letter
-    start = text[:4096]
-    delimiter = max(",;\t", key=start.count)  # Excel in Vietnamese saves with ";"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for cells in reader:
-            yield reader.line_num, cells
-    except csv.Error:
-        raise DomainError(_UNREADABLE_CSV, TripError.FILE_UNREADABLE, field="file") from None
-
-
-_XLSX_ERRORS = (
-    zipfile.BadZipFile,
-    InvalidFileException,
-    ParseError,
-    KeyError,
-    IndexError,
-    OSError,
-    ValueError,
-    TypeError,
-)
-
-
-def _xlsx_table(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    """The first sheet's rows, read as they are needed (a read-only workbook streams its XML)."""
-    unreadable = DomainError(
-        _("The file could not be read as an Excel workbook (.xlsx)."), TripError.FILE_UNREADABLE, field="file"
-    )
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except _XLSX_ERRORS:
-        raise unreadable from None
-    try:
-        yield from enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
-    except _XLSX_ERRORS:
-        raise unreadable from None
-    finally:
-        book.close()
-
-
 def passenger_file_read(*, name: str, content: bytes) -> list[SourceRow]:
     """The passenger rows of an uploaded CSV or XLSX file, with their line numbers."""
     if len(content) > MAX_UPLOAD_BYTES:
         raise DomainError(_("The file is too large (2 MB at most)."), TripError.FILE_TOO_LARGE, field="file")
     lower = name.lower()
     if lower.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        return _rows(_xlsx_table(content))
+        return _rows(xlsx_table(content, unreadable=TripError.FILE_UNREADABLE))
     if lower.endswith((".csv", ".txt")):
-        return _rows(_csv_table(content))
+        return _rows(csv_table(content, unreadable=TripError.FILE_UNREADABLE))
     raise DomainError(_("Upload a .csv or .xlsx file."), TripError.FILE_TYPE, field="file")

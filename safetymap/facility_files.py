@@ -10,26 +10,20 @@ before any is written.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from safetymap.errors import SafetymapError
 from safetymap.models import FacilityType
 from safetymap.services import FacilityInput, ImportRow
 from truyvet.lib.errors import DomainError
+from truyvet.lib.tables import csv_table, xlsx_table
 from truyvet.people.normalize import search_key
 
 MAX_UPLOAD_ROWS = 5000
@@ -159,63 +153,13 @@ def _rows(table: Iterable[tuple[int, Sequence[Any]]]) -> list[ImportRow]:
     return found
 
 
-_UNREADABLE_CSV = _("The file could not be read: save it as CSV UTF-8.")
-
-
-def _csv_table(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DomainError(_UNREADABLE_CSV, SafetymapError.FILE_UNREADABLE, field="file")
-    text = unicodedata.normalize("NFC", text)
-    delimiter = max(",;\t", key=text[:4096].count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for cells in reader:
-            yield reader.line_num, cells
-    except csv.Error:
-        raise DomainError(_UNREADABLE_CSV, SafetymapError.FILE_UNREADABLE, field="file") from None
-
-
-_XLSX_ERRORS = (
-    zipfile.BadZipFile,
-    InvalidFileException,
-    ParseError,
-    KeyError,
-    IndexError,
-    OSError,
-    ValueError,
-    TypeError,
-)
-
-
-def _xlsx_table(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    unreadable = DomainError(
-        _("The file could not be read as an Excel workbook (.xlsx)."), SafetymapError.FILE_UNREADABLE, field="file"
-    )
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except _XLSX_ERRORS:
-        raise unreadable from None
-    try:
-        yield from enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
-    except _XLSX_ERRORS:
-        raise unreadable from None
-    finally:
-        book.close()
-
-
 def facility_file_read(*, name: str, content: bytes) -> list[ImportRow]:
     """The facility rows of an uploaded CSV or XLSX file, with their line numbers."""
     if len(content) > MAX_UPLOAD_BYTES:
         raise DomainError(_("The file is too large (5 MB at most)."), SafetymapError.FILE_TOO_LARGE, field="file")
     lower = name.lower()
     if lower.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        return _rows(_xlsx_table(content))
+        return _rows(xlsx_table(content, unreadable=SafetymapError.FILE_UNREADABLE))
     if lower.endswith((".csv", ".txt")):
-        return _rows(_csv_table(content))
+        return _rows(csv_table(content, unreadable=SafetymapError.FILE_UNREADABLE))
     raise DomainError(_("Upload a .csv or .xlsx file."), SafetymapError.FILE_TYPE, field="file")
