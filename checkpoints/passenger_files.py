@@ -22,7 +22,7 @@ from django.utils.translation import override
 from checkpoints.errors import TripError
 from checkpoints.services.trips import PassengerInput, SourceRow
 from truyvet.lib.errors import DomainError
-from truyvet.lib.tables import csv_table, xlsx_table
+from truyvet.lib.tables import uploaded_table
 from truyvet.people.normalize import search_key
 
 MAX_UPLOAD_ROWS = 500
@@ -145,9 +145,7 @@ def passenger_file_read(*, name: str, content: bytes) -> list[SourceRow]:
     """The passenger rows of an uploaded CSV or XLSX file, with their line numbers."""
     if len(content) > MAX_UPLOAD_BYTES:
         raise DomainError(_("The file is too large (2 MB at most)."), TripError.FILE_TOO_LARGE, field="file")
-    lower = name.lower()
-    if lower.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        return _rows(xlsx_table(content, unreadable=TripError.FILE_UNREADABLE))
-    if lower.endswith((".csv", ".txt")):
-        return _rows(csv_table(content, unreadable=TripError.FILE_UNREADABLE))
-    raise DomainError(_("Upload a .csv or .xlsx file."), TripError.FILE_TYPE, field="file")
+    table = uploaded_table(
+        name=name, content=content, unreadable=TripError.FILE_UNREADABLE, wrong_type=TripError.FILE_TYPE
+    )
+    return _rows(table)

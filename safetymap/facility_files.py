@@ -23,7 +23,7 @@ from safetymap.errors import SafetymapError
 from safetymap.models import FacilityType
 from safetymap.services import FacilityInput, ImportRow
 from truyvet.lib.errors import DomainError
-from truyvet.lib.tables import csv_table, xlsx_table
+from truyvet.lib.tables import uploaded_table
 from truyvet.people.normalize import search_key
 
 MAX_UPLOAD_ROWS = 5000
@@ -157,9 +157,7 @@ def facility_file_read(*, name: str, content: bytes) -> list[ImportRow]:
     """The facility rows of an uploaded CSV or XLSX file, with their line numbers."""
     if len(content) > MAX_UPLOAD_BYTES:
         raise DomainError(_("The file is too large (5 MB at most)."), SafetymapError.FILE_TOO_LARGE, field="file")
-    lower = name.lower()
-    if lower.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        return _rows(xlsx_table(content, unreadable=SafetymapError.FILE_UNREADABLE))
-    if lower.endswith((".csv", ".txt")):
-        return _rows(csv_table(content, unreadable=SafetymapError.FILE_UNREADABLE))
-    raise DomainError(_("Upload a .csv or .xlsx file."), SafetymapError.FILE_TYPE, field="file")
+    table = uploaded_table(
+        name=name, content=content, unreadable=SafetymapError.FILE_UNREADABLE, wrong_type=SafetymapError.FILE_TYPE
+    )
+    return _rows(table)

@@ -68,3 +68,13 @@ def xlsx_table(content: bytes, *, unreadable: ErrorCode) -> Table:
         raise DomainError(_UNREADABLE_XLSX, unreadable, field="file") from None
     finally:
         book.close()
+
+
+def uploaded_table(*, name: str, content: bytes, unreadable: ErrorCode, wrong_type: ErrorCode) -> Table:
+    """An uploaded file's rows, read as XLSX (by its name or its zip signature) or as CSV."""
+    lower = name.lower()
+    if lower.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
+        return xlsx_table(content, unreadable=unreadable)
+    if lower.endswith((".csv", ".txt")):
+        return csv_table(content, unreadable=unreadable)
+    raise DomainError(_("Upload a .csv or .xlsx file."), wrong_type, field="file")
