@@ -9,6 +9,8 @@ manager may also open its history.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
@@ -53,6 +55,7 @@ from truyvet.accounts.permissions import user_passes
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.lib.export import csv_response, xlsx_response
+from truyvet.lib.paging import ascending_page
 
 staff_required = user_passes(may_register_facilities)
 cdc_required = user_passes(may_edit_checklists)
@@ -74,13 +77,23 @@ def facility_list(request: AuthenticatedRequest) -> HttpResponse:
     kind = kind if kind in FacilityType.values else ""
     qs = facility_list_for(request.user, search=search, type=kind)
     total = qs.count()
-    rows = list(qs[:PAGE_SIZE])
+    rows, cursor = ascending_page(qs, after=request.GET.get("after", "")[:300], size=PAGE_SIZE, field="name_key")
     now = timezone.now()
     shown = [(f, shown_status_of(f, now=now)) for f in rows]
+    query = urlencode({k: v for k, v in (("q", search), ("type", kind)) if v})
     return render(
         request,
         "safetymap/facility_list.html",
-        {"rows": shown, "total": total, "q": search, "type": kind, "types": FacilityType.choices, "colours": COLOURS},
+        {
+            "rows": shown,
+            "total": total,
+            "q": search,
+            "type": kind,
+            "types": FacilityType.choices,
+            "colours": COLOURS,
+            "cursor": cursor,
+            "query": query,
+        },
     )
 
 

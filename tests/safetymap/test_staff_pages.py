@@ -235,3 +235,32 @@ def test_statistics_count_safe_not_assessed_and_open_reports_by_ward_and_type(
     assert b"school,2,1,50.0,1,50.0,1" in csv
     xlsx = insider_client.get(reverse("safetymap:statistics_export", args=["xlsx"]))
     assert xlsx.status_code == 200
+
+
+def test_the_facility_list_pages_by_name_and_the_next_page_starts_after_the_last_row(
+    insider_client: Client, db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safetymap import staff_views
+
+    monkeypatch.setattr(staff_views, "PAGE_SIZE", 2)
+    # Two facilities share a name: the id breaks the tie, so neither is skipped nor shown twice.
+    for name in ("Chợ An", "Chợ Bình", "Chợ Bình", "Chợ Cầu", "Chợ Đông"):
+        make_facility(name)
+    seen: list[str] = []
+    url = reverse("safetymap:facilities")
+    for _page in range(5):
+        response = insider_client.get(url)
+        assert response.status_code == 200
+        seen += [f.name for f, _status in response.context["rows"]]
+        assert response.context["total"] == 5
+        if not response.context["cursor"]:
+            break
+        url = reverse("safetymap:facilities") + "?after=" + response.context["cursor"]
+    assert seen == ["Chợ An", "Chợ Bình", "Chợ Bình", "Chợ Cầu", "Chợ Đông"]
+
+
+def test_a_cursor_that_does_not_parse_shows_the_first_page(insider_client: Client, db: None) -> None:
+    make_facility("Chợ An")
+    response = insider_client.get(reverse("safetymap:facilities") + "?after=nonsense")
+    assert response.status_code == 200
+    assert [f.name for f, _status in response.context["rows"]] == ["Chợ An"]
