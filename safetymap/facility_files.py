@@ -11,8 +11,6 @@ before any is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
 
 from django.conf import settings
 from django.utils.functional import Promise
@@ -23,12 +21,10 @@ from safetymap.errors import SafetymapError
 from safetymap.models import FacilityType
 from safetymap.services import FacilityInput, ImportRow
 from truyvet.lib.errors import DomainError
-from truyvet.lib.tables import uploaded_table
-from truyvet.people.normalize import search_key
+from truyvet.lib.tables import TableShape, heading_key, table_records, uploaded_table
 
 MAX_UPLOAD_ROWS = 5000
 MAX_UPLOAD_LINES = 10000
-HEADING_SEARCH_ROWS = 10
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 COLUMNS: tuple[tuple[str, Promise], ...] = (
@@ -53,45 +49,34 @@ _ALIASES = {
     "managers": {"nguoi quan ly", "quan ly", "manager"},
     "venue_code": {"ma qr", "ma dia diem", "venue"},
 }
-_NOT_A_WORD = re.compile(r"[^a-z0-9 ]")
+
+
+SHAPE = TableShape(
+    columns=COLUMNS,
+    aliases=_ALIASES,
+    required=frozenset({"name", "type", "ward_code"}),
+    max_rows=MAX_UPLOAD_ROWS,
+    max_lines=MAX_UPLOAD_LINES,
+    empty=SafetymapError.FILE_EMPTY,
+    headings_missing=SafetymapError.HEADINGS_MISSING,
+    too_many_rows=SafetymapError.FILE_TOO_LARGE,
+    too_many_message=_("A file may list at most %(count)s facilities."),
+    headings_message=_("No row holds the template's column headings (at least name, type and ward code)."),
+)
 
 
 def template_header() -> list[str]:
-    return [str(label) for _key, label in COLUMNS]
-
-
-def _heading(text: str) -> str:
-    return " ".join(_NOT_A_WORD.sub(" ", search_key(text)).split())
-
-
-def _heading_keys() -> dict[str, str]:
-    keys: dict[str, str] = {}
-    for column, label in COLUMNS:
-        names = {column, column.replace("_", " "), *_ALIASES.get(column, ())}
-        for code, _name in settings.LANGUAGES:
-            with override(code):
-                names.add(str(label))
-        for name in names:
-            keys[_heading(name)] = column
-    return keys
+    return SHAPE.header()
 
 
 def _type_keys() -> dict[str, str]:
     keys: dict[str, str] = {}
     for value, label in FacilityType.choices:
-        keys[_heading(value)] = value
+        keys[heading_key(value)] = value
         for code, _name in settings.LANGUAGES:
             with override(code):
-                keys[_heading(str(label))] = value
+                keys[heading_key(str(label))] = value
     return keys
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _row_input(values: dict[str, str], types: dict[str, str]) -> FacilityInput:
@@ -99,7 +84,7 @@ def _row_input(values: dict[str, str], types: dict[str, str]) -> FacilityInput:
     capacity_text = values.get("capacity", "")
     return FacilityInput(
         name=values.get("name", ""),
-        type=types.get(_heading(values.get("type", "")), values.get("type", "")),
+        type=types.get(heading_key(values.get("type", "")), values.get("type", "")),
         ward_code=int(ward_text) if ward_text.isdigit() and len(ward_text) <= 9 else None,
         address=values.get("address", ""),
         latitude=values.get("latitude", ""),
@@ -110,49 +95,6 @@ def _row_input(values: dict[str, str], types: dict[str, str]) -> FacilityInput:
     )
 
 
-def _rows(table: Iterable[tuple[int, Sequence[Any]]]) -> list[ImportRow]:
-    keys = _heading_keys()
-    types = _type_keys()
-    columns: dict[str, int] | None = None
-    found: list[ImportRow] = []
-    seen = 0
-    for line, cells in table:
-        if line > MAX_UPLOAD_LINES:
-            break
-        texts = [_cell(value) for value in cells]
-        if not any(texts):
-            continue
-        seen += 1
-        if columns is None:
-            heading: dict[str, int] = {}
-            for index, text in enumerate(texts):
-                column = keys.get(_heading(text))
-                if column and column not in heading:
-                    heading[column] = index
-            if {"name", "type", "ward_code"} <= heading.keys():
-                columns = heading
-            elif seen >= HEADING_SEARCH_ROWS:
-                break
-            continue
-        if len(found) >= MAX_UPLOAD_ROWS:
-            raise DomainError(
-                _("A file may list at most %(count)s facilities.") % {"count": MAX_UPLOAD_ROWS},
-                SafetymapError.FILE_TOO_LARGE,
-                field="file",
-            )
-        values = {column: texts[index] if index < len(texts) else "" for column, index in columns.items()}
-        found.append(ImportRow(line, _row_input(values, types)))
-    if not seen:
-        raise DomainError(_("The file is empty."), SafetymapError.FILE_EMPTY, field="file")
-    if columns is None:
-        raise DomainError(
-            _("No row holds the template's column headings (at least name, type and ward code)."),
-            SafetymapError.HEADINGS_MISSING,
-            field="file",
-        )
-    return found
-
-
 def facility_file_read(*, name: str, content: bytes) -> list[ImportRow]:
     """The facility rows of an uploaded CSV or XLSX file, with their line numbers."""
     if len(content) > MAX_UPLOAD_BYTES:
@@ -160,4 +102,5 @@ def facility_file_read(*, name: str, content: bytes) -> list[ImportRow]:
     table = uploaded_table(
         name=name, content=content, unreadable=SafetymapError.FILE_UNREADABLE, wrong_type=SafetymapError.FILE_TYPE
     )
-    return _rows(table)
+    types = _type_keys()
+    return [ImportRow(line, _row_input(values, types)) for line, values in table_records(table, SHAPE)]

@@ -1,22 +1,31 @@
 """An uploaded table (CSV or XLSX) read as rows with their line numbers, for the imports of
-the apps (a bus trip's passengers, the safety map's facilities). What the rows mean, and
-the bounds on their number, are the app's; the refusal's code is the app's own member."""
+the apps (a bus trip's passengers, the safety map's facilities, a business's employees):
+the file's reader, then the rows under the heading row as texts by column. What the rows
+mean, and the bounds on their number, are the app's (a ``TableShape``); the refusal's code
+is the app's own member."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
+from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from truyvet.lib.errors import DomainError, ErrorCode
+from truyvet.lib.text import search_key
 
 Table = Iterator[tuple[int, Sequence[Any]]]
 
@@ -78,3 +87,118 @@ def uploaded_table(*, name: str, content: bytes, unreadable: ErrorCode, wrong_ty
     if lower.endswith((".csv", ".txt")):
         return csv_table(content, unreadable=unreadable)
     raise DomainError(_("Upload a .csv or .xlsx file."), wrong_type, field="file")
+
+
+# --- Rows under a heading row ------------------------------------------------------------------
+
+_NOT_A_WORD = re.compile(r"[^a-z0-9/ ]")
+
+
+def heading_key(text: str) -> str:
+    """'Họ và tên (*)' -> 'ho va ten': a heading (or a word of a list) without accents, case
+    or punctuation but "/", for comparing what people write with what the template says."""
+    return " ".join(_NOT_A_WORD.sub(" ", search_key(text)).split())
+
+
+def cell_text(value: Any, column: str) -> str:
+    """A spreadsheet cell as the text the operator meant. A spreadsheet turns 001090001234 and
+    0912345678 into numbers and drops their leading zeros: the columns ``id_number`` and
+    ``phone`` get them back. Dates are ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+        if column == "id_number" and 10 <= len(text) < 12:
+            return text.zfill(12)
+        if column == "phone" and len(text) == 9:
+            return "0" + text
+        return text
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """What an import expects of a table: its columns (code, template heading), the headings
+    people write in their own lists (compared by ``heading_key``), the columns a heading row
+    must name, the bounds, and the app's error codes and words for a refused file."""
+
+    columns: tuple[tuple[str, Promise], ...]
+    aliases: Mapping[str, Iterable[str]]
+    required: frozenset[str]
+    max_rows: int
+    max_lines: int
+    empty: ErrorCode
+    headings_missing: ErrorCode
+    too_many_rows: ErrorCode
+    too_many_message: Promise  # with %(count)s
+    headings_message: Promise
+    heading_search_rows: int = 10
+
+    def header(self) -> list[str]:
+        """The template's heading row, in the active language."""
+        return [str(label) for _code, label in self.columns]
+
+    def heading_keys(self) -> dict[str, str]:
+        """Every heading that names a column (its code, the template's words in every
+        language, the aliases), folded, to the column's code."""
+        keys: dict[str, str] = {}
+        for column, label in self.columns:
+            names = {column, column.replace("_", " "), *self.aliases.get(column, ())}
+            for code, _name in settings.LANGUAGES:
+                with override(code):
+                    names.add(str(label))
+            for name in names:
+                keys[heading_key(name)] = column
+        return keys
+
+
+def _heading_row(texts: list[str], keys: dict[str, str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, text in enumerate(texts):
+        # "CCCD/Hộ chiếu" is an alias; "Họ và tên/Full name" is its first half.
+        column = keys.get(heading_key(text)) or keys.get(heading_key(text.split("/")[0]))
+        if column and column not in found:
+            found[column] = index
+    return found
+
+
+def table_records(table: Iterable[tuple[int, Sequence[Any]]], shape: TableShape) -> list[tuple[int, dict[str, str]]]:
+    """The rows under the heading row as (line, {column code: text}), every column of the
+    shape present (empty when the file lacks it). The heading row is the first of the first
+    ``heading_search_rows`` non-blank rows that names every required column, so a title above
+    it is fine. Read lazily: lines past ``max_lines`` are not read; more than ``max_rows``
+    rows, no heading row or no row at all is a ``DomainError`` on the field ``file``."""
+    keys = shape.heading_keys()
+    columns: dict[str, int] | None = None
+    found: list[tuple[int, dict[str, str]]] = []
+    seen = 0
+    for line, cells in table:
+        if line > shape.max_lines:
+            break
+        texts = [cell_text(value, "") for value in cells]
+        if not any(texts):
+            continue
+        seen += 1
+        if columns is None:
+            heading = _heading_row(texts, keys)
+            if shape.required <= heading.keys():
+                columns = heading
+            elif seen >= shape.heading_search_rows:
+                break
+            continue
+        if len(found) >= shape.max_rows:
+            raise DomainError(shape.too_many_message % {"count": shape.max_rows}, shape.too_many_rows, field="file")
+        values = {code: "" for code, _label in shape.columns}
+        for column, index in columns.items():
+            if index < len(cells):
+                values[column] = cell_text(cells[index], column)
+        found.append((line, values))
+    if not seen:
+        raise DomainError(_("The file is empty."), shape.empty, field="file")
+    if columns is None:
+        raise DomainError(shape.headings_message, shape.headings_missing, field="file")
+    return found

@@ -11,6 +11,7 @@ they are refused with a message rather than silently removed.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,7 @@ from truyvet.lib.errors import DomainError
 # and the C1 controls, zero-width and direction marks (U+200B-U+200F), embeddings and
 # overrides (U+202A-U+202E), isolates (U+2066-U+2069), and the byte-order mark / zero-width
 # no-break space (U+FEFF).
+_SPACES = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
@@ -58,3 +60,10 @@ def refuse_invisible(value: str, field: str) -> str:
             field=field,
         )
     return value
+
+
+def search_key(text: str) -> str:
+    """Lower case without diacritics, for accent-insensitive search ('Đặng' -> 'dang')."""
+    text = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return _SPACES.sub(" ", text).strip().lower()

@@ -6,6 +6,9 @@ import re
 import secrets
 import unicodedata
 
+# Read by the apps beside the other normalisers; it lives in lib so that lib's tables can fold headings.
+from truyvet.lib.text import search_key as search_key
+
 _SPACES = re.compile(r"\s+")
 _MOBILE = re.compile(r"^(?:\+?84|0)([35789]\d{8})$")
 
@@ -16,13 +19,6 @@ def normalize_name(name: str) -> str:
     typed (a clerk copies a name from a card; only the person may say how it is written)."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
     return " ".join(word[:1].upper() + word[1:] for word in text.split(" "))
-
-
-def search_key(text: str) -> str:
-    """Lower case without diacritics, for accent-insensitive search ('Đặng' -> 'dang')."""
-    text = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return _SPACES.sub(" ", text).strip().lower()
 
 
 def normalize_phone(phone: str) -> str | None:
