@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from truyvet.accounts.jurisdiction import scope_to_jurisdiction, sees_everywhere, ward_filter
 from truyvet.accounts.models import Role, User
@@ -114,10 +115,16 @@ def site_day_doses(site: Site, day: date) -> list[Dose]:
 
 
 def under_observation(site: Site, *, now: datetime) -> list[Dose]:
-    """The people vaccinated at the site in the last ``VACCINATION_OBSERVATION_MINUTES``,
-    who wait before leaving (their minutes left are ``now - created_at``)."""
+    """The people vaccinated at the site today in the last ``VACCINATION_OBSERVATION_MINUTES``,
+    who wait before leaving (their time left runs from ``created_at``). A dose of an earlier
+    day entered now (from a paper register) is nobody waiting."""
     since = now - timedelta(minutes=settings.VACCINATION_OBSERVATION_MINUTES)
-    return list(Dose.objects.filter(site=site, created_at__gte=since).select_related("person").order_by("created_at"))
+    today = timezone.localdate(now)
+    return list(
+        Dose.objects.filter(site=site, administered_on=today, created_at__gte=since)
+        .select_related("person")
+        .order_by("created_at")
+    )
 
 
 def person_by_id_number(id_number: str) -> Person | None:

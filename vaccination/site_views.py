@@ -3,6 +3,7 @@ scanning a person's QR, the screening and the dose."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -65,7 +66,10 @@ def site_day(request: AuthenticatedRequest, site_id: int) -> HttpResponse:
             "site": site,
             "form": form,
             "doses": [(d, products[d.product].display if d.product in products else d.product) for d in doses],
-            "observed": [(d, int((d.created_at - now).total_seconds()) + 30 * 60) for d in observed],
+            "observed": [
+                (d, int((d.created_at - now).total_seconds()) + settings.VACCINATION_OBSERVATION_MINUTES * 60)
+                for d in observed
+            ],
             "now": now,
         },
     )

@@ -81,3 +81,24 @@ def test_another_vaccinator_gets_404_and_anonymous_visitors_sign_in(client: Clie
 
 def test_health_staff_without_the_role_may_not_open_the_site_pages(insider_client: Client, site: Site) -> None:
     assert insider_client.get(f"/vaccination/sites/{site.pk}/").status_code == 403
+
+
+def test_a_dose_of_an_earlier_day_entered_now_puts_nobody_under_observation(site: Site, person: Person) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vaccination.selectors import under_observation
+
+    now = timezone.now()
+    Dose.objects.create(
+        person=person,
+        site=site,
+        product="EU/1/20/1528",
+        manufacturer="ORG-100030215",
+        prophylaxis="J07BX03",
+        dose_number=1,
+        total_doses=2,
+        administered_on=timezone.localdate(now) - timedelta(days=30),
+    )
+    assert under_observation(site, now=now) == []
