@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vaccination import valuesets
 from vaccination.models import ScreeningOutcome
@@ -20,7 +21,9 @@ class ScanForm(forms.Form):
 
 class VisitForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=ScreeningOutcome.choices, initial=ScreeningOutcome.VACCINATE
+        label=pgettext_lazy("screening", "Outcome"),
+        choices=ScreeningOutcome.choices,
+        initial=ScreeningOutcome.VACCINATE,
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
     product = forms.ChoiceField(label=_("Vaccine"), required=False)
