@@ -190,7 +190,11 @@ def appointment_book(
     if current is not None and (current.site_id, current.day, current.session) == (site.pk, day, session):
         return current
     _take_place(site, day, session)
-    if current is not None:
+    if current is not None and current.day <= today:
+        # The day of the booked one has come: it stays in the site's list as it was.
+        current.status = AppointmentStatus.DONE
+        current.save(update_fields=["status"])
+    elif current is not None:
         appointment_release(current)
     try:
         with transaction.atomic():

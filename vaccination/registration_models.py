@@ -139,6 +139,8 @@ class SessionSlot(models.Model):
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     CANCELLED = "cancelled", _("Cancelled")
+    # Its day has passed and the person booked their next one (the doses say who came).
+    DONE = "done", _("Done")
 
 
 class Appointment(models.Model):

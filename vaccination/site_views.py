@@ -18,8 +18,10 @@ from vaccination.forms import ScanForm, VisitForm
 from vaccination.selectors import (
     doses_of,
     next_dose_number,
+    person_appointment,
     person_by_id_number,
     person_for_certificate,
+    site_day_appointments,
     site_day_doses,
     site_get_for,
     site_list_for,
@@ -57,6 +59,7 @@ def site_day(request: AuthenticatedRequest, site_id: int) -> HttpResponse:
     now = timezone.now()
     products = valuesets.products()
     doses = site_day_doses(site, timezone.localdate())
+    appointments = site_day_appointments(site, timezone.localdate())
     observed = under_observation(site, now=now)
     return render(
         request,
@@ -67,6 +70,7 @@ def site_day(request: AuthenticatedRequest, site_id: int) -> HttpResponse:
             "doses": [(d, products[d.product].display if d.product in products else d.product) for d in doses],
             "observed": [(d, int((d.created_at - now).total_seconds()) + 30 * 60) for d in observed],
             "now": now,
+            "appointments": appointments,
         },
     )
 
@@ -93,7 +97,14 @@ def visit(request: AuthenticatedRequest, site_id: int, person_id: int) -> HttpRe
     return render(
         request,
         "vaccination/visit.html",
-        {"site": site, "person": person, "form": form, "doses": doses_of(person.pk)},
+        {
+            "site": site,
+            "person": person,
+            "form": form,
+            "doses": doses_of(person.pk),
+            "appointment": person_appointment(person.pk),
+            "today": timezone.localdate(),
+        },
     )
 
 
