@@ -81,9 +81,8 @@ def dose_window(registration: Registration, *, today: date | None = None) -> Win
     if not doses:
         return Window(dose_number=1, first=first, last=last)
     product, given_on = doses[0]
-    low, high = interval_days(product, given_on, campaign.pk)
-    if not campaign.products.filter(product=product).exists():
-        low, high = interval_days(product, given_on)
+    in_campaign = campaign.products.filter(product=product).exists()
+    low, high = interval_days(product, given_on, campaign.pk if in_campaign else None)
     earliest = max(first, given_on + timedelta(days=low))
     latest = given_on + timedelta(days=high)
     # Past the maximum, every day left is offered: a late dose does not restart the series.

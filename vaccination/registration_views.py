@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -41,6 +40,7 @@ from vaccination.selectors import (
     employers_of,
     household_registrations,
     people_of_citizen,
+    sites_of_campaigns,
 )
 
 citizen_required = user_passes(is_citizen)
@@ -57,7 +57,7 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     people = people_of_citizen(request.user)
     campaigns = campaigns_open(today=today)
-    sites = sorted({s for c in campaigns for s in campaign_sites(c)}, key=lambda s: s.name)
+    sites = sites_of_campaigns(campaigns)
     form = RegistrationForm(request.POST or None, people=people, campaigns=campaigns, sites=sites)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -173,8 +173,6 @@ def cancel_appointment(request: AuthenticatedRequest, appointment_id: int) -> Ht
 def employers(request: AuthenticatedRequest) -> HttpResponse:
     """The employers the user represents (straight to the one when there is one)."""
     mine = list(employers_of(request.user))
-    if not mine:
-        raise PermissionDenied
     if len(mine) == 1:
         return redirect("vaccination:employer", mine[0].pk)
     return render(request, "vaccination/employers.html", {"employers": mine})

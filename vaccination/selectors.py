@@ -141,8 +141,22 @@ def next_dose_number(person_id: int) -> int:
 
 
 def campaigns_open(*, today: date) -> list[Campaign]:
-    """The campaigns a citizen may still register for, with their target groups."""
-    return list(Campaign.objects.filter(ends_on__gte=today).prefetch_related("priority_groups").order_by("starts_on"))
+    """The campaigns a citizen may still register for, with their target groups and wards."""
+    return list(
+        Campaign.objects.filter(ends_on__gte=today).prefetch_related("priority_groups", "wards").order_by("starts_on")
+    )
+
+
+def sites_of_campaigns(campaigns: list[Campaign]) -> list[Site]:
+    """The active sites in the wards of any of the campaigns (all when one names no ward;
+    the campaigns' wards prefetched, as ``campaigns_open`` gives them): one query."""
+    if not campaigns:
+        return []
+    sites = Site.objects.filter(active=True).select_related("ward").order_by("name")
+    wards = [[w.pk for w in c.wards.all()] for c in campaigns]
+    if all(wards):
+        sites = sites.filter(ward_id__in={code for codes in wards for code in codes})
+    return list(sites)
 
 
 def campaign_sites(campaign: Campaign) -> list[Site]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import vaccinator_required
 from truyvet.credentials.qr import qr_holder
+from truyvet.lib.audit import audit_log_many
 from truyvet.lib.errors import DomainError
 from vaccination import valuesets
 from vaccination.errors import VaccinationError
@@ -60,6 +61,13 @@ def site_day(request: AuthenticatedRequest, site_id: int) -> HttpResponse:
     products = valuesets.products()
     doses = site_day_doses(site, timezone.localdate())
     appointments = site_day_appointments(site, timezone.localdate())
+    audit_log_many(
+        actor=request.user,
+        action="vaccination.appointments_read",
+        object_type="vaccination.appointment",
+        rows=[(str(a.pk), a.person_id) for a, _status in appointments],
+        request=request,
+    )
     observed = under_observation(site, now=now)
     return render(
         request,
