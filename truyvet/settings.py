@@ -674,3 +674,11 @@ IOC_SECRET_GRACE_HOURS = env.int("IOC_SECRET_GRACE_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["ioc-collect-events"] = {"task": "ioc.tasks.collect_events", "schedule": crontab(minute="*/5")}
 # Every minute: what a lost task or a restarted worker left pending goes out.
 CELERY_BEAT_SCHEDULE["ioc-deliver-due"] = {"task": "ioc.tasks.deliver_due", "schedule": crontab()}
+# --- Vaccination registration and appointments --------------------------------------------
+# The day-before reminders go out each hour of these (the task is idempotent: once per
+# appointment), so an appointment booked in the afternoon for tomorrow is reminded too.
+VACCINATION_REMINDER_HOURS = env.str("VACCINATION_REMINDER_HOURS", default="8-20")
+CELERY_BEAT_SCHEDULE["vaccination-appointment-reminders"] = {
+    "task": "vaccination.appointment_tasks.send_appointment_reminders",
+    "schedule": crontab(minute=0, hour=VACCINATION_REMINDER_HOURS),
+}

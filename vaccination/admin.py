@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from vaccination.models import Campaign, CampaignProduct, PriorityGroup, Site, StockLot
+from vaccination.registration_models import Appointment, Employer, Registration
 
 
 class StockLotInline(admin.TabularInline):
@@ -41,3 +42,29 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "starts_on", "ends_on"]
     filter_horizontal = ["wards", "priority_groups"]
     inlines = [CampaignProductInline]
+
+
+# --- Registrations and appointments ---------------------------------------------------------
+
+
+@admin.register(Employer)
+class EmployerAdmin(admin.ModelAdmin):
+    list_display = ["name", "tax_code", "ward", "active"]
+    search_fields = ["name", "tax_code"]
+    filter_horizontal = ["representatives"]
+    raw_id_fields = ["ward"]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ["person", "campaign", "source", "employer", "status", "created_at"]
+    list_filter = ["campaign", "source", "status"]
+    raw_id_fields = ["person", "site", "employer", "upload", "registered_by"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["person", "site", "day", "session", "dose_number", "status", "reminded_at"]
+    list_filter = ["status", "session", "site"]
+    date_hierarchy = "day"
+    raw_id_fields = ["person", "registration", "site"]

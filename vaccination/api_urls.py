@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from vaccination import api
+from vaccination import api, registration_api
 
 urlpatterns = [
     path("vaccination/sites/", api.SiteListView.as_view(), name="vaccination-sites"),
@@ -13,4 +13,14 @@ urlpatterns = [
     path("vaccination/dsc/", api.DscView.as_view(), name="vaccination-dsc"),
     path("vaccination/trustlist/", api.TrustListView.as_view(), name="vaccination-trustlist"),
     path("vaccination/verify/", api.VerifyView.as_view(), name="vaccination-verify"),
+    path(
+        "vaccination/employers/<int:employer_id>/employees/",
+        registration_api.EmployeeUploadView.as_view(),
+        name="vaccination-employees-upload",
+    ),
+    path(
+        "vaccination/sites/<int:site_id>/appointments/",
+        registration_api.SiteAppointmentsView.as_view(),
+        name="vaccination-site-appointments",
+    ),
 ]

@@ -23,6 +23,7 @@ from truyvet.geo.models import Ward
 from truyvet.people.models import Person
 from vaccination import valuesets
 from vaccination.models import Campaign, CampaignProduct, Dose, PriorityGroup, Site, StockLot
+from vaccination.registration_demo import seed_registrations
 from vaccination.services import signer_ensure
 
 PRODUCTS = [
@@ -138,3 +139,4 @@ def seed(options: dict[str, Any], out: TextIO) -> None:
             batch = []
     Dose.objects.bulk_create(batch, ignore_conflicts=True)
     out.write(f"  vaccination: {len(sites)} sites, {added} people vaccinated now ({share}% of the demo people)")
+    seed_registrations(campaign, sites, wards, out)

@@ -228,3 +228,16 @@ class Screening(models.Model):
     class Meta:
         ordering = ["-screened_at"]
         indexes = [models.Index(fields=["site", "screened_at"], name="vacc_screening_site_time")]
+
+
+# Registrations and appointments live in their own module; importing it here registers them.
+from vaccination.registration_models import (  # noqa: E402, F401
+    Appointment,
+    AppointmentStatus,
+    EmployeeUpload,
+    Employer,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+    SessionSlot,
+)

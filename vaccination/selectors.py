@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -22,7 +22,16 @@ from truyvet.accounts.permissions import is_citizen, is_health_staff, may_vaccin
 from truyvet.lib.audit import audit_log
 from truyvet.people.models import Person
 from truyvet.people.selectors import people_sharing_phone, person_get_for
-from vaccination.models import CampaignProduct, Dose, Site
+from vaccination.models import (
+    Appointment,
+    AppointmentStatus,
+    Campaign,
+    CampaignProduct,
+    Dose,
+    Employer,
+    Registration,
+    Site,
+)
 
 
 def site_list_for(user: User | AnonymousUser) -> QuerySet[Site]:
@@ -133,3 +142,102 @@ def person_by_id_number(id_number: str) -> Person | None:
 
 def next_dose_number(person_id: int) -> int:
     return int(Dose.objects.filter(person_id=person_id).aggregate(n=Max("dose_number"))["n"] or 0) + 1
+
+
+# --- Registrations and appointments ------------------------------------------------------
+
+
+def campaigns_open(*, today: date) -> list[Campaign]:
+    """The campaigns a citizen may still register for, with their target groups and wards."""
+    return list(
+        Campaign.objects.filter(ends_on__gte=today).prefetch_related("priority_groups", "wards").order_by("starts_on")
+    )
+
+
+def sites_of_campaigns(campaigns: list[Campaign]) -> list[Site]:
+    """The active sites in the wards of any of the campaigns (all when one names no ward;
+    the campaigns' wards prefetched, as ``campaigns_open`` gives them): one query."""
+    if not campaigns:
+        return []
+    sites = Site.objects.filter(active=True).select_related("ward").order_by("name")
+    wards = [[w.pk for w in c.wards.all()] for c in campaigns]
+    if all(wards):
+        sites = sites.filter(ward_id__in={code for codes in wards for code in codes})
+    return list(sites)
+
+
+def campaign_sites(campaign: Campaign) -> list[Site]:
+    """The active sites in the campaign's wards (every active site when it names none)."""
+    sites = Site.objects.filter(active=True).select_related("ward")
+    wards = list(campaign.wards.values_list("code", flat=True))
+    return list(sites.filter(ward_id__in=wards) if wards else sites)
+
+
+def household_registrations(user: User | AnonymousUser) -> list[Registration]:
+    """The registrations of a signed-in citizen's household, with their booked appointment."""
+    ids = [p.pk for p in people_of_citizen(user)]
+    if not ids:
+        return []
+    return list(
+        Registration.objects.filter(person_id__in=ids)
+        .select_related("campaign", "person", "site", "priority_group")
+        .prefetch_related(
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.filter(status=AppointmentStatus.BOOKED).select_related("site"),
+                to_attr="booked",
+            )
+        )
+        .order_by("person_id", "-created_at")
+    )
+
+
+def employers_of(user: User | AnonymousUser) -> QuerySet[Employer]:
+    """The employers a user represents (administrators: all)."""
+    if not user.is_authenticated or not user.is_active:
+        return Employer.objects.none()
+    if sees_everywhere(user):
+        return Employer.objects.filter(active=True)
+    return Employer.objects.filter(active=True, representatives=user)
+
+
+def employer_get_for(user: User | AnonymousUser, employer_id: int) -> Employer:
+    """The employer, or 404 when it is absent or the user does not represent it."""
+    employer = employers_of(user).filter(pk=employer_id).select_related("ward").first()
+    if employer is None:
+        raise Http404
+    return employer
+
+
+def employer_registrations(employer: Employer, campaign_id: int | None = None) -> QuerySet[Registration]:
+    rows = Registration.objects.filter(employer=employer).select_related("person", "campaign", "priority_group")
+    return rows.filter(campaign_id=campaign_id) if campaign_id else rows
+
+
+def site_day_appointments(site: Site, day: date) -> list[tuple[Appointment, str]]:
+    """The site's appointments of the day with their status: booked, cancelled, or
+    vaccinated (a dose recorded for the person at the site that day). Two queries."""
+    appointments = list(
+        Appointment.objects.filter(site=site, day=day).select_related("person").order_by("session", "created_at")
+    )
+    vaccinated = set(
+        Dose.objects.filter(
+            site=site, administered_on=day, person_id__in=[a.person_id for a in appointments]
+        ).values_list("person_id", flat=True)
+    )
+    shown: list[tuple[Appointment, str]] = []
+    for appointment in appointments:
+        if appointment.status == AppointmentStatus.BOOKED and appointment.person_id in vaccinated:
+            shown.append((appointment, "vaccinated"))
+        else:
+            shown.append((appointment, appointment.status))
+    return shown
+
+
+def person_appointment(person_id: int) -> Appointment | None:
+    """A person's booked appointment (at most one), for the site's page of the person."""
+    return (
+        Appointment.objects.filter(person_id=person_id, status=AppointmentStatus.BOOKED)
+        .select_related("site", "registration__campaign")
+        .first()
+    )

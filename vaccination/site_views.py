@@ -12,6 +12,7 @@ from django.utils import timezone
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import vaccinator_required
 from truyvet.credentials.qr import qr_holder
+from truyvet.lib.audit import audit_log_many
 from truyvet.lib.errors import DomainError
 from vaccination import valuesets
 from vaccination.errors import VaccinationError
@@ -19,8 +20,10 @@ from vaccination.forms import ScanForm, VisitForm
 from vaccination.selectors import (
     doses_of,
     next_dose_number,
+    person_appointment,
     person_by_id_number,
     person_for_certificate,
+    site_day_appointments,
     site_day_doses,
     site_get_for,
     site_list_for,
@@ -58,6 +61,14 @@ def site_day(request: AuthenticatedRequest, site_id: int) -> HttpResponse:
     now = timezone.now()
     products = valuesets.products()
     doses = site_day_doses(site, timezone.localdate())
+    appointments = site_day_appointments(site, timezone.localdate())
+    audit_log_many(
+        actor=request.user,
+        action="vaccination.appointments_read",
+        object_type="vaccination.appointment",
+        rows=[(str(a.pk), a.person_id) for a, _status in appointments],
+        request=request,
+    )
     observed = under_observation(site, now=now)
     return render(
         request,
@@ -71,6 +82,7 @@ def site_day(request: AuthenticatedRequest, site_id: int) -> HttpResponse:
                 for d in observed
             ],
             "now": now,
+            "appointments": appointments,
         },
     )
 
@@ -97,7 +109,14 @@ def visit(request: AuthenticatedRequest, site_id: int, person_id: int) -> HttpRe
     return render(
         request,
         "vaccination/visit.html",
-        {"site": site, "person": person, "form": form, "doses": doses_of(person.pk)},
+        {
+            "site": site,
+            "person": person,
+            "form": form,
+            "doses": doses_of(person.pk),
+            "appointment": person_appointment(person.pk),
+            "today": timezone.localdate(),
+        },
     )
 
 

@@ -25,3 +25,18 @@ def test_the_demo_gives_sites_a_campaign_and_doses_and_a_rerun_adds_nothing() ->
     assert Dose.objects.values("person_id").distinct().count() == 20 and doses >= 20
     demo.seed({"vaccination_sites": 2, "vaccinated": 100}, io.StringIO())
     assert Dose.objects.count() == doses and Site.objects.count() == 2
+
+
+def test_the_demo_registers_and_books_within_capacity_and_a_rerun_adds_nothing() -> None:
+    from vaccination.models import Appointment, Employer, Registration, SessionSlot
+
+    UserFactory(username="facility", role=Role.FACILITY_MANAGER)
+    for _ in range(200):
+        PersonFactory(is_demo=True)
+    demo.seed({"vaccination_sites": 2, "vaccinated": 10}, io.StringIO())
+    registrations, appointments = Registration.objects.count(), Appointment.objects.count()
+    assert registrations > 0 and appointments > 0
+    assert Employer.objects.filter(representatives__username="facility").exists()
+    assert sum(SessionSlot.objects.values_list("booked", flat=True)) == appointments
+    demo.seed({"vaccination_sites": 2, "vaccinated": 10}, io.StringIO())
+    assert (Registration.objects.count(), Appointment.objects.count()) == (registrations, appointments)

@@ -80,6 +80,9 @@ NAV: list[NavItem] = [
             NavGroup.ADMIN),
     NavItem(_("Edge devices"), "edge_devices:list", _HEALTH | {Role.CHECKPOINT_STAFF}, NavGroup.CHECKPOINTS),
     NavItem(_("IOC feed"), "ioc:index", _CDC, NavGroup.ADMIN),
+    # Employers' representatives are venue owners or facility managers (vaccination.Employer).
+    NavItem(_("Employees' vaccination"), "vaccination:employers",
+            frozenset({Role.VENUE_OWNER, Role.FACILITY_MANAGER}), NavGroup.VENUES),
 ]  # fmt: skip
 
 
@@ -87,6 +90,7 @@ CITIZEN_NAV: list[NavItem] = [
     NavItem(_("My household"), "declarations:household", None),
     NavItem(_("Messages"), "accounts:me", None),
     NavItem(_("Register a venue"), "venues:new", None),
+    NavItem(_("Vaccination registration"), "vaccination:register", None),
 ]
 
 

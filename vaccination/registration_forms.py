@@ -1,0 +1,63 @@
+"""The forms of registration (a citizen's household, an employer's file) and booking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from truyvet.people.models import Person
+from vaccination.models import Campaign, PriorityGroup, Session, Site
+
+
+class RegistrationForm(forms.Form):
+    person = forms.TypedChoiceField(label=_("Who"), coerce=int)
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
+    priority_group = forms.ModelChoiceField(
+        label=_("Priority group"), queryset=PriorityGroup.objects.filter(active=True), required=False
+    )
+    site = forms.ModelChoiceField(label=_("Preferred site"), queryset=Site.objects.none())
+    preferred_on = forms.DateField(
+        label=_("Preferred day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(
+        self, *args: Any, people: list[Person], campaigns: list[Campaign], sites: list[Site], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        person = self.fields["person"]
+        assert isinstance(person, forms.TypedChoiceField)
+        person.choices = [(p.pk, p.full_name) for p in people]
+        campaign = self.fields["campaign"]
+        assert isinstance(campaign, forms.ModelChoiceField)
+        campaign.queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
+        site = self.fields["site"]
+        assert isinstance(site, forms.ModelChoiceField)
+        site.queryset = Site.objects.filter(pk__in=[s.pk for s in sites])
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            )
+
+
+class BookForm(forms.Form):
+    slot = forms.CharField(label=_("Day and session"), max_length=40)
+
+    def slot_value(self) -> tuple[str, str] | None:
+        """'2026-12-09/morning' -> ('2026-12-09', 'morning')."""
+        day, _sep, session = self.cleaned_data["slot"].partition("/")
+        return (day, session) if session in Session.values else None
+
+
+class EmployeeUploadForm(forms.Form):
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
+    file = forms.FileField(label=_("File of employees (CSV or XLSX)"))
+
+    def __init__(self, *args: Any, campaigns: list[Campaign], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        campaign = self.fields["campaign"]
+        assert isinstance(campaign, forms.ModelChoiceField)
+        campaign.queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
+        campaign.widget.attrs["class"] = "form-select"
+        self.fields["file"].widget.attrs.update({"class": "form-control", "accept": ".csv,.xlsx"})
