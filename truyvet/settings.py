@@ -674,3 +674,13 @@ IOC_SECRET_GRACE_HOURS = env.int("IOC_SECRET_GRACE_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["ioc-collect-events"] = {"task": "ioc.tasks.collect_events", "schedule": crontab(minute="*/5")}
 # Every minute: what a lost task or a restarted worker left pending goes out.
 CELERY_BEAT_SCHEDULE["ioc-deliver-due"] = {"task": "ioc.tasks.deliver_due", "schedule": crontab()}
+# Vaccination coverage and reactions after vaccination (docs/VACCINATION.md): the target
+# population of a ward without an entered figure is its people of this age or more; coverage
+# figures are cached this many seconds (the public map and the ward-day task ask often).
+VACCINATION_COVERAGE_MIN_AGE = env.int("VACCINATION_COVERAGE_MIN_AGE", default=18)
+VACCINATION_COVERAGE_CACHE_SECONDS = env.int("VACCINATION_COVERAGE_CACHE_SECONDS", default=600)
+# The TrueType fonts of the printable certificate (Vietnamese letters: Debian's fonts-dejavu-core).
+VACCINATION_PDF_FONT = env_path("VACCINATION_PDF_FONT", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+VACCINATION_PDF_FONT_BOLD = env_path(
+    "VACCINATION_PDF_FONT_BOLD", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+)
