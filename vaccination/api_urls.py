@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from vaccination import api
+from vaccination import api, reaction_api
 
 urlpatterns = [
     path("vaccination/sites/", api.SiteListView.as_view(), name="vaccination-sites"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("vaccination/dsc/", api.DscView.as_view(), name="vaccination-dsc"),
     path("vaccination/trustlist/", api.TrustListView.as_view(), name="vaccination-trustlist"),
     path("vaccination/verify/", api.VerifyView.as_view(), name="vaccination-verify"),
+    path("vaccination/reactions/", reaction_api.ReactionCreateView.as_view(), name="vaccination-reactions"),
+    path("vaccination/coverage/", reaction_api.CoverageView.as_view(), name="vaccination-coverage"),
 ]

@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from truyvet.accounts.http import AuthenticatedRequest
-from truyvet.accounts.permissions import health_staff_required, is_citizen
+from truyvet.accounts.permissions import health_staff_required, is_citizen, is_health_staff
 from truyvet.lib.errors import DomainError
 from truyvet.lib.export import csv_response, xlsx_response
 from vaccination import valuesets
@@ -44,7 +44,13 @@ def reaction_new(request: AuthenticatedRequest, dose_id: int) -> HttpResponse:
         else:
             if is_citizen(request.user):
                 return redirect("vaccination:mine")
-            return redirect("vaccination:reactions")
+            if is_health_staff(request.user):
+                return redirect("vaccination:reactions")
+            return (
+                redirect("vaccination:visit", dose.site_id, dose.person_id)
+                if dose.site.staff.filter(pk=request.user.pk).exists()
+                else redirect("vaccination:sites")
+            )
     product = valuesets.products().get(dose.product)
     return render(
         request,
