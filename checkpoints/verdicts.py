@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -85,6 +85,7 @@ class PersonFacts:
     revoked_at: datetime | None = None
     f_level: int | None = None
     vaccine_doses: int = 0
+    last_dose_on: date | None = None
     ref: str = ""  # what the person's QR tokens carry
     has_credential: bool = False  # a QR credential was issued (revoked or expired or not)
 

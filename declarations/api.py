@@ -101,6 +101,9 @@ QrVerification = inline_serializer(
         "declared_at": serializers.DateTimeField(allow_null=True, required=False),
         "expires_at": serializers.DateTimeField(required=False),
         "vaccine_doses": serializers.IntegerField(required=False),
+        "last_dose_on": serializers.DateField(
+            allow_null=True, required=False, help_text="The day of the latest vaccine dose (null: none)."
+        ),
     },
 )
 

@@ -63,6 +63,7 @@ def qr_verify(*, token: str, viewer: User | AnonymousUser, request: HttpRequest 
         "declared_at": credential.declared_at,  # type: ignore[attr-defined]
         "expires_at": datetime.fromtimestamp(payload["exp"], tz=UTC),
         "vaccine_doses": status.vaccine_doses,
+        "last_dose_on": status.last_dose_on,
     }
     if sees_health_of(viewer, person.ward_id):
         answer["f_level"] = status.f_level

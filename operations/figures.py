@@ -13,7 +13,8 @@ What is read, from the models of the apps that own it:
 - ``contacts.LabResult`` (by result date, the case's ward) and ``contacts.FollowUpCheck``
   (tests recorded at the daily checks, the follow-up's ward): tests and positives.
 - ``operations.WardProfile``: the population; without one, the people registered in the ward.
-- Vaccination coverage: none yet (``vaccination_coverage``).
+- Vaccination coverage: the share of each ward's target population with the full series
+  (``vaccination.coverage.ward_coverage_fractions``, cached a few minutes).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from operations.risk import rate_per_100k, risk_level
 from truyvet.geo.models import Ward
 from truyvet.lib.days import day_start
 from truyvet.people.models import Person
+from vaccination.coverage import ward_coverage_fractions
 
 DONE_TESTS = (TestResult.POSITIVE, TestResult.NEGATIVE, TestResult.INCONCLUSIVE)
 WINDOW_DAYS = 7
@@ -88,12 +90,10 @@ def province_ward_codes() -> list[int]:
 
 
 def vaccination_coverage(ward_codes: list[int], day: date) -> dict[int, Decimal]:
-    """Vaccination coverage per ward on ``day`` (a fraction of the population).
-
-    The vaccination app records no doses yet, so no ward has a coverage: an empty answer,
-    and the risk level follows the case rate alone (``operations.risk``). When the app lands,
-    this reads its selectors."""
-    return {}
+    """Vaccination coverage per ward on ``day`` (a fraction of the target population with
+    the full series; ``docs/VACCINATION.md``). Wards without a target population are absent,
+    and their risk level follows the case rate alone (``operations.risk``)."""
+    return ward_coverage_fractions(ward_codes, day)
 
 
 def populations(ward_codes: list[int]) -> dict[int, tuple[int, str]]:

@@ -27,6 +27,7 @@ from operations.selectors import (
     province_days,
     ward_rows,
 )
+from vaccination.coverage import province_summary
 
 LEVEL_CLASSES = {1: "level-1", 2: "level-2", 3: "level-3", 4: "level-4", None: "level-unknown"}
 
@@ -107,6 +108,7 @@ def page_figures(today: Any) -> dict[str, Any]:
         "labs_yesterday": labs_yesterday,
         "map_points": map_points,
         "consultations": consultation_directory(),
+        "vaccination": province_summary(today),
     }
 
 

@@ -682,3 +682,13 @@ CELERY_BEAT_SCHEDULE["vaccination-appointment-reminders"] = {
     "task": "vaccination.appointment_tasks.send_appointment_reminders",
     "schedule": crontab(minute=0, hour=VACCINATION_REMINDER_HOURS),
 }
+# Vaccination coverage and reactions after vaccination (docs/VACCINATION.md): the target
+# population of a ward without an entered figure is its people of this age or more; coverage
+# figures are cached this many seconds (the public map and the ward-day task ask often).
+VACCINATION_COVERAGE_MIN_AGE = env.int("VACCINATION_COVERAGE_MIN_AGE", default=18)
+VACCINATION_COVERAGE_CACHE_SECONDS = env.int("VACCINATION_COVERAGE_CACHE_SECONDS", default=600)
+# The TrueType fonts of the printable certificate (Vietnamese letters: Debian's fonts-dejavu-core).
+VACCINATION_PDF_FONT = env_path("VACCINATION_PDF_FONT", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+VACCINATION_PDF_FONT_BOLD = env_path(
+    "VACCINATION_PDF_FONT_BOLD", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from vaccination import api, registration_api
+from vaccination import api, reaction_api, registration_api
 
 urlpatterns = [
     path("vaccination/sites/", api.SiteListView.as_view(), name="vaccination-sites"),
@@ -23,4 +23,6 @@ urlpatterns = [
         registration_api.SiteAppointmentsView.as_view(),
         name="vaccination-site-appointments",
     ),
+    path("vaccination/reactions/", reaction_api.ReactionCreateView.as_view(), name="vaccination-reactions"),
+    path("vaccination/coverage/", reaction_api.CoverageView.as_view(), name="vaccination-coverage"),
 ]

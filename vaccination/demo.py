@@ -4,14 +4,15 @@ shows the site's day list, citizens' certificates and ``/verify/`` at once.
 ``--vaccination-sites N`` (default 3) sites in the first communes of the province; the demo
 ``vaccinator`` works at the first. ``--vaccinated P`` (default 40): the percentage of the
 demo people with doses (one or two of Comirnaty, Vaxzevria or Vero Cell, by a seeded
-generator, so a re-run adds only what is missing). Doses are written in bulk.
+generator, so a re-run adds only what is missing). Doses are written in bulk. Four
+reactions after vaccination on the first doses, one serious (it alerts the CDC).
 """
 
 from __future__ import annotations
 
 import random
 from argparse import ArgumentParser
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, TextIO
 
 from django.conf import settings
@@ -22,7 +23,19 @@ from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
 from truyvet.people.models import Person
 from vaccination import valuesets
-from vaccination.models import Campaign, CampaignProduct, Dose, PriorityGroup, Site, StockLot
+from vaccination.models import (
+    Campaign,
+    CampaignProduct,
+    Dose,
+    PriorityGroup,
+    Reaction,
+    ReactionOutcome,
+    ReporterKind,
+    SeriousReason,
+    Site,
+    StockLot,
+)
+from vaccination.reaction_alerts import serious_reaction_alert
 from vaccination.registration_demo import seed_registrations
 from vaccination.services import signer_ensure
 
@@ -138,5 +151,45 @@ def seed(options: dict[str, Any], out: TextIO) -> None:
             Dose.objects.bulk_create(batch, ignore_conflicts=True)
             batch = []
     Dose.objects.bulk_create(batch, ignore_conflicts=True)
-    out.write(f"  vaccination: {len(sites)} sites, {added} people vaccinated now ({share}% of the demo people)")
+    reactions = _reactions()
+    out.write(
+        f"  vaccination: {len(sites)} sites, {added} people vaccinated now ({share}% of the demo people), "
+        f"{reactions} reactions after vaccination added"
+    )
     seed_registrations(campaign, sites, wards, out)
+
+
+# Demo reactions: (reactions, hours after the dose, outcome, serious reason). The last is
+# serious (anaphylaxis, hospitalised) and alerts the CDC and the site's health centre.
+DEMO_REACTIONS = [
+    (["fever"], 10, ReactionOutcome.RECOVERED, ""),
+    (["severe_local"], 20, ReactionOutcome.RECOVERED, ""),
+    (["fever", "other"], 6, ReactionOutcome.RECOVERING, ""),
+    (["anaphylaxis"], 0.3, ReactionOutcome.RECOVERING, SeriousReason.HOSPITALISATION),
+]
+
+
+def _reactions() -> int:
+    """A few reactions on the first demo doses, once (a re-run adds none)."""
+    if Reaction.objects.filter(description__startswith="(demo)").exists():
+        return 0
+    doses = list(Dose.objects.filter(person__is_demo=True).select_related("person", "site").order_by("pk")[:4])
+    rows = [
+        Reaction(
+            dose=dose,
+            person_id=dose.person_id,
+            ward_id=dose.person.ward_id or dose.site.ward_id,
+            kinds=kinds,
+            onset_at=timezone.make_aware(datetime.combine(dose.administered_on, time(8, 0))) + timedelta(hours=hours),
+            description="(demo) " + ("đau đầu, mệt" if "other" in kinds else "báo cáo mẫu"),
+            serious=bool(reason),
+            serious_reason=reason,
+            outcome=outcome,
+            reporter_kind=ReporterKind.STAFF,
+        )
+        for dose, (kinds, hours, outcome, reason) in zip(doses, DEMO_REACTIONS, strict=False)
+    ]
+    Reaction.objects.bulk_create(rows)
+    for reaction in Reaction.objects.filter(description__startswith="(demo)", serious=True):
+        serious_reaction_alert(reaction.pk)
+    return len(rows)

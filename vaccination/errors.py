@@ -37,3 +37,24 @@ class VaccinationError(ErrorCode):
     BAD_SIGNATURE = "bad_signature", _("the certificate's signature is not valid")
     EXPIRED = "expired", _("the certificate has expired")
     NOT_YET_VALID = "not_yet_valid", _("the certificate is not valid yet")
+
+
+class ReactionError(ErrorCode):
+    """Why a report of a reaction after vaccination is refused (the DHIS2 AEFI package's rules)."""
+
+    NO_REACTION = "no_reaction", _("tick at least one reaction")
+    UNKNOWN_REACTION = "unknown_reaction", _("not a reaction of the list")
+    OTHER_NEEDS_DESCRIPTION = "other_needs_description", _("describe the other reaction")
+    ONSET_IN_FUTURE = "onset_in_future", _("the onset is in the future")
+    ONSET_BEFORE_VACCINATION = "onset_before_vaccination", _("the onset is before the vaccination")
+    VACCINATION_BEFORE_BIRTH = "vaccination_before_birth", _("the vaccination is before the person's birth")
+    SERIOUS_REASON_REQUIRED = "serious_reason_required", _("say why the reaction is serious")
+    REASON_WITHOUT_SERIOUS = "reason_without_serious", _("a reason is given but the reaction is not marked serious")
+    UNKNOWN_SERIOUS_REASON = "unknown_serious_reason", _("not a reason of the list")
+    UNKNOWN_REACTION_OUTCOME = "unknown_reaction_outcome", _("not an outcome of the list")
+    DEATH_DATE_REQUIRED = "death_date_required", _("give the date of death")
+    DEATH_DATE_WITHOUT_DEATH = "death_date_without_death", _("a date of death is given but the outcome is not death")
+    DEATH_BEFORE_ONSET = "death_before_onset", _("the date of death is before the onset")
+    DEATH_IN_FUTURE = "death_in_future", _("the date of death is in the future")
+    DEATH_NOT_SERIOUS = "death_not_serious", _("a death is a serious reaction, for the reason death")
+    CLIENT_ID_REUSED = "reaction_client_id_reused", _("this client id was used for another report")

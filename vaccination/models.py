@@ -241,3 +241,132 @@ from vaccination.registration_models import (  # noqa: E402, F401
     RegistrationStatus,
     SessionSlot,
 )
+# --- Reactions after vaccination (AEFI) --------------------------------------------------------
+
+
+class ReactionKind(models.TextChoices):
+    """The reactions of the WHO AEFI core variables (the DHIS2 AEFI package's list), with the
+    adverse events of special interest that COVID-19 vaccines added."""
+
+    SEVERE_LOCAL = "severe_local", _("Severe local reaction (beyond the nearest joint or over 3 days)")
+    FEVER = "fever", _("Fever of 38 °C or more")
+    SEIZURES = "seizures", _("Seizures")
+    ABSCESS = "abscess", _("Abscess at the injection site")
+    SEPSIS = "sepsis", _("Sepsis")
+    ENCEPHALOPATHY = "encephalopathy", _("Encephalopathy")
+    TOXIC_SHOCK = "toxic_shock", _("Toxic shock syndrome")
+    THROMBOCYTOPENIA = "thrombocytopenia", _("Thrombocytopenia")
+    ANAPHYLAXIS = "anaphylaxis", _("Anaphylaxis")
+    MYOCARDITIS = "myocarditis", _("Myocarditis or pericarditis")
+    TTS = "tts", _("Thrombosis with thrombocytopenia")
+    GBS = "gbs", _("Guillain-Barré syndrome")
+    OTHER = "other", _("Other (describe it)")
+
+
+class SeriousReason(models.TextChoices):
+    DEATH = "death", _("Death")
+    LIFE_THREATENING = "life_threatening", _("Life-threatening")
+    HOSPITALISATION = "hospitalisation", _("Hospitalisation or a longer stay")
+    DISABILITY = "disability", _("Disability")
+    CONGENITAL_ANOMALY = "congenital_anomaly", _("Congenital anomaly")
+    OTHER = "other", _("Other important medical event")
+
+
+class ReactionOutcome(models.TextChoices):
+    RECOVERED = "recovered", _("Recovered")
+    RECOVERING = "recovering", _("Recovering")
+    NOT_RECOVERED = "not_recovered", _("Not recovered")
+    SEQUELAE = "sequelae", _("Recovered with sequelae")
+    DIED = "died", _("Died")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class ReporterKind(models.TextChoices):
+    CITIZEN = "citizen", _("The vaccinated person or their household")
+    STAFF = "staff", _("Health or vaccination staff")
+
+
+class Reaction(models.Model):
+    """A reaction after vaccination (AEFI) reported about one dose: the WHO core variables.
+
+    ``ward`` is the person's ward when reported (else the site's): the line list is scoped
+    by it or by the site's ward. ``client_id`` makes a retried report harmless."""
+
+    dose = models.ForeignKey(Dose, on_delete=models.PROTECT, related_name="reactions", verbose_name=_("dose"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    ward = models.ForeignKey(Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kinds = models.JSONField(_("reactions"), default=list)
+    onset_at = models.DateTimeField(_("onset"))
+    description = models.TextField(_("description"), blank=True)
+    serious = models.BooleanField(_("serious"), default=False)
+    serious_reason = models.CharField(_("why serious"), max_length=20, choices=SeriousReason.choices, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=15, choices=ReactionOutcome.choices, default=ReactionOutcome.UNKNOWN
+    )
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
+    reporter_kind = models.CharField(max_length=10, choices=ReporterKind.choices)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
+    reported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["client_id"], name="vacc_reaction_client_id"),
+            models.CheckConstraint(
+                condition=Q(serious=False, serious_reason="") | Q(serious=True) & ~Q(serious_reason=""),
+                name="vacc_reaction_serious_reason",
+            ),
+        ]
+        indexes = [
+            # The CDC's line list, newest first, and its "serious only" filter.
+            models.Index(fields=["-reported_at"], name="vacc_reaction_recent"),
+            models.Index(fields=["ward", "-reported_at"], name="vacc_reaction_ward_recent"),
+        ]
+        verbose_name = _("reaction after vaccination")
+        verbose_name_plural = _("reactions after vaccination")
+
+    def __str__(self) -> str:
+        return f"AEFI {self.pk}"
+
+
+# --- Coverage: who is counted ------------------------------------------------------------------
+
+
+class TargetPopulation(models.Model):
+    """A ward's target population for coverage, as the province counts it (census, household
+    lists); without one, the people registered in the ward at or above
+    ``VACCINATION_COVERAGE_MIN_AGE`` are the target."""
+
+    ward = models.OneToOneField(Ward, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    population = models.PositiveIntegerField(_("target population"))
+    note = models.CharField(_("source"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("target population")
+        verbose_name_plural = _("target populations")
+
+    def __str__(self) -> str:
+        return f"{self.ward_id}: {self.population}"
+
+
+class PriorityMembership(models.Model):
+    """A person in a priority group of the national plan (health worker, aged 65 or more,
+    ...): coverage by group counts these people."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(PriorityGroup, on_delete=models.CASCADE, related_name="members")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "group"], name="vacc_priority_member_once")]
+        indexes = [models.Index(fields=["group", "person"], name="vacc_priority_member_group")]
+        verbose_name = _("priority group member")
+        verbose_name_plural = _("priority group members")
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.person_id}"

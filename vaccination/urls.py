@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from vaccination import registration_views, site_views, views
+from vaccination import certificate_views, coverage_views, reaction_views, registration_views, site_views, views
 
 app_name = "vaccination"
 
@@ -11,4 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/", views.my_certificates, name="mine"),
     *site_views.urlpatterns,
     *registration_views.urlpatterns,
+    *reaction_views.urlpatterns,
+    *coverage_views.urlpatterns,
+    *certificate_views.urlpatterns,
 ]

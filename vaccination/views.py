@@ -16,6 +16,7 @@ from truyvet.lib.qr import render_svg
 from vaccination import valuesets
 from vaccination.certificates import certificate_for, trust_list_for_browsers
 from vaccination.errors import VaccinationError
+from vaccination.reaction_selectors import reactions_of_people
 from vaccination.selectors import doses_of, people_of_citizen, person_for_certificate
 
 
@@ -48,6 +49,7 @@ def my_certificates(request: AuthenticatedRequest) -> HttpResponse:
     if not people and request.user.role != "citizen":
         raise Http404
     products = valuesets.products()
+    reactions = reactions_of_people([p.pk for p in people])
     members = []
     for listed in people:
         person = person_for_certificate(request.user, listed.pk, request=request)
@@ -55,7 +57,11 @@ def my_certificates(request: AuthenticatedRequest) -> HttpResponse:
         entry: dict[str, Any] = {
             "person": person,
             "doses": [
-                {"dose": d, "product": products[d.product].display if d.product in products else d.product}
+                {
+                    "dose": d,
+                    "product": products[d.product].display if d.product in products else d.product,
+                    "reactions": reactions.get(d.pk, []),
+                }
                 for d in doses
             ],
         }

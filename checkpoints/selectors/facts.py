@@ -57,6 +57,7 @@ def people_facts(person_ids: Iterable[int] = (), *, at: datetime, refs: Iterable
             revoked_at=revoked_at,
             f_level=status.f_level,
             vaccine_doses=status.vaccine_doses,
+            last_dose_on=status.last_dose_on,
             ref=ref,
             has_credential=credential is not None,
         )

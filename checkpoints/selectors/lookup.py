@@ -71,6 +71,7 @@ def _person_view(facts: PersonFacts | None, judgement: Judgement) -> dict[str, A
         "findings": [{"code": code, "label": finding_label(code)} for code in judgement.findings],
         "risk_reasons": [finding_label(code) for code in (facts.risk_reasons if facts else [])],
         "vaccine_doses": facts.vaccine_doses if facts else 0,
+        "last_dose_on": facts.last_dose_on if facts else None,
         "declared_at": facts.declared_at if facts else None,
         "expires_at": facts.expires_at if facts else None,
         "has_declaration": bool(facts and facts.declaration_valid),

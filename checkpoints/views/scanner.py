@@ -108,6 +108,7 @@ SCRIPT_TEXTS = {
     "declared": _("Declared {age}"),
     "no_declaration": _("No valid declaration"),
     "doses": _("Vaccine doses: {n}"),
+    "last_dose": _("Vaccine doses: {n}, the last on {day}"),
     "f_level": _("Status: F{n}"),
     "passengers_ticked": _("Record on-board passengers ({n})"),
     "record_trip_all": _("Record every passenger of the trip"),

@@ -435,7 +435,12 @@
     (view.findings || []).forEach(function (finding) { codes.push(finding.code); lines.push(finding.label); });
     if (view.risk_reasons && view.risk_reasons.length) { lines.push(view.risk_reasons.join(", ")); }
     if (view.f_level !== null && view.f_level !== undefined) { lines.push(text(T.f_level, {n: view.f_level})); }
-    lines.push(text(T.doses, {n: view.vaccine_doses || 0}));
+    if (view.last_dose_on && T.last_dose) {
+      var day = view.last_dose_on.split("-");  // an ISO date: shown as d/m/Y, the province's way
+      lines.push(text(T.last_dose, {n: view.vaccine_doses || 0, day: day[2] + "/" + day[1] + "/" + day[0]}));
+    } else {
+      lines.push(text(T.doses, {n: view.vaccine_doses || 0}));
+    }
     if (!view.has_declaration) { lines.push(T.no_declaration); }
     else if (view.declared_at) { lines.push(text(T.declared, {age: ago(view.declared_at)})); }
     return {lines: lines, codes: codes};

@@ -40,3 +40,16 @@ def test_the_demo_registers_and_books_within_capacity_and_a_rerun_adds_nothing()
     assert sum(SessionSlot.objects.values_list("booked", flat=True)) == appointments
     demo.seed({"vaccination_sites": 2, "vaccinated": 10}, io.StringIO())
     assert (Registration.objects.count(), Appointment.objects.count()) == (registrations, appointments)
+def test_the_demo_adds_a_few_reactions_one_serious_and_alerted_once() -> None:
+    from tests.factories import HealthUnitFactory
+    from truyvet.accounts.models import Alert, UnitKind
+    from vaccination.models import Reaction
+
+    cdc = HealthUnitFactory(name="CDC", kind=UnitKind.PROVINCE_CDC, whole_province=True)
+    for _ in range(10):
+        PersonFactory(is_demo=True)
+    demo.seed({"vaccination_sites": 1, "vaccinated": 100}, io.StringIO())
+    assert Reaction.objects.count() == 4 and Reaction.objects.filter(serious=True).count() == 1
+    assert Alert.objects.filter(unit=cdc, kind="vaccination_serious_reaction").count() == 1
+    demo.seed({"vaccination_sites": 1, "vaccinated": 100}, io.StringIO())
+    assert Reaction.objects.count() == 4 and Alert.objects.filter(unit=cdc).count() == 1

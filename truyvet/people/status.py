@@ -3,14 +3,16 @@
 Core code (risk rules, QR verification) needs to know whether somebody is a case (F0), an
 active F1/F2, and how many vaccine doses they have, but must not import the domain apps.
 Those apps name a provider in ``PERSON_STATUS_PROVIDERS``: a function taking a list of
-person ids and returning ``{person_id: {"f_level": int | None, "vaccine_doses": int}}``
-(either key may be missing). Providers are merged; the lowest F level wins.
+person ids and returning ``{person_id: {"f_level": int | None, "vaccine_doses": int,
+"last_dose_on": date | None}}`` (any key may be missing). Providers are merged; the lowest
+F level wins, the most doses and the latest dose date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -22,6 +24,7 @@ from django.utils.module_loading import import_string
 class PersonStatus:
     f_level: int | None = None  # 0: a current case, 1/2: an active F1/F2, None: neither
     vaccine_doses: int = 0
+    last_dose_on: date | None = None  # the day of the latest dose
 
     @property
     def is_case(self) -> bool:
@@ -51,6 +54,9 @@ def statuses_for(person_ids: Iterable[int]) -> dict[int, PersonStatus]:
                 target["f_level"] = level
             if "vaccine_doses" in facts:
                 target["vaccine_doses"] = max(target.get("vaccine_doses", 0), facts["vaccine_doses"])
+            last = facts.get("last_dose_on")
+            if last is not None and (target.get("last_dose_on") is None or last > target["last_dose_on"]):
+                target["last_dose_on"] = last
     return {pk: PersonStatus(**facts) for pk, facts in merged.items()}
 
 
