@@ -674,3 +674,9 @@ IOC_SECRET_GRACE_HOURS = env.int("IOC_SECRET_GRACE_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["ioc-collect-events"] = {"task": "ioc.tasks.collect_events", "schedule": crontab(minute="*/5")}
 # Every minute: what a lost task or a restarted worker left pending goes out.
 CELERY_BEAT_SCHEDULE["ioc-deliver-due"] = {"task": "ioc.tasks.deliver_due", "schedule": crontab()}
+# Vaccination certificates and edge devices at their rates (docs/BENCHMARKS.md).
+# Each process keeps the document signer that signs this many seconds (0: read it for every
+# certificate, as the tests do, whose databases change under a running process).
+VACCINATION_SIGNER_CACHE_SECONDS = env.int(
+    "VACCINATION_SIGNER_CACHE_SECONDS", default=0 if DJANGO_ENV == "test" else 60
+)
