@@ -246,6 +246,7 @@ def main() -> None:
     parser.add_argument("--doses", type=int, default=3000)
     parser.add_argument("--certificates-only", action="store_true", help="Skip the database part.")
     parser.add_argument("--http", action="store_true", help="Also record doses over HTTP (gunicorn, wrk).")
+    parser.add_argument("--http-only", action="store_true", help="Only the doses over HTTP.")
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
@@ -253,10 +254,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=40000)
     options = parser.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1, 5, 15 min)")
-    bench_certificates(options.certificates)
-    if not options.certificates_only:
+    if not options.http_only:
+        bench_certificates(options.certificates)
+    if not options.certificates_only and not options.http_only:
         bench_database(options.certificates, options.doses)
-    if options.http:
+    if options.http or options.http_only:
         bench_http(options.duration, options.connections, options.workers, options.threads, options.people)
     print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 
