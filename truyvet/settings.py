@@ -680,3 +680,8 @@ CELERY_BEAT_SCHEDULE["ioc-deliver-due"] = {"task": "ioc.tasks.deliver_due", "sch
 VACCINATION_SIGNER_CACHE_SECONDS = env.int(
     "VACCINATION_SIGNER_CACHE_SECONDS", default=0 if DJANGO_ENV == "test" else 60
 )
+# A device key accepted by a process is accepted again without a query for this many seconds
+# (a rotation or withdrawal reaches the other processes within it; 0 in tests).
+EDGE_KEY_CACHE_SECONDS = env.int("EDGE_KEY_CACHE_SECONDS", default=0 if DJANGO_ENV == "test" else 10)
+# A reading not linked to a passage when it arrives is tried again this many seconds later.
+EDGE_RELINK_AFTER_SECONDS = env.int("EDGE_RELINK_AFTER_SECONDS", default=30)
