@@ -178,9 +178,9 @@ def bench_http(duration: int, connections: int, workers: int, threads: int, peop
     insert (``/bench/insert-one``) before and after."""
     import tempfile
 
+    from lib import gunicorn, wrk
     from rest_framework.authtoken.models import Token
 
-    from lib import gunicorn, wrk
     from tests.factories import home_ward
     from truyvet.accounts.models import Role, User
     from truyvet.people.models import Person
