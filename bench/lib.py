@@ -53,7 +53,7 @@ def gunicorn(*, workers: int, threads: int) -> Iterator[subprocess.Popen[bytes]]
                "--log-level", "warning", "--backlog", "2048"]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=server_env())
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine starts the workers slowly
         while time.monotonic() < deadline:
             try:
                 status, _body, _headers = request("GET", "/healthz")

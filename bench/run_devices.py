@@ -97,31 +97,36 @@ def detection(count: int) -> list[str]:
     cv2.setNumThreads(1)
     images = frames()
     cascade = faces._cascade()
-    ours = bare = 0.0
+    ours = bare = ours_cpu = bare_cpu = 0.0
+    # Wall clock and the thread's processor time: "per core" is the second (on a shared
+    # machine the wall clock also counts the time the thread waited for a core).
     for i in range(count):
         image = images[i % len(images)]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         faces.detect(image)
         ours += time.perf_counter() - started
-        started = time.perf_counter()
+        ours_cpu += time.thread_time() - cpu
+        started, cpu = time.perf_counter(), time.thread_time()
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         cascade.detectMultiScale(
             gray, scaleFactor=faces.SCALE_FACTOR, minNeighbors=5, minSize=(faces.MIN_FACE, faces.MIN_FACE)
         )
         bare += time.perf_counter() - started
+        bare_cpu += time.thread_time() - cpu
     jpegs = [cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes() for f in images]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     for i in range(count):
         image = faces.decode(jpegs[i % len(jpegs)])
         found = faces.detect(image)
         if found.largest is not None:
             faces.thumbnail(image, found.largest)
-    whole = time.perf_counter() - started
+    whole, whole_cpu = time.perf_counter() - started, time.thread_time() - cpu
     return [
-        f"face detection, 640×480, one core, {count} frames:",
-        f"  edge_devices.faces.detect   {count / ours:7.1f} frames/s",
-        f"  bare OpenCV detectMultiScale {count / bare:7.1f} frames/s  (ratio {bare / ours:.2f})",
-        f"  decode + detect + thumbnail {count / whole:7.1f} frames/s",
+        f"face detection, 640×480, one core, {count} frames (wall clock; processor time of the thread):",
+        f"  edge_devices.faces.detect    {count / ours:7.1f}; {count / ours_cpu:7.1f} frames/s",
+        f"  bare OpenCV detectMultiScale {count / bare:7.1f}; {count / bare_cpu:7.1f} frames/s"
+        f"  (ratio {bare / ours:.2f}; {bare_cpu / ours_cpu:.2f})",
+        f"  decode + detect + thumbnail  {count / whole:7.1f}; {count / whole_cpu:7.1f} frames/s",
     ]
 
 

@@ -36,6 +36,9 @@ class Faces:
 def _cascade() -> Any:
     """The frontal-face cascade of the pinned OpenCV 4 wheel (typed ``Any``: OpenCV 5's stubs,
     which a neighbour's environment may have, lack the class)."""
+    # One thread per worker process: the edge worker's concurrency is its processes, and
+    # OpenCV's own threads would only compete with them for the same cores.
+    cv2.setNumThreads(1)
     classifier = getattr(cv2, "CascadeClassifier", None)
     path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined, unused-ignore]
     cascade = classifier(path) if classifier is not None else None

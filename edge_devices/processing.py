@@ -74,3 +74,14 @@ def thumbnails_purge(*, now: datetime | None = None) -> int:
     for _, name in rows:
         storage.delete(name)
     return len(rows)
+
+
+def reading_relink_by_id(reading_id: int) -> bool:
+    """Link a reading that came before its passage; idempotent (a linked reading is left)."""
+    reading = Reading.objects.filter(pk=reading_id, passage__isnull=True).first()
+    if reading is None:
+        return False
+    target = link_target(checkpoint_id=reading.checkpoint_id, at=reading.captured_at, person_id=reading.person_id)
+    if target is None:
+        return False
+    return bool(Reading.objects.filter(pk=reading.pk, passage__isnull=True).update(passage_id=target))

@@ -9,6 +9,7 @@ their role may oversee checkpoints at all.
 from __future__ import annotations
 
 import hmac
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -59,15 +60,40 @@ def device_get_for(user: User, device_id: int | str) -> Device:
     return device
 
 
+# Keys this process checked lately: digest → (valid until, device). A reading then costs no
+# query for its key; see ``EDGE_KEY_CACHE_SECONDS``.
+_checked_keys: dict[str, tuple[float, Device]] = {}
+_CHECKED_KEYS_MAX = 10_000
+
+
 def device_by_key(key: str) -> Device | None:
-    """The device in service whose key this is, or None."""
+    """The device in service whose key this is, or None.
+
+    A key this process accepted in the last ``EDGE_KEY_CACHE_SECONDS`` is accepted again
+    without a query: another process sees a rotation or a withdrawal within that time (this
+    one at once, ``forget_device_keys``). Refused keys are never remembered."""
     parts = key.split("_")
     if len(parts) != 3 or parts[0] != "tvd" or len(parts[1]) != 8 or len(key) > 100:
         return None
+    digest = key_digest(key)
+    seconds = settings.EDGE_KEY_CACHE_SECONDS
+    if seconds > 0:
+        remembered = _checked_keys.get(digest)
+        if remembered is not None and remembered[0] > time.monotonic():
+            return remembered[1]
     device = Device.objects.filter(key_prefix=parts[1], revoked_at__isnull=True).first()
-    if device is None or not hmac.compare_digest(device.key_hash, key_digest(key)):
+    if device is None or not hmac.compare_digest(device.key_hash, digest):
         return None
+    if seconds > 0:
+        if len(_checked_keys) >= _CHECKED_KEYS_MAX:
+            _checked_keys.clear()
+        _checked_keys[digest] = (time.monotonic() + seconds, device)
     return device
+
+
+def forget_device_keys() -> None:
+    """A key rotated or a device withdrawn in this process: every key is checked again."""
+    _checked_keys.clear()
 
 
 def readings_for(user: User) -> QuerySet[Reading]:

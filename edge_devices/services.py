@@ -12,10 +12,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -23,12 +24,13 @@ from checkpoints.models import Checkpoint
 from edge_devices.errors import DeviceError
 from edge_devices.keys import new_key
 from edge_devices.models import Device, DeviceKind, Reading
-from edge_devices.selectors import link_target
-from edge_devices.tasks import queue_fever_alert, queue_processing
+from edge_devices.selectors import forget_device_keys, link_target
+from edge_devices.tasks import queue_fever_alert, queue_processing, queue_relink
 from truyvet.accounts.models import User
 from truyvet.credentials.qr import qr_holder
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
+from truyvet.lib.sql import insert_sql
 
 _MAC = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
 # A device's last_seen_at is written at most this often (every reading would otherwise
@@ -98,6 +100,7 @@ def device_rotate_key(*, user: User | None, device: Device, request: HttpRequest
     device.key_prefix, device.key_hash, device.key_rotated_at = prefix, digest, timezone.now()
     device.save(update_fields=["key_prefix", "key_hash", "key_rotated_at"])
     audit_log(actor=user, action="edge_device.rotate_key", obj=device, request=request)
+    forget_device_keys()
     return key
 
 
@@ -109,6 +112,7 @@ def device_revoke(*, user: User, device: Device, request: HttpRequest | None = N
     device.revoked_at = timezone.now()
     device.save(update_fields=["revoked_at"])
     audit_log(actor=user, action="edge_device.revoke", obj=device, request=request)
+    forget_device_keys()
 
 
 def device_seen(*, device: Device, at: datetime | None = None) -> None:
@@ -167,40 +171,46 @@ def reading_ingest(*, device: Device, data: ReadingInput) -> tuple[Reading, bool
     """Store a reading (or find the one this ``client_id`` already made: ``created`` False).
 
     A fever is flagged at once and, unless it repeats one the same device sent minutes
-    before, alerts the checkpoint; the snapshot goes to the worker's queue."""
-    existing = Reading.objects.filter(device=device, client_id=data.client_id).first()
-    if existing is not None:
-        return existing, False
+    before, alerts the checkpoint; the snapshot goes to the worker's queue. The row is
+    inserted with ``ON CONFLICT DO NOTHING``: a device's retry costs no statement more than
+    a new reading, and a new reading none for the retry's sake."""
     fever = data.temperature_c >= fever_threshold()
-    try:
-        with transaction.atomic():
-            reading = Reading(
-                device=device,
-                checkpoint_id=device.checkpoint_id,
-                client_id=data.client_id,
-                captured_at=data.captured_at,
-                temperature_c=data.temperature_c,
-                fever=fever,
-                fever_group=_fever_group(device, data.captured_at) if fever else None,
-                person_id=_holder_id(data.qr_token),
-                source=data.source,
-                # Nothing for the worker to do without a snapshot.
-                processed_at=None if data.image else timezone.now(),
-            )
-            reading.passage_id = link_target(
-                checkpoint_id=device.checkpoint_id, at=data.captured_at, person_id=reading.person_id
-            )
-            if data.image:
-                reading.image.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data.image), save=False)
-            reading.save(force_insert=True)
-            if data.image:
-                queue_processing(reading.pk)
-            if fever and reading.fever_group_id is None:
-                queue_fever_alert(reading.pk)
-    except IntegrityError:  # the same client_id, sent twice at once
-        if reading.image:
-            reading.image.delete(save=False)
-        return Reading.objects.get(device=device, client_id=data.client_id), False
+    with transaction.atomic():
+        reading = Reading(
+            device=device,
+            checkpoint_id=device.checkpoint_id,
+            client_id=data.client_id,
+            captured_at=data.captured_at,
+            temperature_c=data.temperature_c,
+            fever=fever,
+            fever_group=_fever_group(device, data.captured_at) if fever else None,
+            person_id=_holder_id(data.qr_token),
+            source=data.source,
+            # Nothing for the worker to do without a snapshot.
+            processed_at=None if data.image else timezone.now(),
+        )
+        reading.passage_id = link_target(
+            checkpoint_id=device.checkpoint_id, at=data.captured_at, person_id=reading.person_id
+        )
+        if data.image:
+            reading.image.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data.image), save=False)
+        sql, params = insert_sql(reading)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} ON CONFLICT (device_id, client_id) DO NOTHING RETURNING id", params)
+            row = cursor.fetchone()
+        if row is None:  # the same client_id again (a retry)
+            if reading.image:
+                transaction.on_commit(partial(reading.image.storage.delete, reading.image.name))
+            existing = Reading.objects.get(device=device, client_id=data.client_id)
+            return existing, False
+        reading.pk = row[0]
+        reading._state.adding = False
+        if data.image:
+            queue_processing(reading.pk)
+        if reading.passage_id is None:
+            queue_relink(reading.pk)
+        if fever and reading.fever_group_id is None:
+            queue_fever_alert(reading.pk)
     device_seen(device=device)
     return reading, True
 

@@ -18,6 +18,14 @@ def queue_processing(reading_id: int) -> None:
     transaction.on_commit(lambda: process_snapshot.apply_async((reading_id,), queue=settings.EDGE_QUEUE))
 
 
+def queue_relink(reading_id: int) -> None:
+    """Try the reading's passage again once the guard has had time to scan the traveller
+    (a camera fires before the scan): ``EDGE_RELINK_AFTER_SECONDS`` after the commit."""
+    transaction.on_commit(
+        lambda: relink_reading.apply_async((reading_id,), countdown=settings.EDGE_RELINK_AFTER_SECONDS)
+    )
+
+
 def queue_fever_alert(reading_id: int) -> None:
     transaction.on_commit(lambda: fever_alert.delay(reading_id))
 
@@ -25,6 +33,11 @@ def queue_fever_alert(reading_id: int) -> None:
 @shared_task(acks_late=True)
 def process_snapshot(reading_id: int) -> None:
     processing.snapshot_process(reading_id)
+
+
+@shared_task(acks_late=True)
+def relink_reading(reading_id: int) -> bool:
+    return processing.reading_relink_by_id(reading_id)
 
 
 @shared_task(acks_late=True)

@@ -1,7 +1,7 @@
 """Sending the deliveries that are due, signed as Standard Webhooks specifies.
 
 A sweep claims a batch (``locked_until``: one minute; on PostgreSQL rows another worker holds
-are skipped), sends each over a kept-alive connection, and writes the outcomes in one
+are skipped), sends each over a kept-alive connection (urllib3's pool), and writes the outcomes in one
 statement: 2xx delivered; 410 Gone disables the endpoint (its deliveries wait until staff
 enable it again); anything else, or no answer, is tried again after an exponential delay
 with jitter (``IOC_RETRY_BASE_SECONDS`` × 3ⁿ⁻¹, at most 12 hours, ±20 %) until
@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import requests
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -67,28 +66,33 @@ class Outcome:
     error: str = ""
 
 
-def send(session: requests.Session, item: Delivery, now: datetime) -> Outcome:
+def send(pool: urllib3.PoolManager, item: Delivery, now: datetime) -> Outcome:
     body = json.dumps(item.event.cloudevent(), separators=(",", ":"), ensure_ascii=False).encode()
     headers = signing.headers(_secrets(item.endpoint, now), item.event.event_id, int(time.time()), body)
     headers["Content-Type"] = "application/cloudevents+json; charset=utf-8"
     try:
-        response = session.post(
-            item.endpoint.url, data=body, headers=headers, timeout=settings.IOC_TIMEOUT_SECONDS, allow_redirects=False
+        response = pool.request(
+            "POST",
+            item.endpoint.url,
+            body=body,
+            headers=headers,
+            timeout=urllib3.Timeout(total=settings.IOC_TIMEOUT_SECONDS),
+            redirect=False,
+            retries=False,
         )
-    except requests.RequestException as error:
+    except (urllib3.exceptions.HTTPError, ValueError) as error:  # ValueError: a URL urllib3 cannot read
         return Outcome(None, type(error).__name__)
-    return Outcome(response.status_code, "" if response.ok else response.reason or "")
+    ok = 200 <= response.status < 300
+    return Outcome(response.status, "" if ok else response.reason or "")
 
 
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    """One kept-alive session per sending thread (a Session is not shared between threads)."""
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = _local.session = requests.Session()
-    return session
+def _pool() -> urllib3.PoolManager:
+    """Kept-alive connections shared by the sending threads (urllib3's pool is thread-safe),
+    at most ``IOC_SEND_CONCURRENCY`` per endpoint. urllib3 itself rather than requests: a call
+    costs less than half the processor time (no proxy or .netrc look-up, no hooks, no cookies),
+    which is what a sweep spends most of its time on."""
+    concurrency = max(1, settings.IOC_SEND_CONCURRENCY)
+    return urllib3.PoolManager(num_pools=50, maxsize=concurrency, block=False)
 
 
 def deliver_due(*, budget_seconds: float = 50.0) -> int:
@@ -97,14 +101,15 @@ def deliver_due(*, budget_seconds: float = 50.0) -> int:
     the network, not on the processor)."""
     started = time.monotonic()
     delivered = 0
-    with ThreadPoolExecutor(max_workers=max(1, settings.IOC_SEND_CONCURRENCY)) as pool:
+    http = _pool()
+    with http, ThreadPoolExecutor(max_workers=max(1, settings.IOC_SEND_CONCURRENCY)) as pool:
         while time.monotonic() - started < budget_seconds:
             now = timezone.now()
             batch = claim(now=now)
             if not batch:
                 break
             disabled: dict[int, str] = {}
-            outcomes = list(pool.map(lambda item, at=now: send(_session(), item, at), batch))
+            outcomes = list(pool.map(lambda item, at=now: send(http, item, at), batch))
             for item, outcome in zip(batch, outcomes, strict=True):
                 item.attempts += 1
                 item.last_status = outcome.status

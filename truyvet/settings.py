@@ -692,3 +692,14 @@ VACCINATION_PDF_FONT = env_path("VACCINATION_PDF_FONT", Path("/usr/share/fonts/t
 VACCINATION_PDF_FONT_BOLD = env_path(
     "VACCINATION_PDF_FONT_BOLD", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 )
+# Vaccination certificates and edge devices at their rates (docs/BENCHMARKS.md).
+# Each process keeps the document signer that signs this many seconds (0: read it for every
+# certificate, as the tests do, whose databases change under a running process).
+VACCINATION_SIGNER_CACHE_SECONDS = env.int(
+    "VACCINATION_SIGNER_CACHE_SECONDS", default=0 if DJANGO_ENV == "test" else 60
+)
+# A device key accepted by a process is accepted again without a query for this many seconds
+# (a rotation or withdrawal reaches the other processes within it; 0 in tests).
+EDGE_KEY_CACHE_SECONDS = env.int("EDGE_KEY_CACHE_SECONDS", default=0 if DJANGO_ENV == "test" else 10)
+# A reading not linked to a passage when it arrives is tried again this many seconds later.
+EDGE_RELINK_AFTER_SECONDS = env.int("EDGE_RELINK_AFTER_SECONDS", default=30)

@@ -23,7 +23,14 @@ from vaccination import hcert
 from vaccination.errors import VaccinationError
 from vaccination.models import DocumentSigner, Dose
 from vaccination.services import signer_ensure
-from vaccination.signers import configured_certificates, kid_b64, load_certificate, signer_from_pem
+from vaccination.signers import (
+    configured_certificates,
+    kid_b64,
+    load_certificate,
+    remember_signer,
+    remembered_signer,
+    signer_from_pem,
+)
 
 
 @dataclass(frozen=True)
@@ -42,12 +49,17 @@ def uvci_for(dose_id: int) -> str:
     return hcert.uvci(settings.VACCINATION_DCC_COUNTRY, settings.VACCINATION_DCC_UVCI_ISSUER, opaque)
 
 
-def current_signer() -> hcert.Signer:
-    """The ministry's signer when settings give one, else the portal's current DSC."""
+def current_signer(now: datetime | None = None) -> hcert.Signer:
+    """The ministry's signer when settings give one, else the portal's current DSC (read
+    from the database at most every ``VACCINATION_SIGNER_CACHE_SECONDS`` per process)."""
     if settings.VACCINATION_DSC_CERTIFICATE_PEM and settings.VACCINATION_DSC_PRIVATE_KEY_PEM:
         return signer_from_pem(settings.VACCINATION_DSC_CERTIFICATE_PEM, settings.VACCINATION_DSC_PRIVATE_KEY_PEM)
-    row = signer_ensure()
-    return signer_from_pem(row.certificate_pem, row.private_key_pem)
+    signer = remembered_signer(now or timezone.now())
+    if signer is None:
+        row = signer_ensure()
+        signer = signer_from_pem(row.certificate_pem, row.private_key_pem)
+        remember_signer(signer)
+    return signer
 
 
 def entry_of(dose: Dose) -> hcert.VaccinationEntry:
@@ -70,7 +82,7 @@ def certificate_for(person: Person, *, now: datetime | None = None) -> Certifica
     if not doses:
         raise DomainError(VaccinationError.NO_DOSES.label, VaccinationError.NO_DOSES, status=404)
     now = now or timezone.now()
-    signer = current_signer()
+    signer = current_signer(now)
     if signer.not_after <= now:
         raise DomainError(VaccinationError.NO_SIGNER.label, VaccinationError.NO_SIGNER, status=503)
     entry = entry_of(doses[0])

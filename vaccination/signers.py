@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -104,28 +105,54 @@ def kid_b64(certificate: x509.Certificate) -> str:
     return base64.b64encode(kid_of(certificate)).decode("ascii")
 
 
-_loaded: dict[str, Signer] = {}
+_loaded: dict[tuple[str, str], Signer] = {}
 _lock = threading.Lock()
+_current: list[tuple[float, Signer]] = []  # (until, signer): the one that signs, kept a while
 
 
 def signer_from_pem(certificate_pem: str, private_key_pem: str) -> Signer:
-    """The signer of this certificate and key, loaded once per process (by kid)."""
+    """The signer of this certificate and key, loaded once per process: the PEM is parsed,
+    the key loaded and the kid hashed on the first call only."""
+    found = _loaded.get((certificate_pem, private_key_pem))
+    if found is not None:
+        return found
     certificate = load_certificate(certificate_pem)
-    kid = kid_b64(certificate)
+    key = serialization.load_pem_private_key(private_key_pem.encode("ascii"), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError("a document signer key must be ECDSA P-256")
+    found = Signer(
+        private_key=key,
+        kid=kid_of(certificate),
+        not_after=certificate.not_valid_after_utc,
+        issuer_country=settings.VACCINATION_DCC_COUNTRY,
+    )
     with _lock:
-        found = _loaded.get(kid)
-        if found is None:
-            key = serialization.load_pem_private_key(private_key_pem.encode("ascii"), password=None)
-            if not isinstance(key, ec.EllipticCurvePrivateKey):
-                raise ValueError("a document signer key must be ECDSA P-256")
-            found = Signer(
-                private_key=key,
-                kid=kid_of(certificate),
-                not_after=certificate.not_valid_after_utc,
-                issuer_country=settings.VACCINATION_DCC_COUNTRY,
-            )
-            _loaded[kid] = found
-    return found
+        return _loaded.setdefault((certificate_pem, private_key_pem), found)
+
+
+def remembered_signer(now: datetime) -> Signer | None:
+    """The signer kept by ``remember_signer`` while it is fresh and valid at ``now``."""
+    if not _current:
+        return None
+    until, signer = _current[0]
+    if time.monotonic() >= until or signer.not_after <= now:
+        return None
+    return signer
+
+
+def remember_signer(signer: Signer) -> None:
+    """Keep the signer that signs for ``VACCINATION_SIGNER_CACHE_SECONDS`` (no database read
+    per certificate). Another process sees a rotation within that time; until then it signs
+    with the previous signer, which stays in the trust list."""
+    seconds = settings.VACCINATION_SIGNER_CACHE_SECONDS
+    with _lock:
+        _current[:] = [(time.monotonic() + seconds, signer)] if seconds > 0 else []
+
+
+def forget_signer() -> None:
+    """A rotation in this process: the next certificate reads the new signer."""
+    with _lock:
+        _current.clear()
 
 
 def configured_certificates() -> list[x509.Certificate]:

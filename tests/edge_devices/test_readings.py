@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone, translation
 
 from checkpoints.models import Direction, Passage, Verdict
@@ -231,3 +232,58 @@ def test_the_checkpoint_board_lists_offline_devices(camera, insider_client: Clie
     device, _key = camera
     page = insider_client.get("/checkpoints/").content.decode()
     assert device.serial in page
+
+
+def test_a_reading_without_a_snapshot_before_its_passage_is_linked_by_the_later_try(
+    camera_client: Client, checkpoint, settings, monkeypatch
+) -> None:
+    from edge_devices import tasks
+
+    queued: list[tuple[tuple[int, ...], int]] = []
+    monkeypatch.setattr(
+        tasks.relink_reading, "apply_async", lambda args, countdown: queued.append((tuple(args), countdown))
+    )
+    answer = post_reading(camera_client, reading(seconds_ago=2)).json()
+    assert Reading.objects.get(pk=answer["id"]).passage_id is None
+    assert queued == [((answer["id"],), settings.EDGE_RELINK_AFTER_SECONDS)]
+    passage = passage_at(checkpoint, seconds_ago=0)  # the guard scans the traveller afterwards
+    assert tasks.relink_reading(answer["id"]) is True
+    assert Reading.objects.get(pk=answer["id"]).passage_id == passage.pk
+    assert tasks.relink_reading(answer["id"]) is False  # once linked, left alone
+
+
+def test_the_later_try_links_none_when_two_passages_share_the_window(camera_client: Client, checkpoint) -> None:
+    from edge_devices import tasks
+
+    answer = post_reading(camera_client, reading(seconds_ago=2)).json()
+    passage_at(checkpoint, seconds_ago=0)
+    passage_at(checkpoint, seconds_ago=1)
+    assert tasks.relink_reading(answer["id"]) is False
+    assert Reading.objects.get(pk=answer["id"]).passage_id is None
+
+
+def test_a_reading_linked_on_arrival_queues_no_later_try(camera_client: Client, checkpoint, monkeypatch) -> None:
+    from edge_devices import tasks
+
+    queued: list[object] = []
+    monkeypatch.setattr(tasks.relink_reading, "apply_async", lambda *args, **kwargs: queued.append(args))
+    passage = passage_at(checkpoint, seconds_ago=3)
+    answer = post_reading(camera_client, reading(seconds_ago=1)).json()
+    assert Reading.objects.get(pk=answer["id"]).passage_id == passage.pk
+    assert queued == []
+
+
+def test_a_replayed_reading_with_a_snapshot_leaves_no_second_frame(camera_client: Client, checkpoint) -> None:
+    from django.conf import settings as django_settings
+
+    body = reading(image=photo("astronaut.jpg"))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        first = camera_client.post("/api/v1/devices/readings/", body, content_type="application/json")
+    frames = Path(django_settings.MEDIA_ROOT) / "edge" / "frames"
+    before = sorted(frames.glob("*.jpg")) if frames.exists() else []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        again = camera_client.post("/api/v1/devices/readings/", body, content_type="application/json")
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert Reading.objects.count() == 1
+    assert (sorted(frames.glob("*.jpg")) if frames.exists() else []) == before

@@ -121,3 +121,21 @@ def test_a_wrong_key_is_a_401(client: Client, camera) -> None:
     bad = Client(HTTP_AUTHORIZATION="Device tvd_00000000_nothing")
     assert post_reading(bad, reading()).status_code == 401
     assert post_reading(client, reading()).status_code == 401
+
+
+def test_a_remembered_key_is_refused_at_once_after_a_rotation_or_withdrawal(
+    insider_client: Client, camera, camera_client: Client, settings, django_assert_num_queries
+) -> None:
+    settings.EDGE_KEY_CACHE_SECONDS = 60
+    device, old_key = camera
+    assert post_reading(camera_client, reading()).status_code == 202
+    from edge_devices.selectors import device_by_key
+
+    with django_assert_num_queries(0):  # accepted a moment ago: no query for the key
+        assert device_by_key(old_key) is not None
+    new_key = insider_client.post(f"/devices/{device.pk}/rotate/").context["key"]
+    assert post_reading(Client(HTTP_AUTHORIZATION=f"Device {old_key}"), reading()).status_code == 401
+    new_client = Client(HTTP_AUTHORIZATION=f"Device {new_key}")
+    assert post_reading(new_client, reading()).status_code == 202
+    assert insider_client.post(f"/devices/{device.pk}/withdraw/").status_code == 302
+    assert post_reading(new_client, reading()).status_code == 401

@@ -184,3 +184,37 @@ def test_a_compressed_bomb_or_an_overlong_text_is_refused_without_inflating_it()
     assert caught.value.code in (VaccinationError.BAD_COMPRESSION, VaccinationError.BAD_PREFIX)
     with pytest.raises(hcert.Invalid):
         hcert.unwrap("HC1:" + "A" * 9000)
+
+
+@pytest.mark.parametrize("size", [0, 23, 24, 255, 256, 70_000])
+def test_the_cose_message_written_directly_is_what_a_cbor_encoder_writes(size: int) -> None:
+    from vaccination.signers import make_signer, signer_from_pem
+
+    files = make_signer(country="VN")
+    signer = signer_from_pem(files.certificate_pem, files.private_key_pem)
+    payload = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    raw = signer.sign(payload)
+    message = cbor2.loads(raw)
+    assert message.tag == 18
+    protected, unprotected, body, signature = message.value
+    assert (protected, unprotected, body) == (signer.protected, {}, payload)
+    assert cbor2.dumps(message) == raw  # the same bytes as cbor2's
+    # The signature is over the Sig_structure as cbor2 encodes it.
+    to_sign = cbor2.dumps(["Signature1", signer.protected, b"", payload])
+    certificate = x509.load_pem_x509_certificate(files.certificate_pem.encode())
+    hcert._check_signature(certificate, hcert.ES256, to_sign, signature)
+
+
+@pytest.mark.django_db
+def test_a_process_keeps_its_signer_and_a_rotation_takes_over_at_once(
+    vaccinator: User, site: Site, person: Person, settings, django_assert_num_queries
+) -> None:
+    settings.VACCINATION_SIGNER_CACHE_SECONDS = 60
+    dose_record(user=vaccinator, data=dose_in(person, site))
+    first = certificate_for(person)
+    with django_assert_num_queries(1):  # the doses; the signer is the one kept
+        certificate_for(person)
+    rotated = signer_rotate()
+    after = certificate_for(person)
+    assert verify(after.hc1).kid == base64.b64decode(rotated.kid)
+    assert verify(first.hc1).kid != verify(after.hc1).kid  # the earlier one still verifies

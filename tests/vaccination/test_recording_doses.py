@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from tests.factories import PersonFactory
 from tests.vaccination.conftest import dose_in
 from truyvet.accounts.models import User
 from truyvet.lib.audit import AuditEvent
@@ -142,3 +143,27 @@ def test_a_client_id_reused_for_another_person_is_a_conflict(vaccinator: User, s
     dose_record(user=vaccinator, data=dose_in(person, site, client_id=client_id))
     other = PersonFactory()
     assert refused(vaccinator, dose_in(other, site, client_id=client_id)) == VaccinationError.CLIENT_ID_REUSED
+
+
+def test_a_dose_takes_four_statements_on_postgresql_the_lots_stock_last(
+    vaccinator: User, site: Site, person: Person, django_assert_num_queries
+) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement write is PostgreSQL's")
+    day = timezone.localdate() - timedelta(days=10)
+    StockLot.objects.create(
+        site=site, product="EU/1/20/1528", manufacturer="ORG-100030215", lot="NEW", expires_on=day, doses_left=1
+    )
+    # The person locked with the site check, their doses, one statement writing the dose, its
+    # audit entry and the stock; the savepoint of the test's transaction around them.
+    with django_assert_num_queries(5) as queries:
+        dose = dose_record(user=vaccinator, data=dose_in(person, site, lot="NEW", administered_on=day))
+    last = [q["sql"] for q in queries.captured_queries if "RELEASE" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+    assert last[-1].lstrip().startswith("WITH") and "vaccination_stocklot" in last[-1]
+    assert AuditEvent.objects.filter(action="vaccination.dose_record", object_id=str(dose.pk)).exists()
+    assert StockLot.objects.get(lot="NEW").doses_left == 0
+    other = PersonFactory()
+    dose_record(user=vaccinator, data=dose_in(other, site, lot="NEW", administered_on=day))
+    assert StockLot.objects.get(lot="NEW").doses_left == 0  # never below zero
