@@ -705,6 +705,8 @@ MIDDLEWARE.insert(0, "truyvet.lib.metrics.MetricsMiddleware")
 # Neither set: /metrics answers 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_ADDRESSES: list[str] = [a for a in env.list("METRICS_ALLOWED_ADDRESSES", default=[]) if a]
+# Functions that yield an app's own figures at each scrape (prometheus_client metric families).
+METRICS_PROVIDERS: list[str] = ["edge_devices.metrics.device_metrics"]
 for _network in METRICS_ALLOWED_ADDRESSES:
     try:
         ipaddress.ip_network(_network, strict=False)

@@ -2,7 +2,8 @@
 
 Counted as things happen: request latency by view (``MetricsMiddleware``), exposure matching's
 duration (the ``match_case`` task), SMS and e-mails sent and failed (``truyvet.lib.delivery``).
-Read at each scrape: the depth of each Celery queue in Redis and the outbox's backlog.
+Read at each scrape: the depth of each Celery queue in Redis, the outbox's backlog, and what
+the apps add (``METRICS_PROVIDERS``: edge devices in service and offline).
 
 Under gunicorn (several worker processes) and with Celery workers, each process counts its
 own: set ``PROMETHEUS_MULTIPROC_DIR`` to one empty directory shared by gunicorn and the
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -90,6 +92,11 @@ class LiveCollector:
             "Age of the oldest task not yet sent to Celery (0 when none waits).",
             figures.oldest_seconds or 0.0,
         )
+        for path in settings.METRICS_PROVIDERS:
+            try:
+                yield from import_string(path)()
+            except Exception as exc:  # noqa: BLE001 (one app's figures missing never fails the scrape)
+                log.warning("metrics: %s failed: %s", path, exc)
 
     def _queues(self) -> GaugeMetricFamily:
         import redis
