@@ -38,7 +38,7 @@ RUN SECRET_KEY="build-only-$(python -c 'import secrets; print(secrets.token_urls
 # /app/var/keys) and uploads (MEDIA_ROOT, /app/var/media) are volumes: losing the keys
 # invalidates every personal QR code, so they must outlive the container.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin truyvet \
-    && mkdir -p /app/var/keys /app/var/media \
+    && mkdir -p /app/var/keys /app/var/media /app/var/metrics \
     && chown -R truyvet:truyvet /app/var \
     && chmod 700 /app/var/keys
 USER truyvet

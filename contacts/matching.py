@@ -56,6 +56,7 @@ from contacts.models import (
     Via,
 )
 from contacts.warning_tasks import warn_exposed
+from truyvet.lib import outbox
 from truyvet.lib.days import day_start
 from truyvet.people.models import Person
 from venues.models import CheckIn
@@ -118,21 +119,17 @@ def match_case(case_id: int, *, now: datetime | None = None) -> MatchResult:
                 added += _proximity_exposures(case, level, sources, now=now)
                 added += _manual_exposures(case, level, sources, now=now)
                 result.new_by_level[level] = added
-                transaction.on_commit(lambda level=level: _warn(case_id, level))  # type: ignore[misc]
+                # The level's warnings, recorded with its exposures. Queued after every run, not
+                # only one that wrote rows: a rerun (a redelivered task) that writes nothing still
+                # warns. A run with nothing to warn costs one index probe per exposure of that
+                # level (``warnings._WARN_SQL``).
+                outbox.enqueue(warn_exposed, case_id, level)
             done = not sources or level == settings.TRACING_DEPTH
             if done:
                 Case.objects.filter(pk=case.pk).update(matching=MatchingState.DONE, matched_at=now)
         if done:
             break
     return result
-
-
-def _warn(case_id: int, level: int) -> None:
-    """Warn the people of one level. Queued after every run, not only one that wrote rows:
-    a worker killed between the commit and this call leaves a rerun (the redelivered task)
-    that writes nothing, and its warnings still go out. A run with nothing to warn costs
-    one index probe per exposure of that level (``warnings._WARN_SQL``)."""
-    warn_exposed.delay(case_id, level)
 
 
 def _tune_session() -> None:

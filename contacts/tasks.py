@@ -8,13 +8,15 @@ from django.utils import timezone
 
 from contacts import matching, upkeep
 from contacts.models import Case, Classification, Outcome
+from truyvet.lib.metrics import MATCHING_SECONDS
 
 
 @shared_task(acks_late=True)
 def match_case(case_id: int) -> int:
     """Idempotent: exposures are upserted per case and person, so a rerun (or a run after a
     crash) writes only what is missing. Returns the number of exposures written or changed."""
-    return matching.match_case(case_id).new
+    with MATCHING_SECONDS.time():
+        return matching.match_case(case_id).new
 
 
 @shared_task(acks_late=True)

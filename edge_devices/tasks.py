@@ -1,4 +1,4 @@
-"""Celery tasks of edge_devices: take ids, call the work below; queued on commit, idempotent.
+"""Celery tasks of edge_devices: take ids, call the work below; queued through the outbox, idempotent.
 
 Snapshots go to their own queue (``EDGE_QUEUE``, default ``edge``), which a worker of its
 own consumes (``bin/up``, ``docker-compose.yml``): face detection must not hold up SMS and
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
 from edge_devices import alerts, processing
+from truyvet.lib import outbox
 
 
 def queue_processing(reading_id: int) -> None:
-    transaction.on_commit(lambda: process_snapshot.apply_async((reading_id,), queue=settings.EDGE_QUEUE))
+    outbox.enqueue(process_snapshot, reading_id, queue=settings.EDGE_QUEUE)
 
 
 def queue_relink(reading_id: int) -> None:
@@ -27,7 +27,7 @@ def queue_relink(reading_id: int) -> None:
 
 
 def queue_fever_alert(reading_id: int) -> None:
-    transaction.on_commit(lambda: fever_alert.delay(reading_id))
+    outbox.enqueue(fever_alert, reading_id)
 
 
 @shared_task(acks_late=True)

@@ -5,13 +5,13 @@ task leaves pending the next sweep sends."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import transaction
 
 from ioc import delivery, feed
+from truyvet.lib import outbox
 
 
 def queue_delivery() -> None:
-    transaction.on_commit(lambda: deliver_due.delay())
+    outbox.enqueue(deliver_due)
 
 
 @shared_task(acks_late=True)

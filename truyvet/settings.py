@@ -8,6 +8,7 @@ can also come from a file named by ``<NAME>_FILE`` (Docker and Kubernetes secret
 
 from __future__ import annotations
 
+import ipaddress
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -703,3 +704,51 @@ VACCINATION_SIGNER_CACHE_SECONDS = env.int(
 EDGE_KEY_CACHE_SECONDS = env.int("EDGE_KEY_CACHE_SECONDS", default=0 if DJANGO_ENV == "test" else 10)
 # A reading not linked to a passage when it arrives is tried again this many seconds later.
 EDGE_RELINK_AFTER_SECONDS = env.int("EDGE_RELINK_AFTER_SECONDS", default=30)
+
+# --- Reliability: the task outbox, the answer while the database is down, metrics, logs ------
+# Tasks queued by a write are recorded with it (truyvet/lib/outbox.py) and sent to Redis by the
+# relay (`manage.py outbox_relay`, and beat every OUTBOX_BEAT_SECONDS as a safety net).
+OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200)
+OUTBOX_RELAY_INTERVAL_SECONDS = env.float("OUTBOX_RELAY_INTERVAL_SECONDS", default=1.0)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=60)
+OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
+# /healthz says "outbox": "late" (still 200) when the oldest message waits longer than this.
+OUTBOX_LATE_SECONDS = env.int("OUTBOX_LATE_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "truyvet.lib.tasks.relay_outbox",
+    "schedule": timedelta(seconds=env.int("OUTBOX_BEAT_SECONDS", default=30)),
+}
+# A broker that does not answer fails a send in 2 s, not Celery's default of 4 (the send right
+# after a commit runs in the request; the relay tries again anyway).
+CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
+# While PostgreSQL is unreachable: 503 with this Retry-After (seconds), never a 500.
+DB_UNAVAILABLE_RETRY_AFTER = env.int("DB_UNAVAILABLE_RETRY_AFTER", default=30)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("truyvet.lib.middleware.ServerTimingMiddleware") + 1,
+    "truyvet.lib.unavailable.DatabaseUnavailableMiddleware",
+)
+# First, so the latency it measures is the whole of Django's.
+MIDDLEWARE.insert(0, "truyvet.lib.metrics.MetricsMiddleware")
+# /metrics (Prometheus): `Authorization: Bearer <METRICS_TOKEN>`, or a connection from one of
+# METRICS_ALLOWED_ADDRESSES (addresses or networks; REMOTE_ADDR, so never list the proxy's).
+# Neither set: /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES: list[str] = [a for a in env.list("METRICS_ALLOWED_ADDRESSES", default=[]) if a]
+# Functions that yield an app's own figures at each scrape (prometheus_client metric families).
+METRICS_PROVIDERS: list[str] = ["edge_devices.metrics.device_metrics"]
+for _network in METRICS_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {_network!r} is no address or network") from _error
+if PRODUCTION:
+    # Prometheus may scrape gunicorn directly on the internal network, as a load balancer probes /healthz.
+    SECURE_REDIRECT_EXEMPT.append(r"^metrics$")
+# Logs: one JSON object a line in production (LOG_FORMAT=json), the plain line elsewhere.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
+LOGGING["formatters"]["json"] = {"()": "truyvet.lib.logs.JsonFormatter"}  # type: ignore[index]
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]
+# The worker and beat log through the same handler (JSON too) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

@@ -43,6 +43,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics, name="metrics"),
     path("coming/", views.coming_page, name="coming"),
     path("home/admin/", views.admin_home, name="admin_home"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -23,7 +23,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -36,7 +35,7 @@ from checkpoints.tasks import alert_flagged_passages
 from checkpoints.verdicts import Judgement, PersonFacts, judge, worst_verdict
 from truyvet.accounts.models import User
 from truyvet.geo.selectors import known_ward_codes
-from truyvet.lib import signing
+from truyvet.lib import outbox, signing
 from truyvet.lib.audit import audit_event
 from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.text import storable
@@ -359,7 +358,7 @@ def scans_ingest(
         flagged = [pk for pk, row in zip(ids, rows, strict=True) if row[verdict_at] in FLAGGED_VERDICTS]
         if flagged:
             # Flagged travellers are announced to the health units of their destination, off the request.
-            transaction.on_commit(lambda: alert_flagged_passages.delay(flagged))
+            outbox.enqueue(alert_flagged_passages, flagged)
     _tablet_seen(checkpoint=checkpoint, user=user, tablet_id=tablet_id, pending=pending, synced=bool(items))
     return [results[i] for i in range(len(items))]
 

@@ -48,6 +48,7 @@ from contacts.warnings import dedupe_key
 from truyvet.accounts.jurisdiction import covers_ward
 from truyvet.accounts.models import Alert, User
 from truyvet.geo.selectors import known_ward_codes
+from truyvet.lib import outbox
 from truyvet.lib.audit import audit_log
 from truyvet.lib.bounds import EARLIEST_DAY, check_past
 from truyvet.lib.errors import DomainError
@@ -121,9 +122,9 @@ class PersonInput:
 
 def queue_matching(case_id: int) -> None:
     """Match the case's exposures once the current transaction commits."""
-    # Robust: the case is committed by then, so a broker that is down (or an eager task that
-    # fails) is logged rather than turning the committed write into an error answer.
-    transaction.on_commit(lambda: match_case.delay(case_id), robust=True)
+    # Through the outbox: recorded with the case, queued once it commits, even if Redis is down
+    # then. Robust when run inline: a failing task is logged, the committed case stands.
+    outbox.enqueue(match_case, case_id, robust=True)
 
 
 def _not_future(value: date | datetime | None, field: str) -> None:

@@ -82,7 +82,8 @@ def test_healthz_says_503_when_the_database_is_unreachable() -> None:
 def test_healthz_says_503_when_redis_is_unreachable() -> None:
     answer = healthz_with(REDIS_URL="redis://127.0.0.1:9/0")
     assert answer["status"] == 503
-    assert answer["body"] == {"database": "ok", "cache": "down", "tasks": "down"}
+    parts = {name: answer["body"][name] for name in ("database", "cache", "tasks")}
+    assert parts == {"database": "ok", "cache": "down", "tasks": "down"}
 
 
 def test_the_schema_describes_the_api(client: Client) -> None:

@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 
+from truyvet.lib.metrics import NOTIFICATIONS
 from truyvet.lib.models import Channel, DeliveryState, Notification
 from truyvet.lib.sms import send_sms
 
@@ -39,12 +40,14 @@ def notification_deliver(notification_id: int) -> bool:
         elif row.channel == Channel.EMAIL:
             send_mail(text.title, text.body, None, [row.address])
     except Exception as exc:  # noqa: BLE001 (any backend failure is retried later)
+        NOTIFICATIONS.labels(row.channel, "failed").inc()
         Notification.objects.filter(pk=row.pk).update(
             state=DeliveryState.PENDING if row.attempts + 1 < MAX_ATTEMPTS else DeliveryState.FAILED,
             attempts=row.attempts + 1,
             last_error=str(exc)[:500],
         )
         return False
+    NOTIFICATIONS.labels(row.channel, "sent").inc()
     Notification.objects.filter(pk=row.pk).update(
         state=DeliveryState.SENT, sent_at=timezone.now(), attempts=row.attempts + 1, last_error=""
     )

@@ -33,6 +33,7 @@ class CoreError(ErrorCode):
     TOO_LARGE = "too_large", _("the request is too large")
     RATE_LIMITED = "rate_limited", _("too many requests")
     SERVER_ERROR = "server_error", _("a server error occurred")
+    SERVICE_UNAVAILABLE = "service_unavailable", _("the service is unavailable for a moment; try again shortly")
     ERROR = "error", _("the request failed")
     # Text, dates and times (truyvet.lib).
     INVALID_CHARACTERS = "invalid_characters", _("the text holds characters that are not allowed")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from truyvet.lib.messages import Rendered, render
@@ -129,3 +130,36 @@ class Notification(models.Model):
     def text_for_recipient(self) -> Rendered:
         """Title and body in the recipient's language: what an SMS or an email says."""
         return self.text(self.language or None)
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to queue, written in the same transaction as the change it follows
+    (``truyvet.lib.outbox``): it is queued once that transaction commits, even when Redis was
+    down then or the process died, by the relay (``manage.py outbox_relay``, and beat)."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    queue = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Not before: moved on after a failed send (the broker down), so the relay backs off.
+    available_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("queued task")
+        verbose_name_plural = _("queued tasks")
+        indexes = [
+            # The relay's claim (pending rows by available_at) and the backlog's age.
+            models.Index(
+                fields=["available_at", "id"], condition=models.Q(dispatched_at__isnull=True), name="lib_outbox_pending"
+            ),
+            # The purge of rows dispatched before the retention.
+            models.Index(
+                fields=["dispatched_at"], condition=models.Q(dispatched_at__isnull=False), name="lib_outbox_dispatched"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)!r}"

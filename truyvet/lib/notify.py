@@ -16,9 +16,9 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from truyvet.lib import outbox
 from truyvet.lib.messages import language_or_default, registered, render
 from truyvet.lib.models import Channel, DeliveryState, Notification
 from truyvet.lib.tasks import deliver_notifications
@@ -80,7 +80,7 @@ def notification_send(
         Notification.objects.filter(dedupe_key=dedupe_key, state=DeliveryState.PENDING).values_list("pk", flat=True)
     )
     if pending:
-        transaction.on_commit(lambda: deliver_notifications.delay(pending))
+        outbox.enqueue(deliver_notifications, pending)
     return list(Notification.objects.filter(dedupe_key=dedupe_key))
 
 

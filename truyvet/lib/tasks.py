@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
+from truyvet.lib import outbox
 from truyvet.lib.delivery import notification_deliver, notifications_undelivered
 
 
@@ -14,3 +16,12 @@ def deliver_notifications(notification_ids: list[int]) -> int:
 @shared_task(acks_late=True)
 def retry_undelivered_notifications() -> int:
     return sum(notification_deliver(pk) for pk in notifications_undelivered())
+
+
+@shared_task(acks_late=True)
+def relay_outbox() -> int:
+    """Beat's safety net beside ``manage.py outbox_relay``: send what the outbox still holds,
+    drop what was sent long ago. Safe beside a running relay (rows are claimed, SKIP LOCKED)."""
+    sent = outbox.relay(limit=10 * settings.OUTBOX_BATCH).sent
+    outbox.purge()
+    return sent

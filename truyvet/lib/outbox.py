@@ -1,0 +1,185 @@
+"""The transactional outbox: follow-up work (matching, warnings, SMS, alerts, snapshots, IOC
+deliveries) is recorded in the same transaction as the change it follows, and sent to Celery
+once that transaction has committed.
+
+``transaction.on_commit(lambda: task.delay(...))`` loses the work when Redis is down at that
+moment, or when the process dies between the commit and the send. ``enqueue`` writes an
+``OutboxMessage`` row instead, in the caller's transaction (a rollback takes it away with the
+rest), and asks for it to be sent right after the commit (best effort: low latency while Redis
+answers). Whatever that did not send, the relay sends: ``manage.py outbox_relay`` (a process of
+its own, started by ``bin/up`` and ``docker-compose.yml``) and the beat entry ``outbox-relay``.
+
+Relays claim rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL), send them and mark
+them dispatched in the same transaction: two relays never send the same row, and a relay that
+dies after a send but before its commit leaves the row to be sent again. So delivery is at
+least once, and every task queued this way must be idempotent (docs/ARCHITECTURE.md).
+
+With tasks run inline (no ``REDIS_URL``: ``make run`` and the test suite) there is nothing to
+relay to: ``enqueue`` runs the task on commit, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Min
+from django.utils import timezone
+
+from truyvet.lib.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(task: Any, *args: Any, queue: str | None = None, robust: bool = False) -> None:
+    """Queue ``task(*args)`` (on ``queue``, else the task's default) once the current
+    transaction commits; at once outside a transaction. ``args`` must be JSON (ids).
+
+    ``robust`` (inline mode only): an error of the task is logged rather than raised to the
+    caller, whose write is committed already."""
+    if task.app.conf.task_always_eager:
+        if queue:
+            transaction.on_commit(lambda: task.apply_async(args, queue=queue), robust=robust)
+        else:
+            transaction.on_commit(lambda: task.delay(*args), robust=robust)
+        return
+    message = OutboxMessage.objects.create(task=task.name, args=list(args), queue=queue or "")
+    transaction.on_commit(partial(_send_soon, message.pk), robust=True)
+
+
+def _send_soon(pk: int) -> None:
+    """Right after the commit: send the row now; if the broker is down, the relay will."""
+    try:
+        relay(ids=[pk])
+    except Exception as exc:  # noqa: BLE001 (the relay sends it later; never fail the committed write)
+        log.warning("outbox: message %s left to the relay: %s", pk, exc)
+
+
+@dataclass
+class RelayResult:
+    sent: int = 0
+    failed: int = 0
+
+
+def _backoff(attempts: int) -> timedelta:
+    """The wait before a message whose send failed ``attempts`` times is tried again."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), settings.OUTBOX_RETRY_MAX_SECONDS))
+
+
+def relay(*, ids: list[int] | None = None, batch: int | None = None, limit: int | None = None) -> RelayResult:
+    """Send pending messages to the broker, oldest first, ``batch`` per transaction, until
+    none is due, ``limit`` were sent, or a send fails (the broker is down: the next run tries
+    again). ``ids``: only these messages (the send right after a commit)."""
+    size = batch or settings.OUTBOX_BATCH
+    result = RelayResult()
+    while limit is None or result.sent < limit:
+        with transaction.atomic():
+            now = timezone.now()
+            due = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+                dispatched_at__isnull=True, available_at__lte=now
+            )
+            if ids is not None:
+                due = due.filter(pk__in=ids)
+            rows = list(due.order_by("available_at", "id")[:size])
+            if not rows:
+                break
+            sent, failure = _publish(rows)
+            if sent:
+                OutboxMessage.objects.filter(pk__in=sent).update(dispatched_at=now, attempts=F("attempts") + 1)
+            if failure is not None:
+                row, error = failure
+                row.attempts += 1
+                OutboxMessage.objects.filter(pk=row.pk).update(
+                    attempts=row.attempts, available_at=timezone.now() + _backoff(row.attempts), last_error=error[:500]
+                )
+        result.sent += len(sent)
+        if failure is not None:
+            result.failed += 1
+            log.warning("outbox: sending %s failed (attempt %s): %s", failure[0].task, failure[0].attempts, failure[1])
+            break
+        if ids is not None or len(rows) < size:
+            break
+    return result
+
+
+def _publish(rows: list[OutboxMessage]) -> tuple[list[int], tuple[OutboxMessage, str] | None]:
+    """Send ``rows`` in order over one pooled broker connection; stop at the first failure.
+
+    The connection is checked with one quick retry first: kombu would otherwise retry for
+    seconds while Redis is down, and the send right after a commit runs in the request."""
+    sent: list[int] = []
+    try:
+        connections: Any = current_app.pool  # kombu's pool of broker connections (typed as producers)
+        with connections.acquire(block=True, timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            producer = current_app.amqp.Producer(conn)
+            for row in rows:
+                current_app.send_task(
+                    row.task, args=list(row.args), queue=row.queue or None, producer=producer, retry=False
+                )
+                sent.append(row.pk)
+    except Exception as exc:  # noqa: BLE001 (the broker is down or refused it: the next run tries again)
+        return sent, (rows[len(sent)], f"{type(exc).__name__}: {exc}")
+    return sent, None
+
+
+def purge(*, now: datetime | None = None, chunk: int = 10_000) -> int:
+    """Delete messages dispatched more than ``OUTBOX_RETENTION_HOURS`` ago (kept that long to
+    answer "was it queued?"), ``chunk`` rows per statement."""
+    before = (now or timezone.now()) - timedelta(hours=settings.OUTBOX_RETENTION_HOURS)
+    deleted = 0
+    while True:
+        ids = list(
+            OutboxMessage.objects.filter(dispatched_at__lt=before)
+            .order_by("dispatched_at")
+            .values_list("pk", flat=True)[:chunk]
+        )
+        if not ids:
+            return deleted
+        deleted += OutboxMessage.objects.filter(pk__in=ids).delete()[0]
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: int
+    oldest_seconds: float | None  # the age of the oldest message not yet sent
+
+
+def backlog(*, now: datetime | None = None) -> Backlog:
+    figures = OutboxMessage.objects.filter(dispatched_at__isnull=True).aggregate(
+        n=Count("id"), oldest=Min("created_at")
+    )
+    oldest = figures["oldest"]
+    age = max(((now or timezone.now()) - oldest).total_seconds(), 0.0) if oldest else None
+    return Backlog(figures["n"], age)
+
+
+def run_relay(*, interval: float, once: bool = False, stop: Any = None) -> None:
+    """The relay process's loop (``manage.py outbox_relay``): send what is due, purge old
+    rows every minute, wait ``interval`` seconds when there was nothing to send. A database
+    or broker outage is logged and waited out; ``stop()`` true ends the loop."""
+    from django.db import close_old_connections
+
+    purged_at = 0.0
+    while True:
+        sent = 0
+        try:
+            sent = relay().sent
+            if time.monotonic() - purged_at > 60:
+                purge()
+                purged_at = time.monotonic()
+        except Exception as exc:  # noqa: BLE001 (the database is down: try again after the interval)
+            log.warning("outbox relay: %s", exc)
+        if once or (stop is not None and stop()):
+            return
+        # As between two requests: a connection the database dropped is replaced.
+        close_old_connections()
+        if not sent:
+            time.sleep(interval)
