@@ -674,3 +674,11 @@ IOC_SECRET_GRACE_HOURS = env.int("IOC_SECRET_GRACE_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["ioc-collect-events"] = {"task": "ioc.tasks.collect_events", "schedule": crontab(minute="*/5")}
 # Every minute: what a lost task or a restarted worker left pending goes out.
 CELERY_BEAT_SCHEDULE["ioc-deliver-due"] = {"task": "ioc.tasks.deliver_due", "schedule": crontab()}
+# Tables range-partitioned by day on PostgreSQL (truyvet/lib/postgres/partitions.py): the
+# hourly task keeps the day partitions of yesterday .. today + this many days in place.
+PARTITIONS_DAYS_AHEAD = env.int("PARTITIONS_DAYS_AHEAD", default=7)
+PARTITIONED_TABLES = ["venues_checkin"]
+CELERY_BEAT_SCHEDULE["partitions-create-ahead"] = {
+    "task": "truyvet.lib.tasks.partitions_create_ahead",
+    "schedule": crontab(minute=47),
+}

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from truyvet.lib.delivery import notification_deliver, notifications_undelivered
+from truyvet.lib.postgres.partitions import days_to_keep_ahead, partitions_ensure
 
 
 @shared_task(acks_late=True)
@@ -14,3 +16,11 @@ def deliver_notifications(notification_ids: list[int]) -> int:
 @shared_task(acks_late=True)
 def retry_undelivered_notifications() -> int:
     return sum(notification_deliver(pk) for pk in notifications_undelivered())
+
+
+@shared_task(acks_late=True)
+def partitions_create_ahead() -> int:
+    """The day partitions of yesterday .. today + PARTITIONS_DAYS_AHEAD for every table in
+    PARTITIONED_TABLES (idempotent: a rerun creates nothing; nothing on SQLite)."""
+    first, last = days_to_keep_ahead()
+    return sum(len(partitions_ensure(table, first=first, last=last)) for table in settings.PARTITIONED_TABLES)
