@@ -231,7 +231,7 @@ def _receipt_insert(cursor: Any, client_id: uuid.UUID, checkin_id: int, at: date
     return bool(cursor.rowcount == 1)
 
 
-def _uuid(client_id: uuid.UUID) -> object:
+def _uuid(client_id: uuid.UUID) -> Any:
     return CheckInReceipt._meta.get_field("client_id").get_db_prep_value(client_id, connection)
 
 

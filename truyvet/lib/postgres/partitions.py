@@ -37,6 +37,12 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=_zone())
 
 
+def _bounds(day: date) -> str:
+    """``FOR VALUES`` of one day, as literals: DDL takes no parameters (server-side binding)."""
+    lo, hi = day_start(day), day_start(day + timedelta(days=1))
+    return f"FOR VALUES FROM ('{lo.isoformat()}') TO ('{hi.isoformat()}')"
+
+
 def partition_name(table: str, day: date) -> str:
     return f"{table}_p{day:%Y%m%d}"
 
@@ -87,11 +93,11 @@ def _create_day(cursor: object, table: str, key: str, day: date) -> None:
     """One day's partition; rows of that day already in the default partition move into it."""
     name, default = partition_name(table, day), default_name(table)
     lo, hi = day_start(day), day_start(day + timedelta(days=1))
-    bounds = "FOR VALUES FROM (%s) TO (%s)"
+    bounds = _bounds(day)
     cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")  # type: ignore[attr-defined]
     cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{default}" WHERE "{key}" >= %s AND "{key}" < %s)', [lo, hi])  # type: ignore[attr-defined]  # noqa: S608
     if not cursor.fetchone()[0]:  # type: ignore[attr-defined]
-        cursor.execute(f'CREATE TABLE "{name}" PARTITION OF "{table}" {bounds}', [lo, hi])  # type: ignore[attr-defined]
+        cursor.execute(f'CREATE TABLE "{name}" PARTITION OF "{table}" {bounds}')  # type: ignore[attr-defined]
         return
     cursor.execute(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')  # type: ignore[attr-defined]
     cursor.execute(  # type: ignore[attr-defined]
@@ -99,7 +105,7 @@ def _create_day(cursor: object, table: str, key: str, day: date) -> None:
         f' INSERT INTO "{name}" SELECT * FROM moved',
         [lo, hi],
     )
-    cursor.execute(f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" {bounds}', [lo, hi])  # type: ignore[attr-defined]
+    cursor.execute(f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" {bounds}')  # type: ignore[attr-defined]
 
 
 def partitions_ensure(table: str, *, first: date, last: date) -> list[str]:
@@ -138,7 +144,11 @@ def partitions_drop_before(table: str, cutoff: datetime) -> int:
                 cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
                 cursor.execute(f'SELECT count(*) FROM "{name}"')  # noqa: S608
                 rows = int(cursor.fetchone()[0])
+                # Rows written earlier in the same transaction (a test) leave deferred
+                # foreign-key checks queued, and PostgreSQL drops no table with those.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f'DROP TABLE "{name}"')
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             dropped += rows
     return dropped
 
@@ -198,7 +208,7 @@ def convert_to_daily_partitions(table: str, key: str, *, days_back: int, days_ah
         like = f'LIKE "{old}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS'
         cursor.execute(f'CREATE TABLE "{table}" ({like}) PARTITION BY RANGE ("{key}")')
         cursor.execute(f'CREATE SEQUENCE "{seq}"')
-        cursor.execute(f"SELECT setval('\"{seq}\"', %s, %s)", [last_id or 1, last_id is not None])
+        cursor.execute(f"SELECT setval('\"{seq}\"', {int(last_id or 1)}, {'true' if last_id else 'false'})")
         cursor.execute(f'ALTER TABLE "{table}" ALTER COLUMN id SET DEFAULT nextval(\'"{seq}"\')')
         cursor.execute(f'ALTER SEQUENCE "{seq}" OWNED BY "{table}".id')
 
@@ -209,10 +219,7 @@ def convert_to_daily_partitions(table: str, key: str, *, days_back: int, days_ah
         cursor.execute(f'CREATE TABLE "{default_name(table)}" PARTITION OF "{table}" DEFAULT')
         day = first
         while day <= today + timedelta(days=days_ahead):
-            cursor.execute(
-                f'CREATE TABLE "{partition_name(table, day)}" PARTITION OF "{table}" FOR VALUES FROM (%s) TO (%s)',
-                [day_start(day), day_start(day + timedelta(days=1))],
-            )
+            cursor.execute(f'CREATE TABLE "{partition_name(table, day)}" PARTITION OF "{table}" {_bounds(day)}')
             day += timedelta(days=1)
 
         cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')  # noqa: S608
