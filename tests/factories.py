@@ -80,6 +80,7 @@ class CheckInFactory(factory.django.DjangoModelFactory[CheckIn]):
 
     class Meta:
         model = CheckIn
+        skip_postgeneration_save = True
 
     venue = factory.SubFactory(VenueFactory)
     person = factory.SubFactory(PersonFactory)
