@@ -260,8 +260,9 @@ def bare_f2(case: Case, repeat: int) -> tuple[list[float], int]:
             cursor.fetchall()
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = %s", [settings.TRACING_WORK_MEM])
-                cursor.execute("SET LOCAL jit = off")
+                # As matching does (a SET takes no parameter with server-side binding).
+                cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+                               [settings.TRACING_WORK_MEM])  # fmt: skip
                 cursor.execute(insert_sql, params)
                 written = cursor.rowcount
                 times.append(time.perf_counter() - started)
