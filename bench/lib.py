@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-HOST, PORT = "127.0.0.1", 8077
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8077"))
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/truyvet_bench")
 
 

@@ -16,7 +16,7 @@ from truyvet.accounts.models import HealthUnit, Role, UnitKind, User
 from truyvet.geo.models import Ward
 from truyvet.people.models import Person
 from truyvet.people.normalize import search_key
-from venues.models import CheckIn, Venue
+from venues.models import CheckIn, CheckInReceipt, Venue
 
 
 def home_ward(index: int = 0) -> Ward:
@@ -80,12 +80,19 @@ class CheckInFactory(factory.django.DjangoModelFactory[CheckIn]):
 
     class Meta:
         model = CheckIn
+        skip_postgeneration_save = True
 
     venue = factory.SubFactory(VenueFactory)
     person = factory.SubFactory(PersonFactory)
     client_id = factory.LazyFunction(uuid.uuid4)
     checked_in_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
     ends_at = factory.LazyAttribute(lambda o: o.checked_in_at + timedelta(hours=1))
+
+    @factory.post_generation
+    def receipt(obj: CheckIn, create: bool, extracted: object, **kwargs: object) -> None:
+        """Its client_id's receipt, as the services write it."""
+        if create:
+            CheckInReceipt.objects.create(client_id=obj.client_id, checkin_id=obj.pk, checked_in_at=obj.checked_in_at)
 
 
 class CaseFactory(factory.django.DjangoModelFactory[Case]):

@@ -752,3 +752,11 @@ LOGGING["formatters"]["json"] = {"()": "truyvet.lib.logs.JsonFormatter"}  # type
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]
 # The worker and beat log through the same handler (JSON too) instead of Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+# Tables range-partitioned by day on PostgreSQL (truyvet/lib/postgres/partitions.py): the
+# hourly task keeps the day partitions of yesterday .. today + this many days in place.
+PARTITIONS_DAYS_AHEAD = env.int("PARTITIONS_DAYS_AHEAD", default=7)
+PARTITIONED_TABLES = ["venues_checkin"]
+CELERY_BEAT_SCHEDULE["partitions-create-ahead"] = {
+    "task": "truyvet.lib.tasks.partitions_create_ahead",
+    "schedule": crontab(minute=47),
+}

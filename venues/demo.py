@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from truyvet.geo.models import Ward
 from truyvet.people.models import Person
-from venues.models import CODE_ALPHABET, CODE_LENGTH, CheckIn, Venue
+from venues.models import CODE_ALPHABET, CODE_LENGTH, CheckIn, CheckInReceipt, Venue
 
 DAYS = 21
 SQL_BATCH = 1_000_000
@@ -145,7 +145,8 @@ def demo_client_id(index: int) -> uuid.UUID:
 
 
 def demo_checkins() -> Any:
-    return CheckIn.objects.filter(client_id__range=CLIENT_ID_RANGE)
+    """The demo check-ins' receipts (one per stay; the stays' client_id is not indexed)."""
+    return CheckInReceipt.objects.filter(client_id__range=CLIENT_ID_RANGE)
 
 
 def _seed_checkins(target: int, venue_count: int) -> tuple[int, int]:
@@ -218,7 +219,11 @@ def _checkins_python(first_index: int, count: int, venues: list[tuple[int, int, 
                 )
             )
         with transaction.atomic():
-            CheckIn.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+            CheckIn.objects.bulk_create(rows, batch_size=1000)
+            CheckInReceipt.objects.bulk_create(
+                [CheckInReceipt(client_id=r.client_id, checkin_id=r.pk, checked_in_at=r.checked_in_at) for r in rows],
+                batch_size=1000,
+            )
         created += len(rows)
         reset_queries()
     return created
@@ -322,6 +327,7 @@ def _sql_params() -> dict[str, Any]:
 # or anywhere; a day among the last 21 and a local start time; the category's usual stay,
 # cut short when the visitor checked out. A start in the future moves back some days.
 _CHECKIN_SQL = """
+WITH stays AS (
 INSERT INTO venues_checkin (venue_id, person_id, client_id, checked_in_at, checked_out_at, ends_at, created_at)
 SELECT venue_id, person_id, client_id, checked_in_at,
        CASE WHEN checked_out THEN checked_in_at + stay END,
@@ -354,5 +360,8 @@ FROM (
                      ELSE g.hour * 1440 END) AT TIME ZONE %(tz)s) AS at
     ) t
 ) r
-ON CONFLICT (client_id) DO NOTHING
+RETURNING id, client_id, checked_in_at
+)
+INSERT INTO venues_checkinreceipt (client_id, checkin_id, checked_in_at)
+SELECT client_id, id, checked_in_at FROM stays
 """

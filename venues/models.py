@@ -77,12 +77,20 @@ class Venue(models.Model):
 
 class CheckIn(models.Model):
     """One person's stay at one venue. ``ends_at`` is the check-out time, or, until the
-    visitor checks out, the end of the category's usual stay (the automatic check-out)."""
+    visitor checks out, the end of the category's usual stay (the automatic check-out).
+
+    On PostgreSQL the table is range-partitioned by day on ``checked_in_at`` (migration
+    0200; docs/ARCHITECTURE.md): its primary key there is ``(id, checked_in_at)``, which
+    Django does not see (``id`` stays the model's primary key and look-ups by id work; one
+    that also names ``checked_in_at`` reads one partition). A unique key must include the
+    partition key, so ``client_id`` is kept once in ``CheckInReceipt`` instead.
+    """
 
     # Indexed by venues_checkin_venue_cover, which starts with the venue.
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="checkins", db_index=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="checkins")
-    client_id = models.UUIDField(unique=True)
+    # Unique through CheckInReceipt (a replay a day later must find the first stay).
+    client_id = models.UUIDField()
     checked_in_at = models.DateTimeField()
     checked_out_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField()
@@ -110,3 +118,23 @@ class CheckIn(models.Model):
                 condition=Q(ends_at__gte=models.F("checked_in_at")), name="venues_checkin_ends_after_start"
             )
         ]
+
+
+class CheckInReceipt(models.Model):
+    """One row per check-in ``client_id``: which stay it made, and when (the stay's
+    partition key). Written in the same transaction as the stay; its primary key is what
+    makes a replay, even one sent the next day, answer the first stay instead of writing a
+    second. Not partitioned (the uniqueness must hold across days); the retention deletes
+    it with the stays."""
+
+    client_id = models.UUIDField(primary_key=True)
+    # Not a foreign key: the check-in's table is partitioned, its (id) alone is not unique
+    # to the database. Read the stay with both: CheckIn(pk=checkin_id, checked_in_at=...).
+    checkin_id = models.BigIntegerField()
+    checked_in_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["checked_in_at"], name="venues_receipt_time")]
+
+    def __str__(self) -> str:
+        return str(self.client_id)

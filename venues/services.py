@@ -4,9 +4,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,12 +23,12 @@ from truyvet.lib.audit import audit_log
 from truyvet.lib.bounds import MAX_INT
 from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
-from truyvet.lib.retention import delete_in_batches
+from truyvet.lib.retention import delete_in_batches, purge_before
 from truyvet.lib.text import refuse_invisible
 from truyvet.people.models import Person
 from truyvet.people.normalize import normalize_phone
 from venues.errors import VenueError
-from venues.models import Category, CheckIn, Venue
+from venues.models import Category, CheckIn, CheckInReceipt, Venue
 from venues.rotating import fresh_code_is_valid
 from venues.selectors import longest_stay, open_stays_for
 
@@ -215,23 +217,45 @@ def _open_stay_params(at: datetime) -> list[object]:
     return [ts(at), ts(at - longest_stay())]
 
 
+class _Replayed(Exception):
+    """A concurrent request wrote this client_id's receipt first: undo the stay."""
+
+
+def _receipt_insert(cursor: Any, client_id: uuid.UUID, checkin_id: int, at: datetime) -> bool:
+    ts = connection.ops.adapt_datetimefield_value
+    cursor.execute(
+        f"INSERT INTO {CheckInReceipt._meta.db_table} (client_id, checkin_id, checked_in_at)"  # noqa: S608
+        " VALUES (%s, %s, %s) ON CONFLICT (client_id) DO NOTHING",
+        [_uuid(client_id), checkin_id, ts(at)],
+    )
+    return bool(cursor.rowcount == 1)
+
+
+def _uuid(client_id: uuid.UUID) -> Any:
+    return CheckInReceipt._meta.get_field("client_id").get_db_prep_value(client_id, connection)
+
+
 def _insert_unless_present(
     venue: Venue, person: Person, client_id: uuid.UUID, at: datetime, assisted_by: User | None
 ) -> int | None:
-    """One INSERT ... SELECT ... WHERE NOT EXISTS: the new stay's id, or None when the
-    person is already there (an open stay) or the client_id was used (a replay)."""
-    table = CheckIn._meta.db_table
+    """The new stay's id, or None when the person is already there (an open stay) or the
+    client_id was used (a replay). The stay is one INSERT ... SELECT ... WHERE NOT EXISTS
+    (the visitor's open stay, the client_id's receipt), its receipt a second statement in
+    the same savepoint: when a concurrent request wrote the receipt in between, the stay
+    is undone and this is a replay."""
+    table, receipts = CheckIn._meta.db_table, CheckInReceipt._meta.db_table
     ts = connection.ops.adapt_datetimefield_value
     sql = (
-        f"INSERT INTO {table} (venue_id, person_id, client_id, checked_in_at, checked_out_at, ends_at,"
+        f"INSERT INTO {table} (venue_id, person_id, client_id, checked_in_at, checked_out_at, ends_at,"  # noqa: S608
         " assisted_by_id, created_at) SELECT %s, %s, %s, %s, NULL, %s, %s, %s WHERE"
-        f"{_open_stay_sql('%s', '%s')} ON CONFLICT (client_id) DO NOTHING"
+        f"{_open_stay_sql('%s', '%s')}"
+        f" AND NOT EXISTS (SELECT 1 FROM {receipts} r WHERE r.client_id = %s)"
     )
     returning = connection.features.can_return_columns_from_insert  # not on SQLite before 3.35
     params = [
         venue.pk,
         person.pk,
-        CheckIn._meta.get_field("client_id").get_db_prep_value(client_id, connection),
+        _uuid(client_id),
         ts(at),
         ts(at + _stay(venue)),
         assisted_by.pk if assisted_by is not None else None,
@@ -239,17 +263,33 @@ def _insert_unless_present(
         person.pk,
         venue.pk,
         *_open_stay_params(at),
+        _uuid(client_id),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING id" if returning else sql, params)
-        if not returning:
-            return (
-                CheckIn.objects.filter(client_id=client_id).values_list("id", flat=True).first()
-                if cursor.rowcount
-                else None
-            )
-        row = cursor.fetchone()
-    return None if row is None else row[0]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"{sql} RETURNING id" if returning else sql, params)
+            if returning:
+                row = cursor.fetchone()
+                new_id = None if row is None else row[0]
+            else:
+                new_id = cursor.lastrowid if cursor.rowcount else None
+            if new_id is None:
+                return None
+            if not _receipt_insert(cursor, client_id, new_id, at):
+                raise _Replayed
+            return int(new_id)
+    except _Replayed:
+        return None
+
+
+def checkin_for_client_id(client_id: uuid.UUID, *, with_venue: bool = False) -> CheckIn | None:
+    """The stay a client_id made, through its receipt: one query, one partition read."""
+    receipt = CheckInReceipt.objects.filter(client_id=client_id)
+    qs = CheckIn.objects.select_related("venue") if with_venue else CheckIn.objects.all()
+    return qs.filter(
+        pk=Subquery(receipt.values("checkin_id")[:1]),
+        checked_in_at=Subquery(receipt.values("checked_in_at")[:1]),
+    ).first()
 
 
 def checkin_record(
@@ -279,17 +319,31 @@ def checkin_record(
             if assisted_by is not None:
                 audit_log(actor=assisted_by, action="checkin.assisted", obj=checkin, person_id=person.pk)
             return checkin, True
-    existing = CheckIn.objects.filter(client_id=client_id).first()
+    existing = checkin_for_client_id(client_id)
     if existing is not None:
         return _same_or_conflict(existing, venue, person), False
     present = next(iter(open_stays_for(venue, [person], at=at)), None)
     if present is None:
-        # Checked out between the insert and this read: a new stay after all.
+        # Checked out between the insert and this read, or the client_id's stay is gone
+        # (with its person, or past the retention) while its receipt is not yet: a new
+        # stay after all.
+        _receipt_forget_if_orphaned(client_id)
         return checkin_record(
             venue=venue, person=person, client_id=client_id, checked_in_at=at, assisted_by=assisted_by
         )
     present.venue, present.person = venue, person
     return present, False
+
+
+def _receipt_forget_if_orphaned(client_id: uuid.UUID) -> None:
+    table, receipts = CheckIn._meta.db_table, CheckInReceipt._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {receipts} WHERE client_id = %s AND NOT EXISTS"  # noqa: S608
+            f" (SELECT 1 FROM {table} c WHERE c.id = {receipts}.checkin_id"
+            f" AND c.checked_in_at = {receipts}.checked_in_at)",
+            [_uuid(client_id)],
+        )
 
 
 @dataclass(frozen=True)
@@ -299,27 +353,46 @@ class HouseholdCheckIn:
 
 
 def checkins_record_for_household(*, venue: Venue, people: list[Person], base_client_id: uuid.UUID) -> HouseholdCheckIn:
-    """One tap for a family: everyone checks in together, in one INSERT. Each person's
-    client id derives from the form's, so a double tap writes nobody twice; a member
-    already at the venue keeps their stay."""
+    """One tap for a family: everyone checks in together, in one INSERT (and one of their
+    receipts). Each person's client id derives from the form's, so a double tap writes
+    nobody twice; a member already at the venue keeps their stay."""
     if not people:
         return HouseholdCheckIn([], [])
+    try:
+        return _household_once(venue, people, base_client_id)
+    except IntegrityError:
+        # The same tap's twin wrote some receipts first: now they are found as replays.
+        return _household_once(venue, people, base_client_id)
+
+
+def _household_once(venue: Venue, people: list[Person], base_client_id: uuid.UUID) -> HouseholdCheckIn:
     now = timezone.now()
     stay = _stay(venue)
     here: dict[int, CheckIn] = {}
     for present in open_stays_for(venue, people, at=now):
         here.setdefault(present.person_id, present)
-    rows = [
-        CheckIn(
-            venue=venue, person=p, client_id=uuid.uuid5(base_client_id, p.ref), checked_in_at=now, ends_at=now + stay
-        )
-        for p in people
-        if p.pk not in here
-    ]
-    if rows:
-        CheckIn.objects.bulk_create(rows, ignore_conflicts=True)
+    client_ids = {p.pk: uuid.uuid5(base_client_id, p.ref) for p in people if p.pk not in here}
+    with transaction.atomic():
+        receipts = list(CheckInReceipt.objects.filter(client_id__in=client_ids.values()))
+        sent = {r.client_id for r in receipts}
+        rows = [
+            CheckIn(venue=venue, person=p, client_id=client_ids[p.pk], checked_in_at=now, ends_at=now + stay)
+            for p in people
+            if p.pk in client_ids and client_ids[p.pk] not in sent
+        ]
+        if rows:
+            CheckIn.objects.bulk_create(rows)
+            CheckInReceipt.objects.bulk_create(
+                [CheckInReceipt(client_id=r.client_id, checkin_id=r.pk, checked_in_at=r.checked_in_at) for r in rows]
+            )
+    times = {r.checked_in_at for r in receipts}
+    earlier = (
+        list(CheckIn.objects.filter(venue=venue, pk__in=[r.checkin_id for r in receipts], checked_in_at__in=times))
+        if receipts
+        else []
+    )
     by_person = {p.pk: p for p in people}
-    checked_in = list(CheckIn.objects.filter(client_id__in=[r.client_id for r in rows], venue=venue)) if rows else []
+    checked_in = [*rows, *earlier]
     for checkin in [*checked_in, *here.values()]:
         checkin.person = by_person[checkin.person_id]
     return HouseholdCheckIn(checked_in, list(here.values()))
@@ -352,7 +425,7 @@ def checkin_with_token(
     except DomainError:
         # A replay of a check-in made before the venue closed or its code rotated: answer
         # with the first record, as for any replay.
-        existing = CheckIn.objects.select_related("venue").filter(client_id=client_id).first()
+        existing = checkin_for_client_id(client_id, with_venue=True)
         if existing is None or existing.venue.code != (venue_code or "").strip().upper():
             raise
         return _same_or_conflict(existing, existing.venue, person), False
@@ -399,16 +472,22 @@ def checkin_with_declaration(*, venue: Venue, visit: FirstVisitInput, declarant:
 
 
 def _checkin_insert_sql() -> str:
-    table, venues = CheckIn._meta.db_table, Venue._meta.db_table
+    table, venues, receipts = CheckIn._meta.db_table, Venue._meta.db_table, CheckInReceipt._meta.db_table
     stays = " ".join("WHEN %s THEN %s" for _category in settings.VENUE_STAY_MINUTES)
-    # Table names from the models; values are parameters.
+    # Table names from the models; values are parameters. The stay's id is drawn first so
+    # that its receipt and the stay are written by the same statement; a receipt already
+    # there (a replay) writes neither.
     return (
-        f"INSERT INTO {table} (venue_id, person_id, client_id, checked_in_at, checked_out_at, ends_at, created_at)"  # noqa: S608
-        f" SELECT v.id, h.person_id, %s, %s, NULL, CASE v.category {stays} ELSE %s END, %s"
+        f"WITH s AS (SELECT v.id AS venue_id, h.person_id, CASE v.category {stays} ELSE %s END AS ends_at"  # noqa: S608
         f" FROM {venues} v, ({holder_sql()}) h"
         " WHERE v.code = %s AND v.is_active AND NOT v.require_fresh_code AND"
-        f"{_open_stay_sql('h.person_id', 'v.id')}"
-        " ON CONFLICT (client_id) DO NOTHING RETURNING id, venue_id, person_id, ends_at"
+        f"{_open_stay_sql('h.person_id', 'v.id')}),"
+        f" r AS (INSERT INTO {receipts} (client_id, checkin_id, checked_in_at)"
+        f" SELECT %s, nextval(pg_get_serial_sequence('{table}', 'id')), %s FROM s"
+        " ON CONFLICT (client_id) DO NOTHING RETURNING checkin_id)"
+        f" INSERT INTO {table} (id, venue_id, person_id, client_id, checked_in_at, checked_out_at, ends_at, created_at)"
+        " SELECT r.checkin_id, s.venue_id, s.person_id, %s, %s, NULL, s.ends_at, %s FROM r, s"
+        " RETURNING id, venue_id, person_id, ends_at"
     )
 
 
@@ -421,7 +500,7 @@ def _checkin_in_one_statement(
     anything is not plainly right (a bad token or time, an unknown, closed or display-mode
     venue, a replay, a visitor already there): the caller then takes the step-by-step path,
     which gives the exact answer or error, or the stay already open."""
-    if not connection.features.can_return_columns_from_insert:
+    if connection.vendor != "postgresql":  # a data-modifying WITH: the step-by-step path elsewhere
         return None
     claims = qr_claims(qr_token)
     if claims is None:
@@ -437,15 +516,17 @@ def _checkin_in_one_statement(
     ends = {category: at + timedelta(minutes=minutes) for category, minutes in settings.VENUE_STAY_MINUTES.items()}
     default_end = at + timedelta(minutes=120)
     params = [
-        CheckIn._meta.get_field("client_id").get_db_prep_value(client_id, connection),
-        ts(at),
         *[value for category, end in ends.items() for value in (category, ts(end))],
         ts(default_end),
-        ts(now),
         claims[0],
         ts(claims[1]),
         code,
         *_open_stay_params(at),
+        _uuid(client_id),
+        ts(at),
+        _uuid(client_id),
+        ts(at),
+        ts(now),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_checkin_insert_sql(), params)
@@ -497,7 +578,12 @@ def checkout_with_token(*, checkin_id: int, qr_token: str, checked_out_at: datet
 
 
 def checkins_purge(*, older_than_days: int | None = None, batch: int = 10_000) -> int:
-    """Delete check-ins older than the retention period, in batches (short locks)."""
+    """Remove check-ins older than the retention period: on PostgreSQL the days past it are
+    dropped whole (partitions), the rest deleted in batches (short locks); then their
+    receipts. Returns how many check-ins went."""
     days = older_than_days if older_than_days is not None else settings.CHECKIN_RETENTION_DAYS
     cutoff = timezone.now() - timedelta(days=days)
-    return delete_in_batches(CheckIn.objects.filter(checked_in_at__lt=cutoff), batch_size=batch)
+    purged = purge_before(CheckIn.objects.filter(checked_in_at__lt=cutoff), cutoff=cutoff, batch_size=batch)
+    # A receipt outlives its stay by nothing: a replay of a purged stay could not be answered.
+    delete_in_batches(CheckInReceipt.objects.filter(checked_in_at__lt=cutoff), batch_size=batch)
+    return purged

@@ -16,7 +16,7 @@ from django.urls import reverse
 from declarations.identity import Declarant
 from declarations.models import Declaration
 from declarations.services import Answers, PersonInput
-from tests.factories import PersonFactory, home_ward
+from tests.factories import CheckInFactory, PersonFactory, home_ward
 from truyvet.accounts.models import User
 from truyvet.credentials.models import QrCredential
 from truyvet.lib.errors import DomainError
@@ -121,7 +121,7 @@ def test_a_refused_check_in_takes_the_declaration_back_with_it(venue: Venue) -> 
     """One transaction: the check-in's client id already used by somebody else's stay (409)
     leaves no declaration, person or credential behind."""
     key = uuid.uuid4()
-    CheckIn.objects.create(
+    CheckInFactory(
         venue=venue, person=PersonFactory(), client_id=uuid.uuid5(key, "checkin"),
         checked_in_at=venue.created_at, ends_at=venue.created_at,
     )  # fmt: skip

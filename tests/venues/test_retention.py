@@ -118,5 +118,6 @@ def test_large_purges_go_in_batches_and_delete_everything_due(venue: Venue) -> N
 
 
 def test_an_empty_table_is_fine(django_assert_max_num_queries: Any) -> None:
-    with django_assert_max_num_queries(1):
+    # The partitions past the cut-off (PostgreSQL), the stays, their receipts.
+    with django_assert_max_num_queries(3):
         assert purge_old_checkins.delay().get() == 0

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from truyvet.lib import outbox
 from truyvet.lib.delivery import notification_deliver, notifications_undelivered
+from truyvet.lib.postgres.partitions import days_to_keep_ahead, partitions_ensure
 
 
 @shared_task(acks_late=True)
@@ -25,3 +26,11 @@ def relay_outbox() -> int:
     sent = outbox.relay(limit=10 * settings.OUTBOX_BATCH).sent
     outbox.purge()
     return sent
+
+
+@shared_task(acks_late=True)
+def partitions_create_ahead() -> int:
+    """The day partitions of yesterday .. today + PARTITIONS_DAYS_AHEAD for every table in
+    PARTITIONED_TABLES (idempotent: a rerun creates nothing; nothing on SQLite)."""
+    first, last = days_to_keep_ahead()
+    return sum(len(partitions_ensure(table, first=first, last=last)) for table in settings.PARTITIONED_TABLES)
