@@ -674,3 +674,9 @@ IOC_SECRET_GRACE_HOURS = env.int("IOC_SECRET_GRACE_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["ioc-collect-events"] = {"task": "ioc.tasks.collect_events", "schedule": crontab(minute="*/5")}
 # Every minute: what a lost task or a restarted worker left pending goes out.
 CELERY_BEAT_SCHEDULE["ioc-deliver-due"] = {"task": "ioc.tasks.deliver_due", "schedule": crontab()}
+# Reliability (tests/faults, docs/RELIABILITY.md): how long Redis keeps a task that a worker took
+# but never acknowledged (a worker killed mid-task) before it is delivered again. The fault tests
+# shorten it to see the redelivery; in production a task may run for minutes, so keep an hour.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+# Where ``manage.py backup_drill`` writes its dump (a directory; a temporary one when empty).
+BACKUP_DIR = env.str("BACKUP_DIR", default="")
