@@ -268,7 +268,8 @@ MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "var" / "media")
 # tests and a bare `runserver` serve the source files through the finders, as edited.
 STATIC_COLLECTED = env.bool("STATIC_COLLECTED", default=False)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # A full disk is a clear error, never half a file (docs/RELIABILITY.md).
+    "default": {"BACKEND": "truyvet.lib.storage.MediaStorage"},
     "staticfiles": {
         "BACKEND": "truyvet.staticfiles.ProductionStaticFilesStorage"  # hashed, compressed, no source maps
         if PRODUCTION
