@@ -28,7 +28,7 @@ class MediaStorage(FileSystemStorage):
         path = self.path(name)
         existed = os.path.lexists(path)
         try:
-            return super()._save(name, content)
+            return super()._save(name, content)  # type: ignore[misc]  # (not in django-stubs)
         except OSError as error:
             if error.errno not in FULL:
                 raise

@@ -38,6 +38,7 @@ from truyvet.credentials.qr import qr_resolve
 from truyvet.credentials.selectors import qr_token_for
 from truyvet.lib import signing
 
+
 def _conninfo(db: dict[str, Any], name: str) -> str:
     parts = {"dbname": name, "host": db.get("HOST") or "", "port": db.get("PORT") or "", "user": db.get("USER") or "",
              "password": db.get("PASSWORD") or ""}  # fmt: skip
@@ -104,8 +105,9 @@ class Command(BaseCommand):
             with snapshot.cursor() as cursor:
                 cursor.execute("SELECT pg_export_snapshot()")
                 snapshot_id = cursor.fetchone()[0]  # type: ignore[index]
-                subprocess.run(["pg_dump", "-Fc", f"--snapshot={snapshot_id}", "-f", str(dump), source],
-                               env=env, check=True)  # fmt: skip
+                # PostgreSQL's own client, found on PATH as psql is; the arguments are ours.
+                command = ["pg_dump", "-Fc", f"--snapshot={snapshot_id}", "-f", str(dump), source]
+                subprocess.run(command, env=env, check=True)  # noqa: S603
                 dumped = time.monotonic()
                 before = _counts(cursor)
         self.stdout.write(f"dump: {dump} ({dump.stat().st_size / 1e6:.1f} MB) in {dumped - started:.1f} s")
@@ -114,13 +116,16 @@ class Command(BaseCommand):
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target)))
         try:
             restore_started = time.monotonic()
-            subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "-d", target, str(dump)],
-                           env=env, check=True)  # fmt: skip
+            command = ["pg_restore", "--no-owner", "--exit-on-error", "-d", target, str(dump)]
+            subprocess.run(command, env=env, check=True)  # noqa: S603
             self.stdout.write(f"restore: into {target} in {time.monotonic() - restore_started:.1f} s")
             with psycopg.connect(_conninfo(db, target)) as copy, copy.cursor() as cursor:
                 after = _counts(cursor)
-            differences = [f"{table}: {before.get(table)} -> {after.get(table)}"
-                           for table in sorted(set(before) | set(after)) if before.get(table) != after.get(table)]  # fmt: skip
+            differences = [
+                f"{table}: {before.get(table)} -> {after.get(table)}"
+                for table in sorted(set(before) | set(after))
+                if before.get(table) != after.get(table)
+            ]
             self.stdout.write(f"tables: {len(before)}, rows: {sum(before.values())}")
             if differences:
                 raise CommandError("row counts differ after the restore:\n" + "\n".join(differences))
