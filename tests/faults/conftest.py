@@ -134,3 +134,21 @@ def start_server(folder: Path, *, workers: int = 2, threads: int = 2, **extra: s
 @pytest.fixture
 def server_folder(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
+
+
+def post_json(server: Server, path: str, body: object, headers: dict[str, str] | None = None) -> int:
+    """POST a JSON body; the status, or 0 when no answer came (a connection cut or refused)."""
+    import http.client
+    import json
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        conn.request("POST", path, body=json.dumps(body), headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return int(response.status)
+    except OSError:
+        return 0
+    finally:
+        conn.close()

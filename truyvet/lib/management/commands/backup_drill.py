@@ -162,4 +162,7 @@ class Command(BaseCommand):
             if here != there:
                 raise CommandError(f"QR of person {person}: {here} here, {there} in the copy")
             self.stdout.write(f"QR of person {person}: {here} in both")
+        if not tokens:
+            self.stdout.write(self.style.WARNING("QR verification: no personal QR credential to compare"))
+            return
         self.stdout.write(f"QR verification: the same for {len(tokens)} credentials")
