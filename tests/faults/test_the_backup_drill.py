@@ -51,7 +51,7 @@ def test_the_drill_restores_the_same_rows_and_the_same_qr_answers_and_drops_its_
 
 def test_the_drill_fails_loudly_when_the_copy_differs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A restore that lost a row is reported, table by table (here: a row removed after the restore)."""
-    from truyvet.lib.management.commands import backup_drill
+    from truyvet.credentials.management.commands import backup_drill
 
     PersonFactory.create_batch(2)
     counts = backup_drill._counts

@@ -14,7 +14,8 @@ the copy holds the same rows and verifies the same personal QR codes.
 
 The copy is dropped at the end (``--keep`` keeps it); the dump is kept in ``--dump-dir``
 (``BACKUP_DIR``), or thrown away with a temporary directory. Any difference stops the command
-with an error (exit status 1). docs/RELIABILITY.md describes the production backups.
+with an error (exit status 1). docs/RELIABILITY.md describes the production backups. It lives
+with the credentials because it verifies them (the core's lower layers may not read them).
 """
 
 from __future__ import annotations
