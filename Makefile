@@ -5,7 +5,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format up worker beat messages clean
+.PHONY: run test install lint format up worker beat messages clean faults backup-drill
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,18 @@ format: install
 # DATABASE_URL and REDIS_URL (see docs/DEPLOYMENT.md).
 up: install
 	bin/up
+
+# Fault tests (tests/faults, docs/RELIABILITY.md) on a PostgreSQL cluster and a Redis of their own
+# (bin/fault-services, ports 55432 and 56379), never on the developer's: they restart and stop them.
+# FAULT_REDIS_DOWN_SECONDS sets the Redis outage (60 by default).
+faults: install
+	bin/fault-services start >/dev/null
+	eval "$$(bin/fault-services env)" && export DATABASE_URL REDIS_URL FAULT_PG_PORT FAULT_REDIS_PORT && \
+	  TRUYVET_FAULTS=1 DJANGO_ENV=test $(VENV)/bin/pytest -p no:randomly -s -rxXs tests/faults $(PYTEST_ARGS)
+
+# The restore drill on DATABASE_URL: dump, restore into a new database, compare (docs/RELIABILITY.md).
+backup-drill: install
+	$(PY) manage.py backup_drill
 
 messages: install
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=static/vendor --ignore=bench

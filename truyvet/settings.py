@@ -269,7 +269,8 @@ MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / "var" / "media")
 # tests and a bare `runserver` serve the source files through the finders, as edited.
 STATIC_COLLECTED = env.bool("STATIC_COLLECTED", default=False)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # A full disk is a clear error, never half a file (docs/RELIABILITY.md).
+    "default": {"BACKEND": "truyvet.lib.storage.MediaStorage"},
     "staticfiles": {
         "BACKEND": "truyvet.staticfiles.ProductionStaticFilesStorage"  # hashed, compressed, no source maps
         if PRODUCTION
@@ -760,3 +761,9 @@ CELERY_BEAT_SCHEDULE["partitions-create-ahead"] = {
     "task": "truyvet.lib.tasks.partitions_create_ahead",
     "schedule": crontab(minute=47),
 }
+# Reliability (tests/faults, docs/RELIABILITY.md): how long Redis keeps a task that a worker took
+# but never acknowledged (a worker killed mid-task) before it is delivered again. The fault tests
+# shorten it to see the redelivery; in production a task may run for minutes, so keep an hour.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+# Where ``manage.py backup_drill`` writes its dump (a directory; a temporary one when empty).
+BACKUP_DIR = env.str("BACKUP_DIR", default="")

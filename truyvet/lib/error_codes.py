@@ -76,3 +76,5 @@ class CoreError(ErrorCode):
     TOKEN_EXPIRED = "token_expired", _("the personal QR code had expired")
     TOKEN_UNKNOWN = "token_unknown", _("nobody holds this QR code")
     TOKEN_REVOKED = "token_revoked", _("the personal QR code was withdrawn")
+    # Uploaded files (truyvet.lib.storage).
+    STORAGE_FULL = "storage_full", _("the server has no room left for files")

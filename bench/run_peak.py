@@ -1,0 +1,218 @@
+"""A province's peak with locust: citizens, guards, staff and a case a minute at once.
+
+    BENCH_DATABASE_URL=postgres://… BENCH_REDIS_URL=redis://… \\
+        .venv/bin/python bench/run_peak.py [--scale 1] [--duration 600] [--steps 1,1.5,2,3]
+
+The mix is bench/locustfile.py's (docs/BENCHMARKS.md, "Peak"): at ``--scale 1`` 50 declarations,
+300 check-ins, 20 scan batches of 10, 20 online checks and 20 staff pages a second, and a case
+confirmed every minute, its matching and warnings run by a real Celery worker. It needs the demo
+province (``seed_demo``: the CDC account, people, check-ins) on the benchmark database.
+
+For each step of ``--steps`` (multiples of ``--scale``), one after the other on the same server:
+requests per second, p50 / p95 / p99 and failures per kind of request (from locust's CSV); the
+gunicorn and Celery workers' memory at the start and end of the step; the CPU each part used
+(gunicorn, Celery, PostgreSQL, Redis, locust), as a share of the machine's cores; the load
+average. It stops after the first step where the citizens' or guards' p99 passes
+``--p99-ms`` (300) and names the part that used the most CPU. Then it checks that every check-in,
+scan and declaration the server acknowledged (201, or "created") is in the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import psycopg
+from lib import BENCH_DB, HOST, PORT, PYTHON, ROOT, gunicorn, server_env
+
+HERE = Path(__file__).resolve().parent
+LATENCY_BOUND = ("citizen: declare", "citizen: check in", "guard: sync 10 scans", "guard: online check")
+
+
+def prepare(data: Path, people: int, venues: int) -> None:
+    env = server_env()
+    subprocess.run(
+        [PYTHON, str(HERE / "prepare_checkpoints.py"), str(data), str(people)], cwd=ROOT, env=env, check=True
+    )
+    (data / "checkins").mkdir(exist_ok=True)
+    subprocess.run([PYTHON, str(HERE / "prepare_checkins.py"), str(data / "checkins"), str(min(people, 2000)), str(venues)],
+                   cwd=ROOT, env=env, check=True)  # fmt: skip
+    shutil.copy(data / "checkins" / "venues.txt", data / "venues.txt")
+    subprocess.run([PYTHON, str(HERE / "prepare_peak.py"), str(data)], cwd=ROOT, env=env, check=True)
+
+
+def total_users(scale: float) -> int:
+    env = {**os.environ, "PEAK_SCALE": str(scale)}
+    code = ("import locustfile as f; print(sum(c.fixed_count for c in (f.DeclaringCitizen, f.CheckingInCitizen, "
+            "f.SyncingGuard, f.CheckingGuard, f.Staff, f.ConfirmingOfficer)))")  # fmt: skip
+    return int(
+        subprocess.run([PYTHON, "-c", code], cwd=HERE, env=env, capture_output=True, text=True, check=True).stdout
+    )
+
+
+def group_of(process: psutil.Process, roots: dict[str, int]) -> str | None:
+    try:
+        name, cmdline = process.name(), " ".join(process.cmdline())
+    except psutil.Error:
+        return None
+    if "locust" in cmdline:
+        return "locust"
+    if "gunicorn" in cmdline:
+        return "gunicorn"
+    if "celery" in cmdline and "worker" in cmdline:
+        return "celery"
+    if name.startswith("redis-server"):
+        return "redis"
+    if name.startswith("postgres") or "postgres:" in cmdline:
+        return "postgresql"
+    return None
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) of every process of each part, summed."""
+    totals: dict[str, float] = {}
+    for process in psutil.process_iter():
+        group = group_of(process, {})
+        if group is None:
+            continue
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        totals[group] = totals.get(group, 0.0) + times.user + times.system
+    return totals
+
+
+def rss_mb(pid: int) -> list[float]:
+    try:
+        return [round(c.memory_info().rss / 2**20, 1) for c in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def read_stats(prefix: Path) -> dict[str, dict[str, float]]:
+    rows: dict[str, dict[str, float]] = {}
+    with open(f"{prefix}_stats.csv") as handle:
+        for row in csv.DictReader(handle):
+            rows[row["Name"]] = {
+                "requests": float(row["Request Count"]),
+                "failures": float(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
+            }
+    return rows
+
+
+def acknowledged_present(ack_dir: Path) -> dict[str, tuple[int, int]]:
+    """(acknowledged, found in the database) for check-ins, scans and declarations."""
+
+    def values(kind: str) -> list[str]:
+        return sorted({line for path in ack_dir.glob(f"{kind}-*.txt") for line in path.read_text().split() if line})
+
+    checks = {
+        "checkins": ("SELECT count(*) FROM venues_checkin WHERE client_id = ANY(%s::uuid[])", values("checkins")),
+        "scans": ("SELECT count(DISTINCT client_id) FROM checkpoints_passage WHERE client_id = ANY(%s::uuid[])",
+                  values("scans")),
+        "declarations": ("SELECT count(*) FROM declarations_declaration WHERE id = ANY(%s::bigint[])",
+                         values("declarations")),
+    }  # fmt: skip
+    found = {}
+    with psycopg.connect(BENCH_DB.replace("postgres://", "postgresql://")) as conn:
+        for kind, (sql, wanted) in checks.items():
+            count = conn.execute(sql, [wanted]).fetchone()[0] if wanted else 0  # type: ignore[index]
+            found[kind] = (len(wanted), int(count))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="the mix's rates times this")
+    parser.add_argument("--steps", default="1", help="comma-separated multiples of --scale, run in turn")
+    parser.add_argument("--duration", type=int, default=600, help="seconds per step")
+    parser.add_argument("--p99-ms", type=float, default=300.0)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--locust-processes", type=int, default=1)
+    parser.add_argument("--people", type=int, default=3000)
+    parser.add_argument("--venues", type=int, default=200)
+    parser.add_argument("--data", type=Path, help="a directory prepared by an earlier run (tokens last 7 days)")
+    options = parser.parse_args()
+
+    data = options.data or Path(tempfile.mkdtemp(prefix="bench-peak-"))
+    if options.data is None:
+        prepare(data, options.people, options.venues)
+        print(f"prepared: {data} (reuse with --data)")
+    ack_dir = data / f"acks-{int(time.time())}"
+    results: list[dict[str, Any]] = []
+    worker_log = open(data / "celery.log", "w")  # noqa: SIM115
+    worker = subprocess.Popen([PYTHON, "-m", "celery", "-A", "truyvet", "worker", "--loglevel=WARNING",
+                               f"--concurrency={options.celery_concurrency}", "-n", "peak@%h"],
+                              cwd=ROOT, env=server_env(), stdout=worker_log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        with gunicorn(workers=options.workers, threads=options.threads) as master:
+            for step in [float(s) for s in options.steps.split(",")]:
+                scale = options.scale * step
+                users = total_users(scale)
+                prefix = data / f"step-{scale:g}"
+                print(f"\n--- scale {scale:g}: {users} locust users for {options.duration} s; load {os.getloadavg()}")
+                memory_before = {"gunicorn": rss_mb(master.pid), "celery": rss_mb(worker.pid)}
+                cpu_before, wall_before = cpu_seconds(), time.monotonic()
+                env = {**os.environ, "PEAK_SCALE": str(scale), "PEAK_DATA": str(data), "PEAK_ACK_DIR": str(ack_dir)}
+                command = ["locust", "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(users), "-r", str(users),
+                           "--run-time", f"{options.duration}s", "--host", f"http://{HOST}:{PORT}", "--csv", str(prefix),
+                           "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]  # fmt: skip
+                if options.locust_processes > 1:
+                    command += ["--processes", str(options.locust_processes)]
+                subprocess.run([str(Path(PYTHON).parent / "locust"), *command[1:]], cwd=HERE, env=env, check=False)
+                wall = time.monotonic() - wall_before
+                cpu_after = cpu_seconds()
+                cpu_share = {k: round((cpu_after.get(k, 0) - cpu_before.get(k, 0)) / wall / psutil.cpu_count(), 3)
+                             for k in cpu_after}  # fmt: skip
+                stats = read_stats(prefix)
+                step_result = {
+                    "scale": scale,
+                    "load_average": os.getloadavg(),
+                    "memory_mb": {"before": memory_before,
+                                  "after": {"gunicorn": rss_mb(master.pid), "celery": rss_mb(worker.pid)}},
+                    "cpu_share_of_machine": cpu_share,
+                    "stats": stats,
+                }  # fmt: skip
+                results.append(step_result)
+                print(json.dumps(step_result, indent=1))
+                worst = max(stats.get(name, {}).get("p99", 0) for name in LATENCY_BOUND)
+                if worst > options.p99_ms:
+                    busiest = max(cpu_share, key=lambda k: cpu_share[k])
+                    print(f"p99 {worst:.0f} ms > {options.p99_ms:.0f} ms at scale {scale:g}: the busiest part is "
+                          f"{busiest} ({cpu_share[busiest]:.0%} of the machine's CPU)")  # fmt: skip
+                    break
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        worker_log.close()
+    present = acknowledged_present(ack_dir)
+    print("\nacknowledged -> in the database:", json.dumps(present))
+    (data / "peak-results.json").write_text(json.dumps({"steps": results, "acknowledged": present}, indent=1))
+    missing = {kind: n - found for kind, (n, found) in present.items() if n != found}
+    print("every acknowledged row is present" if not missing else f"MISSING: {missing}")
+    sys.exit(1 if missing else 0)
+
+
+if __name__ == "__main__":
+    main()
