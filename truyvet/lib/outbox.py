@@ -21,6 +21,7 @@ relay to: ``enqueue`` runs the task on commit, as before.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -174,13 +175,16 @@ def backlog(*, now: datetime | None = None) -> Backlog:
     return Backlog(figures["n"], age)
 
 
-def run_relay(*, interval: float, once: bool = False, stop: Any = None) -> None:
+def run_relay(*, interval: float, once: bool = False, stop: threading.Event | None = None) -> None:
     """The relay process's loop (``manage.py outbox_relay``): send what is due, purge old
     rows every minute, wait ``interval`` seconds when there was nothing to send. A database
-    or broker outage is logged and waited out; ``stop()`` true ends the loop."""
+    or broker outage is logged and waited out; ``stop`` set ends the loop (and its wait)."""
     from django.db import close_old_connections
 
+    stop = stop or threading.Event()
     purged_at = 0.0
+    if not once:
+        log.info("outbox relay: started, every %s s when idle", interval)
     while True:
         sent = 0
         try:
@@ -190,9 +194,12 @@ def run_relay(*, interval: float, once: bool = False, stop: Any = None) -> None:
                 purged_at = time.monotonic()
         except Exception as exc:  # noqa: BLE001 (the database is down: try again after the interval)
             log.warning("outbox relay: %s", exc)
-        if once or (stop is not None and stop()):
+        if once:
             return
+        if stop.is_set():
+            break
         # As between two requests: a connection the database dropped is replaced.
         close_old_connections()
-        if not sent:
-            time.sleep(interval)
+        if not sent and stop.wait(interval):
+            break
+    log.info("outbox relay: stopped")
