@@ -712,6 +712,8 @@ EDGE_RELINK_AFTER_SECONDS = env.int("EDGE_RELINK_AFTER_SECONDS", default=30)
 OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200)
 OUTBOX_RELAY_INTERVAL_SECONDS = env.float("OUTBOX_RELAY_INTERVAL_SECONDS", default=1.0)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=60)
+# The process that wrote a task sends it right after the commit; the relay leaves it that long.
+OUTBOX_SEND_GRACE_SECONDS = env.int("OUTBOX_SEND_GRACE_SECONDS", default=10)
 OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
 # /healthz says "outbox": "late" (still 200) when the oldest message waits longer than this.
 OUTBOX_LATE_SECONDS = env.int("OUTBOX_LATE_SECONDS", default=60)

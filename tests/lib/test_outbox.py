@@ -132,6 +132,19 @@ def test_with_redis_up_the_task_is_sent_right_after_the_commit(
 
 
 @pytest.mark.django_db
+def test_a_task_whose_writer_died_after_the_commit_is_sent_by_the_relay_after_the_grace(
+    through_the_outbox: None, redis_queue: redis.Redis, django_capture_on_commit_callbacks: Any
+) -> None:
+    use_broker(settings.REDIS_URL)
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():  # died: no send after commit
+        outbox.enqueue(deliver_notifications, [9], queue=TEST_QUEUE)
+    assert outbox.relay().sent == 0, "within the grace the writer is still expected to send it"
+    OutboxMessage.objects.update(available_at=timezone.now())  # the grace has passed
+    assert outbox.relay().sent == 1
+    assert queued_tasks(redis_queue) == [("truyvet.lib.tasks.deliver_notifications", [[9]])]
+
+
+@pytest.mark.django_db
 def test_the_relay_command_sends_the_backlog_and_reports_what_is_left(
     through_the_outbox: None, redis_queue: redis.Redis
 ) -> None:

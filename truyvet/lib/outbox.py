@@ -21,6 +21,7 @@ relay to: ``enqueue`` runs the task on commit, as before.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,16 +51,36 @@ def enqueue(task: Any, *args: Any, queue: str | None = None, robust: bool = Fals
         else:
             transaction.on_commit(lambda: task.delay(*args), robust=robust)
         return
-    message = OutboxMessage.objects.create(task=task.name, args=list(args), queue=queue or "")
-    transaction.on_commit(partial(_send_soon, message.pk), robust=True)
+    # The relay leaves the row alone for OUTBOX_SEND_GRACE_SECONDS: this process sends it right
+    # after the commit without locking it (one UPDATE, no transaction of its own); if it dies
+    # first, the relay sends it once the grace has passed.
+    grace = timedelta(seconds=settings.OUTBOX_SEND_GRACE_SECONDS)
+    message = OutboxMessage.objects.create(
+        task=task.name, args=list(args), queue=queue or "", available_at=timezone.now() + grace
+    )
+    transaction.on_commit(partial(_send_soon, message), robust=True)
 
 
-def _send_soon(pk: int) -> None:
-    """Right after the commit: send the row now; if the broker is down, the relay will."""
+def _send_soon(message: OutboxMessage) -> None:
+    """Right after the commit: send the message now; if the broker is down, the relay will."""
     try:
-        relay(ids=[pk])
+        sent, failure = _publish([message])
+        if sent:
+            OutboxMessage.objects.filter(pk=message.pk, dispatched_at__isnull=True).update(
+                dispatched_at=timezone.now(), attempts=F("attempts") + 1
+            )
+        elif failure is not None:
+            _failed(message, failure[1])
     except Exception as exc:  # noqa: BLE001 (the relay sends it later; never fail the committed write)
-        log.warning("outbox: message %s left to the relay: %s", pk, exc)
+        log.warning("outbox: message %s left to the relay: %s", message.pk, exc)
+
+
+def _failed(message: OutboxMessage, error: str) -> None:
+    message.attempts += 1
+    OutboxMessage.objects.filter(pk=message.pk, dispatched_at__isnull=True).update(
+        attempts=message.attempts, available_at=timezone.now() + _backoff(message.attempts), last_error=error[:500]
+    )
+    log.warning("outbox: sending %s failed (attempt %s): %s", message.task, message.attempts, error)
 
 
 @dataclass
@@ -73,10 +94,10 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), settings.OUTBOX_RETRY_MAX_SECONDS))
 
 
-def relay(*, ids: list[int] | None = None, batch: int | None = None, limit: int | None = None) -> RelayResult:
+def relay(*, batch: int | None = None, limit: int | None = None) -> RelayResult:
     """Send pending messages to the broker, oldest first, ``batch`` per transaction, until
     none is due, ``limit`` were sent, or a send fails (the broker is down: the next run tries
-    again). ``ids``: only these messages (the send right after a commit)."""
+    again)."""
     size = batch or settings.OUTBOX_BATCH
     result = RelayResult()
     while limit is None or result.sent < limit:
@@ -85,8 +106,6 @@ def relay(*, ids: list[int] | None = None, batch: int | None = None, limit: int 
             due = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
                 dispatched_at__isnull=True, available_at__lte=now
             )
-            if ids is not None:
-                due = due.filter(pk__in=ids)
             rows = list(due.order_by("available_at", "id")[:size])
             if not rows:
                 break
@@ -94,17 +113,12 @@ def relay(*, ids: list[int] | None = None, batch: int | None = None, limit: int 
             if sent:
                 OutboxMessage.objects.filter(pk__in=sent).update(dispatched_at=now, attempts=F("attempts") + 1)
             if failure is not None:
-                row, error = failure
-                row.attempts += 1
-                OutboxMessage.objects.filter(pk=row.pk).update(
-                    attempts=row.attempts, available_at=timezone.now() + _backoff(row.attempts), last_error=error[:500]
-                )
+                _failed(*failure)
         result.sent += len(sent)
         if failure is not None:
             result.failed += 1
-            log.warning("outbox: sending %s failed (attempt %s): %s", failure[0].task, failure[0].attempts, failure[1])
             break
-        if ids is not None or len(rows) < size:
+        if len(rows) < size:
             break
     return result
 
@@ -161,13 +175,16 @@ def backlog(*, now: datetime | None = None) -> Backlog:
     return Backlog(figures["n"], age)
 
 
-def run_relay(*, interval: float, once: bool = False, stop: Any = None) -> None:
+def run_relay(*, interval: float, once: bool = False, stop: threading.Event | None = None) -> None:
     """The relay process's loop (``manage.py outbox_relay``): send what is due, purge old
     rows every minute, wait ``interval`` seconds when there was nothing to send. A database
-    or broker outage is logged and waited out; ``stop()`` true ends the loop."""
+    or broker outage is logged and waited out; ``stop`` set ends the loop (and its wait)."""
     from django.db import close_old_connections
 
+    stop = stop or threading.Event()
     purged_at = 0.0
+    if not once:
+        log.info("outbox relay: started, every %s s when idle", interval)
     while True:
         sent = 0
         try:
@@ -177,9 +194,12 @@ def run_relay(*, interval: float, once: bool = False, stop: Any = None) -> None:
                 purged_at = time.monotonic()
         except Exception as exc:  # noqa: BLE001 (the database is down: try again after the interval)
             log.warning("outbox relay: %s", exc)
-        if once or (stop is not None and stop()):
+        if once:
             return
+        if stop.is_set():
+            break
         # As between two requests: a connection the database dropped is replaced.
         close_old_connections()
-        if not sent:
-            time.sleep(interval)
+        if not sent and stop.wait(interval):
+            break
+    log.info("outbox relay: stopped")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from argparse import ArgumentParser
 from types import FrameType
 from typing import Any
@@ -26,14 +27,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stopping: list[int] = []
+        stopping = threading.Event()
 
         def stop(signum: int, frame: FrameType | None) -> None:
-            stopping.append(signum)
+            stopping.set()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        outbox.run_relay(interval=options["interval"], once=options["once"], stop=lambda: bool(stopping))
+        outbox.run_relay(interval=options["interval"], once=options["once"], stop=stopping)
         if options["once"]:
             figures = outbox.backlog()
             self.stdout.write(f"{figures.pending} pending")
