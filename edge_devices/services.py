@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -199,8 +198,8 @@ def reading_ingest(*, device: Device, data: ReadingInput) -> tuple[Reading, bool
             cursor.execute(f"{sql} ON CONFLICT (device_id, client_id) DO NOTHING RETURNING id", params)
             row = cursor.fetchone()
         if row is None:  # the same client_id again (a retry)
-            if reading.image:
-                transaction.on_commit(partial(reading.image.storage.delete, reading.image.name))
+            if reading.image.name:  # the frame this retry wrote, named by a new uuid: nobody's
+                reading.image.storage.delete(reading.image.name)
             existing = Reading.objects.get(device=device, client_id=data.client_id)
             return existing, False
         reading.pk = row[0]
