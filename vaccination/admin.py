@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from vaccination.models import Campaign, CampaignProduct, PriorityGroup, Site, StockLot
+from vaccination.models import (
+    Campaign,
+    CampaignProduct,
+    PriorityGroup,
+    PriorityMembership,
+    Site,
+    StockLot,
+    TargetPopulation,
+)
 
 
 class StockLotInline(admin.TabularInline):
@@ -41,3 +49,17 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "starts_on", "ends_on"]
     filter_horizontal = ["wards", "priority_groups"]
     inlines = [CampaignProductInline]
+
+
+# Coverage: the wards' target populations and the members of the priority groups.
+@admin.register(TargetPopulation)
+class TargetPopulationAdmin(admin.ModelAdmin):
+    list_display = ["ward", "population", "note", "updated_at"]
+    autocomplete_fields = ["ward"]
+
+
+@admin.register(PriorityMembership)
+class PriorityMembershipAdmin(admin.ModelAdmin):
+    list_display = ["person", "group", "created_at"]
+    list_filter = ["group"]
+    raw_id_fields = ["person"]
