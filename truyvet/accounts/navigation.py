@@ -80,6 +80,8 @@ NAV: list[NavItem] = [
             NavGroup.ADMIN),
     NavItem(_("Edge devices"), "edge_devices:list", _HEALTH | {Role.CHECKPOINT_STAFF}, NavGroup.CHECKPOINTS),
     NavItem(_("IOC feed"), "ioc:index", _CDC, NavGroup.ADMIN),
+    NavItem(_("Vaccination coverage"), "vaccination:coverage", _HEALTH, NavGroup.REPORTS),
+    NavItem(_("Reactions after vaccination"), "vaccination:reactions", _HEALTH, NavGroup.REPORTS),
 ]  # fmt: skip
 
 
@@ -87,6 +89,7 @@ CITIZEN_NAV: list[NavItem] = [
     NavItem(_("My household"), "declarations:household", None),
     NavItem(_("Messages"), "accounts:me", None),
     NavItem(_("Register a venue"), "venues:new", None),
+    NavItem(_("My vaccinations"), "vaccination:mine", None),
 ]
 
 
