@@ -174,6 +174,7 @@ def test_the_ioc_feed_sends_each_wards_coverage_from_the_ward_days(site: Site) -
     from ioc.feed import events_collect
     from ioc.models import IocEvent
     from operations.services import ward_days_store
+    from vaccination.coverage import coverage_store
 
     yesterday = timezone.localdate() - timedelta(days=1)
     person = PersonFactory(ward=home_ward(0), date_of_birth=date(1990, 1, 1))
@@ -182,11 +183,18 @@ def test_the_ioc_feed_sends_each_wards_coverage_from_the_ward_days(site: Site) -
                             prophylaxis="1119349007", dose_number=number, total_doses=2, site=site,
                             administered_on=yesterday - timedelta(days=60 - 30 * number))  # fmt: skip
     ward_days_store(days=[yesterday])
+    coverage_store(yesterday)
     events_collect()
     event = IocEvent.objects.get(
         type="vn.truyvet.ioc.vaccination.coverage.daily", subject__contains=f"/wards/{home_ward(0).code}/"
     )
     assert event.data["coverage"] == 1.0
+    assert (event.data["target"], event.data["one_dose"], event.data["full_series"], event.data["booster"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
 
 
 def test_stored_summaries_give_the_same_figures_in_a_few_queries(
