@@ -7,7 +7,9 @@
 - ``declarations.daily``: declarations per ward and closed local day, by risk level;
 - ``tracing.daily``: new cases, active F1 and F2 per ward and day (the operations map's
   ward days);
-- ``vaccination.coverage.daily``: the ward's coverage, on the days the operations map has it.
+- ``vaccination.coverage.daily``: the ward's coverage (the share of its target population
+  with the full series), on the days the operations map has it, with the counts the
+  vaccination app stored that day (target, one dose, full series, booster) when it did.
 
 Each reads the last ``IOC_LOOKBACK_HOURS`` so that late data (a tablet that synced late)
 updates what was sent.
@@ -29,6 +31,7 @@ from declarations.models import Declaration
 from edge_devices.models import Reading
 from operations.models import WardDay
 from truyvet.lib.days import day_start
+from vaccination.models import CoverageSummary, TargetPopulation
 
 PREFIX = "vn.truyvet.ioc."
 
@@ -142,9 +145,24 @@ def declarations_daily(now: datetime, lookback: timedelta) -> list[Aggregate]:
     ]
 
 
+def _coverage_counts(first: date, last: date) -> dict[tuple[int, date], dict[str, int]]:
+    """The vaccination app's stored counts per ward and day (``CoverageSummary``, with the
+    target population entered for the ward, else the people of the target ages)."""
+    entered = dict(TargetPopulation.objects.values_list("ward_id", "population"))
+    found: dict[tuple[int, date], dict[str, int]] = {}
+    for ward_id, day, in_target in CoverageSummary.objects.filter(day__gte=first, day__lte=last).values_list(
+        "ward_id", "day", "in_target"
+    ):
+        people, one, full, booster = [*in_target, 0, 0, 0, 0][:4]
+        found[(ward_id, day)] = {"target": int(entered.get(ward_id, people)), "one_dose": int(one),
+                                 "full_series": int(full), "booster": int(booster)}  # fmt: skip
+    return found
+
+
 def ward_days(now: datetime, lookback: timedelta) -> list[Aggregate]:
     first, last = _closed_days(now, lookback)
     found = []
+    counts = _coverage_counts(first, last)
     for row in WardDay.objects.filter(day__gte=first, day__lte=last).order_by("day", "ward_id"):
         found.append(
             Aggregate(
@@ -166,7 +184,12 @@ def ward_days(now: datetime, lookback: timedelta) -> list[Aggregate]:
                     PREFIX + "vaccination.coverage.daily",
                     f"vaccination/wards/{row.ward_id}/days/{row.day.isoformat()}",
                     day_start(row.day),
-                    {"day": row.day.isoformat(), "ward_code": row.ward_id, "coverage": float(row.coverage)},
+                    {
+                        "day": row.day.isoformat(),
+                        "ward_code": row.ward_id,
+                        "coverage": float(row.coverage),
+                        **counts.get((row.ward_id, row.day), {}),
+                    },
                 )
             )
     return found

@@ -5,8 +5,8 @@ over 7 days and vaccination coverage.
   below the first of ``OPERATIONS_RISK_RATES`` level 1, then 2, 3 and, at or above the
   last, 4 (defaults 20, 50, 150, as the Ministry of Health's guidance of 2021-2022).
 - A coverage at or above ``OPERATIONS_RISK_COVERAGE_LOWERS`` lowers the level by one (never
-  below 1). Coverage is unknown until the vaccination app records doses: then nothing is
-  lowered, and the level follows the case rate alone (the cautious reading).
+  below 1). A ward without a target population has no coverage: nothing is lowered, and
+  the level follows the case rate alone (the cautious reading).
 - Without a population the rate, and so the level, is unknown (None).
 """
 

@@ -549,8 +549,8 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # rate at which levels 2, 3 and 4 begin (OPERATIONS_RISK_RATES=20,50,150).
 OPERATIONS_RISK_RATES: list[float] = env.list("OPERATIONS_RISK_RATES", cast=float, default=[20.0, 50.0, 150.0])
 # Vaccination coverage (a fraction) at or above which the level is one lower (never below 1).
-# Until the vaccination app records doses the coverage is unknown and the level follows the
-# case rate alone (docs/OPERATIONS_MAP.md).
+# A ward without a target population has no coverage: its level follows the case rate alone
+# (docs/OPERATIONS_MAP.md).
 OPERATIONS_RISK_COVERAGE_LOWERS = env.float("OPERATIONS_RISK_COVERAGE_LOWERS", default=0.7)
 # Days of ward figures the public page shows (the chart and the list).
 OPERATIONS_DAYS_SHOWN = env.int("OPERATIONS_DAYS_SHOWN", default=30)
@@ -689,6 +689,14 @@ CELERY_BEAT_SCHEDULE["vaccination-appointment-reminders"] = {
 # figures are cached this many seconds (the public map and the ward-day task ask often).
 VACCINATION_COVERAGE_MIN_AGE = env.int("VACCINATION_COVERAGE_MIN_AGE", default=18)
 VACCINATION_COVERAGE_CACHE_SECONDS = env.int("VACCINATION_COVERAGE_CACHE_SECONDS", default=600)
+# Today's coverage is stored per ward every this many minutes (a province's statistics take
+# seconds to count); pages read the stored figures while they are at most this old, else count.
+VACCINATION_COVERAGE_REFRESH_MINUTES = env.int("VACCINATION_COVERAGE_REFRESH_MINUTES", default=10)
+VACCINATION_COVERAGE_SUMMARY_MAX_AGE_MINUTES = env.int("VACCINATION_COVERAGE_SUMMARY_MAX_AGE_MINUTES", default=30)
+CELERY_BEAT_SCHEDULE["vaccination-coverage"] = {
+    "task": "vaccination.tasks.store_coverage",
+    "schedule": crontab(minute=f"*/{VACCINATION_COVERAGE_REFRESH_MINUTES}"),
+}
 # The TrueType fonts of the printable certificate (Vietnamese letters: Debian's fonts-dejavu-core).
 VACCINATION_PDF_FONT = env_path("VACCINATION_PDF_FONT", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
 VACCINATION_PDF_FONT_BOLD = env_path(

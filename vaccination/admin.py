@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from vaccination.models import Campaign, CampaignProduct, PriorityGroup, Site, StockLot
+from vaccination.models import (
+    Campaign,
+    CampaignProduct,
+    PriorityGroup,
+    PriorityMembership,
+    Site,
+    StockLot,
+    TargetPopulation,
+)
 from vaccination.registration_models import Appointment, Employer, Registration
 
 
@@ -68,3 +76,15 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "session", "site"]
     date_hierarchy = "day"
     raw_id_fields = ["person", "registration", "site"]
+# Coverage: the wards' target populations and the members of the priority groups.
+@admin.register(TargetPopulation)
+class TargetPopulationAdmin(admin.ModelAdmin):
+    list_display = ["ward", "population", "note", "updated_at"]
+    autocomplete_fields = ["ward"]
+
+
+@admin.register(PriorityMembership)
+class PriorityMembershipAdmin(admin.ModelAdmin):
+    list_display = ["person", "group", "created_at"]
+    list_filter = ["group"]
+    raw_id_fields = ["person"]

@@ -1,7 +1,10 @@
 """Coverage statistics: who of each ward is vaccinated, by age group, priority group, dose
-number and product, against the ward's target population. Reads only, set-based: three
-aggregate queries whatever the number of wards or people (the ward by age group, the doses
-by product and number, the priority groups), portable SQL that PostgreSQL and SQLite both run.
+number and product, against the ward's target population. Set-based: three aggregate queries
+whatever the number of wards or people (the ward by age group, the doses by product and
+number, the priority groups), portable SQL that PostgreSQL and SQLite both run. A
+province's 1.5 million people take seconds to count, so a scheduled task stores today's
+figures per ward (``coverage_store``, ``CoverageSummary``) and pages read them while they
+are recent (``docs/BENCHMARKS.md``); without them (tests, a new installation) they count live.
 
 Who is counted:
 
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -36,12 +39,14 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 
 from truyvet.accounts.jurisdiction import jurisdiction_wards, sees_everywhere
 from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
+from truyvet.lib.days import day_start
 from truyvet.people.models import Person
-from vaccination.models import Dose, PriorityGroup, PriorityMembership, TargetPopulation
+from vaccination.models import CoverageSummary, Dose, PriorityGroup, PriorityMembership, TargetPopulation
 
 # (label, youngest age, oldest age or None): the WHO/ministry reporting bands.
 AGE_GROUPS: list[tuple[str, int, int | None]] = [
@@ -82,6 +87,8 @@ class WardCoverage:
     target: int = 0
     target_source: str = "registered"  # or "entered": a TargetPopulation figure
     in_target: Counts = field(default_factory=Counts)  # the people of the target ages
+    doses: dict[tuple[str, int], int] = field(default_factory=dict)  # (product, number): doses
+    groups: dict[int, Counts] = field(default_factory=dict)  # priority group id: its members
 
     @property
     def people(self) -> int:
@@ -107,6 +114,7 @@ class Coverage:
     wards: list[WardCoverage]
     doses: list[tuple[str, int, int]]  # (product, dose number, doses given)
     groups: list[tuple[PriorityGroup, Counts]]
+    computed_at: datetime | None = None  # when read from the stored summaries; None: counted now
 
     @property
     def total(self) -> WardCoverage:
@@ -170,37 +178,41 @@ def _age_rows(ward_codes: list[int], day: date) -> list[tuple[int, str, int, int
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def _dose_rows(ward_codes: list[int], day: date) -> list[tuple[str, int, int]]:
+def _dose_rows(ward_codes: list[int], day: date) -> list[tuple[int, str, int, int]]:
     where, where_params = _in_wards(ward_codes)
     sql = (
-        f"SELECT d.product, d.dose_number, COUNT(*) FROM {Dose._meta.db_table} d "  # noqa: S608 (table names and placeholders only)
+        f"SELECT p.ward_id, d.product, d.dose_number, COUNT(*) FROM {Dose._meta.db_table} d "  # noqa: S608 (table names and placeholders only)
         f"JOIN {Person._meta.db_table} p ON p.id = d.person_id "
-        f"WHERE d.administered_on <= %s AND {where} GROUP BY d.product, d.dose_number "
-        f"ORDER BY d.product, d.dose_number"
+        f"WHERE d.administered_on <= %s AND {where} GROUP BY p.ward_id, d.product, d.dose_number"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [day, *where_params])
-        return [(str(p), int(n), int(c)) for p, n, c in cursor.fetchall()]
+        return [(int(w), str(p), int(n), int(c)) for w, p, n, c in cursor.fetchall()]
 
 
-def _group_rows(ward_codes: list[int], day: date) -> dict[int, Counts]:
+def _group_rows(ward_codes: list[int], day: date) -> list[tuple[int, int, Counts]]:
+    """(group, ward, counts) of the priority groups' members; only members' doses are read."""
     where, where_params = _in_wards(ward_codes)
-    vaccinated, vaccinated_params = _per_person(day)
+    members = PriorityMembership._meta.db_table
     sql = (
-        f"SELECT m.group_id, COUNT(*), COUNT(v.person_id), COALESCE(SUM(v.full_series), 0), "  # noqa: S608 (table names and placeholders only)
-        f"COALESCE(SUM(v.booster), 0) FROM {PriorityMembership._meta.db_table} m "
+        f"SELECT m.group_id, p.ward_id, COUNT(*), COUNT(v.person_id), COALESCE(SUM(v.full_series), 0), "  # noqa: S608 (table names and placeholders only)
+        f"COALESCE(SUM(v.booster), 0) FROM {members} m "
         f"JOIN {Person._meta.db_table} p ON p.id = m.person_id "
-        f"LEFT JOIN ({vaccinated}) v ON v.person_id = m.person_id WHERE {where} GROUP BY m.group_id"
+        f"LEFT JOIN (SELECT person_id, MAX(CASE WHEN dose_number >= total_doses THEN 1 ELSE 0 END) AS full_series, "
+        f"MAX(CASE WHEN dose_number > total_doses THEN 1 ELSE 0 END) AS booster FROM {Dose._meta.db_table} "
+        f"WHERE administered_on <= %s AND person_id IN (SELECT person_id FROM {members}) GROUP BY person_id) v "
+        f"ON v.person_id = m.person_id WHERE {where} GROUP BY m.group_id, p.ward_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*vaccinated_params, *where_params])
-        return {int(g): Counts(int(n), int(one), int(full), int(boost)) for g, n, one, full, boost in cursor.fetchall()}
+        cursor.execute(sql, [day, *where_params])
+        return [
+            (int(g), int(w), Counts(int(n), int(one), int(full), int(boost)))
+            for g, w, n, one, full, boost in cursor.fetchall()
+        ]
 
 
-def coverage_of(ward_codes: list[int], day: date, *, with_details: bool = True) -> Coverage:
-    """The coverage of these wards on ``day`` (one to three aggregate queries)."""
-    min_age = int(settings.VACCINATION_COVERAGE_MIN_AGE)
-    wards = {w.code: WardCoverage(ward_code=w.code, ward_name=w.name) for w in Ward.objects.filter(code__in=ward_codes)}
+def _count_live(wards: dict[int, WardCoverage], day: date, min_age: int, *, with_details: bool) -> None:
+    """Fill the wards' counts from the doses and people (one to four aggregate queries)."""
     target_labels = {label for label, low, _high in AGE_GROUPS if low >= min_age}
     split = next(((label, low) for label, low, high in AGE_GROUPS if high is not None and low < min_age <= high), None)
     for ward_id, label, people, one, full, booster in _age_rows(list(wards), day):
@@ -212,6 +224,54 @@ def coverage_of(ward_codes: list[int], day: date, *, with_details: bool = True) 
     if split is not None:
         # A minimum age inside a band (e.g. 16): count that band's older part exactly.
         _add_partial_band(wards, day, min_age, split[0])
+    if with_details:
+        for ward_id, product, number, doses in _dose_rows(list(wards), day):
+            wards[ward_id].doses[(product, number)] = doses
+        for group_id, ward_id, counts in _group_rows(list(wards), day):
+            wards[ward_id].groups[group_id] = counts
+
+
+def _as_list(counts: Counts) -> list[int]:
+    return [counts.people, counts.one_dose, counts.full_series, counts.booster]
+
+
+def _fresh_summaries(ward_codes: list[int], day: date, min_age: int) -> list[CoverageSummary] | None:
+    """The stored summaries of every one of these wards, if recent enough: for today
+    computed within ``VACCINATION_COVERAGE_SUMMARY_MAX_AGE_MINUTES``, for a past day after
+    it ended. None when one is missing or stale (the caller counts live)."""
+    now = timezone.now()
+    if day >= timezone.localdate(now):
+        since = now - timedelta(minutes=settings.VACCINATION_COVERAGE_SUMMARY_MAX_AGE_MINUTES)
+    else:
+        since = day_start(day + timedelta(days=1))
+    rows = list(
+        CoverageSummary.objects.filter(day=day, ward_id__in=ward_codes, min_age=min_age, computed_at__gte=since)
+    )
+    return rows if len(rows) == len(set(ward_codes)) else None
+
+
+def _from_summaries(wards: dict[int, WardCoverage], rows: list[CoverageSummary]) -> datetime:
+    for row in rows:
+        ward = wards[row.ward_id]
+        ward.by_age = {label: Counts(*values) for label, values in row.by_age.items()}
+        ward.in_target = Counts(*row.in_target)
+        ward.doses = {(str(p), int(n)): int(c) for p, n, c in row.doses}
+        ward.groups = {int(g): Counts(*values) for g, values in row.groups.items()}
+    return min(row.computed_at for row in rows)
+
+
+def coverage_of(ward_codes: list[int], day: date, *, with_details: bool = True, live: bool = False) -> Coverage:
+    """The coverage of these wards on ``day``: from the stored summaries when every ward has
+    a recent one (two short queries), else counted now (one to four aggregate queries;
+    ``live=True`` always counts)."""
+    min_age = int(settings.VACCINATION_COVERAGE_MIN_AGE)
+    wards = {w.code: WardCoverage(ward_code=w.code, ward_name=w.name) for w in Ward.objects.filter(code__in=ward_codes)}
+    stored = None if live or not wards else _fresh_summaries(list(wards), day, min_age)
+    computed_at = None
+    if stored is not None:
+        computed_at = _from_summaries(wards, stored)
+    else:
+        _count_live(wards, day, min_age, with_details=with_details)
     entered = dict(TargetPopulation.objects.filter(ward_id__in=list(wards)).values_list("ward_id", "population"))
     for code, ward in wards.items():
         if code in entered:
@@ -220,15 +280,54 @@ def coverage_of(ward_codes: list[int], day: date, *, with_details: bool = True) 
             ward.target = ward.in_target.people
     ordered = sorted(wards.values(), key=lambda w: w.ward_name)
     if not with_details:
-        return Coverage(day=day, min_age=min_age, wards=ordered, doses=[], groups=[])
-    groups = _group_rows(list(wards), day)
+        return Coverage(day=day, min_age=min_age, wards=ordered, doses=[], groups=[], computed_at=computed_at)
+    doses: dict[tuple[str, int], int] = defaultdict(int)
+    groups: dict[int, Counts] = defaultdict(Counts)
+    for ward in ordered:
+        for key, count in ward.doses.items():
+            doses[key] += count
+        for group_id, counts in ward.groups.items():
+            groups[group_id].add(counts)
     return Coverage(
         day=day,
         min_age=min_age,
         wards=ordered,
-        doses=_dose_rows(list(wards), day),
+        doses=[(p, n, c) for (p, n), c in sorted(doses.items())],
         groups=[(g, groups.get(g.pk, Counts())) for g in PriorityGroup.objects.filter(active=True)],
+        computed_at=computed_at,
     )
+
+
+def coverage_store(day: date) -> int:
+    """Count the province's coverage on ``day`` now and store it per ward (the scheduled
+    task's work; a re-run replaces the rows). Returns the wards stored."""
+    codes = list(
+        Ward.objects.filter(province_id=settings.PROVINCE_CODE).order_by("code").values_list("code", flat=True)
+    )
+    min_age = int(settings.VACCINATION_COVERAGE_MIN_AGE)
+    wards = {w.code: WardCoverage(ward_code=w.code, ward_name=w.name) for w in Ward.objects.filter(code__in=codes)}
+    _count_live(wards, day, min_age, with_details=True)
+    now = timezone.now()
+    rows = [
+        CoverageSummary(
+            day=day,
+            ward_id=code,
+            min_age=min_age,
+            by_age={label: _as_list(counts) for label, counts in ward.by_age.items()},
+            in_target=_as_list(ward.in_target),
+            doses=[[p, n, c] for (p, n), c in sorted(ward.doses.items())],
+            groups={str(g): _as_list(counts) for g, counts in ward.groups.items()},
+            computed_at=now,
+        )
+        for code, ward in wards.items()
+    ]
+    CoverageSummary.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["day", "ward"],
+        update_fields=["min_age", "by_age", "in_target", "doses", "groups", "computed_at"],
+    )
+    return len(rows)
 
 
 def _add_partial_band(wards: dict[int, WardCoverage], day: date, min_age: int, label: str) -> None:

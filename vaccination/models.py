@@ -370,3 +370,28 @@ class PriorityMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id}: {self.person_id}"
+
+
+class CoverageSummary(models.Model):
+    """A ward's coverage on a day as the scheduled task last computed it
+    (``coverage.coverage_store``, every ``VACCINATION_COVERAGE_REFRESH_MINUTES``): the live
+    statistics read 1.5 million people and their doses (seconds), this is read in
+    milliseconds. Counts as lists ``[people, one dose, full series, booster]``; the target
+    population is applied when read, so an entered figure counts at once."""
+
+    day = models.DateField()
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    min_age = models.PositiveSmallIntegerField()
+    by_age = models.JSONField(default=dict)
+    in_target = models.JSONField(default=list)
+    doses = models.JSONField(default=list)  # [[product, dose number, doses], ...]
+    groups = models.JSONField(default=dict)  # {priority group id: counts}
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "ward"], name="vacc_coverage_summary_day_ward")]
+        verbose_name = _("coverage summary")
+        verbose_name_plural = _("coverage summaries")
+
+    def __str__(self) -> str:
+        return f"{self.ward_id} {self.day}"

@@ -50,9 +50,9 @@ def test_anyone_sees_the_page_with_dated_sourced_figures_and_no_name(client: Cli
     assert chart["days"][-1] == timezone.localdate().isoformat() and chart["community"][-1] == 1
 
 
-def test_the_vaccination_panel_says_it_is_coming_without_a_figure(client: Client) -> None:
+def test_the_vaccination_panel_says_so_when_nothing_is_recorded(client: Client) -> None:
     html = client.get(reverse("operations:index")).content.decode()
-    assert "Sắp có: cổng chưa lưu dữ liệu tiêm chủng" in html
+    assert "Chưa có mũi tiêm và dân số mục tiêu nào được ghi nhận" in html
 
 
 def test_the_testing_panel_shows_the_laboratories_counts(client: Client, laboratory: Agency) -> None:

@@ -156,7 +156,7 @@ def test_the_statistics_take_as_many_queries_for_one_ward_as_for_every_ward(
         coverage_of(codes[:1], TODAY)
     with CaptureQueriesContext(connection) as every:
         coverage_of(codes, TODAY)
-    assert len(one) == len(every) <= 6
+    assert len(one) == len(every) <= 7  # wards, summaries, 3 aggregates, targets, groups
 
 
 def test_the_operations_map_shows_the_vaccination_panel(population: dict[str, object], client: Client) -> None:
@@ -174,6 +174,7 @@ def test_the_ioc_feed_sends_each_wards_coverage_from_the_ward_days(site: Site) -
     from ioc.feed import events_collect
     from ioc.models import IocEvent
     from operations.services import ward_days_store
+    from vaccination.coverage import coverage_store
 
     yesterday = timezone.localdate() - timedelta(days=1)
     person = PersonFactory(ward=home_ward(0), date_of_birth=date(1990, 1, 1))
@@ -182,8 +183,52 @@ def test_the_ioc_feed_sends_each_wards_coverage_from_the_ward_days(site: Site) -
                             prophylaxis="1119349007", dose_number=number, total_doses=2, site=site,
                             administered_on=yesterday - timedelta(days=60 - 30 * number))  # fmt: skip
     ward_days_store(days=[yesterday])
+    coverage_store(yesterday)
     events_collect()
     event = IocEvent.objects.get(
         type="vn.truyvet.ioc.vaccination.coverage.daily", subject__contains=f"/wards/{home_ward(0).code}/"
     )
     assert event.data["coverage"] == 1.0
+    assert (event.data["target"], event.data["one_dose"], event.data["full_series"], event.data["booster"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
+
+
+def test_stored_summaries_give_the_same_figures_in_a_few_queries(
+    population: dict[str, object], django_assert_max_num_queries: object
+) -> None:
+    from vaccination.coverage import coverage_store
+
+    codes = [home_ward(0).code, home_ward(1).code]
+    live = coverage_of(codes, TODAY, live=True)
+    assert coverage_store(TODAY) >= 2
+    with django_assert_max_num_queries(4):  # type: ignore[operator]
+        stored = coverage_of(codes, TODAY)
+    assert stored.computed_at is not None and live.computed_at is None
+    assert [(w.ward_code, w.target, w.in_target, w.by_age) for w in stored.wards] == [
+        (w.ward_code, w.target, w.in_target, w.by_age) for w in live.wards
+    ]
+    assert stored.doses == live.doses
+    assert [(g.pk, c) for g, c in stored.groups] == [(g.pk, c) for g, c in live.groups]
+
+
+def test_a_stale_summary_is_not_read(population: dict[str, object]) -> None:
+    from vaccination.coverage import coverage_store
+    from vaccination.models import CoverageSummary
+
+    today = timezone.localdate()
+    coverage_store(today)
+    CoverageSummary.objects.update(computed_at=timezone.now() - timedelta(hours=2))
+    assert coverage_of([home_ward(0).code], today).computed_at is None
+
+
+def test_an_entered_target_counts_at_once_over_a_summary(population: dict[str, object]) -> None:
+    from vaccination.coverage import coverage_store
+
+    coverage_store(TODAY)
+    TargetPopulation.objects.create(ward=home_ward(0), population=8)
+    ward = coverage_of([home_ward(0).code], TODAY).wards[0]
+    assert ward.target == 8 and ward.coverage_full == Decimal("0.25")

@@ -154,3 +154,17 @@ def test_the_line_list_reads_in_a_fixed_number_of_queries(
                                                          onset_at=timezone.now(), outcome="recovered"))  # fmt: skip
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         assert len(cdc_client.get("/vaccination/reactions/").context["rows"]) == 6
+
+
+def test_a_serious_reaction_shows_on_the_cdcs_alerts_in_their_language(
+    cdc_client: Client, dose: Dose, vaccinator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("vaccination.tasks.transaction.on_commit", lambda callback: callback())
+    reaction_report(
+        user=vaccinator,
+        data=ReactionIn(dose_id=dose.pk, kinds=("anaphylaxis",), onset_at=timezone.now() - timedelta(hours=1),
+                        serious=True, serious_reason="hospitalisation", outcome="recovering"),
+    )  # fmt: skip
+    page = cdc_client.get("/accounts/alerts/").content.decode()
+    assert "Phản ứng nghiêm trọng sau tiêm tại Trạm tiêm phường A" in page
+    assert "Phản vệ" in page

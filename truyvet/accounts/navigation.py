@@ -83,6 +83,8 @@ NAV: list[NavItem] = [
     # Employers' representatives are venue owners or facility managers (vaccination.Employer).
     NavItem(_("Employees' vaccination"), "vaccination:employers",
             frozenset({Role.VENUE_OWNER, Role.FACILITY_MANAGER}), NavGroup.VENUES),
+    NavItem(_("Vaccination coverage"), "vaccination:coverage", _HEALTH, NavGroup.REPORTS),
+    NavItem(_("Reactions after vaccination"), "vaccination:reactions", _HEALTH, NavGroup.REPORTS),
 ]  # fmt: skip
 
 
@@ -91,6 +93,7 @@ CITIZEN_NAV: list[NavItem] = [
     NavItem(_("Messages"), "accounts:me", None),
     NavItem(_("Register a venue"), "venues:new", None),
     NavItem(_("Vaccination registration"), "vaccination:register", None),
+    NavItem(_("My vaccinations"), "vaccination:mine", None),
 ]
 
 
