@@ -12,7 +12,7 @@ from vaccination.models import Campaign, PriorityGroup, Session, Site
 
 
 class RegistrationForm(forms.Form):
-    person = forms.TypedChoiceField(label=_("Who"), coerce=int)
+    person = forms.TypedChoiceField(label=_("Person to vaccinate"), coerce=int)
     campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
     priority_group = forms.ModelChoiceField(
         label=_("Priority group"), queryset=PriorityGroup.objects.filter(active=True), required=False
