@@ -39,6 +39,7 @@ def test_a_citizen_registers_a_family_member_and_books_a_day_on_a_phone(
     sign_in(page, live_server, citizen)
     page.goto(f"{live_server.url}/vaccination/register/")
     page.get_by_label("Người được tiêm").select_option(label="Lò Thị Mai")
+    assert page.get_by_label("Đợt tiêm").input_value() != ""  # the one open campaign is chosen
     page.get_by_label("Nhóm ưu tiên").select_option(index=1)
     page.get_by_label("Điểm tiêm mong muốn").select_option(label=site.name)
     page.screenshot(path=str(artifacts / "vaccination-register-phone.png"), full_page=True)
