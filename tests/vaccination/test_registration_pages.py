@@ -164,6 +164,7 @@ def test_another_employers_representative_and_citizens_are_kept_out(
     rival.representatives.add(outsider_user)
     outsider = signed_in(outsider_user)
     assert outsider.get(f"/vaccination/employers/{employer.pk}/").status_code == 404
+    assert outsider.get(f"/vaccination/employers/{employer.pk}/template.csv").status_code == 404
     assert (
         outsider.post(f"/vaccination/employers/{employer.pk}/", {"campaign": campaign.pk, "file": upload}).status_code
         == 404
