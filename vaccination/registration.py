@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
-from truyvet.lib.audit import audit_log, audit_log_many
+from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
 from truyvet.lib.text import refuse_invisible
 from truyvet.people.models import Gender, Person
@@ -246,7 +246,7 @@ def _add(errors: dict[str, list[str]], error: DomainError) -> None:
         errors.setdefault(name, []).extend(messages)
 
 
-def _row_checked(row: EmployeeRow, groups: dict[str, int]) -> _Checked:
+def _row_checked(row: EmployeeRow, groups: dict[str, int], births: dict[date, DomainError | None]) -> _Checked:
     """One row's values, cleaned, with every error it has (not only the first)."""
     data = row.data
     errors: dict[str, list[str]] = {}
@@ -264,10 +264,15 @@ def _row_checked(row: EmployeeRow, groups: dict[str, int]) -> _Checked:
     if born is None:
         errors["date_of_birth"] = [str(RegistrationError.BAD_DATE.label)]
     else:
-        try:
-            validate_date_of_birth(born)
-        except DomainError as error:
-            _add(errors, error)
+        if born not in births:  # many employees share a birthday: each date is checked once
+            try:
+                validate_date_of_birth(born)
+                births[born] = None
+            except DomainError as error:
+                births[born] = error
+        refusal = births[born]
+        if refusal is not None:
+            _add(errors, refusal)
     gender = _GENDERS.get(search_key(data.gender), "") if data.gender.strip() else ""
     id_number = data.id_number.strip()
     try:
@@ -344,7 +349,8 @@ def employees_import(
     if campaign.ends_on < today:
         raise refused(RegistrationError.CAMPAIGN_CLOSED, field="campaign")
     groups = _group_keys(campaign)
-    checked = [_row_checked(row, groups) for row in rows]
+    births: dict[date, DomainError | None] = {}
+    checked = [_row_checked(row, groups, births) for row in rows]
     source = {row.line: row.data for row in rows}
 
     wards = set(
@@ -437,19 +443,15 @@ def employees_import(
                 if person_of[item.id_number] not in registered
             ]
             Registration.objects.bulk_create(made, batch_size=2000)
+            # One entry for the file: each registration names its file (``upload``) and who
+            # registered it, so the entry answers who registered any of these people; an
+            # entry per row would double the time of the import.
             audit_log(
                 actor=user,
                 action="vaccination.employees_import",
                 obj=upload,
                 request=request,
                 detail={"employer": employer.pk, "added": upload.added, "already": upload.already},
-            )
-            audit_log_many(
-                actor=user,
-                action="vaccination.registration_create",
-                object_type="vaccination.registration",
-                rows=[(str(r.pk or ""), r.person_id) for r in made],
-                request=request,
             )
     except IntegrityError:
         # Somebody declared one of these people, or uploaded the same file, meanwhile.

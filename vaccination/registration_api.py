@@ -60,7 +60,8 @@ class EmployeeUploadView(APIView):
         assert isinstance(request.user, User)
         employer = employer_get_for(request.user, employer_id)
         uploaded = request.FILES.get("file")
-        campaign_id = str(request.data.get("campaign_id", ""))
+        data = request.data if isinstance(request.data, dict) else {}
+        campaign_id = str(data.get("campaign_id", ""))
         if uploaded is None or not campaign_id.isdigit():
             raise DomainError(
                 _("Give the campaign and the file."),

@@ -12,7 +12,7 @@ from vaccination.models import Campaign, PriorityGroup, Session, Site
 
 
 class RegistrationForm(forms.Form):
-    person = forms.TypedChoiceField(label=_("Who"), coerce=int)
+    person = forms.TypedChoiceField(label=_("Person to vaccinate"), coerce=int)
     campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
     priority_group = forms.ModelChoiceField(
         label=_("Priority group"), queryset=PriorityGroup.objects.filter(active=True), required=False
@@ -32,6 +32,8 @@ class RegistrationForm(forms.Form):
         campaign = self.fields["campaign"]
         assert isinstance(campaign, forms.ModelChoiceField)
         campaign.queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
+        if len(campaigns) == 1:
+            campaign.initial = campaigns[0].pk
         site = self.fields["site"]
         assert isinstance(site, forms.ModelChoiceField)
         site.queryset = Site.objects.filter(pk__in=[s.pk for s in sites])
@@ -59,5 +61,7 @@ class EmployeeUploadForm(forms.Form):
         campaign = self.fields["campaign"]
         assert isinstance(campaign, forms.ModelChoiceField)
         campaign.queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
+        if len(campaigns) == 1:
+            campaign.initial = campaigns[0].pk
         campaign.widget.attrs["class"] = "form-select"
         self.fields["file"].widget.attrs.update({"class": "form-control", "accept": ".csv,.xlsx"})

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from truyvet.geo.models import Ward
 from truyvet.people.models import Person
@@ -53,7 +54,7 @@ class RegistrationSource(models.TextChoices):
 
 
 class RegistrationStatus(models.TextChoices):
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", pgettext_lazy("vaccination registration", "Registered")
     CANCELLED = "cancelled", _("Cancelled")
 
 

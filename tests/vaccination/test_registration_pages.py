@@ -164,6 +164,7 @@ def test_another_employers_representative_and_citizens_are_kept_out(
     rival.representatives.add(outsider_user)
     outsider = signed_in(outsider_user)
     assert outsider.get(f"/vaccination/employers/{employer.pk}/").status_code == 404
+    assert outsider.get(f"/vaccination/employers/{employer.pk}/template.csv").status_code == 404
     assert (
         outsider.post(f"/vaccination/employers/{employer.pk}/", {"campaign": campaign.pk, "file": upload}).status_code
         == 404
@@ -194,5 +195,27 @@ def test_the_site_day_list_reads_the_same_queries_for_one_or_many_appointments(
         add(n)
         with CaptureQueriesContext(connection) as queries:
             assert vaccinator_client.get(f"/vaccination/sites/{site.pk}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_the_registration_page_reads_the_same_queries_for_one_or_many_members(
+    citizen: User, citizen_client: Client, campaign: Campaign, site: Site
+) -> None:
+    tomorrow = timezone.localdate() + timedelta(days=1)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            person = PersonFactory(phone=citizen.phone)
+            registration = Registration.objects.create(campaign=campaign, person=person, site=site, source="citizen")
+            Appointment.objects.create(
+                registration=registration, person=person, site=site, day=tomorrow, session="morning"
+            )
+
+    counts = []
+    for n in (1, 5):
+        add(n)
+        with CaptureQueriesContext(connection) as queries:
+            assert citizen_client.get("/vaccination/register/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
