@@ -21,9 +21,7 @@ def queue_processing(reading_id: int) -> None:
 def queue_relink(reading_id: int) -> None:
     """Try the reading's passage again once the guard has had time to scan the traveller
     (a camera fires before the scan): ``EDGE_RELINK_AFTER_SECONDS`` after the commit."""
-    transaction.on_commit(
-        lambda: relink_reading.apply_async((reading_id,), countdown=settings.EDGE_RELINK_AFTER_SECONDS)
-    )
+    outbox.enqueue(relink_reading, reading_id, delay=settings.EDGE_RELINK_AFTER_SECONDS)
 
 
 def queue_fever_alert(reading_id: int) -> None:

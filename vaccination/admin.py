@@ -76,6 +76,8 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "session", "site"]
     date_hierarchy = "day"
     raw_id_fields = ["person", "registration", "site"]
+
+
 # Coverage: the wards' target populations and the members of the priority groups.
 @admin.register(TargetPopulation)
 class TargetPopulationAdmin(admin.ModelAdmin):

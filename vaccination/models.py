@@ -241,6 +241,7 @@ from vaccination.registration_models import (  # noqa: E402, F401
     RegistrationStatus,
     SessionSlot,
 )
+
 # --- Reactions after vaccination (AEFI) --------------------------------------------------------
 
 

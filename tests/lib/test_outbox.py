@@ -145,6 +145,20 @@ def test_a_task_whose_writer_died_after_the_commit_is_sent_by_the_relay_after_th
 
 
 @pytest.mark.django_db
+def test_a_delayed_task_waits_for_its_time_and_is_then_sent_once(
+    through_the_outbox: None, redis_queue: redis.Redis, django_capture_on_commit_callbacks: Any
+) -> None:
+    use_broker(settings.REDIS_URL)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox.enqueue(deliver_notifications, [3], queue=TEST_QUEUE, delay=30)
+    assert queued_tasks(redis_queue) == [], "not sent after the commit"
+    assert outbox.relay().sent == 0, "not due yet"
+    OutboxMessage.objects.update(available_at=timezone.now())  # thirty seconds later
+    assert outbox.relay().sent == 1 and outbox.relay().sent == 0
+    assert queued_tasks(redis_queue) == [("truyvet.lib.tasks.deliver_notifications", [[3]])]
+
+
+@pytest.mark.django_db
 def test_the_relay_command_sends_the_backlog_and_reports_what_is_left(
     through_the_outbox: None, redis_queue: redis.Redis
 ) -> None:

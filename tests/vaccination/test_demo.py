@@ -40,6 +40,8 @@ def test_the_demo_registers_and_books_within_capacity_and_a_rerun_adds_nothing()
     assert sum(SessionSlot.objects.values_list("booked", flat=True)) == appointments
     demo.seed({"vaccination_sites": 2, "vaccinated": 10}, io.StringIO())
     assert (Registration.objects.count(), Appointment.objects.count()) == (registrations, appointments)
+
+
 def test_the_demo_adds_a_few_reactions_one_serious_and_alerted_once() -> None:
     from tests.factories import HealthUnitFactory
     from truyvet.accounts.models import Alert, UnitKind

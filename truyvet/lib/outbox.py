@@ -39,9 +39,11 @@ from truyvet.lib.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
-def enqueue(task: Any, *args: Any, queue: str | None = None, robust: bool = False) -> None:
+def enqueue(task: Any, *args: Any, queue: str | None = None, robust: bool = False, delay: int = 0) -> None:
     """Queue ``task(*args)`` (on ``queue``, else the task's default) once the current
     transaction commits; at once outside a transaction. ``args`` must be JSON (ids).
+    ``delay``: not before this many seconds after the commit (the relay sends it when due;
+    inline, at once).
 
     ``robust`` (inline mode only): an error of the task is logged rather than raised to the
     caller, whose write is committed already."""
@@ -54,6 +56,11 @@ def enqueue(task: Any, *args: Any, queue: str | None = None, robust: bool = Fals
     # The relay leaves the row alone for OUTBOX_SEND_GRACE_SECONDS: this process sends it right
     # after the commit without locking it (one UPDATE, no transaction of its own); if it dies
     # first, the relay sends it once the grace has passed.
+    if delay:
+        OutboxMessage.objects.create(
+            task=task.name, args=list(args), queue=queue or "", available_at=timezone.now() + timedelta(seconds=delay)
+        )
+        return
     grace = timedelta(seconds=settings.OUTBOX_SEND_GRACE_SECONDS)
     message = OutboxMessage.objects.create(
         task=task.name, args=list(args), queue=queue or "", available_at=timezone.now() + grace

@@ -8,7 +8,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("vaccination", "0004_reactions"),
+        ("vaccination", "0005_reactions_coverage_summary"),
         ("vaccination", "0005_appointment_done"),
     ]
 
