@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from truyvet.accounts.models import User
 from truyvet.lib.audit import audit_log
-from truyvet.lib.notify import Recipient, notification_send
+from truyvet.lib.notify import Message, Recipient, notifications_send
 from vaccination.appointment_messages import REMINDER
 from vaccination.models import (
     Appointment,
@@ -259,24 +259,25 @@ def reminders_send(*, today: date | None = None, limit: int = 5000) -> int:
         .select_related("person", "site")
         .order_by("pk")[:limit]
     )
-    for appointment in due:
-        person = appointment.person
-        with transaction.atomic():
-            # One notification per appointment and day: the key names both.
-            notification_send(
-                recipient=Recipient(person_id=person.pk, phone=person.phone, language=person.language),
-                dedupe_key=f"vaccination.reminder:{appointment.pk}:{appointment.day.isoformat()}",
-                code=REMINDER,
-                params={
-                    "name": person.full_name,
-                    "site": appointment.site.name,
-                    "address": appointment.site.address,
-                    "day": appointment.day.isoformat(),
-                    "session": appointment.session,
-                    "dose": appointment.dose_number,
-                },
-                url="/vaccination/register/",
-            )
-    if due:
+    # One notification per appointment and day: the key names both.
+    messages = [
+        Message(
+            recipient=Recipient(person_id=a.person.pk, phone=a.person.phone, language=a.person.language),
+            dedupe_key=f"vaccination.reminder:{a.pk}:{a.day.isoformat()}",
+            code=REMINDER,
+            params={
+                "name": a.person.full_name,
+                "site": a.site.name,
+                "address": a.site.address,
+                "day": a.day.isoformat(),
+                "session": a.session,
+                "dose": a.dose_number,
+            },
+            url="/vaccination/register/",
+        )
+        for a in due
+    ]
+    with transaction.atomic():
+        notifications_send(messages)
         Appointment.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=timezone.now())
     return len(due)

@@ -228,6 +228,19 @@ def test_the_reminder_goes_once_the_day_before_in_the_persons_language(
     assert "Vaccination tomorrow" in text and site.name in text and "Morning" in text
 
 
+def test_reminding_many_people_costs_the_queries_of_reminding_one(
+    citizen: User, campaign: Campaign, site: Site, django_assert_max_num_queries: Any
+) -> None:
+    for _n in range(6):
+        registration = _register(citizen, PersonFactory(phone=citizen.phone), campaign, site)
+        appointment_book(
+            user=citizen, registration_id=registration.pk, site_id=site.pk, day=_tomorrow(), session="morning"
+        )
+    with django_assert_max_num_queries(8):
+        assert reminders_send() == 6
+    assert Notification.objects.filter(channel=Channel.SMS).count() == 6
+
+
 def test_the_site_day_list_shows_todays_appointments_and_the_visit_shows_the_appointment(
     vaccinator_client: Client, vaccinator: User, citizen: User, member: Person, campaign: Campaign, site: Site
 ) -> None:
