@@ -18,10 +18,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import urllib3
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -95,6 +96,36 @@ def _pool() -> urllib3.PoolManager:
     return urllib3.PoolManager(num_pools=50, maxsize=concurrency, block=False)
 
 
+_OUTCOME_FIELDS = ["status", "attempts", "last_status", "last_error", "locked_until", "delivered_at", "next_attempt_at"]
+# One row of the outcomes' VALUES list, each value cast (a NULL in the first row would leave
+# its column's type unknown).
+_OUTCOME_ROW = "(%s::bigint, %s::varchar, %s::int, %s::int, %s::varchar, %s::timestamptz, %s::timestamptz)"
+
+
+def _write_outcomes(batch: list[Delivery]) -> None:
+    """The batch's outcomes in one statement. On PostgreSQL an ``UPDATE … FROM (VALUES …)``:
+    Django's ``bulk_update`` builds a ``CASE`` per column and row, which took most of a sweep's
+    processor time (1.7 s for 200 deliveries at load 8, against 0.1 s for the 200 calls)."""
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_update(batch, _OUTCOME_FIELDS)
+        return
+    rows = ", ".join([_OUTCOME_ROW] * len(batch))
+    params: list[Any] = []
+    for item in batch:
+        params += [item.pk, item.status, item.attempts, item.last_status, item.last_error]
+        params += [item.delivered_at, item.next_attempt_at]
+    # The VALUES list is placeholders only.
+    sql = (
+        "UPDATE ioc_delivery AS d SET status = v.status, attempts = v.attempts, last_status = v.last_status, "  # noqa: S608
+        "last_error = v.last_error, locked_until = NULL, delivered_at = v.delivered_at, "
+        "next_attempt_at = v.next_attempt_at "
+        f"FROM (VALUES {rows}) AS v(id, status, attempts, last_status, last_error, delivered_at, next_attempt_at) "
+        "WHERE d.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def deliver_due(*, budget_seconds: float = 50.0) -> int:
     """Send what is due, batch after batch, for at most ``budget_seconds``; returns how many
     were delivered. A batch is sent by ``IOC_SEND_CONCURRENCY`` threads (the calls wait on
@@ -128,18 +159,7 @@ def deliver_due(*, budget_seconds: float = 50.0) -> int:
                     else:
                         item.next_attempt_at = now + wait
             with transaction.atomic():
-                Delivery.objects.bulk_update(
-                    batch,
-                    [
-                        "status",
-                        "attempts",
-                        "last_status",
-                        "last_error",
-                        "locked_until",
-                        "delivered_at",
-                        "next_attempt_at",
-                    ],
-                )
+                _write_outcomes(batch)
                 for endpoint_id, reason in disabled.items():
                     WebhookEndpoint.objects.filter(pk=endpoint_id).update(is_active=False, disabled_reason=reason)
     return delivered
