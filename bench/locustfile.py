@@ -158,12 +158,15 @@ class Staff(HttpUser):
     def open_page(self) -> None:
         n = next(self.pages)
         if n % 3 == 0:
-            self.client.get("/contacts/cases/", name="staff: case list")
+            path, name = "/contacts/cases/", "staff: case list"
         elif n % 3 == 1 and STAFF.get("cases"):
-            case = STAFF["cases"][n % len(STAFF["cases"])]
-            self.client.get(f"/contacts/cases/{case}/", name="staff: case page")
+            path, name = f"/contacts/cases/{STAFF['cases'][n % len(STAFF['cases'])]}/", "staff: case page"
         else:
-            self.client.get("/declarations/staff/", name="staff: declarations list")
+            path, name = "/declarations/staff/", "staff: declarations list"
+        # Not followed: a redirect to the sign-in page is a failure, not a fast page.
+        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as r:
+            if r.status_code != 200:
+                r.failure(f"{r.status_code}")
 
 
 class ConfirmingOfficer(HttpUser):
