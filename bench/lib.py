@@ -47,22 +47,24 @@ def manage(*args: str) -> str:
 
 
 @contextmanager
-def gunicorn(*, workers: int, threads: int) -> Iterator[subprocess.Popen[bytes]]:
+def gunicorn(*, workers: int, threads: int, ready_timeout: float = 120) -> Iterator[subprocess.Popen[bytes]]:
     command = [PYTHON, "-m", "gunicorn", "truyvet.wsgi", "--bind", f"{HOST}:{PORT}", "--workers", str(workers),
                "--threads", str(threads), "--worker-class", "gthread" if threads > 1 else "sync",
                "--log-level", "warning", "--backlog", "2048"]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=server_env())
     try:
-        deadline = time.monotonic() + 120  # a loaded machine starts the workers slowly
+        deadline = time.monotonic() + ready_timeout  # a loaded machine starts the workers slowly
+        status = 0
         while time.monotonic() < deadline:
             try:
                 status, _body, _headers = request("GET", "/healthz")
                 if status == 200:
                     break
+                time.sleep(0.5)
             except OSError:
                 time.sleep(0.2)
         else:
-            raise RuntimeError("gunicorn did not answer /healthz")
+            raise RuntimeError(f"gunicorn did not answer /healthz with 200 (last: {status or 'no answer'})")
         yield process
     finally:
         process.send_signal(signal.SIGTERM)
