@@ -13,7 +13,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
@@ -115,7 +115,9 @@ def cell_text(value: Any, column: str) -> str:
         if column == "phone" and len(text) == 9:
             return "0" + text
         return text
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):  # a spreadsheet's date is a datetime at midnight
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
 
@@ -179,23 +181,26 @@ def table_records(table: Iterable[tuple[int, Sequence[Any]]], shape: TableShape)
     for line, cells in table:
         if line > shape.max_lines:
             break
-        texts = [cell_text(value, "") for value in cells]
-        if not any(texts):
-            continue
-        seen += 1
         if columns is None:
+            texts = [cell_text(value, "") for value in cells]
+            if not any(texts):
+                continue
+            seen += 1
             heading = _heading_row(texts, keys)
             if shape.required <= heading.keys():
                 columns = heading
             elif seen >= shape.heading_search_rows:
                 break
             continue
-        if len(found) >= shape.max_rows:
-            raise DomainError(shape.too_many_message % {"count": shape.max_rows}, shape.too_many_rows, field="file")
+        # Below the heading only the shape's columns are read (a wide sheet costs no more).
         values = {code: "" for code, _label in shape.columns}
         for column, index in columns.items():
             if index < len(cells):
                 values[column] = cell_text(cells[index], column)
+        if not any(values.values()):
+            continue
+        if len(found) >= shape.max_rows:
+            raise DomainError(shape.too_many_message % {"count": shape.max_rows}, shape.too_many_rows, field="file")
         found.append((line, values))
     if not seen:
         raise DomainError(_("The file is empty."), shape.empty, field="file")
