@@ -28,9 +28,6 @@ pytestmark = [
     pytest.mark.faults,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("fault_services", "geo_units"),
-    pytest.mark.xfail(
-        strict=False, reason="needs the outbox: 503 while PostgreSQL is down (merged from the outbox branch)"
-    ),
 ]
 
 SECONDS = float(os.environ.get("FAULT_PG_LOAD_SECONDS", "20"))

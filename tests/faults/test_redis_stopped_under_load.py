@@ -34,9 +34,6 @@ pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("fault_services", "geo_units"),
-    pytest.mark.xfail(
-        strict=False, reason="needs the outbox: tasks queued while Redis is down are sent when it returns"
-    ),
 ]
 
 DOWN = float(os.environ.get("FAULT_REDIS_DOWN_SECONDS", "60"))
@@ -103,7 +100,9 @@ def test_writes_are_accepted_while_redis_is_down_and_warnings_and_alerts_arrive_
             thread.join()
         services("start-redis")
         print(f"during the outage of {DOWN:.0f} s: {dict(statuses)}")
-        assert {status for (_kind, status) in statuses} == {201}, statuses
+        # A check-in at a venue where the person's stay is still open answers that stay (200).
+        assert {status for (kind, status) in statuses if kind != "checkin"} == {201}, statuses
+        assert {status for (kind, status) in statuses if kind == "checkin"} <= {200, 201}, statuses
 
         phones = {str(p.phone) for p in visitors}
         assert wait_for(lambda: Case.objects.filter(matching="done").exists(), timeout=180), "matching never ran"
