@@ -177,6 +177,16 @@ def test_our_base45_is_the_same_text_as_the_base45_library() -> None:
         assert hcert.b45encode(data) == base45.b45encode(data).decode("ascii")
 
 
+def test_a_certificate_deflated_with_a_small_window_inflates_back_and_is_no_larger() -> None:
+    cases = [json.loads(path.read_text()) for path in sorted(TESTDATA.glob("*.json"))]
+    coses = [bytes.fromhex(case["COSE"]) for case in cases if case.get("COSE")]
+    assert coses
+    for cose in coses:
+        packed = hcert.deflate(cose)
+        assert zlib.decompress(packed) == cose
+        assert len(packed) <= len(zlib.compress(cose, 9))
+
+
 def test_a_compressed_bomb_or_an_overlong_text_is_refused_without_inflating_it() -> None:
     bomb = hcert.PREFIX + hcert.b45encode(zlib.compress(b"\0" * 10_000_000, 9))
     with pytest.raises(hcert.Invalid) as caught:
