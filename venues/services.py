@@ -565,7 +565,10 @@ def checkout(*, checkin: CheckIn, person: Person, checked_out_at: datetime | Non
             _("Check-out cannot come before check-in."), VenueError.CHECKOUT_BEFORE_CHECKIN, field="checked_out_at"
         )
     # Conditional update: of two simultaneous check-outs, the first one's time is kept.
-    CheckIn.objects.filter(pk=checkin.pk, checked_out_at__isnull=True).update(checked_out_at=at, ends_at=at)
+    # With its partition key: on PostgreSQL one partition is read, not every day's.
+    CheckIn.objects.filter(pk=checkin.pk, checked_in_at=checkin.checked_in_at, checked_out_at__isnull=True).update(
+        checked_out_at=at, ends_at=at
+    )
     checkin.refresh_from_db()
     return checkin
 
