@@ -65,6 +65,24 @@ def start_worker(folder: Path, name: str = "worker", queues: str = "") -> Worker
     return Worker(process, sms_dir, log_path, log)
 
 
+def start_relay(folder: Path) -> Worker:
+    """The outbox relay (``manage.py outbox_relay``), as ``bin/up`` runs it beside the workers:
+    what a write queued while Redis was down reaches Redis once it is back."""
+    db = connection.settings_dict
+    log_path = folder / "relay.log"
+    log = open(log_path, "w")  # noqa: SIM115 (closed by stop)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_ENV": "test",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "outbox_relay", "--interval", "1"], cwd=ROOT, env=env, stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    return Worker(process, folder / "sms", log_path, log)
+
+
 def queue_drained() -> bool:
     """True when the broker holds no task: none waiting in a queue, none taken but unacknowledged.
 

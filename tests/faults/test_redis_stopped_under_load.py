@@ -24,7 +24,7 @@ from rest_framework.authtoken.models import Token
 from contacts.models import Case
 from tests.factories import PersonFactory, VenueFactory, home_ward
 from tests.faults.conftest import post_json, services, start_server
-from tests.workers import queue_drained, start_worker, wait_for
+from tests.workers import queue_drained, start_relay, start_worker, wait_for
 from truyvet.accounts.models import Alert, HealthUnit, User
 from truyvet.credentials.services import qr_issue
 from venues.models import CheckIn
@@ -68,6 +68,7 @@ def test_writes_are_accepted_while_redis_is_down_and_warnings_and_alerts_arrive_
 
     (tmp_path / "worker").mkdir()
     worker = start_worker(tmp_path / "worker", "worker")
+    relay = start_relay(tmp_path / "worker")
     server = start_server(tmp_path, workers=2, threads=2)
     statuses: Counter[tuple[str, int]] = Counter()
     declared = 0
@@ -111,6 +112,7 @@ def test_writes_are_accepted_while_redis_is_down_and_warnings_and_alerts_arrive_
     finally:
         services("start-redis")
         server.stop()
+        relay.stop()
         worker.stop()
     sent = sms(worker.sms_dir)
     assert max(sent.values()) == 1, [phone for phone, n in sent.items() if n > 1]
