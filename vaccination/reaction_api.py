@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
-from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from msgspec import Meta
@@ -20,6 +20,8 @@ from rest_framework.views import APIView
 from truyvet.accounts.permissions import IsHealthStaff
 from truyvet.lib import schema
 from truyvet.lib.bounds import MAX_INT
+from truyvet.lib.error_codes import CoreError
+from truyvet.lib.errors import DomainError
 from truyvet.lib.schema import Body, body_from
 from vaccination.coverage import coverage_of, coverage_wards_for
 from vaccination.models import ReactionOutcome
@@ -94,13 +96,14 @@ class CoverageView(APIView):
         tags=["vaccination"],
     )
     def get(self, request: Request) -> Response:
-        raw_day = request.query_params.get("day", "")
-        day = schema.day(raw_day, "day") if raw_day else timezone.localdate()
+        raw_day = request.query_params.get("day")
+        day = schema.day(raw_day, "day") if raw_day is not None else timezone.localdate()
         codes = coverage_wards_for(request.user)
-        raw_ward = request.query_params.get("ward_code", "")
-        if raw_ward:
+        raw_ward = request.query_params.get("ward_code")
+        if raw_ward is not None:
             if not raw_ward.isdigit() or int(raw_ward) not in codes:
-                raise Http404
+                # Outside the caller's wards or no ward at all: the same answer, which tells nothing.
+                raise DomainError(_("Not one of your communes or wards."), CoreError.UNKNOWN_WARD, field="ward_code")
             codes = [int(raw_ward)]
         coverage = coverage_of(codes, day)
 

@@ -65,6 +65,10 @@ def test_coverage_answers_the_callers_wards(centre_client: Client, outsider_clie
     assert set(wards) == {home_ward(0).code, home_ward(1).code}
     assert wards[home_ward(0).code]["in_target"]["one_dose"] == 1
     assert answer["doses"] == [{"product": "EU/1/20/1528", "dose_number": 1, "doses": 1}]
-    assert outsider_client.get("/api/v1/vaccination/coverage/", {"ward_code": home_ward(0).code}).status_code == 404
+    outside = outsider_client.get("/api/v1/vaccination/coverage/", {"ward_code": home_ward(0).code})
+    assert outside.status_code == 400 and outside.json()["code"] == "unknown_ward"
+    assert outsider_client.get("/api/v1/vaccination/coverage/", {"ward_code": "null"}).json()["code"] == "unknown_ward"
+    empty_day = centre_client.get("/api/v1/vaccination/coverage/", {"day": ""})
+    assert empty_day.status_code == 400 and empty_day.json()["errors"] == {"day": [empty_day.json()["detail"]]}
     assert vaccinator_client.get("/api/v1/vaccination/coverage/").status_code == 403
     assert client.get("/api/v1/vaccination/coverage/").status_code in {401, 403}

@@ -75,8 +75,12 @@ def error_response(code: str, detail: str, http_status: int, errors: dict[str, l
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error as ``{"code", "detail", "errors"}`` (API.md conventions)."""
+    from truyvet.lib.schema import Invalid  # schema reads DRF's request, whose settings read this module
+
     if isinstance(exc, DomainError):
         return error_response(exc.code, str(exc.detail), exc.status, exc.errors)
+    if isinstance(exc, Invalid):  # a schema rule checked on a query parameter rather than in a body
+        return error_response(exc.code, exc.message, status.HTTP_400_BAD_REQUEST, {exc.field or "": [exc.message]})
     if isinstance(exc, RequestDataTooBig):
         return error_response(
             CoreError.TOO_LARGE, "The request body is too large.", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
