@@ -5,17 +5,14 @@ station and health centre covering its ward). One alert per group of repeats, on
 
 from __future__ import annotations
 
-from dataclasses import astuple
-
-from django.conf import settings
 from django.utils import formats, timezone
 
 from checkpoints.models import Checkpoint
 from edge_devices.messages import FEVER
 from edge_devices.models import Reading
-from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit
+from truyvet.accounts.models import AlertSeverity, HealthUnit
 from truyvet.accounts.selectors import units_by_ward
-from truyvet.lib.messages import render
+from truyvet.accounts.services import alerts_raise_for
 
 ALERT_KIND = "device_fever"
 
@@ -47,24 +44,8 @@ def fever_alert(reading_id: int) -> int:
     when = formats.date_format(timezone.localtime(reading.captured_at), "H:i:s d/m/Y")
     params = {"checkpoint": checkpoint.name, "temperature": str(reading.temperature_c), "when": when,
               "device": str(reading.device)}  # fmt: skip
-    # Stored as a code, read in each reader's language; the words in the default one for the admin.
-    title, body = astuple(render(FEVER, params, language=settings.LANGUAGE_CODE))
-    alerts = [
-        Alert(
-            unit=unit,
-            kind=ALERT_KIND,
-            severity=AlertSeverity.URGENT,
-            code=FEVER,
-            params=params,
-            title=title[:200],
-            body=body,
-            url=f"/devices/readings/{reading.pk}/",
-            ward_id=checkpoint.ward_id,
-            person_id=reading.person_id,
-            dedupe_key=key,
-        )
-        for unit in _units(checkpoint)
-    ]
-    before = Alert.objects.filter(dedupe_key=key).count()
-    Alert.objects.bulk_create(alerts, ignore_conflicts=True)
-    return Alert.objects.filter(dedupe_key=key).count() - before
+    return alerts_raise_for(
+        _units(checkpoint), kind=ALERT_KIND, severity=AlertSeverity.URGENT, code=FEVER, params=params,
+        url=f"/devices/readings/{reading.pk}/", ward_code=checkpoint.ward_id, person_id=reading.person_id,
+        dedupe_key=key,
+    )  # fmt: skip

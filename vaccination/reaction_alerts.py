@@ -5,14 +5,11 @@ retried task writes nothing twice."""
 
 from __future__ import annotations
 
-from dataclasses import astuple
-
-from django.conf import settings
 from django.utils import formats, timezone
 
-from truyvet.accounts.models import Alert, AlertSeverity, HealthUnit, UnitKind
+from truyvet.accounts.models import AlertSeverity, HealthUnit, UnitKind
 from truyvet.accounts.selectors import units_by_ward
-from truyvet.lib.messages import render
+from truyvet.accounts.services import alerts_raise_for
 from vaccination import valuesets
 from vaccination.messages import SERIOUS_REACTION
 from vaccination.models import Reaction
@@ -54,25 +51,8 @@ def serious_reaction_alert(reaction_id: int) -> int:
         "vaccinated": formats.date_format(dose.administered_on, "d/m/Y"),
         "product": product.display if product is not None else dose.product,
     }
-    # Stored as a code, read in each reader's language; the words in the default one for the admin.
-    title, body = astuple(render(SERIOUS_REACTION, params, language=settings.LANGUAGE_CODE))
-    key = reaction_dedupe_key(reaction.pk)
-    alerts = [
-        Alert(
-            unit=unit,
-            kind=ALERT_KIND,
-            severity=AlertSeverity.URGENT,
-            code=SERIOUS_REACTION,
-            params=params,
-            title=title[:200],
-            body=body,
-            url=f"/vaccination/reactions/{reaction.pk}/",
-            ward_id=reaction.ward_id,
-            person_id=reaction.person_id,
-            dedupe_key=key,
-        )
-        for unit in _units(reaction)
-    ]
-    before = Alert.objects.filter(dedupe_key=key).count()
-    Alert.objects.bulk_create(alerts, ignore_conflicts=True)
-    return Alert.objects.filter(dedupe_key=key).count() - before
+    return alerts_raise_for(
+        _units(reaction), kind=ALERT_KIND, severity=AlertSeverity.URGENT, code=SERIOUS_REACTION, params=params,
+        url=f"/vaccination/reactions/{reaction.pk}/", ward_code=reaction.ward_id, person_id=reaction.person_id,
+        dedupe_key=reaction_dedupe_key(reaction.pk),
+    )  # fmt: skip

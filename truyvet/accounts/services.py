@@ -152,7 +152,31 @@ def alert_raise(
     severity: str = AlertSeverity.WARNING,
     unit_kinds: Iterable[str] = (UnitKind.COMMUNE_STATION, UnitKind.HEALTH_CENTRE),
 ) -> list[Alert]:
-    """Put an alert on the list of every unit of ``unit_kinds`` that covers the ward.
+    """Put an alert on the list of every unit of ``unit_kinds`` that covers the ward (see
+    ``alerts_raise_for``)."""
+    units = list(HealthUnit.objects.filter(kind__in=list(unit_kinds), wards__code=ward_code).distinct())
+    alerts_raise_for(
+        units, kind=kind, dedupe_key=dedupe_key, code=code, params=params, title=title, body=body, url=url,
+        ward_code=ward_code, person_id=person_id, severity=severity,
+    )  # fmt: skip
+    return list(Alert.objects.filter(unit__in=units, dedupe_key=dedupe_key))
+
+
+def alerts_raise_for(
+    units: Iterable[HealthUnit],
+    *,
+    kind: str,
+    dedupe_key: str,
+    code: str = "",
+    params: Mapping[str, Any] | None = None,
+    title: str = "",
+    body: str = "",
+    url: str = "",
+    ward_code: int | None = None,
+    person_id: int | None = None,
+    severity: str = AlertSeverity.WARNING,
+) -> int:
+    """Put one alert on the list of each of ``units``; how many are new.
 
     The same ``dedupe_key`` for the same unit is written once, however often it is raised.
     Its words: a message ``code`` and ``params`` (``truyvet.lib.messages``), shown in each
@@ -164,7 +188,7 @@ def alert_raise(
             raise ValueError(f"unknown message code {code!r}")
         # As the portal's default language reads it, for the admin and for search.
         title, body = astuple(render(code, params, language=settings.LANGUAGE_CODE))
-    units = list(HealthUnit.objects.filter(kind__in=list(unit_kinds), wards__code=ward_code).distinct())
+    before = Alert.objects.filter(dedupe_key=dedupe_key).count()
     Alert.objects.bulk_create(
         [
             Alert(
@@ -184,7 +208,7 @@ def alert_raise(
         ],
         ignore_conflicts=True,
     )
-    return list(Alert.objects.filter(unit__in=units, dedupe_key=dedupe_key))
+    return Alert.objects.filter(dedupe_key=dedupe_key).count() - before
 
 
 def alert_acknowledge(*, user: User, alert: Alert) -> Alert:

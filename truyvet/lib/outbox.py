@@ -48,8 +48,11 @@ def enqueue(task: Any, *args: Any, queue: str | None = None, robust: bool = Fals
     ``robust`` (inline mode only): an error of the task is logged rather than raised to the
     caller, whose write is committed already."""
     if task.app.conf.task_always_eager:
-        if queue:
-            transaction.on_commit(lambda: task.apply_async(args, queue=queue), robust=robust)
+        options: dict[str, Any] = {"queue": queue} if queue else {}
+        if delay:
+            options["countdown"] = delay  # inline it runs at once all the same
+        if options:
+            transaction.on_commit(lambda: task.apply_async(args, **options), robust=robust)
         else:
             transaction.on_commit(lambda: task.delay(*args), robust=robust)
         return
