@@ -113,4 +113,4 @@ def seed_registrations(campaign: Campaign, sites: list[Site], wards: list[Ward],
         unique_fields=["site", "day", "session"],
         update_fields=["booked"],
     )
-    out.write(f"; {len(new)} registered now, {len(appointments)} appointments booked")
+    out.write(f"  vaccination registrations: {len(new)} new, {len(appointments)} appointments booked")
