@@ -17,6 +17,7 @@ On SQLite nothing here runs: the tables stay plain.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -161,6 +162,24 @@ def days_to_keep_ahead(today: date | None = None) -> tuple[date, date]:
 # --- converting a plain table (migrations) -------------------------------------------------
 
 
+def _foreign_keys_and_indexes(cursor: Any, table: str) -> tuple[list[Any], list[Any]]:
+    """The table's foreign keys and its indexes but the primary key, each (name, definition),
+    to make again on the table that replaces it."""
+    cursor.execute(
+        """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+           WHERE c.conrelid = %s::regclass AND c.contype = 'f'""",
+        [table],
+    )
+    foreign_keys = cursor.fetchall()
+    cursor.execute(
+        """SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x
+           JOIN pg_class i ON i.oid = x.indexrelid
+           WHERE x.indrelid = %s::regclass AND NOT x.indisprimary""",
+        [table],
+    )
+    return foreign_keys, cursor.fetchall()
+
+
 def convert_to_daily_partitions(table: str, key: str, *, days_back: int, days_ahead: int) -> None:
     """Rebuild the plain table ``table`` as one range-partitioned by day on ``key``, with its
     rows. The new table keeps the column order, defaults, checks, indexes and foreign keys;
@@ -180,19 +199,7 @@ def convert_to_daily_partitions(table: str, key: str, *, days_back: int, days_ah
         referencing = [name for (name,) in cursor.fetchall()]
         if referencing:
             raise RuntimeError(f"{table} is referenced by foreign keys of {referencing}: make them db_constraint=False")
-        cursor.execute(
-            """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
-               WHERE c.conrelid = %s::regclass AND c.contype = 'f'""",
-            [table],
-        )
-        foreign_keys = cursor.fetchall()
-        cursor.execute(
-            """SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x
-               JOIN pg_class i ON i.oid = x.indexrelid
-               WHERE x.indrelid = %s::regclass AND NOT x.indisprimary""",
-            [table],
-        )
-        indexes = cursor.fetchall()
+        foreign_keys, indexes = _foreign_keys_and_indexes(cursor, table)
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
         (sequence,) = cursor.fetchone()
         cursor.execute(f"SELECT min({key}), max(id) FROM {table}")  # noqa: S608
@@ -237,19 +244,7 @@ def revert_to_plain(table: str, key: str) -> None:
     primary key (the sequence stays a plain one owned by the column)."""
     old = f"{table}_partitioned"
     with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
-               WHERE c.conrelid = %s::regclass AND c.contype = 'f'""",
-            [table],
-        )
-        foreign_keys = cursor.fetchall()
-        cursor.execute(
-            """SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x
-               JOIN pg_class i ON i.oid = x.indexrelid
-               WHERE x.indrelid = %s::regclass AND NOT x.indisprimary""",
-            [table],
-        )
-        indexes = cursor.fetchall()
+        foreign_keys, indexes = _foreign_keys_and_indexes(cursor, table)
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
