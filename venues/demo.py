@@ -31,6 +31,7 @@ from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from truyvet.geo.models import Ward
+from truyvet.lib.postgres.partitions import partitions_ensure
 from truyvet.people.models import Person
 from venues.models import CODE_ALPHABET, CODE_LENGTH, CheckIn, CheckInReceipt, Venue
 
@@ -272,6 +273,10 @@ def _checkins_sql(first_index: int, count: int, venue_ids: list[int]) -> int:
         cursor.execute("SELECT count(*) FROM demo_slots")
         (slots,) = cursor.fetchone()
         created = 0
+        # Every day the load writes gets its own partition first (PostgreSQL): rows of a day
+        # without one would all land in the default partition, which no day's query prunes.
+        today = timezone.localdate()
+        partitions_ensure("venues_checkin", first=today - timedelta(days=DAYS + 1), last=today)
         with bulk_load("venues_checkin", rows=count):
             for start in range(first_index, first_index + count, SQL_BATCH):
                 stop = min(start + SQL_BATCH, first_index + count)
@@ -310,7 +315,9 @@ def bulk_load(table: str, *, rows: int) -> Iterator[None]:
             cursor.execute(f'DROP INDEX "{name}"')
         yield
         for _name, definition in indexes:
-            cursor.execute(definition)
+            # A partitioned table's index reads "ON ONLY": made so, it would stay invalid and
+            # exist on no partition. Without ONLY it is made on every partition as well.
+            cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
 
 
 def _sql_params() -> dict[str, Any]:

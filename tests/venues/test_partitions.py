@@ -235,3 +235,23 @@ def test_on_sqlite_the_tables_stay_plain_and_the_task_makes_nothing() -> None:
         pytest.skip("SQLite's behaviour")
     assert partitions_of(TABLE) is None
     assert partitions_create_ahead() == 0
+
+
+@postgresql_only
+def test_a_bulk_load_of_the_demo_keeps_every_index_on_every_partition() -> None:
+    from venues.demo import BULK_LOAD_ROWS, bulk_load
+
+    with bulk_load(TABLE, rows=BULK_LOAD_ROWS):
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass AND NOT indisvalid", [TABLE])
+        assert cursor.fetchone() == (0,)
+        cursor.execute(
+            """SELECT c.relname, count(x.indexrelid) FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+               LEFT JOIN pg_index x ON x.indrelid = c.oid WHERE h.inhparent = %s::regclass GROUP BY 1""",
+            [TABLE],
+        )
+        counts = dict(cursor.fetchall())
+        cursor.execute("SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass", [TABLE])
+        (on_the_table,) = cursor.fetchone()
+    assert counts and set(counts.values()) == {on_the_table}
