@@ -73,6 +73,8 @@ def group_of(process: psutil.Process, roots: dict[str, int]) -> str | None:
         return "gunicorn"
     if "celery" in cmdline and "worker" in cmdline:
         return "celery"
+    if "outbox_relay" in cmdline:
+        return "relay"
     if name.startswith("redis-server"):
         return "redis"
     if name.startswith("postgres") or "postgres:" in cmdline:
@@ -85,8 +87,12 @@ class CpuSampler(threading.Thread):
     process that ends between two samples loses at most its last second), and how busy the whole
     machine was (every process, other developers' included)."""
 
-    def __init__(self) -> None:
+    def __init__(self, watch: dict[str, int] | None = None) -> None:
         super().__init__(daemon=True)
+        # The workers' memory (the sum over each master's children) once a minute, to tell a
+        # warm-up from a leak: flat means the last minutes match the second.
+        self.watch = watch or {}
+        self.memory: dict[str, list[float]] = {name: [] for name in self.watch}
         self.seen: dict[int, tuple[str, float]] = {}
         self.used: dict[str, float] = {}
         self.stop_event = threading.Event()
@@ -109,9 +115,14 @@ class CpuSampler(threading.Thread):
 
     def run(self) -> None:
         self.sample()
+        ticks = 0
         while not self.stop_event.wait(1.0):
             self.sample()
             self.machine.append(psutil.cpu_percent())
+            ticks += 1
+            if ticks % 60 == 0:
+                for name, pid in self.watch.items():
+                    self.memory[name].append(round(sum(rss_mb(pid)), 1))
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -186,6 +197,9 @@ def main() -> None:
     worker = subprocess.Popen([PYTHON, "-m", "celery", "-A", "truyvet", "worker", "--loglevel=WARNING",
                                f"--concurrency={options.celery_concurrency}", "-n", "peak@%h"],
                               cwd=ROOT, env=server_env(), stdout=worker_log, stderr=subprocess.STDOUT)  # fmt: skip
+    # The outbox's relay, as bin/up runs it: it sends what the requests could not send at once.
+    relay = subprocess.Popen([PYTHON, "manage.py", "outbox_relay"], cwd=ROOT, env=server_env(), stdout=worker_log,
+                             stderr=subprocess.STDOUT)  # fmt: skip
     try:
         with gunicorn(workers=options.workers, threads=options.threads, ready_timeout=120) as master:
             for step in [float(s) for s in options.steps.split(",")]:
@@ -194,7 +208,8 @@ def main() -> None:
                 prefix = data / f"step-{scale:g}"
                 print(f"\n--- scale {scale:g}: {users} locust users for {options.duration} s; load {os.getloadavg()}")
                 memory_before = {"gunicorn": rss_mb(master.pid), "celery": rss_mb(worker.pid)}
-                sampler, wall_before = CpuSampler(), time.monotonic()
+                sampler = CpuSampler({"gunicorn": master.pid, "celery": worker.pid})
+                wall_before = time.monotonic()
                 sampler.start()
                 env = {**os.environ, "PEAK_SCALE": str(scale), "PEAK_DATA": str(data), "PEAK_ACK_DIR": str(ack_dir)}
                 command = ["locust", "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(users), "-r", str(users),
@@ -212,7 +227,8 @@ def main() -> None:
                     "scale": scale,
                     "load_average": os.getloadavg(),
                     "memory_mb": {"before": memory_before,
-                                  "after": {"gunicorn": rss_mb(master.pid), "celery": rss_mb(worker.pid)}},
+                                  "after": {"gunicorn": rss_mb(master.pid), "celery": rss_mb(worker.pid)},
+                                  "total_each_minute": sampler.memory},
                     "cpu_share_of_machine": cpu_share,
                     "machine_busy": machine_busy,
                     "stats": stats,
@@ -227,11 +243,16 @@ def main() -> None:
                           f"{busiest} ({cpu_share[busiest]:.0%})")  # fmt: skip
                     break
     finally:
+        relay.send_signal(signal.SIGTERM)
         worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=60)
         except subprocess.TimeoutExpired:
             worker.kill()
+        try:
+            relay.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            relay.kill()
         worker_log.close()
     present = acknowledged_present(ack_dir)
     print("\nacknowledged -> in the database:", json.dumps(present))
