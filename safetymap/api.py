@@ -68,9 +68,9 @@ def map_filter_from(request: Request) -> MapFilter:
         SafetymapError.UNKNOWN_STATUS,
         _("Unknown status; give one or more of: %(choices)s.") % {"choices": ", ".join(SafetyStatus.values)},
     )
-    raw_ward = request.query_params.get("ward_code", "").strip()
     ward_code = None
-    if raw_ward:
+    if "ward_code" in request.query_params:  # given, it must be a code: an empty one is no code
+        raw_ward = request.query_params["ward_code"].strip()
         if not raw_ward.isdigit() or len(raw_ward) > 9:
             raise DomainError(_("A ward code is a number."), CoreError.UNKNOWN_WARD, field="ward_code")
         ward_code = int(raw_ward)

@@ -70,6 +70,7 @@ def test_bad_filters_are_refused_with_the_error_envelope(client: Client, db: Non
     assert body["code"] == "unknown_facility_type" and "type" in body["errors"]
     assert client.get(URL + "?status=purple").json()["code"] == "unknown_safety_status"
     assert client.get(URL + "?ward_code=abc").json()["code"] == "unknown_ward"
+    assert client.get(URL + "?ward_code=").json()["code"] == "unknown_ward"
 
 
 def test_the_geojson_is_gzipped_and_answers_a_conditional_get_with_304(client: Client, school: Facility) -> None:
