@@ -132,7 +132,9 @@ def main() -> None:
     ingest = Ingest(data, options.batch, options.connections)
     # Fresh statistics on the tables the runs fill, as autovacuum would keep them (it may
     # be off on a benchmark server; without them the replay lookup was a full scan).
-    subprocess.run(["psql", BENCH_DB, "-qc", "ANALYZE checkpoints_passage, lib_auditevent"], check=True)
+    subprocess.run(
+        ["psql", BENCH_DB, "-qc", "ANALYZE checkpoints_passage, checkpoints_passagereceipt, lib_auditevent"], check=True
+    )
     with gunicorn(workers=options.workers, threads=options.threads):
         ingest.scans(10)  # warm-up: connections, caches, each worker's first requests
         ingest.floor(5)

@@ -159,7 +159,7 @@ def acknowledged_present(ack_dir: Path) -> dict[str, tuple[int, int]]:
 
     checks = {
         "checkins": ("SELECT count(*) FROM venues_checkin WHERE client_id = ANY(%s::uuid[])", values("checkins")),
-        "scans": ("SELECT count(DISTINCT client_id) FROM checkpoints_passage WHERE client_id = ANY(%s::uuid[])",
+        "scans": ("SELECT count(DISTINCT client_id) FROM checkpoints_passagereceipt WHERE client_id = ANY(%s::uuid[])",
                   values("scans")),
         "declarations": ("SELECT count(*) FROM declarations_declaration WHERE id = ANY(%s::bigint[])",
                          values("declarations")),

@@ -27,7 +27,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checkpoints.models import BusTrip, Checkpoint, DutyShift, Passage, Tablet, TripPassenger
+from checkpoints.models import BusTrip, Checkpoint, DutyShift, Passage, PassageReceipt, Tablet, TripPassenger
+from checkpoints.services.passage_store import receipt_for
 from truyvet.accounts.models import User
 from truyvet.geo.models import Ward
 from truyvet.people.models import Person
@@ -262,7 +263,7 @@ def demo_passage(
 
 
 def _seed_passages(target: int, checkpoints: list[DemoCheckpoint], guard: User | None) -> tuple[int, int]:
-    existing = Passage.objects.filter(client_id__range=CLIENT_ID_RANGE).count()
+    existing = PassageReceipt.objects.filter(client_id__range=CLIENT_ID_RANGE).count()
     if existing >= target or not checkpoints:
         return existing, 0
     now = timezone.now()
@@ -281,5 +282,9 @@ def _seed_passages(target: int, checkpoints: list[DemoCheckpoint], guard: User |
         )
         for i in range(existing, target)
     ]
-    Passage.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
-    return Passage.objects.filter(client_id__range=CLIENT_ID_RANGE).count(), len(rows)
+    # Each passage with its receipt, in one transaction: a second seeding run starts where
+    # the receipts stop, and one that raced it fails on their key and writes nothing.
+    with transaction.atomic():
+        Passage.objects.bulk_create(rows, batch_size=BATCH)
+        PassageReceipt.objects.bulk_create([receipt_for(p) for p in rows], batch_size=BATCH)
+    return PassageReceipt.objects.filter(client_id__range=CLIENT_ID_RANGE).count(), len(rows)

@@ -3,8 +3,9 @@
 A passage is one traveller crossing one checkpoint. Tablets send passages in batches;
 each batch item carries a ``client_id`` (a UUID made on the tablet) and yields one
 passage (a personal QR, a typed id) or one per passenger (a bus trip code). The item's
-passages share that ``client_id`` and are numbered by ``seq``, so a replayed item is
-recognised and nothing is written twice.
+passages share that ``client_id`` and are numbered by ``seq``; each has a receipt keyed by
+``(client_id, seq)`` (``PassageReceipt``), so a replayed item is recognised and nothing is
+written twice, even a day later (passages are partitioned by day on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -228,8 +229,9 @@ class Passage(models.Model):
         ordering = ["-scanned_at"]
         verbose_name = _("passage")
         verbose_name_plural = _("passages")
+        # (client_id, seq) is unique through PassageReceipt: on PostgreSQL the table is
+        # range-partitioned by day on scanned_at, and a unique key there must contain it.
         constraints = [
-            models.UniqueConstraint(fields=["client_id", "seq"], name="checkpoints_passage_once"),
             models.CheckConstraint(
                 condition=Q(temperature__isnull=True) | Q(temperature__gte=30, temperature__lte=45),
                 name="checkpoints_passage_temperature_plausible",
@@ -246,6 +248,33 @@ class Passage(models.Model):
                 name="checkpoints_passage_flagged",
             ),
         ]
+
+
+class PassageReceipt(models.Model):
+    """One row per passage, keyed by what the tablet sent: ``(client_id, seq)``. It holds
+    what a replay of the batch item is answered with (the passage, its time, the item's
+    fingerprint, the verdict and risk level), so a replay reads this small table alone,
+    one index probe per item, whatever day the passage is in. Written by the statement (or
+    transaction) that writes the passages: of two racing batches the second one's receipts
+    conflict and its passages are rolled back. Not partitioned (the uniqueness must hold
+    across days); the retention deletes it with the passages."""
+
+    pk = models.CompositePrimaryKey("client_id", "seq")
+    client_id = models.UUIDField()
+    seq = models.PositiveSmallIntegerField()
+    # Not a foreign key: the passages' table is partitioned, its (id) alone is not unique
+    # to the database. Read the passage with both: Passage(pk=passage_id, scanned_at=...).
+    passage_id = models.BigIntegerField()
+    scanned_at = models.DateTimeField()
+    fingerprint = models.CharField(max_length=32)
+    verdict = models.CharField(max_length=7, choices=Verdict.choices)
+    risk_level = models.CharField(max_length=6, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scanned_at"], name="checkpoints_receipt_time")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}:{self.seq}"
 
 
 class Tablet(models.Model):

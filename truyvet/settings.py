@@ -777,3 +777,15 @@ CELERY_BEAT_SCHEDULE["partitions-create-ahead"] = {
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 # Where ``manage.py backup_drill`` writes its dump (a directory; a temporary one when empty).
 BACKUP_DIR = env.str("BACKUP_DIR", default="")
+# --- Checkpoint passages partitioned by day (checkpoints.0200_partition_passages) ---------
+# Passages are kept this long, then the nightly purge drops their days (a partition each on
+# PostgreSQL) and deletes their receipts; the hourly task makes their days ahead.
+PASSAGE_RETENTION_DAYS = env.int("PASSAGE_RETENTION_DAYS", default=21)
+if CHECKPOINT_SCAN_MAX_AGE.days >= PASSAGE_RETENTION_DAYS:
+    # A tablet's replay of a scan whose passage and receipt were purged would be recorded again.
+    raise ImproperlyConfigured("PASSAGE_RETENTION_DAYS must be longer than CHECKPOINT_SCAN_MAX_AGE_DAYS")
+PARTITIONED_TABLES.append("checkpoints_passage")
+CELERY_BEAT_SCHEDULE["purge-old-passages"] = {
+    "task": "checkpoints.tasks.purge_old_passages",
+    "schedule": crontab(minute=17, hour=2),
+}

@@ -1,10 +1,14 @@
-"""Where a batch's passages are stored: the replays read back by client_id, and the
-passages written with their audit events. The batch logic is ``checkpoints.services.scans``.
+"""Where a batch's passages are stored: the replays read back by client_id from the
+receipts, and the passages written with their receipts and audit events. The batch logic
+is ``checkpoints.services.scans``.
 
 On PostgreSQL each is one statement whatever the batch size: the replays are one index
-probe per client_id, and the passages and their audit events are a single
-``INSERT ... SELECT`` fed one JSON array (a batch of 500 must cost milliseconds); elsewhere
-(SQLite) the ORM's ``bulk_create`` does the same work.
+probe per client_id into ``PassageReceipt`` (never the partitioned passages), and the
+passages, their receipts and their audit events are a single ``INSERT ... SELECT`` fed one
+JSON array (a batch of 500 must cost milliseconds); elsewhere (SQLite) the ORM's
+``bulk_create`` does the same work in one transaction. Either way a receipt already there
+(a racing batch with the same items committed first) fails the whole write, which the
+caller retries as replays: nothing is written twice.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.http import HttpRequest
 
-from checkpoints.models import Passage
+from checkpoints.models import Passage, PassageReceipt
 from truyvet.accounts.models import User
 from truyvet.lib.audit import audit_log_many
 from truyvet.lib.models import AuditEvent
@@ -50,8 +54,8 @@ Row = tuple[Any, ...]  # values in ROW_FIELDS order
 
 
 def passages_stored(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[int, int, str, str, str]]]:
-    """The passages already stored under these client_ids: (seq, id, fingerprint, verdict,
-    risk level) for each."""
+    """The passages already stored under these client_ids, from their receipts: (seq, id,
+    fingerprint, verdict, risk level) for each. One query whatever the batch size."""
     known: dict[uuid.UUID, list[tuple[int, int, str, str, str]]] = {}
     if not client_ids:
         return known
@@ -63,8 +67,8 @@ def passages_stored(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[i
             found = cursor.fetchall()
     else:
         found = list(
-            Passage.objects.filter(client_id__in=client_ids).values_list(
-                "client_id", "seq", "pk", "fingerprint", "verdict", "risk_level"
+            PassageReceipt.objects.filter(client_id__in=client_ids).values_list(
+                "client_id", "seq", "passage_id", "fingerprint", "verdict", "risk_level"
             )
         )
     for client_id, seq, pk, fingerprint, verdict, risk_level in found:
@@ -75,10 +79,17 @@ def passages_stored(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[i
 # One index probe per client_id (a nested loop whatever the statistics say: with none, the
 # planner took `client_id = ANY(...)` for a scan of the whole table).
 _STORED_SQL = (
-    "SELECT p.client_id, p.seq, p.id, p.fingerprint, p.verdict, p.risk_level"  # noqa: S608
+    "SELECT r.client_id, r.seq, r.passage_id, r.fingerprint, r.verdict, r.risk_level"  # noqa: S608
     " FROM unnest(%s::uuid[]) AS u(client_id) CROSS JOIN LATERAL"
-    f" (SELECT * FROM {Passage._meta.db_table} WHERE client_id = u.client_id OFFSET 0) AS p"
+    f" (SELECT * FROM {PassageReceipt._meta.db_table} WHERE client_id = u.client_id OFFSET 0) AS r"
 )
+
+
+def passage_first_scanned_at(client_id: uuid.UUID) -> datetime | None:
+    """When the item ``client_id`` was first scanned (its receipt), or None if it never was."""
+    return (
+        PassageReceipt.objects.filter(client_id=client_id).order_by("seq").values_list("scanned_at", flat=True).first()
+    )
 
 
 def passages_insert(
@@ -111,6 +122,8 @@ def passages_insert(
                     for row in rows
                 ]
             )
+            # The receipts' key is what refuses a second write of the same items.
+            PassageReceipt.objects.bulk_create([receipt_for(p) for p in passages])
             audit_log_many(
                 actor=user,
                 action=audit.action,
@@ -125,12 +138,26 @@ def passages_insert(
         raise
 
 
+def receipt_for(passage: Passage) -> PassageReceipt:
+    """The receipt of a passage that has its id (written after it, in its transaction)."""
+    return PassageReceipt(
+        client_id=passage.client_id,
+        seq=passage.seq,
+        passage_id=passage.pk,
+        scanned_at=passage.scanned_at,
+        fingerprint=passage.fingerprint,
+        verdict=passage.verdict,
+        risk_level=passage.risk_level,
+    )
+
+
 def _insert_postgresql(rows: list[Row], template: Passage, audit: AuditEvent) -> list[int]:
-    """``WITH p AS (INSERT passages SELECT FROM the rows RETURNING ...) INSERT audit events
-    SELECT FROM p``, in one round trip. The rows travel as one JSON array of arrays (one
-    ``json.dumps``, where 17 array parameters cost psycopg a Python call per value); the
-    columns come from the models, the constant ones (checkpoint, user, tablet, created_at,
-    and any column added later with a default) as single parameters."""
+    """``WITH p AS (INSERT passages SELECT FROM the rows RETURNING ...), rc AS (INSERT
+    receipts SELECT FROM p) INSERT audit events SELECT FROM p``, in one round trip. The rows
+    travel as one JSON array of arrays (one ``json.dumps``, where 17 array parameters cost
+    psycopg a Python call per value); the columns come from the models, the constant ones
+    (checkpoint, user, tablet, created_at, and any column added later with a default) as
+    single parameters."""
     sql, passage_constants, audit_constants = _insert_statement()
     params = [_db_value(f, template) for f in passage_constants]
     params.append(json.dumps(rows, default=_json_value, separators=(",", ":")))
@@ -176,10 +203,17 @@ def _insert_statement() -> tuple[str, list[models.Field[Any, Any]], list[models.
     audit_constants = [f for f in audit_fields.values() if not f.primary_key and f.attname not in per_event]
     audit_columns = [_column(f) for f in audit_constants] + [_column(audit_fields[name]) for name in per_event]
     audit_select = [f"%s::{f.db_type(connection)}" for f in audit_constants] + list(per_event.values())
+    # The receipt's columns: the passage's of the same name, and its id.
+    receipt_fields = list(PassageReceipt._meta.concrete_fields)  # not its (client_id, seq) key itself
+    receipt_columns = [_column(f) for f in receipt_fields]
+    receipt_select = ["p.id" if f.attname == "passage_id" else f"p.{_column(f)}" for f in receipt_fields]
+    returned = [_column(by_name[f.attname]) for f in receipt_fields if f.attname != "passage_id"]
     sql = (
         f"WITH p AS (INSERT INTO {quote(Passage._meta.db_table)} ({', '.join(columns)})"  # noqa: S608
         f" SELECT {', '.join(select)} FROM json_array_elements(%s::json) WITH ORDINALITY AS r(v, n) ORDER BY r.n"
-        f" RETURNING {_column(primary_key)} AS id, client_id, seq, person_id),"
+        f" RETURNING {_column(primary_key)} AS id, person_id, {', '.join(returned)}),"
+        f" rc AS (INSERT INTO {quote(PassageReceipt._meta.db_table)} ({', '.join(receipt_columns)})"
+        f" SELECT {', '.join(receipt_select)} FROM p),"
         f" a AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(audit_columns)})"
         f" SELECT {', '.join(audit_select)} FROM p WHERE p.person_id IS NOT NULL)"
         " SELECT id, client_id, seq FROM p"

@@ -4,7 +4,7 @@
 is rejected with a reason and the others are kept; an item seen before (same client_id,
 same content) is answered as it was the first time and writes nothing; the same client_id
 with other content is a conflict (409 for that item). A batch of any size costs a fixed
-number of queries: one to find replays, one for the travellers with their credentials and
+number of queries: one to find replays (in the passages' receipts), one for the travellers with their credentials and
 declarations (and two for their tracing status), one to write (on PostgreSQL a single
 statement writes the passages and their audit events), one for the tablet.
 

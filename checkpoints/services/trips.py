@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from checkpoints.errors import ScanRejection, TripError, TripRejection
-from checkpoints.models import BusTrip, Checkpoint, Direction, Passage, TripPassenger, Verdict
+from checkpoints.models import BusTrip, Checkpoint, Direction, PassageReceipt, TripPassenger, Verdict
 from checkpoints.selectors.people import people_by_id_number
 from checkpoints.selectors.trips import trip_by_code, trip_code_clean
+from checkpoints.services.passage_store import passage_first_scanned_at
 from checkpoints.services.scans import ScanItem, scans_ingest
 from truyvet.accounts.models import User
 from truyvet.accounts.permissions import may_operate_trips
@@ -427,7 +428,7 @@ def trip_passages_record(
         raise DomainError(unknown.label, unknown, field="trip_code", status=404)
     trip_passengers_link(trip=trip)
     # A form sent again carries the first sending's time, so the scan is the same scan.
-    earlier = Passage.objects.filter(client_id=client_id).order_by("seq").values_list("scanned_at", flat=True).first()
+    earlier = passage_first_scanned_at(client_id)
     item = ScanItem(
         client_id=client_id,
         direction=direction,
@@ -440,7 +441,7 @@ def trip_passages_record(
         raise _refused(result.reason, result.http_status)
     return TripRecording(
         created=result.status == "created",
-        passages=_recorded(trip, item.passenger_ids or (), result.passage_ids),
+        passages=_recorded(trip, item.passenger_ids or (), client_id),
         verdict=result.verdict,
     )
 
@@ -454,9 +455,11 @@ def _refused(reason: str, http_status: int) -> DomainError:
     return DomainError(detail, ScanRejection(reason), field="passengers", status=http_status)
 
 
-def _recorded(trip: BusTrip, passenger_ids: Sequence[int], passage_ids: list[int]) -> list[RecordedPassage]:
-    """The passages as staff should read them: passage ``seq`` follows the trip's passenger order."""
-    passages = list(Passage.objects.filter(pk__in=passage_ids).order_by("seq").values_list("verdict", flat=True))
+def _recorded(trip: BusTrip, passenger_ids: Sequence[int], client_id: uuid.UUID) -> list[RecordedPassage]:
+    """The passages as staff should read them: passage ``seq`` follows the trip's passenger order.
+    Their verdicts come from their receipts (no read of the passages' day partitions)."""
+    receipts = PassageReceipt.objects.filter(client_id=client_id).order_by("seq")
+    passages = list(receipts.values_list("verdict", flat=True))
     passengers = list(trip.passengers.filter(pk__in=passenger_ids).order_by("pk").values_list("full_name", "seat"))
     if len(passengers) != len(passages):
         passengers = [("", "")] * len(passages)
