@@ -5,12 +5,13 @@ partitions dropped on PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
 from contacts.models import FollowUp, FollowUpState, ProximityContact
-from truyvet.lib.days import day_start
+from truyvet.lib.postgres.partitions import day_start
 from truyvet.lib.retention import purge_before
 
 PURGE_BATCH = 5_000
@@ -30,7 +31,8 @@ def proximity_contacts_cutoff(now: datetime | None = None) -> datetime:
     TRACING_PROXIMITY_MAX_ENCOUNTER, so the days before ``now`` minus both are done with."""
     now = now or timezone.now()
     horizon = now - timedelta(days=settings.PROXIMITY_RETENTION_DAYS) - settings.TRACING_PROXIMITY_MAX_ENCOUNTER
-    return day_start(timezone.localdate(horizon))
+    # The partitions' days are TIME_ZONE's, whatever time zone is active.
+    return day_start(horizon.astimezone(ZoneInfo(settings.TIME_ZONE)).date())
 
 
 def proximity_contacts_purge(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) -> int:
@@ -40,7 +42,7 @@ def proximity_contacts_purge(*, now: datetime | None = None, batch_size: int = P
     default partition; every such row on SQLite) is deleted in batches. The cut-off is a
     midnight, so no day is ever deleted row by row. An encounter is kept at least the
     retention after it was last seen (what matching needs), and goes at most one day plus
-    TRACING_PROXIMITY_MAX_ENCOUNTER after that (docs/TRACING.md, "Retention"). Idempotent:
+    TRACING_PROXIMITY_MAX_ENCOUNTER after that (docs/TRACING.md, "Bluetooth logs"). Idempotent:
     a rerun finds nothing. Returns how many rows went."""
     cutoff = proximity_contacts_cutoff(now)
     old = ProximityContact.objects.filter(first_seen__lt=cutoff)
