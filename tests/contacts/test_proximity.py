@@ -291,6 +291,18 @@ def test_the_same_encounter_twice_in_one_log_is_stored_once_widest_and_closest(
     assert stored.last_seen == at(20) and str(stored.min_distance_m) == "1.80"
 
 
+def test_a_fourteen_hour_encounter_is_accepted_in_pieces_beside_the_others_and_nothing_is_refused(
+    client: Client, traced: dict[str, Any]
+) -> None:
+    other = traced["other"].device_id
+    response = upload(client, traced, [contact(other, -600, 14 * 60), contact(other, 300)])
+    assert response.status_code == 201, response.content
+    assert response.json() == {"accepted": 4, "new": 4}
+    lengths = [last - first for first, last in ProximityContact.objects.values_list("first_seen", "last_seen")]
+    assert len(lengths) == 4 and max(lengths) == django_settings.TRACING_PROXIMITY_MAX_ENCOUNTER
+    assert AuditEvent.objects.get(action="proximity.upload").detail["split"] == 1
+
+
 def test_a_second_code_may_upload_a_log_that_overlaps_the_first(client: Client, traced: dict[str, Any]) -> None:
     other = traced["other"].device_id
     upload(client, traced, [contact(other, 0)])
