@@ -14,7 +14,11 @@ One run for one case, one transaction per level:
    - proximity: uploaded encounters with the source's phones (either side of the log),
      within the distance, clipped to the span; per pair of people (whatever their phones)
      the intervals are merged, so minutes logged by both phones or by overlapping rows of
-     one log count once, then added up; pairs over the duration count.
+     one log count once (and the pieces of an encounter longer than
+     ``TRACING_PROXIMITY_MAX_ENCOUNTER`` are one interval again), then added up; pairs over
+     the duration count. No stored encounter is longer than that maximum, so the rows are
+     found by ``first_seen`` (from the earliest span's start minus the maximum), the key
+     their table is partitioned by on PostgreSQL: only those days are read.
    - manual: the contacts investigators typed in for this source, on a day that meets the
      source's span, clipped to it: an F2's exposure starts no earlier than their F1's, and
      a contact on the day of isolation ends with it.
@@ -42,6 +46,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from contacts.exposures import COLUMNS, aware, exposures_upsert, greatest, least, upsert_clause, with_follow_ups
@@ -273,16 +278,31 @@ def _venue_exposures(case: Case, level: int, sources: dict[int, Span], *, now: d
 # --- proximity --------------------------------------------------------------------------
 
 
+def close_encounters(earliest: datetime, latest: datetime) -> QuerySet[ProximityContact]:
+    """The close encounters that may meet ``earliest`` .. ``latest``. ``last_seen`` says
+    which do, but prunes no partition (the table is partitioned by ``first_seen``): since no
+    stored encounter is longer than TRACING_PROXIMITY_MAX_ENCOUNTER (the upload cuts longer
+    ones into pieces), one that ends after ``earliest`` began after ``earliest`` minus that,
+    and the ``first_seen`` bounds leave PostgreSQL only those days to read, through the
+    (device, first_seen) and (other_device_id, first_seen) indexes."""
+    return ProximityContact.objects.filter(
+        min_distance_m__lte=settings.TRACING_PROXIMITY_MAX_DISTANCE_M,
+        first_seen__gte=earliest - settings.TRACING_PROXIMITY_MAX_ENCOUNTER,
+        first_seen__lte=latest,
+        last_seen__gte=earliest,
+    )
+
+
 def _encounters(sources: dict[int, Span]) -> Iterator[tuple[int, str, str, int | None, datetime, datetime]]:
     """(source person, source device, other device, other person, first, last) of every
     close encounter with a source's phone, from either side's upload, inside its span."""
-    max_distance = settings.TRACING_PROXIMITY_MAX_DISTANCE_M
     devices = dict(ProximityDevice.objects.filter(person_id__in=list(sources)).values_list("device_id", "person_id"))
     if not devices:
         return
     earliest = min(span.start for span in sources.values())
+    latest = max(span.end for span in sources.values())
     ids = list(devices)
-    close = ProximityContact.objects.filter(min_distance_m__lte=max_distance, last_seen__gte=earliest)
+    close = close_encounters(earliest, latest)
     # The sources' own uploads: the other side is whoever broadcast ``other_device_id``.
     for chunk in (ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)):
         rows = list(

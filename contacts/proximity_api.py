@@ -20,6 +20,7 @@ from contacts.errors import ContactsError
 from contacts.services.proximity import (
     MAX_CONTACTS,
     MAX_DISTANCE_M,
+    MAX_STORED,
     MAX_UPLOAD_BYTES,
     proximity_device_register,
     proximity_upload,
@@ -138,7 +139,10 @@ class ProximityUploadSerializer(UploadSerializer):
 UploadAccepted = inline_serializer(
     "ProximityUploadAccepted",
     {
-        "accepted": serializers.IntegerField(help_text="Distinct encounters in the upload, all stored."),
+        "accepted": serializers.IntegerField(
+            help_text="Distinct encounters in the upload, all stored. An encounter longer than the longest one "
+            "stored (6 hours by default) is stored, and counted, as consecutive pieces of at most that length."
+        ),
         "new": serializers.IntegerField(help_text="Of those, how many no earlier upload had stored."),
     },
 )
@@ -146,7 +150,9 @@ UploadAccepted = inline_serializer(
 
 class UploadView(APIView):
     """Upload a phone's contact log with a single-use code. All or nothing: one bad contact
-    and nothing is stored (the answer names each bad field, e.g. `contacts[3].last_seen`)."""
+    and nothing is stored (the answer names each bad field, e.g. `contacts[3].last_seen`).
+    A long encounter is not a bad one: it is stored as consecutive pieces of at most
+    `TRACING_PROXIMITY_MAX_ENCOUNTER` (6 hours by default), and matched as one."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
@@ -167,7 +173,8 @@ class UploadView(APIView):
             ),
             413: OpenApiResponse(
                 ErrorBody,
-                description=f"`too_many` (over {MAX_CONTACTS} contacts), `too_large` (over {MAX_UPLOAD_BYTES} bytes).",
+                description=f"`too_many` (over {MAX_CONTACTS} contacts, or over {MAX_STORED} once long encounters "
+                f"are cut into pieces), `too_large` (over {MAX_UPLOAD_BYTES} bytes).",
             ),
             429: OpenApiResponse(ErrorBody, description="`rate_limited`."),
         },

@@ -517,9 +517,12 @@ CELERY_BEAT_SCHEDULE["close-finished-follow-ups"] = {
     "task": "contacts.tasks.close_finished_follow_ups",
     "schedule": crontab(minute=5, hour=0),
 }
+# Hourly: on PostgreSQL a day's partition is dropped within the hour after its last
+# encounter passed the retention (contacts.upkeep.proximity_contacts_purge), whatever
+# TRACING_PROXIMITY_MAX_ENCOUNTER is; a run with nothing to drop costs two small queries.
 CELERY_BEAT_SCHEDULE["purge-old-proximity-contacts"] = {
     "task": "contacts.tasks.purge_old_proximity_contacts",
-    "schedule": crontab(minute=37, hour=2),
+    "schedule": crontab(minute=37),
 }
 
 # --- Relief: SOS help requests and volunteers (the operations map) ----------------------
@@ -789,3 +792,13 @@ CELERY_BEAT_SCHEDULE["purge-old-passages"] = {
     "task": "checkpoints.tasks.purge_old_passages",
     "schedule": crontab(minute=17, hour=2),
 }
+# Proximity contacts partitioned by day (docs/ARCHITECTURE.md, "Partitioned tables"): the
+# longest encounter stored. A phone's longer encounter is stored as consecutive pieces of at
+# most this (matching joins touching pieces again, so nothing is lost), which lets matching
+# bound every query by first_seen (window start minus this: PostgreSQL reads only those
+# days) and the purge drop a day once its longest encounter is past the retention. Raising
+# it is safe; lowering it leaves older, longer rows unmatched until they are purged.
+TRACING_PROXIMITY_MAX_ENCOUNTER = timedelta(hours=env.int("TRACING_PROXIMITY_MAX_ENCOUNTER_HOURS", default=6))
+if not timedelta(hours=1) <= TRACING_PROXIMITY_MAX_ENCOUNTER <= timedelta(days=7):
+    raise ImproperlyConfigured("TRACING_PROXIMITY_MAX_ENCOUNTER_HOURS must be between 1 and 168")
+PARTITIONED_TABLES.append("contacts_proximitycontact")

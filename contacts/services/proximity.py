@@ -7,6 +7,13 @@ single-use upload code; the phone sends its log with the code. The code is store
 an HMAC, shown once, expires after ``TRACING_UPLOAD_CODE_HOURS`` and works only for the
 person it was issued to. An upload is all or nothing: every contact is checked before one
 is written, and the code is spent in the same transaction as the rows it let in.
+
+An encounter longer than ``TRACING_PROXIMITY_MAX_ENCOUNTER`` is not refused (the longest
+ones are a household's, the contacts that matter most): it is stored as consecutive
+pieces of at most that length (``encounter_pieces``), which matching joins again. So no
+stored row is longer, and matching can look for a window's encounters by ``first_seen``,
+the key the table is partitioned by on PostgreSQL (docs/ARCHITECTURE.md, "Partitioned
+tables").
 """
 
 from __future__ import annotations
@@ -52,6 +59,9 @@ MAX_DISTANCE_M = Decimal(100)
 # Field errors reported for one upload: enough to fix a phone's bug, not a 20,000-line answer.
 MAX_REPORTED_ERRORS = 50
 INSERT_BATCH = 2_000
+# Rows one upload may store once its long encounters are cut into pieces: a phone that logs
+# every contact as lasting weeks is broken, and its log is refused whole (``too_many``).
+MAX_STORED = 5 * MAX_CONTACTS
 
 _DEVICE_ID = re.compile(r"[0-9a-f]{32}")
 _CODE_SEPARATORS = re.compile(r"[\s\-_.]")
@@ -167,8 +177,39 @@ class Encounter:
 
 @dataclass(frozen=True)
 class UploadResult:
-    accepted: int  # distinct encounters in the upload, all stored
+    accepted: int  # distinct encounters in the upload (a long one counts as its pieces), all stored
     new: int  # of those, not already stored by an earlier upload
+    split: int = 0  # logged encounters longer than TRACING_PROXIMITY_MAX_ENCOUNTER, stored as pieces
+
+
+@dataclass(frozen=True)
+class CheckedLog:
+    encounters: list[Encounter]
+    split: int
+
+
+def encounter_pieces(
+    first: datetime, last: datetime, *, longest: timedelta, not_before: datetime
+) -> list[tuple[datetime, datetime]]:
+    """``first`` .. ``last`` as consecutive pieces of at most ``longest``: the k-th starts at
+    ``first + k * longest``, so the same encounter sent again (another code, a longer log of
+    the same phone) makes the same pieces and the table's unique key finds them stored.
+    Each piece ends where the next starts; matching merges touching intervals, so the
+    minutes count once. Pieces that ended before ``not_before`` (past the retention) are
+    left out: the purge would take them at once."""
+    if last - first <= longest:
+        return [(first, last)]
+    k = 0
+    if not_before > first:
+        # Pieces whose end first + (k + 1) * longest is before not_before: k < ceil(gap / longest) - 1.
+        gap = not_before - first
+        k = max(0, -(-gap // longest) - 1)
+    pieces = []
+    while first + k * longest < last:
+        start = first + k * longest
+        pieces.append((start, min(start + longest, last)))
+        k += 1
+    return pieces
 
 
 def _parse_time(value: object) -> datetime | str:
@@ -198,9 +239,10 @@ def _parse_distance(value: object) -> Decimal | str:
     return distance.quantize(Decimal("0.01"))
 
 
-def validate_contacts(contacts: object, *, now: datetime | None = None) -> list[Encounter]:
-    """Every encounter of an upload, checked; a DomainError with field errors (``contacts[3].
-    last_seen``) if any one is wrong, so nothing is written from a log a phone got wrong."""
+def validate_contacts(contacts: object, *, now: datetime | None = None) -> CheckedLog:
+    """Every encounter of an upload, checked, the long ones cut into pieces; a DomainError
+    with field errors (``contacts[3].last_seen``) if any one is wrong, so nothing is written
+    from a log a phone got wrong."""
     if not isinstance(contacts, list):
         raise DomainError(_("Give the contacts as a list."), ContactsError.INVALID, field="contacts")
     if len(contacts) > MAX_CONTACTS:
@@ -213,8 +255,10 @@ def validate_contacts(contacts: object, *, now: datetime | None = None) -> list[
     now = now or timezone.now()
     latest = now + CLOCK_SKEW
     oldest = now - timedelta(days=settings.PROXIMITY_RETENTION_DAYS) - CLOCK_SKEW
+    longest = settings.TRACING_PROXIMITY_MAX_ENCOUNTER
     errors: dict[str, list[str]] = {}
     found: dict[tuple[str, datetime], Encounter] = {}
+    split = 0
 
     def fail(index: int, field: str, message: str) -> None:
         if len(errors) < MAX_REPORTED_ERRORS:
@@ -246,16 +290,29 @@ def validate_contacts(contacts: object, *, now: datetime | None = None) -> list[
             )
         if errors or other is None or not isinstance(distance, Decimal):
             continue
-        # A phone may log the same encounter twice: one row, the widest and closest.
-        key = (other, first)
-        seen = found.get(key)
-        if seen is not None:
-            last, distance = max(last, seen.last_seen), min(distance, seen.min_distance_m)
-        found[key] = Encounter(other, first, last, distance)
+        pieces = encounter_pieces(first, last, longest=longest, not_before=oldest)
+        split += last - first > longest
+        for start, end in pieces:
+            # A phone may log the same encounter twice: one row, the widest and closest.
+            # (Both at most ``longest`` from the same start: the wider one is too.)
+            key = (other, start)
+            seen = found.get(key)
+            if seen is None:
+                found[key] = Encounter(other, start, end, distance)
+            else:
+                found[key] = Encounter(other, start, max(end, seen.last_seen), min(distance, seen.min_distance_m))
+        if len(found) > MAX_STORED:
+            raise DomainError(
+                _("This log's long encounters make more than %(max)s rows: check the phone's clock and log.")
+                % {"max": MAX_STORED},
+                ContactsError.TOO_MANY,
+                field="contacts",
+                status=413,
+            )
     if errors:
         first_message = next(iter(errors.values()))[0]
         raise DomainError(first_message, ContactsError.INVALID, errors=errors)
-    return list(found.values())
+    return CheckedLog(list(found.values()), split)
 
 
 def _check_code(code: UploadCode | None, device: ProximityDevice, now: datetime) -> UploadCode:
@@ -308,7 +365,8 @@ def proximity_upload(
     """
     now = now or timezone.now()
     own = normalize_device_id(device_id)
-    encounters = validate_contacts(contacts, now=now)
+    checked = validate_contacts(contacts, now=now)
+    encounters = checked.encounters
     with transaction.atomic():
         device = ProximityDevice.objects.filter(device_id=own).first() if own else None
         if device is None:
@@ -345,8 +403,14 @@ def proximity_upload(
             action="proximity.upload",
             obj=code.case if code.case_id is not None else device.person,
             person_id=device.person_id,
-            detail={"upload_code": code.pk, "device": device.pk, "accepted": len(encounters), "new": new},
+            detail={
+                "upload_code": code.pk,
+                "device": device.pk,
+                "accepted": len(encounters),
+                "new": new,
+                "split": checked.split,
+            },
         )
         for case_id in _cases_to_match(code):
             queue_matching(case_id)
-    return UploadResult(accepted=len(encounters), new=new)
+    return UploadResult(accepted=len(encounters), new=new, split=checked.split)

@@ -291,6 +291,18 @@ def test_the_same_encounter_twice_in_one_log_is_stored_once_widest_and_closest(
     assert stored.last_seen == at(20) and str(stored.min_distance_m) == "1.80"
 
 
+def test_a_fourteen_hour_encounter_is_accepted_in_pieces_beside_the_others_and_nothing_is_refused(
+    client: Client, traced: dict[str, Any]
+) -> None:
+    other = traced["other"].device_id
+    response = upload(client, traced, [contact(other, -600, 14 * 60), contact(other, 300)])
+    assert response.status_code == 201, response.content
+    assert response.json() == {"accepted": 4, "new": 4}
+    lengths = [last - first for first, last in ProximityContact.objects.values_list("first_seen", "last_seen")]
+    assert len(lengths) == 4 and max(lengths) == django_settings.TRACING_PROXIMITY_MAX_ENCOUNTER
+    assert AuditEvent.objects.get(action="proximity.upload").detail["split"] == 1
+
+
 def test_a_second_code_may_upload_a_log_that_overlaps_the_first(client: Client, traced: dict[str, Any]) -> None:
     other = traced["other"].device_id
     upload(client, traced, [contact(other, 0)])
@@ -561,12 +573,14 @@ def _old(device: ProximityDevice, other: ProximityDevice, days_ago: float) -> Pr
     )
 
 
-def test_contacts_last_seen_before_the_retention_period_are_purged_in_batches(
+def test_contacts_of_the_days_past_the_retention_are_removed_and_the_recent_ones_kept(
     phone: Callable[..., ProximityDevice],
 ) -> None:
+    """Whole local days go, once the longest encounter of the day (TRACING_PROXIMITY_MAX_ENCOUNTER)
+    ended more than the retention ago: 23 days back is always past it, 20 days never."""
     device, other = phone(), phone()
     days = django_settings.PROXIMITY_RETENTION_DAYS
-    old = [_old(device, other, days + 1 + i) for i in range(5)]
+    old = [_old(device, other, days + 2 + i) for i in range(5)]
     kept = [_old(device, other, days - 1), _old(device, other, 1)]
     assert proximity_contacts_purge(batch_size=2) == 5
     assert set(ProximityContact.objects.all()) == set(kept)
@@ -575,26 +589,26 @@ def test_contacts_last_seen_before_the_retention_period_are_purged_in_batches(
 
 
 def test_a_contact_is_kept_while_its_last_sighting_is_recent_even_if_the_first_is_old(
-    phone: Callable[..., ProximityDevice],
+    traced: dict[str, Any],
 ) -> None:
-    device, other = phone(), phone()
+    """A three-day encounter is stored in pieces; those that ended within the retention stay."""
     days = django_settings.PROXIMITY_RETENTION_DAYS
     now = timezone.now()
-    long_one = ProximityContact.objects.create(
-        device=device,
-        other_device_id=other.device_id,
-        first_seen=now - timedelta(days=days + 2),
-        last_seen=now - timedelta(days=days - 1),
-        min_distance_m=1,
-    )
+    first, last = now - timedelta(days=days + 2), now - timedelta(days=days - 1)
+    log = [{**contact(traced["other"].device_id), "first_seen": first.isoformat(), "last_seen": last.isoformat()}]
+    proximity_upload(device_id=traced["device"].device_id, upload_code=traced["code"], contacts=log)
     assert proximity_contacts_purge() == 0
-    assert ProximityContact.objects.get() == long_one
+    pieces = list(ProximityContact.objects.order_by("first_seen").values_list("first_seen", "last_seen"))
+    assert pieces[-1][1] == last
+    assert pieces[0][1] >= now - timedelta(days=days, minutes=5)  # the pieces before it were never stored
+    assert all(end - start <= django_settings.TRACING_PROXIMITY_MAX_ENCOUNTER for start, end in pieces)
 
 
 def test_as_time_moves_on_todays_contacts_are_purged_too(client: Client, traced: dict[str, Any], settings: Any) -> None:
     assert upload(client, traced).status_code == 201
-    later = timezone.now() + timedelta(days=django_settings.PROXIMITY_RETENTION_DAYS, hours=1)
-    assert proximity_contacts_purge(now=later - timedelta(days=2)) == 0
+    days = django_settings.PROXIMITY_RETENTION_DAYS
+    assert proximity_contacts_purge(now=timezone.now() + timedelta(days=days - 1)) == 0
+    later = timezone.now() + timedelta(days=days + 2) + django_settings.TRACING_PROXIMITY_MAX_ENCOUNTER
     assert proximity_contacts_purge(now=later) == 1
     assert not ProximityContact.objects.exists()
 
@@ -604,7 +618,7 @@ def test_the_scheduled_task_purges_with_the_configured_retention(
 ) -> None:
     settings.PROXIMITY_RETENTION_DAYS = 3
     device, other = phone(), phone()
-    _old(device, other, 4)
+    _old(device, other, 6)
     _old(device, other, 2)
     assert purge_old_proximity_contacts.delay().get() == 1
     assert ProximityContact.objects.count() == 1

@@ -162,9 +162,11 @@ def days_to_keep_ahead(today: date | None = None) -> tuple[date, date]:
 # --- converting a plain table (migrations) -------------------------------------------------
 
 
-def _foreign_keys_and_indexes(cursor: Any, table: str) -> tuple[list[Any], list[Any]]:
-    """The table's foreign keys and its indexes but the primary key, each (name, definition),
-    to make again on the table that replaces it."""
+def _foreign_keys_and_indexes(cursor: Any, table: str) -> tuple[list[Any], list[Any], list[Any]]:
+    """The table's foreign keys, its unique (and exclusion) constraints, and its other
+    indexes but the primary key, each (name, definition), to make again on the table that
+    replaces it. A constraint's own index is the constraint's: it is dropped and made with
+    it, so that Django, which names the constraint, can later alter or drop it."""
     cursor.execute(
         """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
            WHERE c.conrelid = %s::regclass AND c.contype = 'f'""",
@@ -172,24 +174,40 @@ def _foreign_keys_and_indexes(cursor: Any, table: str) -> tuple[list[Any], list[
     )
     foreign_keys = cursor.fetchall()
     cursor.execute(
-        """SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x
-           JOIN pg_class i ON i.oid = x.indexrelid
-           WHERE x.indrelid = %s::regclass AND NOT x.indisprimary""",
+        """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+           WHERE c.conrelid = %s::regclass AND c.contype IN ('u', 'x') ORDER BY c.conname""",
         [table],
     )
-    return foreign_keys, cursor.fetchall()
+    unique = cursor.fetchall()
+    cursor.execute(
+        """SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x
+           JOIN pg_class i ON i.oid = x.indexrelid
+           WHERE x.indrelid = %s::regclass AND NOT x.indisprimary
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                             WHERE c.conrelid = x.indrelid AND c.conindid = x.indexrelid)""",
+        [table],
+    )
+    return foreign_keys, unique, cursor.fetchall()
 
 
-def convert_to_daily_partitions(table: str, key: str, *, days_back: int, days_ahead: int) -> None:
+def convert_to_daily_partitions(
+    table: str, key: str, *, days_back: int, days_ahead: int, rows_days_back: int | None = None
+) -> None:
     """Rebuild the plain table ``table`` as one range-partitioned by day on ``key``, with its
-    rows. The new table keeps the column order, defaults, checks, indexes and foreign keys;
-    the id sequence continues where the old one stopped; the primary key becomes
-    ``(id, key)`` (PostgreSQL requires the partition key in every unique index), which
-    Django does not see: its ``id`` stays the model's primary key. Partitions are made for
-    every day that has rows, and for ``days_back`` before .. ``days_ahead`` after today.
-    Runs inside the migration's transaction: a failure leaves the old table as it was.
+    rows. The new table keeps the column order, defaults, checks, unique constraints,
+    indexes and foreign keys; the id sequence continues where the old one stopped; the
+    primary key becomes ``(id, key)`` (PostgreSQL requires the partition key in every unique
+    index), which Django does not see: its ``id`` stays the model's primary key. Partitions
+    are made for every day that has rows, and for ``days_back`` before .. ``days_ahead``
+    after today. With ``rows_days_back``, days with rows get a partition of their own only
+    back to that many days before today: older rows (a stray time years back, which would
+    otherwise make a partition for every day since) go to the default partition, where the
+    retention's batched delete finds them. Runs inside the migration's transaction: a
+    failure leaves the old table as it was.
 
-    Nothing may reference ``table`` with a database foreign key (checked: it raises)."""
+    Nothing may reference ``table`` with a database foreign key (checked: it raises). A
+    unique constraint must contain ``key`` (PostgreSQL refuses it otherwise, and the
+    migration fails as a whole)."""
     old = f"{table}_unpartitioned"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -199,12 +217,14 @@ def convert_to_daily_partitions(table: str, key: str, *, days_back: int, days_ah
         referencing = [name for (name,) in cursor.fetchall()]
         if referencing:
             raise RuntimeError(f"{table} is referenced by foreign keys of {referencing}: make them db_constraint=False")
-        foreign_keys, indexes = _foreign_keys_and_indexes(cursor, table)
+        foreign_keys, unique, indexes = _foreign_keys_and_indexes(cursor, table)
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
         (sequence,) = cursor.fetchone()
         cursor.execute(f"SELECT min({key}), max(id) FROM {table}")  # noqa: S608
         oldest, last_id = cursor.fetchone()
 
+        for name, _definition in unique:
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
@@ -222,7 +242,10 @@ def convert_to_daily_partitions(table: str, key: str, *, days_back: int, days_ah
         today = timezone.localdate()
         first = today - timedelta(days=days_back)
         if oldest is not None:
-            first = min(first, timezone.localdate(oldest))
+            oldest_day = timezone.localdate(oldest)
+            if rows_days_back is not None:
+                oldest_day = max(oldest_day, today - timedelta(days=rows_days_back))
+            first = min(first, oldest_day)
         cursor.execute(f'CREATE TABLE "{default_name(table)}" PARTITION OF "{table}" DEFAULT')
         day = first
         while day <= today + timedelta(days=days_ahead):
@@ -232,6 +255,8 @@ def convert_to_daily_partitions(table: str, key: str, *, days_back: int, days_ah
         cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')  # noqa: S608
         cursor.execute(f'DROP TABLE "{old}"')
         cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_pkey" PRIMARY KEY (id, "{key}")')
+        for name, definition in unique:
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         for _name, definition in indexes:
             cursor.execute(definition.replace(f" ON public.{old} ", f" ON public.{table} "))
         for name, definition in foreign_keys:
@@ -244,7 +269,9 @@ def revert_to_plain(table: str, key: str) -> None:
     primary key (the sequence stays a plain one owned by the column)."""
     old = f"{table}_partitioned"
     with connection.cursor() as cursor:
-        foreign_keys, indexes = _foreign_keys_and_indexes(cursor, table)
+        foreign_keys, unique, indexes = _foreign_keys_and_indexes(cursor, table)
+        for name, _definition in unique:
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
@@ -254,6 +281,8 @@ def revert_to_plain(table: str, key: str) -> None:
         cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')  # noqa: S608
         cursor.execute(f'DROP TABLE "{old}" CASCADE')
         cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_pkey" PRIMARY KEY (id)')
+        for name, definition in unique:
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         for _name, definition in indexes:
             cursor.execute(definition.replace(f" ON ONLY public.{old} ", f" ON public.{table} "))
         for name, definition in foreign_keys:
