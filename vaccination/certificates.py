@@ -5,7 +5,6 @@ browser). Issuing writes nothing but, on a new installation, the first document 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +43,7 @@ class Certificate:
 def uvci_for(dose_id: int) -> str:
     """The certificate identifier of a dose: unique, stable, and opaque (an HMAC of the
     dose's id under the secret key, so it says nothing and cannot be guessed)."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"vaccination.uvci:{dose_id}".encode(), hashlib.sha256).digest()
+    digest = hmac.digest(settings.SECRET_KEY.encode(), f"vaccination.uvci:{dose_id}".encode(), "sha256")
     opaque = base64.b32encode(digest[:10]).decode("ascii")
     return hcert.uvci(settings.VACCINATION_DCC_COUNTRY, settings.VACCINATION_DCC_UVCI_ISSUER, opaque)
 

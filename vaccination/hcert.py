@@ -25,11 +25,12 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import base45
 import cbor2
+import deflate as libdeflate
 import numpy as np
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -102,17 +103,20 @@ def names(full_name: str) -> dict[str, str]:
 # --- UVCI ----------------------------------------------------------------------------------
 
 _LUHN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/:"
+_LUHN_N = len(_LUHN_CHARS)
+# What each character adds to the sum: as it is, or doubled (its digits summed in base N).
+_LUHN_SINGLE = {char: code for code, char in enumerate(_LUHN_CHARS)}
+_LUHN_DOUBLED = {char: 2 * code // _LUHN_N + 2 * code % _LUHN_N for code, char in enumerate(_LUHN_CHARS)}
 
 
 def luhn_mod_n(text: str) -> str:
-    """The check character of a UVCI (Luhn mod N over ``A-Z0-9/:``, the DCC schema FAQ)."""
-    n = len(_LUHN_CHARS)
-    factor, total = 2, 0
-    for char in reversed(text):
-        addend = factor * _LUHN_CHARS.index(char)
-        factor = 1 if factor == 2 else 2
-        total += addend // n + addend % n
-    return _LUHN_CHARS[(n - total % n) % n]
+    """The check character of a UVCI (Luhn mod N over ``A-Z0-9/:``, the DCC schema FAQ): from
+    the right, every other character doubled, starting with the last."""
+    try:
+        total = sum(map(_LUHN_DOUBLED.__getitem__, text[::-2])) + sum(map(_LUHN_SINGLE.__getitem__, text[-2::-2]))
+    except KeyError as exc:
+        raise ValueError(f"not a UVCI character: {exc}") from exc
+    return _LUHN_CHARS[(_LUHN_N - total % _LUHN_N) % _LUHN_N]
 
 
 def uvci(country: str, issuer: str, opaque: str) -> str:
@@ -171,29 +175,128 @@ def kid_of(certificate: x509.Certificate) -> bytes:
 
 _ES256_SIGNING = ec.ECDSA(hashes.SHA256())
 
+# --- CBOR, written directly ---------------------------------------------------------------------
+#
+# The claims of a certificate have one shape, so their CBOR is written as a template: the
+# fixed bytes (map and array heads, keys) as constants and each value with its head. The
+# maps are in the deterministic order (RFC 8949 4.2.1, which for these keys is also RFC
+# 7049's canonical order): the same bytes as ``cbor2.dumps(..., canonical=True)`` (a test
+# compares them), in a fraction of an encoder's time.
+
+
+def _head(major: int, n: int) -> bytes:
+    """The head of a CBOR item of major type ``major`` with argument ``n`` (RFC 8949 3)."""
+    m = major << 5
+    if n < 24:
+        return bytes((m | n,))
+    if n < 0x100:
+        return bytes((m | 24, n))
+    if n < 0x10000:
+        return bytes((m | 25,)) + n.to_bytes(2, "big")
+    if n < 0x100000000:
+        return bytes((m | 26,)) + n.to_bytes(4, "big")
+    return bytes((m | 27,)) + n.to_bytes(8, "big")
+
+
+_TEXT_HEADS = tuple(bytes((0x60 | n,)) for n in range(24))
+
+
+def _text(value: str) -> bytes:
+    data = value.encode()
+    n = len(data)
+    return (_TEXT_HEADS[n] if n < 24 else _head(3, n)) + data
+
+
+_SMALL_INTS = tuple(bytes((n,)) for n in range(24))
+
+
+def _int(value: int) -> bytes:
+    if type(value) is not int:  # a bool is an int too, but CBOR's true or false
+        raise TypeError(value)
+    if 0 <= value < 24:
+        return _SMALL_INTS[value]
+    return _head(0, value) if value >= 0 else _head(1, -1 - value)
+
 
 def _bstr(data: bytes) -> bytes:
     """``data`` as a CBOR byte string (major type 2): its length header, then the bytes."""
-    n = len(data)
-    if n < 24:
-        head = bytes((0x40 | n,))
-    elif n < 0x100:
-        head = bytes((0x58, n))
-    elif n < 0x10000:
-        head = b"\x59" + n.to_bytes(2, "big")
-    else:
-        head = b"\x5a" + n.to_bytes(4, "big")
-    return head + data
+    return _head(2, len(data)) + data
 
+
+# The values most certificates share (country, issuer, product, holder, disease, version),
+# encoded once.
+_shared_text = lru_cache(maxsize=512)(_text)
+
+# The CWT's map {1: iss, 4: exp, 6: iat, -260: {1: HCERT}}, the HCERT's {"v": [{...}], "dob",
+# "nam", "ver"}, its vaccination's ten keys and the name's two or four, in that order.
+_CLAIMS_HEAD = b"\xa4\x01"
+_HCERT_HEAD = b"\x39\x01\x03\xa1\x01\xa4\x61v\x81\xaa\x62ci"
+
+
+def claims_cbor(payload: Mapping[str, Any], *, issuer: str, issued_at: int, expires_at: int) -> bytes:
+    """The CWT's CBOR, deterministic, times in seconds since the epoch: the HCERT of one
+    vaccination (the shape ``hcert_payload`` makes) from the template, any other shape by
+    cbor2."""
+    try:
+        nam = payload["nam"]
+        entries = payload["v"]
+        v = entries[0]
+        if len(payload) != 4 or type(entries) is not list or len(entries) != 1 or len(v) != 10:
+            raise ValueError("not the shape of a vaccination")
+        if len(nam) == 4:
+            name = b"".join(
+                (b"\xa4\x62fn", _text(nam["fn"]), b"\x62gn", _text(nam["gn"]),
+                 b"\x63fnt", _text(nam["fnt"]), b"\x63gnt", _text(nam["gnt"]))
+            )  # fmt: skip
+        elif len(nam) == 2:
+            name = b"".join((b"\xa2\x62fn", _text(nam["fn"]), b"\x63fnt", _text(nam["fnt"])))
+        else:
+            raise ValueError("not the shape of a name")
+        return b"".join(
+            (
+                _CLAIMS_HEAD, _shared_text(issuer), b"\x04", _int(expires_at), b"\x06", _int(issued_at),
+                _HCERT_HEAD, _text(v["ci"]), b"\x62co", _shared_text(v["co"]),
+                b"\x62dn", _int(v["dn"]), b"\x62dt", _text(v["dt"]), b"\x62is", _shared_text(v["is"]),
+                b"\x62ma", _shared_text(v["ma"]), b"\x62mp", _shared_text(v["mp"]), b"\x62sd", _int(v["sd"]),
+                b"\x62tg", _shared_text(v["tg"]), b"\x62vp", _shared_text(v["vp"]),
+                b"\x63dob", _text(payload["dob"]), b"\x63nam", name, b"\x63ver", _shared_text(payload["ver"]),
+            )
+        )  # fmt: skip
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # another shape: the general encoder
+        return cbor2.dumps({1: issuer, 4: expires_at, 6: issued_at, -260: {1: payload}}, canonical=True)
+
+
+def cwt_claims(hcert: dict[str, Any], *, issuer: str, issued_at: datetime, expires_at: datetime) -> bytes:
+    return claims_cbor(
+        hcert, issuer=issuer, issued_at=int(issued_at.timestamp()), expires_at=int(expires_at.timestamp())
+    )
+
+
+# --- COSE_Sign1 --------------------------------------------------------------------------------
 
 # The fixed parts of the two structures the signer writes around each payload (RFC 8152):
 # the Sig_structure ["Signature1", protected, external_aad b"", payload] and the tagged
 # COSE_Sign1 18([protected, {}, payload, signature]). cbor2 gives the same bytes (a test
-# compares them); writing them directly saves two encoder calls per certificate.
+# compares them).
 _SIG_STRUCTURE_HEAD = b"\x84\x6aSignature1"
 _EMPTY_BSTR = b"\x40"
 _COSE_SIGN1_HEAD = b"\xd2\x84"
 _EMPTY_MAP = b"\xa0"
+_SIGNATURE_HEAD = b"\x58\x40"  # a byte string of 64 bytes
+
+
+def raw_signature(der: bytes) -> bytes:
+    """ECDSA's DER ``SEQUENCE {INTEGER r, INTEGER s}`` as COSE's r‖s, 32 bytes each. Read
+    by slicing (each integer is 1 to 33 bytes: a leading zero when its top bit is set);
+    anything else goes through ``decode_dss_signature``."""
+    r_len = der[3]
+    r_end = 4 + r_len
+    if der[0] == 0x30 and der[2] == 0x02 and r_len <= 33 and len(der) > r_end + 1 and der[r_end] == 0x02:
+        s_len = der[r_end + 1]
+        if s_len <= 33 and r_end + 2 + s_len == len(der):
+            return der[4:r_end][-32:].rjust(32, b"\0") + der[r_end + 2 :][-32:].rjust(32, b"\0")
+    r_int, s_int = decode_dss_signature(der)
+    return r_int.to_bytes(32, "big") + s_int.to_bytes(32, "big")
 
 
 @dataclass
@@ -205,44 +308,40 @@ class Signer:
     not_after: datetime
     issuer_country: str
     protected: bytes = field(init=False)
-    _protected_bstr: bytes = field(init=False, repr=False)
+    _to_sign_head: bytes = field(init=False, repr=False)
+    _message_head: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.protected = cbor2.dumps({1: ES256, 4: self.kid})
-        self._protected_bstr = _bstr(self.protected)
+        protected = _bstr(self.protected)
+        self._to_sign_head = _SIG_STRUCTURE_HEAD + protected + _EMPTY_BSTR
+        self._message_head = _COSE_SIGN1_HEAD + protected + _EMPTY_MAP
 
     def sign(self, payload: bytes) -> bytes:
         """The COSE_Sign1 message (tag 18) of ``payload`` (the CWT's CBOR)."""
-        payload_bstr = _bstr(payload)
-        to_sign = _SIG_STRUCTURE_HEAD + self._protected_bstr + _EMPTY_BSTR + payload_bstr
-        der = self.private_key.sign(to_sign, _ES256_SIGNING)
-        r, s = decode_dss_signature(der)
-        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        return _COSE_SIGN1_HEAD + self._protected_bstr + _EMPTY_MAP + payload_bstr + _bstr(signature)
+        head = _head(2, len(payload))
+        der = self.private_key.sign(b"".join((self._to_sign_head, head, payload)), _ES256_SIGNING)
+        return b"".join((self._message_head, head, payload, _SIGNATURE_HEAD, raw_signature(der)))
 
 
-def cwt_claims(hcert: dict[str, Any], *, issuer: str, issued_at: datetime, expires_at: datetime) -> bytes:
-    return cbor2.dumps({1: issuer, 4: int(expires_at.timestamp()), 6: int(issued_at.timestamp()), -260: {1: hcert}})
-
+# --- zlib and Base45 ---------------------------------------------------------------------------
 
 _B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
 
 @cache
-def _b45_table() -> np.ndarray[Any, np.dtype[np.uint8]]:
-    """The three Base45 characters of every two-byte value (RFC 9285: low digit first),
-    196 KB built once."""
+def _b45_table() -> np.ndarray[Any, np.dtype[np.bytes_]]:
+    """The three Base45 characters of every two-byte value (RFC 9285: low digit first), one
+    3-byte item each: 196 KB built once."""
     alphabet = _B45.encode("ascii")
     triples = b"".join(bytes((alphabet[n % 45], alphabet[n // 45 % 45], alphabet[n // 2025])) for n in range(65536))
-    return np.frombuffer(triples, dtype=np.uint8).reshape(65536, 3)
+    return np.frombuffer(triples, dtype="S3")
 
 
 def b45encode(data: bytes) -> str:
-    """Base45 (RFC 9285) by one table look-up per two bytes: the same text as
-    ``base45.b45encode`` (a test compares them) in a fraction of its time, which keeps
-    issuing near the cost of the signature."""
-    whole = len(data) // 2
-    text = _b45_table()[np.frombuffer(data, dtype=">u2", count=whole)].tobytes().decode("ascii")
+    """Base45 (RFC 9285) by one table look-up per two bytes (numpy's ``take``): the same text
+    as ``base45.b45encode`` (a test compares them) in a fraction of its time."""
+    text = _b45_table().take(np.frombuffer(data, dtype=">u2", count=len(data) // 2)).tobytes().decode("ascii")
     if len(data) % 2:
         last = data[-1]
         text += _B45[last % 45] + _B45[last // 45]
@@ -250,13 +349,13 @@ def b45encode(data: bytes) -> str:
 
 
 def deflate(data: bytes) -> bytes:
-    """zlib at level 9 with a 4 KiB window and a small match table. A certificate is a few
-    hundred bytes, so it compresses to the same length as with zlib's defaults (a test
-    checks on the EU's test certificates), while the defaults set up a 256 KiB state for every
-    call, which cost as much as the signature. Any inflater reads it (the window is in the
-    zlib header)."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, 12, 4)
-    return packer.compress(data) + packer.flush()
+    """The zlib stream (RFC 1950: deflate, its header and Adler-32) of ``data`` by libdeflate
+    at level 9. A certificate is a few hundred bytes with a random signature and key id: zlib
+    (any level or window) spends about as long on them as the signature, mostly in branches
+    the varying bytes mispredict and in setting up its state; libdeflate takes half as long
+    and writes streams of the same length within a byte or two (shorter on average: a test
+    checks on the EU's test certificates). Any inflater reads them."""
+    return bytes(libdeflate.zlib_compress(data, 9))
 
 
 def encode(cose: bytes) -> str:
@@ -266,8 +365,13 @@ def encode(cose: bytes) -> str:
 def issue(signer: Signer, hcert: dict[str, Any], *, issued_at: datetime, expires_at: datetime) -> str:
     """The ``HC1:`` string; ``exp`` never beyond the signer's certificate."""
     expires_at = min(expires_at, signer.not_after)
-    claims = cwt_claims(hcert, issuer=signer.issuer_country, issued_at=issued_at, expires_at=expires_at)
-    return encode(signer.sign(claims))
+    claims = claims_cbor(
+        hcert,
+        issuer=signer.issuer_country,
+        issued_at=int(issued_at.timestamp()),
+        expires_at=int(expires_at.timestamp()),
+    )
+    return PREFIX + b45encode(deflate(signer.sign(claims)))
 
 
 # --- Verifying -------------------------------------------------------------------------------
