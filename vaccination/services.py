@@ -60,7 +60,8 @@ class DoseIn:
     client_id: uuid.UUID | None = None
 
 
-def _check_codes(data: DoseIn) -> str:
+def check_codes(data: DoseIn) -> str:
+    """The checks that need no database (codes, numbers, date); the prophylaxis to record."""
     if data.product not in valuesets.products():
         raise DomainError(VaccinationError.UNKNOWN_PRODUCT.label, VaccinationError.UNKNOWN_PRODUCT, field="product")
     if data.manufacturer not in valuesets.manufacturers():
@@ -240,7 +241,7 @@ def _record(user: User, data: DoseIn, prophylaxis: str) -> Dose:
 def dose_record(*, user: User, data: DoseIn) -> Dose:
     """Record one dose (the checks above) with its audit entry, in one transaction;
     idempotent by ``client_id``."""
-    prophylaxis = _check_codes(data)
+    prophylaxis = check_codes(data)
     record = _record_postgresql if connection.vendor == "postgresql" else _record
     try:
         with transaction.atomic():
