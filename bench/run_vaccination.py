@@ -249,11 +249,18 @@ def bench_http(duration: int, connections: int, workers: int, threads: int, peop
 
 
 def bench_batches(
-    duration: int, baseline: int, connections: int, workers: int, threads: int, people_count: int, size: int
+    duration: int,
+    baseline: int,
+    connections: int,
+    workers: int,
+    threads: int,
+    people_count: int,
+    size: int,
+    lot: str = "BENCH-BATCH",
 ) -> None:
     """``POST /api/v1/vaccination/sites/{id}/doses/`` through gunicorn and wrk: batches of
     ``size`` doses, each of a different person (dose 1, a fresh client_id), all from the same
-    lot, ``connections`` batches in flight; against the floor ``/bench/insert-doses`` (the
+    lot (``lot``; "" for none: no stock row updated), ``connections`` batches in flight; against the floor ``/bench/insert-doses`` (the
     same bodies parsed and inserted as one dose row per item in one statement, into the
     same table) for ``baseline`` seconds just before and just after. Each run's doses are
     deleted after it is counted, so the next run's people have no dose yet."""
@@ -276,12 +283,11 @@ def bench_batches(
     site, _ = Site.objects.get_or_create(name="bench-vaccination-batch", defaults={"ward": home_ward(0)})
     floor_site, _ = Site.objects.get_or_create(name="bench-vaccination-floor", defaults={"ward": home_ward(0)})
     site.staff.add(user)
-    lot = "BENCH-BATCH"
     stock = 10_000_000
     StockLot.objects.update_or_create(
         site=site,
         product="EU/1/20/1528",
-        lot=lot,
+        lot="BENCH-BATCH",
         defaults={"manufacturer": "ORG-100030215", "expires_on": date(2099, 1, 1), "doses_left": stock},
     )
     tag = "bench-vaccination-http"  # the people of the one-dose run, shared
@@ -330,7 +336,7 @@ def bench_batches(
     with gunicorn(workers=workers, threads=threads):
         run(batch_path, 5, site)  # warm-up: each worker's first requests, prepared statements
         run(floor_path, 3, floor_site)
-        StockLot.objects.filter(site=site, lot=lot).update(doses_left=stock)
+        StockLot.objects.filter(site=site, lot="BENCH-BATCH").update(doses_left=stock)
         audits_before = AuditEvent.objects.filter(action="vaccination.dose_record").count()
         loads.append(os.getloadavg())
         before = run(floor_path, baseline, floor_site)
@@ -339,7 +345,7 @@ def bench_batches(
         loads.append(os.getloadavg())
         after = run(floor_path, baseline, floor_site)
         loads.append(os.getloadavg())
-    used = stock - StockLot.objects.get(site=site, lot=lot).doses_left
+    used = stock - StockLot.objects.get(site=site, lot="BENCH-BATCH").doses_left
     audits = AuditEvent.objects.filter(action="vaccination.dose_record").count() - audits_before
 
     def per_s(r: object) -> float:
@@ -385,6 +391,7 @@ def main() -> None:
     parser.add_argument("--baseline-duration", type=int, default=15)
     parser.add_argument("--batch-connections", type=int, default=4, help="batches in flight")
     parser.add_argument("--batch-people", type=int, default=200000, help="people for the batches (distinct doses)")
+    parser.add_argument("--batch-lot", default="BENCH-BATCH", help='the doses\' lot ("": none, no stock row updated)')
     options = parser.parse_args()
     if options.batches_only:
         print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1, 5, 15 min)")
@@ -396,6 +403,7 @@ def main() -> None:
             options.threads,
             options.batch_people,
             options.batch_size,
+            options.batch_lot,
         )
         return
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1, 5, 15 min)")
