@@ -18,6 +18,13 @@ The database is migrated first; the run adds its own site, vaccinator and people
   above), what the API does per request;
 - dose recording: ``dose_record`` one at a time (each its transaction, audit entry, lock of
   the person and checks), one process, per-call latencies.
+
+``--http-only``: one dose a request over HTTP (gunicorn, wrk). ``--batches-only``: doses in
+batches over HTTP, against the bare batch insert in the same run (``bench_batches``):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/truyvet_hd_bench \\
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/truyvet_hd_bench \\
+        .venv/bin/python bench/run_vaccination.py --batches-only --duration 30 --batch-size 100
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -240,6 +248,132 @@ def bench_http(duration: int, connections: int, workers: int, threads: int, peop
         print(f"WARNING: {result.requests} requests for {len(ids)} people: some were duplicates (409)")
 
 
+def bench_batches(
+    duration: int,
+    baseline: int,
+    connections: int,
+    workers: int,
+    threads: int,
+    people_count: int,
+    size: int,
+    lot: str = "BENCH-BATCH",
+) -> None:
+    """``POST /api/v1/vaccination/sites/{id}/doses/`` through gunicorn and wrk: batches of
+    ``size`` doses, each of a different person (dose 1, a fresh client_id), all from the same
+    lot (``lot``; "" for none: no stock row updated), ``connections`` batches in flight; against the floor ``/bench/insert-doses`` (the
+    same bodies parsed and inserted as one dose row per item in one statement, into the
+    same table) for ``baseline`` seconds just before and just after. Each run's doses are
+    deleted after it is counted, so the next run's people have no dose yet."""
+    import platform
+    import tempfile
+
+    from lib import gunicorn, wrk
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import home_ward
+    from truyvet.accounts.models import Role, User
+    from truyvet.lib.models import AuditEvent
+    from truyvet.people.models import Person
+    from truyvet.people.normalize import search_key
+    from vaccination.models import Site, StockLot
+
+    call_command("migrate", verbosity=0)
+    user, _ = User.objects.get_or_create(username="bench-vaccinator-batch", defaults={"role": Role.VACCINATION_STAFF})
+    token, _ = Token.objects.get_or_create(user=user)
+    site, _ = Site.objects.get_or_create(name="bench-vaccination-batch", defaults={"ward": home_ward(0)})
+    floor_site, _ = Site.objects.get_or_create(name="bench-vaccination-floor", defaults={"ward": home_ward(0)})
+    site.staff.add(user)
+    stock = 10_000_000
+    StockLot.objects.update_or_create(
+        site=site,
+        product="EU/1/20/1528",
+        lot="BENCH-BATCH",
+        defaults={"manufacturer": "ORG-100030215", "expires_on": date(2099, 1, 1), "doses_left": stock},
+    )
+    tag = "bench-vaccination-http"  # the people of the one-dose run, shared
+    have = Person.objects.filter(address=tag).count()
+    if have < people_count:
+        Person.objects.bulk_create(
+            [
+                Person(full_name=f"Bench Tiêm {n}", name_key=search_key(f"Bench Tiêm {n}"), address=tag)
+                for n in range(have, people_count)
+            ],
+            batch_size=5000,
+        )
+    ids = list(Person.objects.filter(address=tag).order_by("pk").values_list("pk", flat=True)[:people_count])
+
+    def clear(where: Site) -> int:
+        # The run's doses deleted, not vacuumed: VACUUM of a table left empty truncates it to
+        # no pages, and the statements the workers prepare then plan for an empty table
+        # (sequential scans) and keep that plan while the run fills it (seen: the doses read
+        # went from 1 to 56 ms a batch). A real dose table is never empty.
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM vaccination_dose WHERE site_id = %s", [where.pk])
+            return cursor.rowcount
+
+    for where in (site, floor_site):
+        clear(where)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE vaccination_dose; ANALYZE people_person; ANALYZE lib_auditevent")
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(str(pk) for pk in ids) + "\n")
+    counts = Path(tempfile.mkdtemp(prefix="bench-doses-")) / "counts.txt"
+    day = (timezone.localdate() - timedelta(days=1)).isoformat()
+    script = ROOT / "bench" / "lua" / "dose_batches.lua"
+    wrk_threads = 2
+
+    def run(path: str, seconds: int, where: Site) -> tuple[object, str, int]:
+        counts.unlink(missing_ok=True)
+        result = wrk(script, path=path, duration=seconds, connections=connections, threads=wrk_threads,
+                     args=(handle.name, token.key, str(site.pk), day, lot, str(wrk_threads), str(size), str(counts)))  # fmt: skip
+        said = counts.read_text().strip() if counts.exists() else ""
+        time.sleep(3)  # the batches still in flight when wrk stopped are written before the count
+        return result, said, clear(where)
+
+    batch_path = f"/api/v1/vaccination/sites/{site.pk}/doses/"
+    floor_path = f"/bench/insert-doses?site={floor_site.pk}"
+    loads = [os.getloadavg()]
+    with gunicorn(workers=workers, threads=threads):
+        run(batch_path, 5, site)  # warm-up: each worker's first requests, prepared statements
+        run(floor_path, 3, floor_site)
+        StockLot.objects.filter(site=site, lot="BENCH-BATCH").update(doses_left=stock)
+        audits_before = AuditEvent.objects.filter(action="vaccination.dose_record").count()
+        loads.append(os.getloadavg())
+        before = run(floor_path, baseline, floor_site)
+        loads.append(os.getloadavg())
+        main = run(batch_path, duration, site)
+        loads.append(os.getloadavg())
+        after = run(floor_path, baseline, floor_site)
+        loads.append(os.getloadavg())
+    used = stock - StockLot.objects.get(site=site, lot="BENCH-BATCH").doses_left
+    audits = AuditEvent.objects.filter(action="vaccination.dose_record").count() - audits_before
+
+    def per_s(r: object) -> float:
+        return float(r.requests_per_s) * size  # type: ignore[attr-defined]
+
+    floor = (per_s(before[0]) + per_s(after[0])) / 2
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; gunicorn {workers} workers x {threads} threads; "
+          f"wrk {wrk_threads} threads, {connections} batches of {size} in flight")  # fmt: skip
+    print()
+    print("| path | s | batches/s | doses/s | p50 / p90 / p99 ms a batch | non-2xx | items | doses written |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, seconds, (result, said, written) in (
+        ("POST /bench/insert-doses (floor, before)", baseline, before),
+        ("POST /api/v1/vaccination/sites/{id}/doses/", duration, main),
+        ("POST /bench/insert-doses (floor, after)", baseline, after),
+    ):
+        r: Any = result
+        print(f"| {name} | {seconds} | {r.requests_per_s:.1f} | {per_s(r):.0f} | {r.p50_ms:.0f} / {r.p90_ms:.0f} / "
+              f"{r.p99_ms:.0f} | {r.non_2xx} | {said} | {written} |")  # fmt: skip
+    print()
+    print(f"batch path: {main[2]} doses written, {used} taken from the lot's stock, {audits} audit entries")
+    print(f"ratio batch / floor (mean of before and after): {per_s(main[0]) / floor:.2f}")
+    print("load average (1, 5, 15 min) at: start, after warm-up, after floor, after batches, after floor: "
+          + "; ".join(" ".join(f"{x:.2f}" for x in load) for load in loads))  # fmt: skip
+    if len(ids) < float(main[0].requests) * size:  # type: ignore[attr-defined]
+        print(f"WARNING: more doses sent than {len(ids)} people: some were duplicates")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--certificates", type=int, default=5000)
@@ -252,7 +386,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--people", type=int, default=40000)
+    parser.add_argument("--batches-only", action="store_true", help="Only the dose batches over HTTP.")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--baseline-duration", type=int, default=15)
+    parser.add_argument("--batch-connections", type=int, default=4, help="batches in flight")
+    parser.add_argument("--batch-people", type=int, default=200000, help="people for the batches (distinct doses)")
+    parser.add_argument("--batch-lot", default="BENCH-BATCH", help='the doses\' lot ("": none, no stock row updated)')
     options = parser.parse_args()
+    if options.batches_only:
+        print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1, 5, 15 min)")
+        bench_batches(
+            options.duration,
+            options.baseline_duration,
+            options.batch_connections,
+            options.workers,
+            options.threads,
+            options.batch_people,
+            options.batch_size,
+            options.batch_lot,
+        )
+        return
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1, 5, 15 min)")
     if not options.http_only:
         bench_certificates(options.certificates)

@@ -76,4 +76,5 @@ if settings.BENCH_BASELINE:
         path("bench/insert-one", bench_views.insert_one),
         path("bench/read-one", bench_views.read_one),
         path("bench/insert-batch", bench_views.insert_batch),
+        path("bench/insert-doses", bench_views.insert_doses),
     ]

@@ -1,10 +1,11 @@
-"""The vaccination API (API.md, Vaccination): the caller's sites, recording a dose, a
-person's EU Digital COVID Certificate, the document signer and the trust list."""
+"""The vaccination API (API.md, Vaccination): the caller's sites, recording a dose or a batch
+of doses, a person's EU Digital COVID Certificate, the document signer and the trust list."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -16,10 +17,14 @@ from rest_framework.views import APIView
 from truyvet.accounts.models import User
 from truyvet.accounts.permissions import MayVaccinate
 from truyvet.lib.drf import PublicRateThrottle
-from truyvet.lib.schema import body_from
+from truyvet.lib.errors import DomainError
+from truyvet.lib.schema import Invalid, Refusal, body_from
+from truyvet.lib.text import storable
 from vaccination.certificates import certificate_for, current_dsc, trust_list_for_browsers, verify
-from vaccination.schemas import DoseBody
-from vaccination.selectors import person_for_certificate, site_list_for
+from vaccination.dose_batches import DOSE_BATCH_MAX, BatchDose, BatchResult, doses_record_batch, rejected
+from vaccination.errors import VaccinationError
+from vaccination.schemas import DoseBatch, DoseBody, dose_item, dose_reason
+from vaccination.selectors import person_for_certificate, site_get_for, site_list_for
 from vaccination.services import dose_record
 
 _DSC: dict[str, Any] = {"kid": serializers.CharField(), "certificate_pem": serializers.CharField()}
@@ -70,6 +75,77 @@ class DoseCreateView(APIView):
         body = body_from(request, DoseBody)
         dose = dose_record(user=request.user, data=body.dose)
         return Response({"id": dose.pk}, status=201)
+
+
+DoseOut = inline_serializer(
+    "DoseBatchItemResult",
+    {
+        "client_id": serializers.CharField(
+            allow_null=True, help_text="The item's client_id as sent; null when it sent none that could be read."
+        ),
+        "status": serializers.ChoiceField(choices=["created", "duplicate", "rejected"]),
+        "id": serializers.IntegerField(required=False, help_text="The dose (created, or recorded before)."),
+        "reason": serializers.CharField(required=False, help_text="Why the item is rejected: an error code."),
+        "http_status": serializers.IntegerField(
+            required=False,
+            help_text="The single path's status: 400, or 409 (duplicate_dose, client_id_reused).",
+        ),
+    },
+)
+DoseResults = inline_serializer("DoseBatchResults", {"results": serializers.ListField(child=DoseOut)})
+
+
+def _echoed_client_id(raw: object) -> str | None:
+    """The client_id of a rejected item as the tablet sent it, so it can match the answer;
+    None when it cannot be sent back (not text, too long, or not storable text)."""
+    client = raw.get("client_id") if isinstance(raw, dict) else None
+    return client if isinstance(client, str) and len(client) <= 40 and storable(client) else None
+
+
+def _whole_batch(request: Request) -> DoseBatch | None:
+    """The batch read straight from its bytes when every item is well formed (one msgspec
+    call); None when any part is not, so the view reads the items one by one."""
+    if request.content_type.split(";")[0].strip() != "application/json":
+        return None
+    try:
+        return msgspec.json.decode(request.body, type=DoseBatch)
+    except msgspec.DecodeError:  # and its ValidationError
+        return None
+
+
+class DoseBatchView(APIView):
+    """Doses recorded at one of the caller's sites, each item standing alone (a tablet's
+    offline queue); a replay writes nothing. Another site: 404."""
+
+    permission_classes = [MayVaccinate]
+
+    @extend_schema(request=DoseBatch, responses={200: DoseResults}, tags=["vaccination"])
+    def post(self, request: Request, site_id: int) -> Response:
+        assert isinstance(request.user, User)
+        site = site_get_for(request.user, site_id)
+        items: list[BatchDose | BatchResult] = []
+        batch = _whole_batch(request)
+        if batch is not None:  # every item well formed: read at once
+            for dose in batch.doses:
+                try:
+                    items.append(dose.item(site.pk))
+                except Invalid as invalid:
+                    reason = dose_reason(Refusal(invalid.field, invalid.message))
+                    items.append(rejected(_echoed_client_id({"client_id": dose.client_id}), reason))
+        else:  # each item alone, the bad ones rejected with their reason
+            data = request.data if isinstance(request.data, dict) else {}
+            doses = data.get("doses")
+            if not isinstance(doses, list):
+                raise DomainError(VaccinationError.DOSES_REQUIRED.label, VaccinationError.DOSES_REQUIRED, field="doses")
+            if len(doses) > DOSE_BATCH_MAX:
+                raise DomainError(
+                    VaccinationError.DOSES_BATCH_TOO_LARGE.label, VaccinationError.DOSES_BATCH_TOO_LARGE, field="doses"
+                )
+            for raw in doses:
+                item = dose_item(raw, site.pk)
+                items.append(rejected(_echoed_client_id(raw), item) if isinstance(item, str) else item)
+        results = doses_record_batch(user=request.user, site=site, items=items, request=request)
+        return Response({"results": [r.as_dict() for r in results]})
 
 
 class CertificateView(APIView):

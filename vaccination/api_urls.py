@@ -9,6 +9,7 @@ from vaccination import api, reaction_api, registration_api
 urlpatterns = [
     path("vaccination/sites/", api.SiteListView.as_view(), name="vaccination-sites"),
     path("vaccination/doses/", api.DoseCreateView.as_view(), name="vaccination-doses"),
+    path("vaccination/sites/<int:site_id>/doses/", api.DoseBatchView.as_view(), name="vaccination-site-doses"),
     path("vaccination/certificates/<int:person_id>/", api.CertificateView.as_view(), name="vaccination-certificate"),
     path("vaccination/dsc/", api.DscView.as_view(), name="vaccination-dsc"),
     path("vaccination/trustlist/", api.TrustListView.as_view(), name="vaccination-trustlist"),

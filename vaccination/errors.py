@@ -37,6 +37,8 @@ class VaccinationError(ErrorCode):
     BAD_SIGNATURE = "bad_signature", _("the certificate's signature is not valid")
     EXPIRED = "expired", _("the certificate has expired")
     NOT_YET_VALID = "not_yet_valid", _("the certificate is not valid yet")
+    DOSES_REQUIRED = "doses_required", _("send the doses as a list under doses")
+    DOSES_BATCH_TOO_LARGE = "doses_batch_too_large", _("too many doses in one batch")
 
 
 class ReactionError(ErrorCode):

@@ -7,6 +7,7 @@ staff with a site (to vaccinate people from anywhere) and by the person themselv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -104,6 +105,32 @@ def interval_days(product: str, day: date, campaign_id: int | None = None) -> tu
         return int(found[0]), int(found[1])
     low, high = settings.VACCINATION_INTERVAL_DAYS
     return int(low), int(high)
+
+
+def interval_table(products: set[str]) -> Callable[[str, date, int | None], int]:
+    """``interval_days``'s minimum for many doses: the campaigns' settings of ``products`` read
+    in one query, then looked up by the same rules (a batch of doses)."""
+    rows = list(
+        CampaignProduct.objects.filter(product__in=products)
+        .order_by("-campaign__starts_on")
+        .values_list("product", "campaign_id", "campaign__starts_on", "campaign__ends_on", "min_interval_days")
+    )
+    default = int(settings.VACCINATION_INTERVAL_DAYS[0])
+
+    def minimum(product: str, day: date, campaign_id: int | None = None) -> int:
+        for row_product, campaign, starts, ends, low in rows:
+            if row_product != product:
+                continue
+            if campaign == campaign_id if campaign_id is not None else starts <= day <= ends:
+                return int(low)
+        return default
+
+    return minimum
+
+
+def campaigns_known(campaign_ids: set[int]) -> set[int]:
+    """Which of these campaigns exist."""
+    return set(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", flat=True)) if campaign_ids else set()
 
 
 def person_statuses(person_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -60,7 +60,9 @@ class DoseIn:
     client_id: uuid.UUID | None = None
 
 
-def _check_codes(data: DoseIn) -> str:
+def check_codes(data: DoseIn, today: date | None = None) -> str:
+    """The checks that need no database (codes, numbers, date); the prophylaxis to record.
+    ``today``: the local date, when the caller checks many doses at once."""
     if data.product not in valuesets.products():
         raise DomainError(VaccinationError.UNKNOWN_PRODUCT.label, VaccinationError.UNKNOWN_PRODUCT, field="product")
     if data.manufacturer not in valuesets.manufacturers():
@@ -75,7 +77,7 @@ def _check_codes(data: DoseIn) -> str:
     for field, value in (("dose_number", data.dose_number), ("total_doses", data.total_doses)):
         if not 1 <= value <= MAX_DOSE_NUMBER:
             raise DomainError(VaccinationError.BAD_DOSE_NUMBER.label, VaccinationError.BAD_DOSE_NUMBER, field=field)
-    if data.administered_on > timezone.localdate():
+    if data.administered_on > (today or timezone.localdate()):
         raise DomainError(
             VaccinationError.DATE_IN_FUTURE.label, VaccinationError.DATE_IN_FUTURE, field="administered_on"
         )
@@ -240,7 +242,7 @@ def _record(user: User, data: DoseIn, prophylaxis: str) -> Dose:
 def dose_record(*, user: User, data: DoseIn) -> Dose:
     """Record one dose (the checks above) with its audit entry, in one transaction;
     idempotent by ``client_id``."""
-    prophylaxis = _check_codes(data)
+    prophylaxis = check_codes(data)
     record = _record_postgresql if connection.vendor == "postgresql" else _record
     try:
         with transaction.atomic():

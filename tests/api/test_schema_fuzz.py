@@ -34,6 +34,7 @@ from contacts.models import Case
 from tests.factories import HealthUnitFactory, PersonFactory, UserFactory, home_ward
 from truyvet.accounts.models import Role, UnitKind, User
 from truyvet.credentials.services import qr_issue
+from vaccination.models import Site
 from venues.models import CheckIn, Venue
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,10 @@ KNOWN: dict[str, list[Any]] = {
     # the wrong type: they are dropped, not refused, so a tablet's offline queue never
     # sticks on them (API.md: each item stands alone). The schema cannot say "ignored".
     "POST /api/v1/checkpoints/{checkpoint_id}/scans/": [negative_data_rejection],
+    # The same for a site's batch of doses: an item that breaks the item's schema is answered
+    # in its result (rejected, with the field), not with a 400 for the whole batch, so that
+    # one bad item never sinks the others.
+    "POST /api/v1/vaccination/sites/{site_id}/doses/": [negative_data_rejection],
 }
 
 
@@ -130,6 +135,8 @@ def cast(db: None, settings: Any, _quiet_refusals: None, _one_connection: None) 
         Role.VACCINATION_STAFF: _user(Role.VACCINATION_STAFF, health_unit=site),
         Role.BUS_OPERATOR: _user(Role.BUS_OPERATOR),
     }
+    vaccination_site = Site.objects.create(name="Trạm tiêm", ward=ward)
+    vaccination_site.staff.add(users[Role.VACCINATION_STAFF])
     checkpoint = Checkpoint.objects.create(name="Chốt Km 12", road="QL4D", ward=ward, latitude=22.4, longitude=103.4)
     checkpoint.staff.add(users[Role.CHECKPOINT_STAFF])
     venue = Venue.objects.create(
@@ -151,6 +158,7 @@ def cast(db: None, settings: Any, _quiet_refusals: None, _one_connection: None) 
             "venue_id": venue.pk,
             "checkin_id": checkin.pk,
             "person_id": traveller.pk,
+            "site_id": vaccination_site.pk,
         },
         qr_token=qr_token,
     )

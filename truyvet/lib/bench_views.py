@@ -60,3 +60,51 @@ def insert_batch(request: HttpRequest) -> JsonResponse:
         )
         ids = [row[0] for row in cursor.fetchall()]
     return JsonResponse({"ids": ids})
+
+
+# Every NOT NULL column of vaccination_dose, the items' own values as arrays: one statement
+# whatever the batch size. A person who has the dose already is skipped (as the batch
+# endpoint's insert skips a conflict), so a run that wraps round its people still answers.
+_INSERT_DOSES = """
+INSERT INTO vaccination_dose (person_id, product, manufacturer, prophylaxis, lot, dose_number, total_doses,
+    administered_on, site_id, client_id, created_at)
+SELECT p, pr, m, '', l, n, t, d, %s, c, now()
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::int[], %s::int[], %s::date[], %s::uuid[])
+    AS x(p, pr, m, l, n, t, d, c)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+@csrf_exempt
+@require_POST
+def insert_doses(request: HttpRequest) -> JsonResponse:
+    """The floor for a batch of doses: parse the JSON body and insert one dose row per item
+    into the real table (same indexes and constraints), in one statement. No token, no
+    check, no lock, no audit, no stock."""
+    items = json.loads(request.body)["doses"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_DOSES,
+            [
+                int(request.GET["site"]),
+                *(
+                    [i[name] for i in items]
+                    for name in (
+                        "person_id",
+                        "product",
+                        "manufacturer",
+                        "lot",
+                        "dose_number",
+                        "total_doses",
+                        "administered_on",
+                        "client_id",
+                    )
+                ),
+            ],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    # Compact, as the API's renderer writes it (the benchmark's script counts the statuses).
+    return JsonResponse(
+        {"results": [{"status": "created", "id": pk} for pk in ids]}, json_dumps_params={"separators": (",", ":")}
+    )
