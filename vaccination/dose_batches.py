@@ -550,9 +550,12 @@ def _statement() -> tuple[str, list[models.Field[Any, Any]]]:
         " ON CONFLICT DO NOTHING"
         " RETURNING id, client_id, person_id, dose_number, product, site_id, lot),"
         f" a AS (INSERT INTO {audit_table} ({', '.join(audit_columns)}) SELECT {', '.join(audit_select)} FROM d),"
-        f" s AS (UPDATE {lot_table} l SET doses_left = GREATEST(l.doses_left - u.n, 0)"
-        " FROM (SELECT product, lot, count(*) AS n FROM d WHERE lot <> '' GROUP BY product, lot) u"
-        " WHERE l.site_id = %s AND l.product = u.product AND l.lot = u.lot)"
+        # The lots locked in id order before they are counted down: two batches of a site
+        # that share lots take them in the same order, so neither waits for the other's.
+        f" k AS (SELECT l.id, u.n FROM {lot_table} l"
+        " JOIN (SELECT product, lot, count(*) AS n FROM d WHERE lot <> '' GROUP BY product, lot) u"
+        " ON l.product = u.product AND l.lot = u.lot WHERE l.site_id = %s ORDER BY l.id FOR UPDATE OF l),"
+        f" s AS (UPDATE {lot_table} l SET doses_left = GREATEST(l.doses_left - k.n, 0) FROM k WHERE l.id = k.id)"
         " SELECT id, client_id FROM d"
     )
     _SQL.append((sql, audit_constants))
