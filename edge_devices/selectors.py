@@ -164,3 +164,24 @@ def link_target(*, checkpoint_id: int, at: datetime, person_id: int | None) -> i
     if person_id is not None:
         return candidates[0] if candidates else None
     return candidates[0] if len(candidates) == 1 else None
+
+
+def link_target_sql(*, checkpoint_id: int, at: datetime, person_id: int | None) -> tuple[str, list[object]]:
+    """``link_target`` as one query of one row, its ``id`` the passage or NULL, for the
+    reading's own statement on PostgreSQL (a CTE: no round trip of its own)."""
+    table = Passage._meta.db_table
+    if person_id is not None:
+        window = timedelta(seconds=settings.EDGE_LINK_TOKEN_WINDOW_SECONDS)
+        sql = (
+            f"SELECT (SELECT id FROM {table} WHERE person_id = %s AND checkpoint_id = %s "  # noqa: S608 (our table)
+            "AND scanned_at >= %s AND scanned_at <= %s "
+            "ORDER BY abs(extract(epoch FROM scanned_at - %s)), scanned_at LIMIT 1) AS id"
+        )
+        return sql, [person_id, checkpoint_id, at - window, at + window, at]
+    window = timedelta(seconds=settings.EDGE_LINK_WINDOW_SECONDS)
+    # The one passage in the window, or none: two already say "cannot tell whose".
+    sql = (
+        f"SELECT CASE WHEN count(*) = 1 THEN min(id) END AS id FROM (SELECT id FROM {table} "  # noqa: S608 (our table)
+        "WHERE checkpoint_id = %s AND scanned_at >= %s AND scanned_at <= %s LIMIT 2) AS candidates"
+    )
+    return sql, [checkpoint_id, at - window, at + window]
