@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import hmac
 import time
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from checkpoints.models import Checkpoint, Passage
 from checkpoints.selectors.scope import checkpoint_get_for, checkpoints_for
 from edge_devices.keys import key_digest
-from edge_devices.models import Device, Reading
+from edge_devices.models import Device, Reading, ReadingReceipt
 from truyvet.accounts.models import User
 from truyvet.accounts.permissions import may_oversee_checkpoints
 from truyvet.lib.bounds import MAX_INT
@@ -113,6 +114,19 @@ def reading_get_for_device(device: Device, reading_id: int | str) -> Reading:
     if reading is None:
         raise Http404
     return reading
+
+
+def reading_for_client_id(device: Device, client_id: uuid.UUID) -> Reading | None:
+    """The reading the device's ``client_id`` made, by its receipt (one query: the receipt
+    joined to the reading's own partition by ``(id, captured_at)``), or None."""
+    receipts = ReadingReceipt.objects.filter(device=device, client_id=client_id)
+    return (
+        Reading.objects.filter(
+            pk=Subquery(receipts.values("reading_id")[:1]), captured_at=Subquery(receipts.values("captured_at")[:1])
+        )
+        .order_by()
+        .first()
+    )
 
 
 def link_candidates(*, checkpoint_id: int, at: datetime, person_id: int | None) -> list[int]:

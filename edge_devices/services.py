@@ -15,15 +15,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from checkpoints.models import Checkpoint
 from edge_devices.errors import DeviceError
 from edge_devices.keys import new_key
-from edge_devices.models import Device, DeviceKind, Reading
-from edge_devices.selectors import forget_device_keys, link_target, link_target_sql
+from edge_devices.models import Device, DeviceKind, Reading, ReadingReceipt
+from edge_devices.selectors import forget_device_keys, link_target, link_target_sql, reading_for_client_id
 from edge_devices.tasks import (
     fever_alert,
     process_snapshot,
@@ -37,7 +37,7 @@ from truyvet.credentials.qr import qr_holder
 from truyvet.lib import outbox
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
-from truyvet.lib.sql import insert_sql
+from truyvet.lib.sql import next_ids_sql
 from truyvet.lib.storage import write_new
 
 _MAC = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
@@ -239,17 +239,25 @@ def _new_reading(
 def _ingest_orm(
     device: Device, data: ReadingInput, fever: bool, group: Reading | None, person_id: int | None, frame: str
 ) -> tuple[Reading, bool]:
+    """The ORM's way (SQLite): the receipt looked up, then the reading and its receipt in a
+    savepoint; a concurrent retry's receipt first: the savepoint undone, its reading answered."""
     with transaction.atomic():
+        earlier = reading_for_client_id(device, data.client_id)
+        if earlier is not None:
+            return earlier, False
         reading = _new_reading(device, data, fever, group, person_id, frame)
         reading.passage_id = link_target(checkpoint_id=device.checkpoint_id, at=data.captured_at, person_id=person_id)
-        sql, params = insert_sql(reading)
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} ON CONFLICT (device_id, client_id) DO NOTHING RETURNING id", params)
-            row = cursor.fetchone()
-        if row is None:  # the same client_id again (a retry)
-            return Reading.objects.get(device=device, client_id=data.client_id), False
-        reading.pk = row[0]
-        reading._state.adding = False
+        try:
+            with transaction.atomic():
+                reading.save(force_insert=True)
+                ReadingReceipt.objects.create(
+                    device=device, client_id=data.client_id, reading_id=reading.pk, captured_at=data.captured_at
+                )
+        except IntegrityError:
+            earlier = reading_for_client_id(device, data.client_id)
+            if earlier is None:
+                raise
+            return earlier, False
         _queue_followups(reading)
     return reading, True
 
@@ -276,12 +284,13 @@ _VALUES = "%s, %s, %s, %s, %s, %s, %s, %s, %s, (SELECT id FROM link), %s, '', NU
 def _ingest_postgresql(
     device: Device, data: ReadingInput, fever: bool, group: Reading | None, person_id: int | None, frame: str
 ) -> tuple[Reading, bool]:
-    """One statement, committed on its own: the passage looked up (``link``), the row inserted
-    unless the device sent this ``client_id`` already (``r``), the outbox messages of its
+    """One statement, committed on its own: the passage looked up (``link``), the receipt of
+    ``(device, client_id)`` with the new reading's id unless the device sent this
+    ``client_id`` already (``rc``), the row if the receipt was new (``r``), the outbox messages of its
     tasks (``p`` the snapshot, ``l`` the later link, ``a`` the fever alert), the marks of
     messages this process sent earlier (``m``); it answers the new row, or the first reading
     of a retry. The messages without delay are sent right after (``outbox.send_written``)."""
-    table = Reading._meta.db_table
+    table, receipts = Reading._meta.db_table, ReadingReceipt._meta.db_table
     now = timezone.now()
     link_sql, link_params = link_target_sql(
         checkpoint_id=device.checkpoint_id, at=data.captured_at, person_id=person_id
@@ -289,8 +298,13 @@ def _ingest_postgresql(
     ctes = [f"link AS ({link_sql})"]
     params: list[object] = [*link_params]
     ctes.append(
-        f"r AS (INSERT INTO {table} ({_COLUMNS}) VALUES ({_VALUES}) "  # noqa: S608 (our table, our SQL)
-        "ON CONFLICT (device_id, client_id) DO NOTHING RETURNING id, fever, passage_id)"
+        f"rc AS (INSERT INTO {receipts} (device_id, client_id, reading_id, captured_at) "  # noqa: S608 (our tables)
+        f"VALUES (%s, %s, {next_ids_sql(Reading)}, %s) ON CONFLICT DO NOTHING RETURNING reading_id)"
+    )
+    params += [device.pk, data.client_id, data.captured_at]
+    ctes.append(
+        f"r AS (INSERT INTO {table} (id, {_COLUMNS}) SELECT rc.reading_id, {_VALUES} FROM rc "  # noqa: S608 (our table)
+        "RETURNING id, fever, passage_id)"
     )
     group_id = group.pk if group is not None else None
     params += [device.pk, device.checkpoint_id, data.client_id, data.captured_at, now, data.temperature_c, fever,
@@ -325,8 +339,9 @@ def _ingest_postgresql(
     statement = (
         f"WITH {', '.join(ctes)} "  # noqa: S608 (our tables, our SQL)
         f"SELECT r.id, r.fever, r.passage_id, true, {snapshot_msg}, {alert_msg} FROM r "
-        f"UNION ALL SELECT e.id, e.fever, e.passage_id, false, NULL, NULL FROM {table} e "
-        "WHERE e.device_id = %s AND e.client_id = %s AND NOT EXISTS (SELECT FROM r)"
+        f"UNION ALL SELECT e.id, e.fever, e.passage_id, false, NULL, NULL FROM {receipts} x "
+        f"JOIN {table} e ON e.id = x.reading_id AND e.captured_at = x.captured_at "
+        "WHERE x.device_id = %s AND x.client_id = %s AND NOT EXISTS (SELECT FROM rc)"
     )
     params += [device.pk, data.client_id]
     try:
@@ -340,8 +355,13 @@ def _ingest_postgresql(
         raise
     if row is None:
         # The first reading of this client_id was committed while this statement ran (its
-        # snapshot did not see it, the conflict did): read it now.
-        return Reading.objects.get(device=device, client_id=data.client_id), False
+        # snapshot did not see it, the conflict did): read it now. A receipt whose reading is
+        # gone (deleted by hand) is forgotten, and the reading made anew.
+        earlier = reading_for_client_id(device, data.client_id)
+        if earlier is not None:
+            return earlier, False
+        ReadingReceipt.objects.filter(device=device, client_id=data.client_id).delete()
+        return _ingest_postgresql(device, data, fever, group, person_id, frame)
     pk, stored_fever, passage_id, created, snapshot_id, alert_id = row
     reading = _new_reading(device, data, stored_fever, group, person_id, frame if created else "")
     reading.pk, reading.passage_id = pk, passage_id

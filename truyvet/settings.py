@@ -777,3 +777,12 @@ CELERY_BEAT_SCHEDULE["partitions-create-ahead"] = {
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 # Where ``manage.py backup_drill`` writes its dump (a directory; a temporary one when empty).
 BACKUP_DIR = env.str("BACKUP_DIR", default="")
+# --- Edge devices: readings partitioned by day (docs/DEVICES.md, docs/ARCHITECTURE.md) -----
+# Readings are deleted this many days after they were captured (on PostgreSQL whole days
+# dropped), with their receipts; nightly.
+EDGE_READING_RETENTION_DAYS = env.int("EDGE_READING_RETENTION_DAYS", default=21)
+PARTITIONED_TABLES = [*PARTITIONED_TABLES, "edge_devices_reading"]
+CELERY_BEAT_SCHEDULE["edge-purge-readings"] = {
+    "task": "edge_devices.tasks.purge_readings",
+    "schedule": crontab(hour=2, minute=37),
+}
