@@ -6,7 +6,9 @@ server's (gunicorn, wrk, the machine).
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/truyvet_NAME_bench \\
     BENCH_REDIS_URL=redis://127.0.0.1:6379/N .venv/bin/python bench/profile_devices.py [--count 400] [--profile]
 
-Prints the median and p95 time of a reading and the SQL statements each makes; with
+Prints the median and p95 time of a reading, the SQL statements each makes, and the processor
+time a reading costs this process and its PostgreSQL backend (read from /proc: on a loaded
+machine the wall clock counts the waits for a core, the processor time much less); with
 ``--profile`` also the standard library's profile of the readings (cProfile, the functions
 of most own time and of most time with their callees). The readings go to a checkpoint of
 their own, deleted at the end with their frames; the edge queue of this Redis database is
@@ -45,6 +47,15 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+
+def backend_cpu_seconds() -> float:
+    """Processor time the PostgreSQL backend of this connection has used (same machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Counter:
@@ -95,6 +106,7 @@ def main() -> None:
     bodies = [body() for _ in range(options.count)]
     profiler = cProfile.Profile() if options.profile else None
     times, counter = [], Counter()
+    backend, process = backend_cpu_seconds(), time.process_time()
     try:
         with connection.execute_wrapper(counter):
             for item in bodies:
@@ -106,11 +118,15 @@ def main() -> None:
                 if profiler is not None:
                     profiler.disable()
                 assert response.status_code == 202, response.content
+        process = time.process_time() - process
+        backend = backend_cpu_seconds() - backend
         ordered = sorted(times)
         print(
             f"{options.count} readings with a {len(frame) // 1024} KiB JPEG, one at a time: median "
             f"{statistics.median(times) * 1000:.2f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))] * 1000:.2f} ms, "
-            f"{counter.count / len(times):.2f} statements a reading (load {os.getloadavg()[0]:.2f})"
+            f"{counter.count / len(times):.2f} statements a reading (load {os.getloadavg()[0]:.2f}); processor time a "
+            f"reading: this process {process / len(times) * 1000:.2f} ms, its PostgreSQL backend "
+            f"{backend / len(times) * 1000:.2f} ms"
         )
         if profiler is not None:
             for sort in ("tottime", "cumulative"):

@@ -12,6 +12,7 @@ import hmac
 import time
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet, Subquery
@@ -180,7 +181,7 @@ def link_target(*, checkpoint_id: int, at: datetime, person_id: int | None) -> i
     return candidates[0] if len(candidates) == 1 else None
 
 
-def link_target_sql(*, checkpoint_id: int, at: datetime, person_id: int | None) -> tuple[str, list[object]]:
+def link_target_sql(*, checkpoint_id: int, at: datetime, person_id: int | None) -> tuple[str, list[Any]]:
     """``link_target`` as one query of one row, its ``id`` the passage or NULL, for the
     reading's own statement on PostgreSQL (a CTE: no round trip of its own)."""
     table = Passage._meta.db_table
