@@ -195,9 +195,9 @@ def reading_ingest(*, device: Device, data: ReadingInput) -> tuple[Reading, bool
 
     A fever is flagged at once and, unless it repeats one the same device sent minutes
     before, alerts the checkpoint; the snapshot goes to the worker's queue. On PostgreSQL
-    the reading, its link to a passage, its tasks (the outbox) and, for a retry, the first
-    reading are one statement (``_ingest_postgresql``); elsewhere the ORM does the same in
-    a transaction. The frame is written first and dropped again for a retry."""
+    the reading, its receipt, its link to a passage and its tasks (the outbox) are one
+    statement (``_ingest_postgresql``; a retry's first reading is read after it); elsewhere
+    the ORM does the same in a transaction. The frame is written first and dropped again for a retry."""
     fever = data.temperature_c >= fever_threshold()
     group = _fever_group(device, data.captured_at) if fever else None
     person_id = _holder_id(data.qr_token)
