@@ -8,15 +8,16 @@ the checkpoint or device it gave.
 from __future__ import annotations
 
 import re
+import time
 import uuid
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ from truyvet.credentials.qr import qr_holder
 from truyvet.lib import outbox
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
+from truyvet.lib.postgres.partitions import partition_name, partitions_of
 from truyvet.lib.storage import write_new
 
 _MAC = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
@@ -282,6 +284,31 @@ _VALUES = "%s, %s, %s, %s, %s, %s, %s, %s, %s, (SELECT id FROM link), %s, '', NU
 
 
 _sequences: dict[str, str] = {}
+# The readings' day partitions this process knows (PostgreSQL), looked up again after this long.
+_PARTITIONS_TTL = 300.0
+_partitions: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def _run(statement: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """The statement's one row; inside a transaction in a savepoint, so that a failure can be
+    tried again (a request runs in autocommit: no savepoint)."""
+    with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone()
+
+
+def _target_table(captured_at: datetime) -> str:
+    """Where a reading's row goes: its day's partition when this process knows it (a plain
+    table's plan, prepared once, which PostgreSQL does not re-plan each time as it does an
+    ``INSERT`` routed through the partitioned parent), else the parent, which routes it."""
+    table = Reading._meta.db_table
+    alias = connection.alias
+    known = _partitions.get(alias)
+    if known is None or known[0] < time.monotonic():
+        names = frozenset(partitions_of(table) or [])
+        known = _partitions[alias] = (time.monotonic() + _PARTITIONS_TTL, names)
+    name = partition_name(table, timezone.localdate(captured_at))
+    return name if name in known[1] else table
 
 
 def _id_sequence() -> str:
@@ -305,6 +332,7 @@ def _ingest_postgresql(
     retry (whose first reading is read then). The messages without delay are sent right after
     (``outbox.send_written``)."""
     table, receipts = Reading._meta.db_table, ReadingReceipt._meta.db_table
+    target = _target_table(data.captured_at)
     now = timezone.now()
     link_sql, link_params = link_target_sql(
         checkpoint_id=device.checkpoint_id, at=data.captured_at, person_id=person_id
@@ -317,7 +345,7 @@ def _ingest_postgresql(
     )
     params += [device.pk, data.client_id, _id_sequence(), data.captured_at]
     ctes.append(
-        f"r AS (INSERT INTO {table} (id, {_COLUMNS}) SELECT rc.reading_id, {_VALUES} FROM rc "  # noqa: S608 (our table)
+        f"r AS (INSERT INTO __TARGET__ (id, {_COLUMNS}) SELECT rc.reading_id, {_VALUES} FROM rc "  # noqa: S608 (our table)
         "RETURNING id, fever, passage_id)"
     )
     group_id = group.pk if group is not None else None
@@ -355,9 +383,14 @@ def _ingest_postgresql(
     # reading would pay for the partitions' set-up.
     statement = f"WITH {', '.join(ctes)} SELECT r.id, r.fever, r.passage_id, {snapshot_msg}, {alert_msg} FROM r"  # noqa: S608
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement, params)
-            row = cursor.fetchone()
+        try:
+            row = _run(statement.replace("__TARGET__", target), params)
+        except ProgrammingError:
+            if target == table:
+                raise
+            # The day's partition is gone (dropped, or detached): the parent routes the row.
+            _partitions.pop(connection.alias, None)
+            row = _run(statement.replace("__TARGET__", table), params)
     except BaseException:
         if marks:
             with suppress(Exception):

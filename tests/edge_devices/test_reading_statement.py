@@ -51,7 +51,7 @@ def test_a_reading_with_a_snapshot_is_one_statement_with_its_receipt_and_tasks(
 ) -> None:
     with CaptureQueriesContext(connection) as queries:
         answer = post(camera_client, reading(image=photo("coffee.jpg")))
-    writes = [q["sql"] for q in queries.captured_queries if "edge_devices_reading" in q["sql"]]
+    writes = [q["sql"] for q in queries.captured_queries if "INSERT INTO edge_devices_reading" in q["sql"]]
     assert len(writes) == 1, writes
     assert "edge_devices_readingreceipt" in writes[0] and "lib_outboxmessage" in writes[0]
     assert ReadingReceipt.objects.get().reading_id == answer["id"]
@@ -103,3 +103,12 @@ def test_with_the_broker_down_the_snapshot_task_waits_in_the_outbox(camera_clien
     waiting = OutboxMessage.objects.get(task=tasks.process_snapshot.name)
     assert waiting.args == [answer["id"]] and waiting.dispatched_at is None
     assert waiting.attempts == 1 and "refused" in waiting.last_error
+
+
+def test_a_reading_whose_day_partition_is_gone_is_routed_by_the_parent(camera_client: Client, monkeypatch) -> None:
+    from edge_devices import services
+
+    monkeypatch.setattr(services, "_target_table", lambda captured_at: "edge_devices_reading_p19990101")
+    answer = post(camera_client, reading(image=photo("coffee.jpg")))
+    assert Reading.objects.filter(pk=answer["id"]).exists()
+    assert ReadingReceipt.objects.get().reading_id == answer["id"]
