@@ -289,7 +289,7 @@ _PARTITIONS_TTL = 300.0
 _partitions: dict[str, tuple[float, frozenset[str]]] = {}
 
 
-def _run(statement: str, params: list[Any]) -> tuple[Any, ...] | None:
+def _run(statement: str, params: list[Any]) -> Any:
     """The statement's one row; inside a transaction in a savepoint, so that a failure can be
     tried again (a request runs in autocommit: no savepoint)."""
     with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
