@@ -130,7 +130,7 @@ def detection(count: int) -> list[str]:
     ]
 
 
-def readings(duration: int, workers: int, threads: int, connections: int) -> list[str]:
+def readings(duration: int, workers: int, threads: int, connections: int, drain: bool = True) -> list[str]:
     import redis
     from django.conf import settings
 
@@ -168,6 +168,15 @@ def readings(duration: int, workers: int, threads: int, connections: int) -> lis
                      connections=connections, args=(handle.name, key))  # fmt: skip
     accepted = Reading.objects.count() - before
     queued = broker.llen(settings.EDGE_QUEUE)
+    head = [
+        f"readings with a {len(frame) // 1024} KiB JPEG, gunicorn {workers}×{threads}, wrk {connections} connections, "
+        f"{duration} s:",
+        f"  accepted {result.requests_per_s:7.1f}/s (p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
+        f"non-2xx {result.non_2xx}); {accepted} rows, {queued} snapshots queued",
+        f"  lower bound /bench/insert-one {floor.requests_per_s:7.1f}/s (ratio {result.requests_per_s / floor.requests_per_s:.2f})",
+    ]
+    if not drain:
+        return head
     env = server_env()
     worker = subprocess.Popen(
         [PYTHON, "-m", "celery", "-A", "truyvet", "worker", "-Q", settings.EDGE_QUEUE, "--concurrency", "1",
@@ -187,11 +196,7 @@ def readings(duration: int, workers: int, threads: int, connections: int) -> lis
         worker.wait(timeout=60)
     left = Reading.objects.filter(processed_at__isnull=True, checkpoint=checkpoint).count()
     return [
-        f"readings with a {len(frame) // 1024} KiB JPEG, gunicorn {workers}×{threads}, wrk {connections} connections, "
-        f"{duration} s:",
-        f"  accepted {result.requests_per_s:7.1f}/s (p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
-        f"non-2xx {result.non_2xx}); {accepted} rows, {queued} snapshots queued",
-        f"  lower bound /bench/insert-one {floor.requests_per_s:7.1f}/s (ratio {result.requests_per_s / floor.requests_per_s:.2f})",
+        *head,
         f"  one edge worker drained {queued} snapshots in {drained:.1f} s: {queued / max(drained, 1e-9):.1f} frames/s"
         f" ({left} left)",
     ]
@@ -289,7 +294,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--events", type=int, default=3000)
-    parser.add_argument("--skip", default="", help="comma-separated: detection,readings,webhooks")
+    parser.add_argument("--skip", default="", help="comma-separated: detection,readings,drain,webhooks")
     args = parser.parse_args()
     skip = set(args.skip.split(","))
     lines = [f"uptime before: {os.getloadavg()}"]
@@ -298,7 +303,7 @@ def main() -> None:
     if "webhooks" not in skip:
         lines += webhooks(args.events)
     if "readings" not in skip:
-        lines += readings(args.duration, args.workers, args.threads, args.connections)
+        lines += readings(args.duration, args.workers, args.threads, args.connections, drain="drain" not in skip)
     lines.append(f"uptime after: {os.getloadavg()}")
     print("\n".join(lines))
 

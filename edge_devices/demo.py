@@ -23,7 +23,7 @@ from checkpoints.demo import CHECKPOINTS
 from checkpoints.models import Checkpoint
 from edge_devices.alerts import fever_alert
 from edge_devices.keys import new_key
-from edge_devices.models import Device, DeviceKind, Reading
+from edge_devices.models import Device, DeviceKind, Reading, ReadingReceipt
 from edge_devices.services import fever_threshold
 
 DEMO_DEVICES = [
@@ -85,7 +85,17 @@ def seed(options: dict[str, Any], out: TextIO) -> None:
                     source="demo",
                 )
             )
-        Reading.objects.bulk_create(rows, ignore_conflicts=True)
+        # The receipts say which demo readings a device already has (seed_demo runs again).
+        have = set(ReadingReceipt.objects.filter(device__in=devices).values_list("device_id", "client_id"))
+        rows = [row for row in rows if (row.device_id, row.client_id) not in have]
+        made = Reading.objects.bulk_create(rows)
+        ReadingReceipt.objects.bulk_create(
+            [
+                ReadingReceipt(device_id=r.device_id, client_id=r.client_id, reading_id=r.pk, captured_at=r.captured_at)
+                for r in made
+            ],
+            ignore_conflicts=True,
+        )
         fevers = list(
             Reading.objects.filter(checkpoint=checkpoint, source="demo", fever=True).values_list("pk", flat=True)
         )

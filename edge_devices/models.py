@@ -93,8 +93,10 @@ class Reading(models.Model):
 
     class Meta:
         ordering = ["-captured_at"]
+        # A device's client_id is once per device in ReadingReceipt, not here: on PostgreSQL
+        # the table is partitioned by day on captured_at, and a unique key of a partitioned
+        # table must hold the partition key (docs/ARCHITECTURE.md, "Partitioned tables").
         constraints = [
-            models.UniqueConstraint(fields=["device", "client_id"], name="edge_devices_reading_once"),
             models.CheckConstraint(
                 condition=Q(temperature_c__gte=30, temperature_c__lte=45), name="edge_devices_reading_plausible"
             ),
@@ -108,3 +110,26 @@ class Reading(models.Model):
     @property
     def processed(self) -> bool:
         return self.processed_at is not None
+
+
+class ReadingReceipt(models.Model):
+    """One row per reading's ``(device, client_id)``: which reading it made, and when (the
+    reading's partition key). Written in the same statement (or transaction) as the reading;
+    its primary key is what makes a device's retry, even one sent after midnight, answer the
+    first reading instead of writing a second. Not partitioned (the uniqueness must hold
+    across days); the retention deletes it with the readings."""
+
+    pk = models.CompositePrimaryKey("device_id", "client_id")
+    # Indexed by the primary key, which starts with it.
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+", db_index=False)
+    client_id = models.UUIDField()
+    # Not a foreign key: the readings' table is partitioned, its (id) alone is not unique to
+    # the database. Read the reading with both: Reading(pk=reading_id, captured_at=...).
+    reading_id = models.BigIntegerField()
+    captured_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["captured_at"], name="edge_devices_receipt_time")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}/{self.client_id}"

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from edge_devices import faces
-from edge_devices.models import Reading
+from edge_devices.models import Reading, ReadingReceipt
 from edge_devices.selectors import link_target
+from truyvet.lib.retention import delete_in_batches, purge_before
 
 
 def snapshot_process(reading_id: int) -> None:
@@ -85,3 +86,19 @@ def reading_relink_by_id(reading_id: int) -> bool:
     if target is None:
         return False
     return bool(Reading.objects.filter(pk=reading.pk, passage__isnull=True).update(passage_id=target))
+
+
+def readings_purge(*, older_than_days: int | None = None, batch: int = 10_000) -> int:
+    """Remove readings captured more than ``EDGE_READING_RETENTION_DAYS`` ago: a frame a
+    worker never got to is deleted first, then on PostgreSQL the days past the retention are
+    dropped whole (partitions) and the rest deleted in batches; then their receipts (a retry
+    that old is refused as too old anyway). Returns how many readings went."""
+    days = older_than_days if older_than_days is not None else settings.EDGE_READING_RETENTION_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    old = Reading.objects.filter(captured_at__lt=cutoff)
+    storage = Reading._meta.get_field("image").storage
+    for name in old.exclude(image="").values_list("image", flat=True).iterator():
+        storage.delete(name)
+    purged = purge_before(old, cutoff=cutoff, batch_size=batch)
+    delete_in_batches(ReadingReceipt.objects.filter(captured_at__lt=cutoff), batch_size=batch)
+    return purged

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import hmac
 import time
+import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from checkpoints.models import Checkpoint, Passage
 from checkpoints.selectors.scope import checkpoint_get_for, checkpoints_for
 from edge_devices.keys import key_digest
-from edge_devices.models import Device, Reading
+from edge_devices.models import Device, Reading, ReadingReceipt
 from truyvet.accounts.models import User
 from truyvet.accounts.permissions import may_oversee_checkpoints
 from truyvet.lib.bounds import MAX_INT
@@ -115,6 +117,19 @@ def reading_get_for_device(device: Device, reading_id: int | str) -> Reading:
     return reading
 
 
+def reading_for_client_id(device: Device, client_id: uuid.UUID) -> Reading | None:
+    """The reading the device's ``client_id`` made, by its receipt (one query: the receipt
+    joined to the reading's own partition by ``(id, captured_at)``), or None."""
+    receipts = ReadingReceipt.objects.filter(device=device, client_id=client_id)
+    return (
+        Reading.objects.filter(
+            pk=Subquery(receipts.values("reading_id")[:1]), captured_at=Subquery(receipts.values("captured_at")[:1])
+        )
+        .order_by()
+        .first()
+    )
+
+
 def link_candidates(*, checkpoint_id: int, at: datetime, person_id: int | None) -> list[int]:
     """Passages at the checkpoint a reading at ``at`` may belong to, closest in time first:
     the person's within ``EDGE_LINK_TOKEN_WINDOW_SECONDS``, or anybody's within
@@ -164,3 +179,24 @@ def link_target(*, checkpoint_id: int, at: datetime, person_id: int | None) -> i
     if person_id is not None:
         return candidates[0] if candidates else None
     return candidates[0] if len(candidates) == 1 else None
+
+
+def link_target_sql(*, checkpoint_id: int, at: datetime, person_id: int | None) -> tuple[str, list[Any]]:
+    """``link_target`` as one query of one row, its ``id`` the passage or NULL, for the
+    reading's own statement on PostgreSQL (a CTE: no round trip of its own)."""
+    table = Passage._meta.db_table
+    if person_id is not None:
+        window = timedelta(seconds=settings.EDGE_LINK_TOKEN_WINDOW_SECONDS)
+        sql = (
+            f"SELECT (SELECT id FROM {table} WHERE person_id = %s AND checkpoint_id = %s "  # noqa: S608 (our table)
+            "AND scanned_at >= %s AND scanned_at <= %s "
+            "ORDER BY abs(extract(epoch FROM scanned_at - %s)), scanned_at LIMIT 1) AS id"
+        )
+        return sql, [person_id, checkpoint_id, at - window, at + window, at]
+    window = timedelta(seconds=settings.EDGE_LINK_WINDOW_SECONDS)
+    # The one passage in the window, or none: two already say "cannot tell whose".
+    sql = (
+        f"SELECT CASE WHEN count(*) = 1 THEN min(id) END AS id FROM (SELECT id FROM {table} "  # noqa: S608 (our table)
+        "WHERE checkpoint_id = %s AND scanned_at >= %s AND scanned_at <= %s LIMIT 2) AS candidates"
+    )
+    return sql, [checkpoint_id, at - window, at + window]

@@ -8,28 +8,39 @@ the checkpoint or device it gave.
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from checkpoints.models import Checkpoint
 from edge_devices.errors import DeviceError
 from edge_devices.keys import new_key
-from edge_devices.models import Device, DeviceKind, Reading
-from edge_devices.selectors import forget_device_keys, link_target
-from edge_devices.tasks import queue_fever_alert, queue_processing, queue_relink
+from edge_devices.models import Device, DeviceKind, Reading, ReadingReceipt
+from edge_devices.selectors import forget_device_keys, link_target, link_target_sql, reading_for_client_id
+from edge_devices.tasks import (
+    fever_alert,
+    process_snapshot,
+    queue_fever_alert,
+    queue_processing,
+    queue_relink,
+    relink_reading,
+)
 from truyvet.accounts.models import User
 from truyvet.credentials.qr import qr_holder
+from truyvet.lib import outbox
 from truyvet.lib.audit import audit_log
 from truyvet.lib.errors import DomainError
-from truyvet.lib.sql import insert_sql
+from truyvet.lib.postgres.partitions import partition_name, partitions_of
+from truyvet.lib.storage import write_new
 
 _MAC = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
 # A device's last_seen_at is written at most this often (every reading would otherwise
@@ -166,51 +177,247 @@ def _holder_id(token: str) -> int | None:
         return None
 
 
+FRAMES = "edge/frames/"
+
+
+def _frame_write(image: bytes) -> str:
+    """The snapshot as a new file under ``edge/frames/`` (named by a random UUID), written
+    before the row that names it: a row never points at a file that is not there. A full
+    disk: ``storage_full`` (507), nothing kept."""
+    storage = Reading._meta.get_field("image").storage
+    return write_new(storage, f"{FRAMES}{uuid.uuid4().hex}.jpg", image)  # type: ignore[arg-type]
+
+
+def _frame_drop(name: str) -> None:
+    Reading._meta.get_field("image").storage.delete(name)
+
+
 def reading_ingest(*, device: Device, data: ReadingInput) -> tuple[Reading, bool]:
     """Store a reading (or find the one this ``client_id`` already made: ``created`` False).
 
     A fever is flagged at once and, unless it repeats one the same device sent minutes
-    before, alerts the checkpoint; the snapshot goes to the worker's queue. The row is
-    inserted with ``ON CONFLICT DO NOTHING``: a device's retry costs no statement more than
-    a new reading, and a new reading none for the retry's sake."""
+    before, alerts the checkpoint; the snapshot goes to the worker's queue. On PostgreSQL
+    the reading, its receipt, its link to a passage and its tasks (the outbox) are one
+    statement (``_ingest_postgresql``; a retry's first reading is read after it); elsewhere
+    the ORM does the same in a transaction. The frame is written first and dropped again for a retry."""
     fever = data.temperature_c >= fever_threshold()
-    with transaction.atomic():
-        reading = Reading(
-            device=device,
-            checkpoint_id=device.checkpoint_id,
-            client_id=data.client_id,
-            captured_at=data.captured_at,
-            temperature_c=data.temperature_c,
-            fever=fever,
-            fever_group=_fever_group(device, data.captured_at) if fever else None,
-            person_id=_holder_id(data.qr_token),
-            source=data.source,
-            # Nothing for the worker to do without a snapshot.
-            processed_at=None if data.image else timezone.now(),
-        )
-        reading.passage_id = link_target(
-            checkpoint_id=device.checkpoint_id, at=data.captured_at, person_id=reading.person_id
-        )
-        if data.image:
-            reading.image.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data.image), save=False)
-        sql, params = insert_sql(reading)
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} ON CONFLICT (device_id, client_id) DO NOTHING RETURNING id", params)
-            row = cursor.fetchone()
-        if row is None:  # the same client_id again (a retry)
-            if reading.image.name:  # the frame this retry wrote, named by a new uuid: nobody's
-                reading.image.storage.delete(reading.image.name)
-            existing = Reading.objects.get(device=device, client_id=data.client_id)
-            return existing, False
-        reading.pk = row[0]
-        reading._state.adding = False
-        if data.image:
-            queue_processing(reading.pk)
-        if reading.passage_id is None:
-            queue_relink(reading.pk)
-        if fever and reading.fever_group_id is None:
-            queue_fever_alert(reading.pk)
+    group = _fever_group(device, data.captured_at) if fever else None
+    person_id = _holder_id(data.qr_token)
+    frame = _frame_write(data.image) if data.image else ""
+    try:
+        if connection.vendor == "postgresql":
+            reading, created = _ingest_postgresql(device, data, fever, group, person_id, frame)
+        else:
+            reading, created = _ingest_orm(device, data, fever, group, person_id, frame)
+    except BaseException:
+        if frame:
+            _frame_drop(frame)
+        raise
+    if frame and not created:  # the retry's frame, named by a new uuid: nobody's
+        _frame_drop(frame)
     device_seen(device=device)
+    return reading, created
+
+
+def _new_reading(
+    device: Device, data: ReadingInput, fever: bool, group: Reading | None, person_id: int | None, frame: str
+) -> Reading:
+    return Reading(
+        device=device,
+        checkpoint_id=device.checkpoint_id,
+        client_id=data.client_id,
+        captured_at=data.captured_at,
+        temperature_c=data.temperature_c,
+        fever=fever,
+        fever_group=group,
+        person_id=person_id,
+        source=data.source,
+        image=frame,
+        # Nothing for the worker to do without a snapshot.
+        processed_at=None if frame else timezone.now(),
+    )
+
+
+def _ingest_orm(
+    device: Device, data: ReadingInput, fever: bool, group: Reading | None, person_id: int | None, frame: str
+) -> tuple[Reading, bool]:
+    """The ORM's way (SQLite): the receipt looked up, then the reading and its receipt in a
+    savepoint; a concurrent retry's receipt first: the savepoint undone, its reading answered."""
+    with transaction.atomic():
+        earlier = reading_for_client_id(device, data.client_id)
+        if earlier is not None:
+            return earlier, False
+        reading = _new_reading(device, data, fever, group, person_id, frame)
+        reading.passage_id = link_target(checkpoint_id=device.checkpoint_id, at=data.captured_at, person_id=person_id)
+        try:
+            with transaction.atomic():
+                reading.save(force_insert=True)
+                ReadingReceipt.objects.create(
+                    device=device, client_id=data.client_id, reading_id=reading.pk, captured_at=data.captured_at
+                )
+        except IntegrityError:
+            earlier = reading_for_client_id(device, data.client_id)
+            if earlier is None:
+                raise
+            return earlier, False
+        _queue_followups(reading)
+    return reading, True
+
+
+def _queue_followups(reading: Reading) -> None:
+    """The tasks of a new reading, one ``outbox.enqueue`` each (the ORM path, and tasks run
+    inline on PostgreSQL)."""
+    if reading.image:
+        queue_processing(reading.pk)
+    if reading.passage_id is None:
+        queue_relink(reading.pk)
+    if reading.fever and reading.fever_group_id is None:
+        queue_fever_alert(reading.pk)
+
+
+# The columns of a reading written by the statement, in order (passage_id is the link CTE's).
+_COLUMNS = (
+    "device_id, checkpoint_id, client_id, captured_at, received_at, temperature_c, fever, fever_group_id, "
+    "person_id, passage_id, image, thumbnail, faces_detected, processed_at, source"
+)
+_VALUES = "%s, %s, %s, %s, %s, %s, %s, %s, %s, (SELECT id FROM link), %s, '', NULL, %s, %s"
+
+
+_sequences: dict[str, str] = {}
+# The readings' day partitions this process knows (PostgreSQL), looked up again after this long.
+_PARTITIONS_TTL = 300.0
+_partitions: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def _run(statement: str, params: list[Any]) -> Any:
+    """The statement's one row; inside a transaction in a savepoint, so that a failure can be
+    tried again (a request runs in autocommit: no savepoint)."""
+    with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone()
+
+
+def _target_table(captured_at: datetime) -> str:
+    """Where a reading's row goes: its day's partition when this process knows it (a plain
+    table's plan, prepared once, which PostgreSQL does not re-plan each time as it does an
+    ``INSERT`` routed through the partitioned parent), else the parent, which routes it."""
+    table = Reading._meta.db_table
+    alias = connection.alias
+    known = _partitions.get(alias)
+    if known is None or known[0] < time.monotonic():
+        names = frozenset(partitions_of(table) or [])
+        known = _partitions[alias] = (time.monotonic() + _PARTITIONS_TTL, names)
+    name = partition_name(table, timezone.localdate(captured_at))
+    return name if name in known[1] else table
+
+
+def _id_sequence() -> str:
+    """The readings' id sequence (looked up once a process: its name does not change)."""
+    alias = connection.alias
+    if alias not in _sequences:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Reading._meta.db_table])
+            _sequences[alias] = str(cursor.fetchone()[0])
+    return _sequences[alias]
+
+
+def _ingest_postgresql(
+    device: Device, data: ReadingInput, fever: bool, group: Reading | None, person_id: int | None, frame: str
+) -> tuple[Reading, bool]:
+    """One statement, committed on its own: the passage looked up (``link``), the receipt of
+    ``(device, client_id)`` with the new reading's id unless the device sent this
+    ``client_id`` already (``rc``), the row if the receipt was new (``r``), the outbox messages of its
+    tasks (``p`` the snapshot, ``l`` the later link, ``a`` the fever alert), the marks of
+    messages this process sent earlier (``m``); it answers the new row, or nothing for a
+    retry (whose first reading is read then). The messages without delay are sent right after
+    (``outbox.send_written``)."""
+    table, receipts = Reading._meta.db_table, ReadingReceipt._meta.db_table
+    target = _target_table(data.captured_at)
+    now = timezone.now()
+    link_sql, link_params = link_target_sql(
+        checkpoint_id=device.checkpoint_id, at=data.captured_at, person_id=person_id
+    )
+    ctes = [f"link AS ({link_sql})"]
+    params: list[Any] = [*link_params]
+    ctes.append(
+        f"rc AS (INSERT INTO {receipts} (device_id, client_id, reading_id, captured_at) "  # noqa: S608 (our tables)
+        f"VALUES (%s, %s, nextval(%s), %s) ON CONFLICT DO NOTHING RETURNING reading_id)"
+    )
+    params += [device.pk, data.client_id, _id_sequence(), data.captured_at]
+    ctes.append(
+        f"r AS (INSERT INTO __TARGET__ (id, {_COLUMNS}) SELECT rc.reading_id, {_VALUES} FROM rc "  # noqa: S608 (our table)
+        "RETURNING id, fever, passage_id)"
+    )
+    group_id = group.pk if group is not None else None
+    params += [device.pk, device.checkpoint_id, data.client_id, data.captured_at, now, data.temperature_c, fever,
+               group_id, person_id, frame, None if frame else now, data.source]  # fmt: skip
+    relay = not outbox.inline()
+    alert = fever and group_id is None
+    marks: list[int] = []
+    snapshot_msg = alert_msg = "NULL::bigint"
+    if relay:
+        args = "jsonb_build_array(r.id)"
+        if frame:
+            sql, more = outbox.insert_from_sql(process_snapshot, source="r", args_sql=args, queue=settings.EDGE_QUEUE)
+            ctes.append(f"p AS ({sql})")
+            params += more
+            snapshot_msg = "(SELECT id FROM p)"
+        sql, more = outbox.insert_from_sql(
+            relink_reading, source="r", args_sql=args, where="r.passage_id IS NULL",
+            delay=settings.EDGE_RELINK_AFTER_SECONDS,
+        )  # fmt: skip
+        ctes.append(f"l AS ({sql})")
+        params += more
+        if alert:
+            sql, more = outbox.insert_from_sql(fever_alert, source="r", args_sql=args)
+            ctes.append(f"a AS ({sql})")
+            params += more
+            alert_msg = "(SELECT id FROM a)"
+        marks = outbox.marks_to_carry()
+        if marks:
+            sql, more = outbox.mark_sql(marks)
+            ctes.append(f"m AS ({sql})")
+            params += more
+    # A retry's first reading is read after (below), not by a branch of this statement: a join
+    # to the readings by the receipt's time prunes no partition at planning, and every new
+    # reading would pay for the partitions' set-up.
+    statement = f"WITH {', '.join(ctes)} SELECT r.id, r.fever, r.passage_id, {snapshot_msg}, {alert_msg} FROM r"  # noqa: S608
+    try:
+        try:
+            row = _run(statement.replace("__TARGET__", target), params)
+        except ProgrammingError:
+            if target == table:
+                raise
+            # The day's partition is gone (dropped, or detached): the parent routes the row.
+            _partitions.pop(connection.alias, None)
+            row = _run(statement.replace("__TARGET__", table), params)
+    except BaseException:
+        if marks:
+            with suppress(Exception):
+                outbox.mark_now(marks)
+        raise
+    if row is None:
+        # The device sent this client_id already: its first reading, through the receipt (one
+        # query, one partition). A receipt whose reading is gone (deleted by hand) is
+        # forgotten, and the reading made anew.
+        earlier = reading_for_client_id(device, data.client_id)
+        if earlier is not None:
+            return earlier, False
+        ReadingReceipt.objects.filter(device=device, client_id=data.client_id).delete()
+        return _ingest_postgresql(device, data, fever, group, person_id, frame)
+    pk, stored_fever, passage_id, snapshot_id, alert_id = row
+    reading = _new_reading(device, data, stored_fever, group, person_id, frame)
+    reading.pk, reading.passage_id = pk, passage_id
+    reading._state.adding = False
+    if relay:
+        messages = []
+        if snapshot_id is not None:
+            messages.append(outbox.written(snapshot_id, process_snapshot, pk, queue=settings.EDGE_QUEUE))
+        if alert_id is not None:
+            messages.append(outbox.written(alert_id, fever_alert, pk))
+        outbox.send_written(messages)
+    else:
+        _queue_followups(reading)
     return reading, True
 
 

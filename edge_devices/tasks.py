@@ -46,3 +46,8 @@ def fever_alert(reading_id: int) -> int:
 @shared_task(acks_late=True)
 def purge_thumbnails() -> int:
     return processing.thumbnails_purge()
+
+
+@shared_task(acks_late=True)
+def purge_readings() -> int:
+    return processing.readings_purge()

@@ -802,3 +802,12 @@ TRACING_PROXIMITY_MAX_ENCOUNTER = timedelta(hours=env.int("TRACING_PROXIMITY_MAX
 if not timedelta(hours=1) <= TRACING_PROXIMITY_MAX_ENCOUNTER <= timedelta(days=7):
     raise ImproperlyConfigured("TRACING_PROXIMITY_MAX_ENCOUNTER_HOURS must be between 1 and 168")
 PARTITIONED_TABLES.append("contacts_proximitycontact")
+# --- Edge devices: readings partitioned by day (docs/DEVICES.md, docs/ARCHITECTURE.md) -----
+# Readings are deleted this many days after they were captured (on PostgreSQL whole days
+# dropped), with their receipts; nightly.
+EDGE_READING_RETENTION_DAYS = env.int("EDGE_READING_RETENTION_DAYS", default=21)
+PARTITIONED_TABLES = [*PARTITIONED_TABLES, "edge_devices_reading"]
+CELERY_BEAT_SCHEDULE["edge-purge-readings"] = {
+    "task": "edge_devices.tasks.purge_readings",
+    "schedule": crontab(hour=2, minute=37),
+}

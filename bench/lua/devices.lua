@@ -2,8 +2,10 @@
 -- args: the body file (with the text CLIENT_ID where the id goes), the device key.
 local body, key
 local counter = 0
-local thread_id = 0
 local threads = {}
+-- thread_id is a global: setup() sets it in each thread's state before init() runs (a local
+-- here would shadow it, every thread would seed alike and send the same client_ids).
+thread_id = 0
 
 function setup(thread)
   thread:set("thread_id", #threads + 1)

@@ -93,6 +93,113 @@ def _failed(message: OutboxMessage, error: str) -> None:
     log.warning("outbox: sending %s failed (attempt %s): %s", message.task, message.attempts, error)
 
 
+# --- Messages written by the caller's own statement (hot paths, PostgreSQL) ------------------
+#
+# A reading from a camera writes its row and its tasks in one statement (data-modifying
+# CTEs): ``insert_from_sql`` gives the INSERT of the messages, ``send_written`` sends them
+# after the commit. Marking them dispatched is one more statement, so a process that sends
+# often leaves the marks for its next such statement to carry (``marks_to_carry``,
+# ``mark_sql``); the relay sends a message whose mark never came (the process died, or no
+# statement followed within OUTBOX_SEND_GRACE_SECONDS) a second time: at least once, as always.
+
+# Marks are carried by the next statement only while sends come closer than this.
+MARK_CARRY_SECONDS = 1.0
+_MARKS_MAX = 1000
+_marks_lock = threading.Lock()
+_unmarked: list[int] = []
+_last_send = [0.0]
+
+
+def inline() -> bool:
+    """Tasks run in this process (no broker): nothing is written to the table (``enqueue``)."""
+    return bool(current_app.conf.task_always_eager)
+
+
+def insert_from_sql(
+    task: Any, *, source: str, args_sql: str, where: str = "TRUE", queue: str | None = None, delay: int = 0
+) -> tuple[str, list[Any]]:
+    """``INSERT ... SELECT ... RETURNING id``: a message for ``task`` per row of ``source``
+    (a CTE of the caller's statement) matching ``where``, its args the JSON array
+    ``args_sql`` (an SQL expression over ``source``'s columns). Sent by the relay when due;
+    without ``delay``, the caller sends it after its commit with ``send_written``."""
+    now = timezone.now()
+    available = now + timedelta(seconds=delay or settings.OUTBOX_SEND_GRACE_SECONDS)
+    table = OutboxMessage._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (task, args, queue, created_at, available_at, attempts, last_error) "  # noqa: S608 (our table, our SQL)
+        f"SELECT %s, {args_sql}, %s, %s, %s, 0, '' FROM {source} WHERE {where} RETURNING id"
+    )
+    return sql, [task.name, queue or "", now, available]
+
+
+def written(pk: int, task: Any, *args: Any, queue: str | None = None) -> OutboxMessage:
+    """The message ``insert_from_sql`` wrote as ``pk``, to hand to ``send_written``."""
+    return OutboxMessage(pk=pk, task=task.name, args=list(args), queue=queue or "")
+
+
+def send_written(messages: list[OutboxMessage]) -> None:
+    """Send messages the caller's statement wrote: after the commit (at once in autocommit).
+    Never raises: what was not sent, the relay sends."""
+
+    def send() -> None:
+        try:
+            sent, failure = _publish(messages)
+            if failure is not None:
+                _failed(*failure)
+            _mark_later(sent)
+        except Exception as exc:  # noqa: BLE001 (the relay sends them later; the write is committed)
+            log.warning("outbox: messages %s left to the relay: %s", [m.pk for m in messages], exc)
+
+    if not messages:
+        return
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(send, robust=True)
+    else:
+        send()
+
+
+def _mark_later(ids: list[int]) -> None:
+    if not ids:
+        return
+    now = time.monotonic()
+    with _marks_lock:
+        carry = now - _last_send[0] < MARK_CARRY_SECONDS and len(_unmarked) < _MARKS_MAX
+        _last_send[0] = now
+        if carry:
+            _unmarked.extend(ids)
+            return
+        ids = [*_unmarked, *ids]
+        _unmarked.clear()
+    mark_now(ids)
+
+
+def mark_now(ids: list[int]) -> None:
+    """Mark sent messages dispatched in a statement of their own."""
+    if ids:
+        OutboxMessage.objects.filter(pk__in=ids, dispatched_at__isnull=True).update(
+            dispatched_at=timezone.now(), attempts=F("attempts") + 1
+        )
+
+
+def marks_to_carry() -> list[int]:
+    """The ids of messages this process sent and has not marked yet, for the caller's next
+    statement to mark (``mark_sql``); if that statement fails, give them to ``mark_now``."""
+    with _marks_lock:
+        taken = _unmarked[:]
+        _unmarked.clear()
+    return taken
+
+
+def mark_sql(ids: list[int]) -> tuple[str, list[Any]]:
+    """An ``UPDATE`` marking ``ids`` dispatched, for a data-modifying CTE."""
+    table = OutboxMessage._meta.db_table
+    sql = (
+        f"UPDATE {table} SET dispatched_at = now(), attempts = attempts + 1 "  # noqa: S608 (our table)
+        "WHERE id = ANY(%s) AND dispatched_at IS NULL"
+    )
+    return sql, [ids]
+
+
 @dataclass
 class RelayResult:
     sent: int = 0
