@@ -64,7 +64,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_keys_and_sms(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
-    """Each test signs with its own key directory and collects SMS in memory."""
+    """Each test signs with its own key directory and collects SMS in memory; no certificate
+    signer is kept from an earlier test (its row was rolled back with that test)."""
+    from vaccination.signers import forget_signer
+
+    forget_signer()
     settings.SIGNING_KEY_DIR = tmp_path / "keys"  # type: ignore[attr-defined]
     settings.SMS_BACKEND = "truyvet.lib.sms.LocmemBackend"  # type: ignore[attr-defined]
     settings.SMS_FILE_PATH = tmp_path / "sms"  # type: ignore[attr-defined]
@@ -72,6 +76,7 @@ def _isolated_keys_and_sms(settings: pytest.FixtureRequest, tmp_path: Path) -> I
     sms.outbox.clear()
     yield
     reset_keyring()
+    forget_signer()
 
 
 @pytest.fixture(autouse=True)
