@@ -336,6 +336,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "truyvet.lib.openapi.add_links"],
+    # One name for the answer of every batch item (checkpoint scans, vaccination doses).
+    "ENUM_NAME_OVERRIDES": {"BatchItemStatusEnum": ["created", "duplicate", "rejected"]},
 }
 
 # --- The deployment's province, tokens, notifications --------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("geo_units")]
 
@@ -37,7 +38,8 @@ def test_the_cdc_officer_enrols_an_authenticator_on_a_phone_then_signs_in_with_a
     page.get_by_label("Mã 6 chữ số từ ứng dụng xác thực").fill(app_code(page.locator("#totp-secret").inner_text()))
     page.get_by_role("button", name="Bật đăng nhập hai bước").click()
     assert page.get_by_text("Xác thực hai bước đang bật").is_visible()
-    assert page.get_by_role("button", name="In").is_visible()
+    # The print button is shown by its deferred script: wait for it.
+    expect(page.get_by_role("button", name="In")).to_be_visible()
     assert page.get_by_role("heading", name="Mã dự phòng của bạn").is_visible()
     backup_codes = page.locator("#backup-codes li").all_inner_texts()
     assert len(backup_codes) == 10
