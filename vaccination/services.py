@@ -39,7 +39,8 @@ from truyvet.people.models import Person
 from vaccination import valuesets
 from vaccination.errors import VaccinationError
 from vaccination.models import DocumentSigner, Dose, Screening, ScreeningOutcome, StockLot
-from vaccination.selectors import interval_days, site_list_for
+from vaccination.registration_errors import RegistrationError
+from vaccination.selectors import campaigns_known, interval_days, site_list_for
 from vaccination.signers import forget_signer, make_signer
 
 MAX_DOSE_NUMBER = 9
@@ -243,6 +244,12 @@ def dose_record(*, user: User, data: DoseIn) -> Dose:
     """Record one dose (the checks above) with its audit entry, in one transaction;
     idempotent by ``client_id``."""
     prophylaxis = check_codes(data)
+    if data.campaign_id is not None and not campaigns_known({data.campaign_id}):
+        # Checked before the write: the dose's foreign key would otherwise fail only at the
+        # commit on SQLite, and as an IntegrityError taken for a duplicate on PostgreSQL.
+        raise DomainError(
+            RegistrationError.UNKNOWN_CAMPAIGN.label, RegistrationError.UNKNOWN_CAMPAIGN, field="campaign_id"
+        )
     record = _record_postgresql if connection.vendor == "postgresql" else _record
     try:
         with transaction.atomic():

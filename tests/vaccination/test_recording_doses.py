@@ -43,6 +43,13 @@ def test_codes_outside_the_eu_value_sets_are_refused(vaccinator: User, site: Sit
     assert refused(vaccinator, dose_in(person, site, prophylaxis="123")) == VaccinationError.UNKNOWN_PROPHYLAXIS
 
 
+def test_a_campaign_that_does_not_exist_is_refused_and_nothing_is_written(
+    vaccinator: User, site: Site, person: Person
+) -> None:
+    assert refused(vaccinator, dose_in(person, site, campaign_id=987654)) == "unknown_campaign"
+    assert not Dose.objects.filter(person=person).exists()
+
+
 def test_a_booster_above_the_series_total_is_legal(vaccinator: User, site: Site, person: Person) -> None:
     dose = dose_record(user=vaccinator, data=dose_in(person, site, dose_number=3, total_doses=2))
     assert (dose.dose_number, dose.total_doses) == (3, 2)
