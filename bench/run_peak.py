@@ -194,6 +194,9 @@ def main() -> None:
     ack_dir = data / f"acks-{int(time.time())}"
     results: list[dict[str, Any]] = []
     worker_log = open(data / "celery.log", "w")  # noqa: SIM115
+    # Tasks an earlier, stopped run left queued on this broker would be this run's work too.
+    subprocess.run([PYTHON, "-m", "celery", "-A", "truyvet", "purge", "-f"], cwd=ROOT, env=server_env(),
+                   stdout=worker_log, stderr=subprocess.STDOUT, check=False)  # fmt: skip
     worker = subprocess.Popen([PYTHON, "-m", "celery", "-A", "truyvet", "worker", "--loglevel=WARNING",
                                f"--concurrency={options.celery_concurrency}", "-n", "peak@%h"],
                               cwd=ROOT, env=server_env(), stdout=worker_log, stderr=subprocess.STDOUT)  # fmt: skip
