@@ -50,7 +50,8 @@ def prepare(data: Path, people: int, venues: int) -> None:
     subprocess.run([PYTHON, str(HERE / "prepare_checkins.py"), str(data / "checkins"), str(min(people, 2000)), str(venues)],
                    cwd=ROOT, env=env, check=True)  # fmt: skip
     shutil.copy(data / "checkins" / "venues.txt", data / "venues.txt")
-    subprocess.run([PYTHON, str(HERE / "prepare_peak.py"), str(data)], cwd=ROOT, env=env, check=True)
+    subprocess.run([PYTHON, str(HERE / "prepare_peak.py"), str(data), str(min(people, 2000))], cwd=ROOT, env=env,
+                   check=True)  # fmt: skip
 
 
 def total_users(scale: float) -> int:
