@@ -38,12 +38,13 @@ django.setup()
 
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from contacts.models import Case, Exposure, FollowUp  # noqa: E402
 from contacts.tasks import match_case  # noqa: E402
-from truyvet.lib.models import Notification  # noqa: E402
+from truyvet.lib.models import Notification, OutboxMessage  # noqa: E402
 from venues.models import CheckIn  # noqa: E402
 
 
@@ -67,6 +68,11 @@ def clear(case_ids: list[int], since: object) -> None:
     FollowUp.objects.filter(person_id__in=exposed, created_at__gte=since).delete()
     Notification.objects.filter(created_at__gte=since).delete()
     Case.objects.filter(pk__in=case_ids).delete()
+    # Each run deletes what it wrote: without autovacuum (off on some servers) the dead rows would
+    # make every later run slower than the one before.
+    with connection.cursor() as cursor:
+        for model in (Notification, Exposure, FollowUp, Case, OutboxMessage):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
 def main() -> None:
