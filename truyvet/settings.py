@@ -125,6 +125,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets written in Python where Django's own widget templates would be used (same HTML).
+FORM_RENDERER = "truyvet.lib.form_renderer.FastRenderer"
+
 WSGI_APPLICATION = "truyvet.wsgi.application"
 
 # --- Database -----------------------------------------------------------------------

@@ -7,12 +7,13 @@ To add a page: one ``NavItem`` line at the end of ``NAV``, naming its group
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -97,8 +98,14 @@ CITIZEN_NAV: list[NavItem] = [
 ]
 
 
+@functools.lru_cache(maxsize=256)
+def _url(url_name: str, script_prefix: str) -> str:
+    """The bar's links take no arguments: each is reversed once per script prefix."""
+    return reverse(url_name)
+
+
 def _link(item: NavItem, path: str) -> dict[str, Any]:
-    url = reverse(item.url_name)
+    url = _url(item.url_name, get_script_prefix())
     return {"label": item.label, "url": url, "active": path == url}
 
 
