@@ -179,7 +179,7 @@ def dose_reason(refusal: schema.Refusal) -> str:
         return str(refusal.code.value)
     if not refusal.field:
         return "item_not_object"
-    parts = refusal.field.split(".")
+    parts = refusal.field.split("[", 1)[0].split(".")  # a dict's value: answers[...]
     if parts[0] == "screening" and len(parts) > 1 and parts[1] in ScreeningItem.__struct_fields__:
         return f"screening_{parts[1]}_invalid"
     return parts[0] + "_invalid"
