@@ -9,7 +9,8 @@
  *   queue.count()                          -> Promise<number>
  *   queue.remove([client_id])              -> Promise
  *   queue.sync(options)                    -> Promise<report>
- *   truyvetOfflineQueue.uuid4(), .csrfToken(), .backoff(run, {min, max})
+ *   truyvetOfflineQueue.uuid4(), .csrfToken(), .backoff(run, {min, max}),
+ *     .registerWorker({worker, scope, pagesCache, pages, needsDecoder, decoder})
  *
  * A record is {client_id, <group>: groupId, item, label, queued_at, status, ...extra}; its
  * status is "pending" until the server answered for it. Each record gets its UUID
@@ -238,5 +239,45 @@
     return {kick: kick, delay: function () { return delay; }};
   }
 
-  global.truyvetOfflineQueue = {create: create, uuid4: uuid4, csrfToken: csrfToken, backoff: backoff};
+  function whenControlled() {
+    if (navigator.serviceWorker.controller) { return Promise.resolve(); }
+    return new Promise(function (resolve) {
+      navigator.serviceWorker.addEventListener("controllerchange", function () { resolve(); }, {once: true});
+    });
+  }
+
+  /* Registers the page's service worker (offline-sw.js). Once it is there: a tablet whose
+   * browser cannot read QR codes (options.needsDecoder resolves true) asks for the decoder
+   * (options.decoder) through it, so that it is kept with the shell; and on the first visit
+   * the pages (options.pages), loaded before the worker was there, are stored in its pages
+   * cache (options.pagesCache). Resolves to the registration, or null (no worker: the page
+   * still works online). */
+  function registerWorker(options) {
+    if (!("serviceWorker" in navigator) || !options.worker) { return Promise.resolve(null); }
+    var firstVisit = !navigator.serviceWorker.controller;
+    return navigator.serviceWorker.register(options.worker, {scope: options.scope}).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      if (options.needsDecoder && options.decoder) {
+        Promise.resolve(options.needsDecoder).then(function (needed) {
+          if (!needed || !navigator.onLine) { return; }
+          return whenControlled().then(function () { return fetch(options.decoder); });
+        }).catch(function () {});
+      }
+      if (firstVisit && global.caches && navigator.onLine && options.pagesCache) {
+        caches.open(options.pagesCache).then(function (cache) {
+          (options.pages || []).forEach(function (url) {
+            fetch(url, {credentials: "same-origin"}).then(function (response) {
+              if (response.ok && !response.redirected) { return cache.put(url, response); }
+            }).catch(function () {});
+          });
+        });
+      }
+      return registration;
+    }).catch(function () { return null; });
+  }
+
+  global.truyvetOfflineQueue = {
+    create: create, uuid4: uuid4, csrfToken: csrfToken, backoff: backoff, registerWorker: registerWorker
+  };
 })(window);
