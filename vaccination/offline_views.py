@@ -181,7 +181,9 @@ def offline_service_worker(request: HttpRequest) -> HttpResponse:
     return OFFLINE.worker(
         data=[],
         pages=[],
-        offline_text=_("Offline: open the site's offline recording once while online, then it works without a network."),
+        offline_text=_(
+            "Offline: open the site's offline recording once while online, then it works without a network."
+        ),
         banner="truyvet vaccination offline recording",
     )
 

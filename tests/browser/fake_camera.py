@@ -27,7 +27,9 @@ def write_y4m(path: Path, png: bytes, *, width: int = 640, height: int = 480, fr
     return path
 
 
-def write_y4m_cards(path: Path, pngs: list[bytes], *, frames_each: int = 15, width: int = 640, height: int = 480) -> Path:
+def write_y4m_cards(
+    path: Path, pngs: list[bytes], *, frames_each: int = 15, width: int = 640, height: int = 480
+) -> Path:
     """A video that shows each PNG (QR codes) in turn, ``frames_each`` frames each (at 30
     frames a second), looped by Chromium: one card after another held to the camera."""
     stills = []

@@ -68,9 +68,7 @@ def test_a_vaccinated_persons_screening_is_recorded_with_the_dose_in_one_write(
     assert stock.doses_left == 9
 
 
-def test_a_postponed_or_referred_person_gets_the_screening_and_no_dose(
-    vaccinator_client: Client, site: Site
-) -> None:
+def test_a_postponed_or_referred_person_gets_the_screening_and_no_dose(vaccinator_client: Client, site: Site) -> None:
     stock = lot(site)
     fever, pregnant = PersonFactory.create_batch(2)
     sent = [
