@@ -63,7 +63,7 @@ def test_offline_two_cards_are_queued_with_their_screening_and_sent_once_when_th
     args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-    context = browser.new_context(viewport=TABLET)
+    context = browser.new_context(viewport=TABLET, timezone_id="Asia/Ho_Chi_Minh")
     context.grant_permissions(["camera"], origin=live_server.url)
     sign_in(context, live_server, nurse)
     page = context.new_page()
