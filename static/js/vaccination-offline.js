@@ -17,7 +17,8 @@
  *
  * The screening's suggestion has two copies: suggestedOutcome here and
  * vaccination.screening.suggested_outcome (any "refer" answer refers, else any "postpone"
- * postpones, else vaccinate); each question's outcome comes from the server.
+ * postpones, else vaccinate); each question's outcome comes from the server, and
+ * tests/browser/test_vaccination_offline_recording.py feeds both the same cases.
  */
 (function () {
   "use strict";
@@ -143,15 +144,17 @@
     return out;
   }
 
-  /* The outcome the answers suggest (the other copy: vaccination/screening.py). */
+  /* The outcome the answers suggest (the other copy: vaccination/screening.py; a test
+   * feeds both the same cases through window.truyvetScreening). */
   function suggestedOutcome(given) {
-    var suggested = questions.filter(function (box) { return given[box.dataset.key]; }).map(function (box) {
-      return box.dataset.suggests;
+    var suggested = config.questions.filter(function (q) { return given[q.key]; }).map(function (q) {
+      return q.suggests;
     });
     if (suggested.indexOf("refer") !== -1) { return "refer"; }
     if (suggested.indexOf("postpone") !== -1) { return "postpone"; }
     return "vaccinate";
   }
+  window.truyvetScreening = {suggestedOutcome: suggestedOutcome};
 
   function outcome() {
     var checked = document.querySelector("input[name=outcome]:checked");

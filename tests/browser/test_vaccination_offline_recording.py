@@ -16,6 +16,7 @@ from truyvet.accounts.models import Role, User
 from truyvet.credentials.services import qr_issue
 from truyvet.lib.qr import render_png
 from vaccination.models import Dose, Screening, Site, StockLot
+from vaccination.screening import QUESTIONS, suggested_outcome
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("geo_units")]
 
@@ -161,3 +162,21 @@ def test_offline_two_cards_are_queued_with_their_screening_and_sent_once_when_th
     page.locator("#queue-list li[data-status=rejected] .queue-drop").click()
     expect(page.locator("#queue-list li")).to_have_count(2)
     browser.close()
+
+
+def test_the_pages_suggested_outcome_is_the_servers(live_server: Any, browser: Any, site: Site, nurse: User) -> None:
+    """The screening's rule has two copies (vaccination/screening.py and the page's
+    JavaScript): the same cases for both."""
+    keys = [key for key, _question, _outcome in QUESTIONS]
+    cases = [{}] + [{key: True} for key in keys]
+    cases += [{"acute_illness": True, "allergy": True}, {"covid_recent": True, "abnormal_signs": True}]
+    cases += [{key: True for key in keys}, {key: False for key in keys}]
+    context = browser.new_context()
+    sign_in(context, live_server, nurse)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/vaccination/offline/{site.pk}/")
+    page.wait_for_function("() => window.truyvetScreening !== undefined")
+    on_page = page.evaluate("(cases) => cases.map(c => truyvetScreening.suggestedOutcome(c))", cases)
+    assert on_page == [suggested_outcome(case) for case in cases]
+    assert set(on_page) == {"vaccinate", "postpone", "refer"}
+    context.close()
