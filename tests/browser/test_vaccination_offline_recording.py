@@ -170,7 +170,7 @@ def test_the_pages_suggested_outcome_is_the_servers(live_server: Any, browser: A
     keys = [key for key, _question, _outcome in QUESTIONS]
     cases = [{}] + [{key: True} for key in keys]
     cases += [{"acute_illness": True, "allergy": True}, {"covid_recent": True, "abnormal_signs": True}]
-    cases += [{key: True for key in keys}, {key: False for key in keys}]
+    cases += [dict.fromkeys(keys, True), dict.fromkeys(keys, False)]
     context = browser.new_context()
     sign_in(context, live_server, nurse)
     page = context.new_page()
