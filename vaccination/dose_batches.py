@@ -690,9 +690,10 @@ def _insert_postgresql(
         for i in [*items, *screen_only]
         if i.batch.screening is not None
     ]
-    sql, audit_constants = _statement()
+    sql, audit_constants = _statement(screenings=bool(screenings))
     params: list[Any] = [site.pk, user.pk, now, json.dumps(rows, separators=(",", ":"))]
-    params += [site.pk, user.pk, json.dumps(screenings, separators=(",", ":"))]
+    if screenings:
+        params += [site.pk, user.pk, json.dumps(screenings, separators=(",", ":"))]
     audit.at = now
     params += [f.get_db_prep_save(getattr(audit, f.attname), connection) for f in audit_constants]
     params.append(site.pk)
@@ -705,12 +706,14 @@ def _insert_postgresql(
     return _written(items, screen_only, doses, screening_ids)
 
 
-_SQL: list[tuple[str, list[models.Field[Any, Any]]]] = []
+_SQL: dict[bool, tuple[str, list[models.Field[Any, Any]]]] = {}
 
 
-def _statement() -> tuple[str, list[models.Field[Any, Any]]]:
-    if _SQL:
-        return _SQL[0]
+def _statement(*, screenings: bool) -> tuple[str, list[models.Field[Any, Any]]]:
+    """The statement, with the screenings' part only for a batch that carries screenings (a
+    batch of doses alone runs the statement measured before screenings came)."""
+    if screenings in _SQL:
+        return _SQL[screenings]
     quote = connection.ops.quote_name
     by_name = {f.attname: f for f in Dose._meta.concrete_fields}
     columns = ["site_id", "vaccinator_id", "created_at", *_ROW_FIELDS]
@@ -731,22 +734,26 @@ def _statement() -> tuple[str, list[models.Field[Any, Any]]]:
     per_row = (
         f"SELECT '{_DOSE_ACTION}' AS action, '{_DOSE_TYPE}' AS object_type, d.id::text AS object_id, d.person_id,"  # noqa: S608 (our constants)
         " jsonb_build_object('dose_number', d.dose_number, 'product', d.product, 'site', d.site_id) AS detail FROM d"
-        f" UNION ALL SELECT '{_SCREENING_ACTION}', '{_SCREENING_TYPE}', sc.id::text, sc.person_id,"
-        " jsonb_build_object('outcome', sc.outcome) FROM sc"
     )
-    dose_table, screening_table, audit_table, lot_table = (
-        quote(m._meta.db_table) for m in (Dose, Screening, AuditEvent, StockLot)
+    if screenings:
+        per_row += (
+            f" UNION ALL SELECT '{_SCREENING_ACTION}', '{_SCREENING_TYPE}', sc.id::text, sc.person_id,"  # noqa: S608 (our constants)
+            " jsonb_build_object('outcome', sc.outcome) FROM sc"
+        )
+    # A screening of a dose only with its dose (both or neither); one that writes no dose alone.
+    screening_cte = (
+        f" sc AS (INSERT INTO {quote(Screening._meta.db_table)} ({', '.join(quote(c) for c in _SCREENING_COLUMNS)})"  # noqa: S608
+        f" SELECT {', '.join(screening_select)} FROM json_array_elements(%s::json) WITH ORDINALITY AS r(v, n)"
+        f" WHERE NOT (r.v->>{writes_dose})::boolean OR (r.v->>{client_at})::uuid IN (SELECT client_id FROM d)"
+        " ORDER BY r.n ON CONFLICT DO NOTHING RETURNING id, client_id, person_id, outcome),"
     )
+    dose_table, audit_table, lot_table = (quote(m._meta.db_table) for m in (Dose, AuditEvent, StockLot))
     sql = (
         f"WITH d AS (INSERT INTO {dose_table} ({', '.join(quote(c) for c in columns)})"  # noqa: S608
         f" SELECT {', '.join(select)} FROM json_array_elements(%s::json) WITH ORDINALITY AS r(v, n) ORDER BY r.n"
         " ON CONFLICT DO NOTHING"
         " RETURNING id, client_id, person_id, dose_number, product, site_id, lot),"
-        # A screening of a dose only with its dose (both or neither); one that writes no dose alone.
-        f" sc AS (INSERT INTO {screening_table} ({', '.join(quote(c) for c in _SCREENING_COLUMNS)})"
-        f" SELECT {', '.join(screening_select)} FROM json_array_elements(%s::json) WITH ORDINALITY AS r(v, n)"
-        f" WHERE NOT (r.v->>{writes_dose})::boolean OR (r.v->>{client_at})::uuid IN (SELECT client_id FROM d)"
-        " ORDER BY r.n ON CONFLICT DO NOTHING RETURNING id, client_id, person_id, outcome),"
+        f"{screening_cte if screenings else ''}"
         f" a AS (INSERT INTO {audit_table} ({', '.join(audit_columns)}) SELECT {', '.join(audit_select)}"
         f" FROM ({per_row}) AS x),"
         # The lots locked in id order before they are counted down: two batches of a site
@@ -755,7 +762,8 @@ def _statement() -> tuple[str, list[models.Field[Any, Any]]]:
         " JOIN (SELECT product, lot, count(*) AS n FROM d WHERE lot <> '' GROUP BY product, lot) u"
         " ON l.product = u.product AND l.lot = u.lot WHERE l.site_id = %s ORDER BY l.id FOR UPDATE OF l),"
         f" s AS (UPDATE {lot_table} l SET doses_left = GREATEST(l.doses_left - k.n, 0) FROM k WHERE l.id = k.id)"
-        " SELECT id, client_id, true FROM d UNION ALL SELECT id, client_id, false FROM sc"
+        " SELECT id, client_id, true FROM d"
+        f"{' UNION ALL SELECT id, client_id, false FROM sc' if screenings else ''}"
     )
-    _SQL.append((sql, audit_constants))
-    return _SQL[0]
+    _SQL[screenings] = (sql, audit_constants)
+    return _SQL[screenings]
