@@ -88,6 +88,7 @@ SCRIPT_TEXTS = {
     "choose_product": _("Choose the vaccine for this session first."),
     "dose_over": _("The dose number is above the series: a booster."),
     "suggested": _("Suggested by the answers: {outcome}"),
+    "lot_info": _("Expires {day} · {n} doses left"),
     "unknown_reason": _("refused ({code})"),
     "error": _("Something went wrong: {detail}"),
 }

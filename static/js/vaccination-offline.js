@@ -91,7 +91,7 @@
     var chosen = config.lots.filter(function (lot) {
       return lot.product === $("session-product").value && lot.lot === $("session-lot").value.trim();
     })[0];
-    $("lot-info").textContent = chosen ? chosen.expires_on + " · " + chosen.doses_left : "";
+    $("lot-info").textContent = chosen ? fill(words("lot_info"), {day: chosen.expires_on, n: chosen.doses_left}) : "";
   }
 
   function saveSession() {
