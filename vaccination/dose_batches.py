@@ -308,7 +308,8 @@ def _people_by_id_number(numbers: set[str]) -> dict[str, int]:
     """The people the items name by citizen id number: one query, only when there are any."""
     if not numbers:
         return {}
-    return dict(Person.objects.filter(id_number__in=numbers).values_list("id_number", "id"))
+    rows = Person.objects.filter(id_number__in=numbers).values_list("id_number", "id")
+    return {number: pk for number, pk in rows if number is not None}
 
 
 def _token_holder_ref(item: BatchDose) -> tuple[str, float]:
@@ -406,7 +407,7 @@ def _screenings_of(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, ..
     rows = Screening.objects.filter(client_id__in=client_ids).values_list(
         "client_id", "pk", "person_id", "person__ref", "site_id", "outcome", "answers", "note"
     )
-    return {row[0]: row[1:] for row in rows}
+    return {row[0]: row[1:] for row in rows if row[0] is not None}
 
 
 def _replay_screening(item: _Item, row: tuple[Any, ...]) -> BatchResult:

@@ -168,7 +168,7 @@ def test_the_pages_suggested_outcome_is_the_servers(live_server: Any, browser: A
     """The screening's rule has two copies (vaccination/screening.py and the page's
     JavaScript): the same cases for both."""
     keys = [key for key, _question, _outcome in QUESTIONS]
-    cases = [{}] + [{key: True} for key in keys]
+    cases: list[dict[str, bool]] = [{}] + [{key: True} for key in keys]
     cases += [{"acute_illness": True, "allergy": True}, {"covid_recent": True, "abnormal_signs": True}]
     cases += [dict.fromkeys(keys, True), dict.fromkeys(keys, False)]
     context = browser.new_context()

@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.templatetags.static import static
+from django.utils.functional import Promise as StrPromise
 from django.utils.html import escape
 
 WORKER_SOURCE = "js/offline-sw.js"
@@ -52,7 +53,9 @@ class OfflinePages:
                 digest.update(f"{stat.st_mtime_ns}:{stat.st_size}".encode())
         return digest.hexdigest()
 
-    def worker(self, *, data: Sequence[str], pages: Sequence[str], offline_text: str, banner: str) -> HttpResponse:
+    def worker(
+        self, *, data: Sequence[str], pages: Sequence[str], offline_text: str | StrPromise, banner: str
+    ) -> HttpResponse:
         """The service worker, with its settings above the shared source. Public: it holds
         no data, and the browser fetches it on its own schedule."""
         urls = [static(name) for name in self.shell]
