@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.fake_camera import write_y4m_cards
@@ -164,9 +165,13 @@ def test_offline_two_cards_are_queued_with_their_screening_and_sent_once_when_th
     browser.close()
 
 
-def test_the_pages_suggested_outcome_is_the_servers(live_server: Any, browser: Any, site: Site, nurse: User) -> None:
+def test_the_pages_suggested_outcome_is_the_servers(
+    live_server: Any, browser: Any, artifacts: Path, site: Site, nurse: User
+) -> None:
     """The screening's rule has two copies (vaccination/screening.py and the page's
     JavaScript): the same cases for both."""
+    from playwright.sync_api import expect
+
     keys = [key for key, _question, _outcome in QUESTIONS]
     cases: list[dict[str, bool]] = [{}] + [{key: True} for key in keys]
     cases += [{"acute_illness": True, "allergy": True}, {"covid_recent": True, "abnormal_signs": True}]
@@ -179,4 +184,13 @@ def test_the_pages_suggested_outcome_is_the_servers(live_server: Any, browser: A
     on_page = page.evaluate("(cases) => cases.map(c => truyvetScreening.suggestedOutcome(c))", cases)
     assert on_page == [suggested_outcome(case) for case in cases]
     assert set(on_page) == {"vaccinate", "postpone", "refer"}
+    # In Vietnamese (the longer words) on a phone: nothing runs off the screen.
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "vi", "url": live_server.url}])
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.reload()
+    page.locator("#id-number").fill("079099000001")
+    page.locator("#id-number").press("Enter")
+    expect(page.locator("#visit-who")).to_have_text("Số căn cước công dân 079099000001")
+    page.screenshot(path=str(artifacts / "vaccination-offline-vi-360.png"), full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     context.close()
