@@ -84,7 +84,14 @@ DoseOut = inline_serializer(
             allow_null=True, help_text="The item's client_id as sent; null when it sent none that could be read."
         ),
         "status": serializers.ChoiceField(choices=["created", "duplicate", "rejected"]),
-        "id": serializers.IntegerField(required=False, help_text="The dose (created, or recorded before)."),
+        "id": serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            help_text="The dose (created, or recorded before); null for a screening that writes no dose.",
+        ),
+        "screening_id": serializers.IntegerField(
+            required=False, help_text="The item's screening (created, or recorded before), when it carried one."
+        ),
         "reason": serializers.CharField(required=False, help_text="Why the item is rejected: an error code."),
         "http_status": serializers.IntegerField(
             required=False,
@@ -130,7 +137,7 @@ class DoseBatchView(APIView):
                 try:
                     items.append(dose.item(site.pk))
                 except Invalid as invalid:
-                    reason = dose_reason(Refusal(invalid.field, invalid.message))
+                    reason = dose_reason(Refusal(invalid.field, invalid.message, invalid.code))
                     items.append(rejected(_echoed_client_id({"client_id": dose.client_id}), reason))
         else:  # each item alone, the bad ones rejected with their reason
             data = request.data if isinstance(request.data, dict) else {}

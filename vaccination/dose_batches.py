@@ -15,6 +15,12 @@ and its audit entry and its lot's count, or nothing). An item is answered:
 Two doses of one person in one batch are checked against each other as if recorded one
 after the other, in the batch's order.
 
+An item may carry the person's **screening** (the checklist's answers and the outcome, as the
+site's page records a visit): it is written with the dose in the same statement, both or
+neither; an outcome to postpone or refer writes the screening alone (no dose, no dose
+rules). An item names its person by ``person_id``, by the personal QR (``qr_token``) or by
+the citizen id number (``id_number``, read in one query for the batch).
+
 A batch costs the same number of statements whatever its size: the token holders (when
 there are tokens), then in one transaction the people locked (in id order, so concurrent
 batches and single doses queue rather than deadlock), their doses and the batch's
@@ -51,7 +57,7 @@ from truyvet.lib.errors import DomainError
 from truyvet.lib.models import AuditEvent
 from truyvet.people.models import Person
 from vaccination.errors import VaccinationError
-from vaccination.models import Dose, Site, StockLot
+from vaccination.models import Dose, Screening, ScreeningOutcome, Site, StockLot
 from vaccination.registration_errors import RegistrationError
 from vaccination.selectors import campaigns_known, interval_table
 from vaccination.services import DoseIn, check_codes
@@ -70,20 +76,46 @@ _CONFLICTS = frozenset({VaccinationError.DUPLICATE_DOSE.value, VaccinationError.
 
 
 @dataclass(frozen=True)
+class ScreeningIn:
+    """The screening a batch item carries: every question of ``screening.QUESTIONS`` answered
+    (in its order), the outcome the vaccinator chose, a note, and when it was made (the
+    tablet's clock; the server's when not given)."""
+
+    answers: tuple[tuple[str, bool], ...]
+    outcome: str
+    note: str = ""
+    screened_at: datetime | None = None
+
+    def said(self) -> tuple[Any, ...]:
+        """What a replay must say again (not the time: a tablet that gave none was given the
+        server's)."""
+        return (self.outcome, self.answers, self.note)
+
+
+@dataclass(frozen=True)
 class BatchDose:
     """One item of a batch as the service takes it: a dose (``dose.person_id`` is 0 when the
-    item names its person by ``qr_token``) and the item's ``client_id``."""
+    item names its person by ``qr_token`` or ``id_number``), the item's ``client_id``, and
+    the screening when it carries one (``dose`` is then only the day's when the outcome is
+    not to vaccinate)."""
 
     client_id: uuid.UUID
     dose: DoseIn
     qr_token: str = ""
+    id_number: str = ""
+    screening: ScreeningIn | None = None
+
+    @property
+    def writes_dose(self) -> bool:
+        return self.screening is None or self.screening.outcome == ScreeningOutcome.VACCINATE
 
     def key(self) -> tuple[Any, ...]:
         """What the item says: two items (or an item and a stored dose) with one ``client_id``
         must say the same to be a replay."""
         d = self.dose
         return (
-            d.person_id or self.qr_token,
+            d.person_id or self.qr_token or self.id_number,
+            None if self.screening is None else self.screening.said(),
             d.product,
             d.manufacturer,
             d.prophylaxis,
@@ -102,6 +134,7 @@ class BatchResult:
     id: int | None = None
     reason: str = ""
     http_status: int = 200
+    screening_id: int | None = None  # an item with a screening: its screening
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"client_id": self.client_id, "status": self.status}
@@ -110,6 +143,8 @@ class BatchResult:
             data["http_status"] = self.http_status
         else:
             data["id"] = self.id
+            if self.screening_id is not None:
+                data["screening_id"] = self.screening_id
         return data
 
 
@@ -205,7 +240,7 @@ def _record(
             continue
         first_of[batch.client_id] = index
         try:
-            dose = replace(batch.dose, site_id=site.pk, prophylaxis=check_codes(batch.dose, today))
+            dose = replace(batch.dose, site_id=site.pk, prophylaxis=_checked_codes(batch, today))
         except DomainError as error:
             results[index] = rejected(client, error.code)
             continue
@@ -218,20 +253,27 @@ def _record(
                 continue
         items.append(item)
 
-    unknown = {i.dose.campaign_id for i in items if i.dose.campaign_id is not None}
+    unknown = {i.dose.campaign_id for i in items if i.dose.campaign_id is not None and i.batch.writes_dose}
     unknown -= campaigns_known(unknown)
     for item in items:
-        if item.dose.campaign_id in unknown:
+        if item.dose.campaign_id in unknown and item.batch.writes_dose:
             results[item.index] = rejected(str(item.batch.client_id), RegistrationError.UNKNOWN_CAMPAIGN.value)
     items = [i for i in items if results[i.index] is None]
 
+    numbered = _people_by_id_number({i.batch.id_number for i in items if i.batch.id_number})
+    for item in items:
+        if item.batch.id_number:  # nobody with this number: person 0, unknown_person once locked
+            item.dose = replace(item.dose, person_id=numbered.get(item.batch.id_number, 0))
     holders = _holders({i.sub for i in items if i.sub})
     if items:
         with transaction.atomic():
             written = _record_locked(user, site, items, holders, results, request)
         for item in items:
             if item.index in written:
-                results[item.index] = BatchResult(str(item.batch.client_id), "created", id=written[item.index])
+                dose_id, screening_id = written[item.index]
+                results[item.index] = BatchResult(
+                    str(item.batch.client_id), "created", id=dose_id, screening_id=screening_id
+                )
             elif results[item.index] is None and last:
                 results[item.index] = rejected(str(item.batch.client_id), VaccinationError.DUPLICATE_DOSE.value)
 
@@ -247,7 +289,27 @@ def _record(
         elif answer.status == "rejected":
             results[index] = replace(answer)
         else:
-            results[index] = BatchResult(answer.client_id, "duplicate", id=answer.id)
+            results[index] = BatchResult(answer.client_id, "duplicate", id=answer.id, screening_id=answer.screening_id)
+
+
+def _checked_codes(batch: BatchDose, today: date) -> str:
+    """The checks that need no database; the prophylaxis to record. An item that writes no
+    dose (a screening to postpone or refer) has only its day checked."""
+    if batch.writes_dose:
+        return check_codes(batch.dose, today)
+    if batch.dose.administered_on > today:
+        raise DomainError(
+            VaccinationError.DATE_IN_FUTURE.label, VaccinationError.DATE_IN_FUTURE, field="administered_on"
+        )
+    return ""
+
+
+def _people_by_id_number(numbers: set[str]) -> dict[str, int]:
+    """The people the items name by citizen id number: one query, only when there are any."""
+    if not numbers:
+        return {}
+    rows = Person.objects.filter(id_number__in=numbers).values_list("id_number", "id")
+    return {number: pk for number, pk in rows if number is not None}
 
 
 def _token_holder_ref(item: BatchDose) -> tuple[str, float]:
@@ -266,8 +328,9 @@ def _record_locked(
     holders: dict[str, tuple[int, datetime | None]],
     results: list[BatchResult | None],
     request: HttpRequest | None,
-) -> dict[int, int]:
-    """Inside the transaction: lock, read, check, write. The written doses' ids by item index."""
+) -> dict[int, tuple[int | None, int | None]]:
+    """Inside the transaction: lock, read, check, write. The written dose's and screening's
+    ids by item index."""
     for item in items:
         if item.sub:
             holder = holders.get(item.sub)
@@ -276,6 +339,7 @@ def _record_locked(
     person_ids = sorted({i.dose.person_id for i in items if i.dose.person_id})
     client_ids = [i.batch.client_id for i in items]
     births, stored_rows = _lock_and_read(person_ids, client_ids)
+    screened = _screenings_of([i.batch.client_id for i in items if i.batch.screening is not None])
     stored: dict[uuid.UUID, tuple[Any, ...]] = {}
     history: dict[int, list[tuple[int, date]]] = {}
     for row in stored_rows:
@@ -284,15 +348,27 @@ def _record_locked(
         history.setdefault(row[2], []).append((row[7], row[9]))
 
     accepted: list[_Item] = []
+    screen_only: list[_Item] = []
     for item in items:
         client = str(item.batch.client_id)
         try:
             earlier = stored.get(item.batch.client_id)
+            earlier_screening = screened.get(item.batch.client_id)
             if earlier is not None:
-                results[item.index] = _replay(item, earlier)
+                if not item.batch.writes_dose:
+                    raise _Refused(VaccinationError.CLIENT_ID_REUSED.value)
+                answer = _replay(item, earlier)
+                if earlier_screening is not None:
+                    if item.batch.screening is not None and not _same_screening(item, earlier_screening):
+                        raise _Refused(VaccinationError.CLIENT_ID_REUSED.value)
+                    answer.screening_id = earlier_screening[0]
+                results[item.index] = answer
+                continue
+            if earlier_screening is not None:
+                results[item.index] = _replay_screening(item, earlier_screening)
                 continue
             _check_person(item, holders, births)
-            accepted.append(item)
+            (accepted if item.batch.writes_dose else screen_only).append(item)
         except _Refused as refused:
             results[item.index] = rejected(client, refused.code)
 
@@ -314,13 +390,44 @@ def _record_locked(
             continue
         history.setdefault(item.dose.person_id, []).append((item.dose.dose_number, item.dose.administered_on))
         kept.append(item)
-    if not kept:
+    if not kept and not screen_only:
         return {}
     audit = audit_event(actor=user, action="vaccination.dose_record", request=request)
-    audit.object_type = Dose._meta.label_lower
     if connection.vendor == "postgresql":
-        return _insert_postgresql(user, site, kept, audit)
-    return _insert(user, site, kept, audit, lots)
+        return _insert_postgresql(user, site, kept, screen_only, audit)
+    return _insert(user, site, kept, screen_only, audit, lots)
+
+
+def _screenings_of(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """The screenings stored with the batch's ``client_id``s (items that carry a screening):
+    (id, person_id, the holder's reference, site_id, outcome, answers, note). One query, only
+    when the batch carries screenings."""
+    if not client_ids:
+        return {}
+    rows = Screening.objects.filter(client_id__in=client_ids).values_list(
+        "client_id", "pk", "person_id", "person__ref", "site_id", "outcome", "answers", "note"
+    )
+    return {row[0]: row[1:] for row in rows if row[0] is not None}
+
+
+def _replay_screening(item: _Item, row: tuple[Any, ...]) -> BatchResult:
+    """The answer to an item whose ``client_id`` names a screening stored without a dose
+    (postponed, referred): a duplicate if the item says the same, else a reuse."""
+    if item.batch.writes_dose or not _same_screening(item, row):
+        raise _Refused(VaccinationError.CLIENT_ID_REUSED.value)
+    return BatchResult(str(item.batch.client_id), "duplicate", id=None, screening_id=row[0])
+
+
+def _same_screening(item: _Item, row: tuple[Any, ...]) -> bool:
+    """Whether the item's screening is the stored one (``_screenings_of``'s row)."""
+    _pk, person_id, ref, site_id, outcome, answers, note = row
+    screening = item.batch.screening
+    if screening is None:
+        return False
+    said = (ref if item.sub else person_id, site_id, outcome, dict(answers), note)
+    asked = (item.sub or item.dose.person_id, item.dose.site_id, screening.outcome, dict(screening.answers),
+             screening.note.strip()[:300])  # fmt: skip
+    return said == asked
 
 
 def _lock_and_read(
@@ -419,11 +526,17 @@ def _lots(site: Site, items: Iterable[_Item]) -> dict[tuple[str, str], tuple[int
 
 
 def _insert(
-    user: User, site: Site, items: list[_Item], audit: AuditEvent, lots: dict[tuple[str, str], tuple[int, date]]
-) -> dict[int, int]:
+    user: User,
+    site: Site,
+    items: list[_Item],
+    screen_only: list[_Item],
+    audit: AuditEvent,
+    lots: dict[tuple[str, str], tuple[int, date]],
+) -> dict[int, tuple[int | None, int | None]]:
     """The same write elsewhere (SQLite: the laptop and the quick tests), in three statements
-    whatever the batch's size (``bulk_create`` would split it by SQLite's 999 parameters):
-    the doses and their audit entries each inserted from one JSON array, then the lots."""
+    whatever the batch's size (``bulk_create`` would split it by SQLite's 999 parameters),
+    four with screenings: the doses, the screenings and the audit entries each inserted from
+    one JSON array, then the lots."""
     quote = connection.ops.quote_name
     by_name = {f.attname: f for f in Dose._meta.concrete_fields}
     columns = ["site_id", "vaccinator_id", "created_at", *_ROW_FIELDS]
@@ -435,22 +548,50 @@ def _insert(
         " FROM json_each(%s) ORDER BY key RETURNING id, client_id, person_id, dose_number, product"
     )
     created_at = by_name["created_at"].get_db_prep_save(now, connection)
+    screened_field = Screening._meta.get_field("screened_at")
+    screenings = [
+        (*_screening_row(i, now)[:4], screened_field.get_db_prep_save(_screening_row(i, now)[4], connection),
+         i.batch.client_id.hex)
+        for i in [*items, *screen_only]
+        if i.batch.screening is not None
+    ]  # fmt: skip
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [site.pk, user.pk, created_at, json.dumps(rows)])
-            inserted = cursor.fetchall()
+            inserted: list[tuple[Any, ...]] = []
+            if rows:
+                cursor.execute(sql, [site.pk, user.pk, created_at, json.dumps(rows)])
+                inserted = cursor.fetchall()
+            screened: list[tuple[Any, ...]] = []
+            if screenings:
+                cursor.execute(
+                    f"INSERT INTO {quote(Screening._meta.db_table)}"  # noqa: S608
+                    f" ({', '.join(quote(c) for c in _SCREENING_COLUMNS)})"
+                    f" SELECT %s, %s, {', '.join(_JSON_AT % n for n in range(len(_SCREENING_COLUMNS) - 2))}"
+                    " FROM json_each(%s) ORDER BY key RETURNING id, client_id, person_id, outcome",
+                    [site.pk, user.pk, json.dumps(screenings)],
+                )
+                screened = cursor.fetchall()
             audit.at = now
-            audit_fields = [f for f in AuditEvent._meta.concrete_fields if f.attname not in _PER_DOSE_AUDIT]
+            audit_fields = [f for f in AuditEvent._meta.concrete_fields if f.attname not in _PER_ROW_AUDIT]
             audit_fields = [f for f in audit_fields if not f.primary_key]
-            audit_columns = [quote(str(f.column)) for f in audit_fields] + [quote(c) for c in _PER_DOSE_AUDIT]
+            audit_columns = [quote(str(f.column)) for f in audit_fields] + [quote(c) for c in _PER_ROW_AUDIT]
             events = [
-                (str(pk), person_id, {"dose_number": number, "product": product, "site": site.pk})
+                (
+                    _DOSE_ACTION,
+                    _DOSE_TYPE,
+                    str(pk),
+                    person_id,
+                    {"dose_number": number, "product": product, "site": site.pk},
+                )
                 for pk, _client, person_id, number, product in inserted
+            ] + [
+                (_SCREENING_ACTION, _SCREENING_TYPE, str(pk), person_id, {"outcome": outcome})
+                for pk, _client, person_id, outcome in screened
             ]
             cursor.execute(
                 f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(audit_columns)})"  # noqa: S608
-                f" SELECT {', '.join(['%s'] * len(audit_fields))}, json_extract(value, '$[0]'),"
-                " json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(%s)",
+                f" SELECT {', '.join(['%s'] * len(audit_fields))},"
+                f" {', '.join(_JSON_AT % n for n in range(len(_PER_ROW_AUDIT)))} FROM json_each(%s)",
                 [
                     *(f.get_db_prep_save(getattr(audit, f.attname), connection) for f in audit_fields),
                     json.dumps(events),
@@ -467,13 +608,50 @@ def _insert(
                 )
     except IntegrityError:  # a client_id stored meanwhile: nothing written, the items are checked again
         return {}
-    ids = {uuid.UUID(hex=client): pk for pk, client, *_rest in inserted}
-    return {item.index: ids[item.batch.client_id] for item in items}
+    doses = {uuid.UUID(hex=client): pk for pk, client, *_rest in inserted}
+    screening_ids = {uuid.UUID(hex=client): pk for pk, client, *_rest in screened}
+    return _written(items, screen_only, doses, screening_ids)
+
+
+def _written(
+    items: list[_Item], screen_only: list[_Item], doses: dict[uuid.UUID, int], screenings: dict[uuid.UUID, int]
+) -> dict[int, tuple[int | None, int | None]]:
+    """The items written (a dose, with its screening if it had one; a screening alone)."""
+    written: dict[int, tuple[int | None, int | None]] = {}
+    for item in items:
+        if item.batch.client_id in doses:
+            written[item.index] = (doses[item.batch.client_id], screenings.get(item.batch.client_id))
+    for item in screen_only:
+        if item.batch.client_id in screenings:
+            written[item.index] = (None, screenings[item.batch.client_id])
+    return written
 
 
 _JSON_AT = "json_extract(value, '$[%d]')"
-# An audit entry's columns that differ from dose to dose (the others are the batch's).
-_PER_DOSE_AUDIT = ("object_id", "person_id", "detail")
+# An audit entry's columns that differ from row to row (the others are the batch's).
+_PER_ROW_AUDIT = ("action", "object_type", "object_id", "person_id", "detail")
+_DOSE_ACTION, _DOSE_TYPE = "vaccination.dose_record", Dose._meta.label_lower
+_SCREENING_ACTION, _SCREENING_TYPE = "vaccination.screening_record", Screening._meta.label_lower
+# A screening's columns: the batch's site and vaccinator, then each row of its JSON array.
+_SCREENING_COLUMNS = (
+    "site_id",
+    "screened_by_id",
+    "person_id",
+    "answers",
+    "outcome",
+    "note",
+    "screened_at",
+    "client_id",
+)
+
+
+def _screening_row(item: _Item, now: datetime) -> tuple[Any, ...]:
+    """The screening's values after the site and vaccinator (``_SCREENING_COLUMNS``), then
+    whether the item writes a dose (the screening is written only with it)."""
+    screening = item.batch.screening
+    assert screening is not None
+    return (item.dose.person_id, dict(screening.answers), screening.outcome, screening.note.strip()[:300],
+            screening.screened_at or now, str(item.batch.client_id), item.batch.writes_dose)  # fmt: skip
 
 
 # The doses' own columns, in the order of each row of the JSON array the statement reads.
@@ -498,65 +676,95 @@ def _json_row(item: _Item) -> tuple[Any, ...]:
             d.total_doses, d.administered_on.isoformat(), d.campaign_id, str(item.batch.client_id))  # fmt: skip
 
 
-def _insert_postgresql(user: User, site: Site, items: list[_Item], audit: AuditEvent) -> dict[int, int]:
+def _insert_postgresql(
+    user: User, site: Site, items: list[_Item], screen_only: list[_Item], audit: AuditEvent
+) -> dict[int, tuple[int | None, int | None]]:
     """One statement: the doses inserted from one JSON array (a client_id stored meanwhile
-    is skipped, not an error), an audit entry for each dose inserted, and each lot counted
-    down by the doses inserted from it, never below zero; the lots' rows last, so that the
-    row every dose of the site takes is locked only until the commit."""
+    is skipped, not an error), the screenings from another (a dose's only with its dose),
+    an audit entry for each row inserted, and each lot counted down by the doses inserted
+    from it, never below zero; the lots' rows last, so that the row every dose of the site
+    takes is locked only until the commit."""
     rows = [_json_row(item) for item in items]
-    sql, audit_constants = _statement()
     now = timezone.now()
+    screenings = [
+        [*(v.isoformat() if isinstance(v, datetime) else v for v in _screening_row(i, now))]
+        for i in [*items, *screen_only]
+        if i.batch.screening is not None
+    ]
+    sql, audit_constants = _statement(screenings=bool(screenings))
     params: list[Any] = [site.pk, user.pk, now, json.dumps(rows, separators=(",", ":"))]
+    if screenings:
+        params += [site.pk, user.pk, json.dumps(screenings, separators=(",", ":"))]
     audit.at = now
     params += [f.get_db_prep_save(getattr(audit, f.attname), connection) for f in audit_constants]
     params.append(site.pk)
+    doses: dict[uuid.UUID, int] = {}
+    screening_ids: dict[uuid.UUID, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = {client_id: pk for pk, client_id in cursor.fetchall()}
-    return {item.index: ids[item.batch.client_id] for item in items if item.batch.client_id in ids}
+        for pk, client_id, is_dose in cursor.fetchall():
+            (doses if is_dose else screening_ids)[client_id] = pk
+    return _written(items, screen_only, doses, screening_ids)
 
 
-_SQL: list[tuple[str, list[models.Field[Any, Any]]]] = []
+_SQL: dict[bool, tuple[str, list[models.Field[Any, Any]]]] = {}
 
 
-def _statement() -> tuple[str, list[models.Field[Any, Any]]]:
-    if _SQL:
-        return _SQL[0]
+def _statement(*, screenings: bool) -> tuple[str, list[models.Field[Any, Any]]]:
+    """The statement, with the screenings' part only for a batch that carries screenings (a
+    batch of doses alone runs the statement measured before screenings came)."""
+    if screenings in _SQL:
+        return _SQL[screenings]
     quote = connection.ops.quote_name
     by_name = {f.attname: f for f in Dose._meta.concrete_fields}
     columns = ["site_id", "vaccinator_id", "created_at", *_ROW_FIELDS]
     select = [f"%s::{by_name[name].db_type(connection)}" for name in columns[:3]] + [
         f"(r.v->>{n})::{by_name[name].db_type(connection)}" for n, name in enumerate(_ROW_FIELDS)
     ]
+    screening_fields = {f.attname: f for f in Screening._meta.concrete_fields}
+    screening_select = [f"%s::{screening_fields[name].db_type(connection)}" for name in _SCREENING_COLUMNS[:2]] + [
+        f"(r.v{'->' if name == 'answers' else '->>'}{n})::{screening_fields[name].db_type(connection)}"
+        for n, name in enumerate(_SCREENING_COLUMNS[2:])
+    ]
+    writes_dose = len(_SCREENING_COLUMNS) - 2  # the row's last value
+    client_at = _SCREENING_COLUMNS.index("client_id") - 2
     audit_fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
-    per_dose = dict(
-        zip(
-            _PER_DOSE_AUDIT,
-            (
-                "d.id::text",
-                "d.person_id",
-                "jsonb_build_object('dose_number', d.dose_number, 'product', d.product, 'site', d.site_id)",
-            ),
-            strict=True,
-        )
+    audit_constants = [f for f in audit_fields.values() if not f.primary_key and f.attname not in _PER_ROW_AUDIT]
+    audit_columns = [quote(str(f.column)) for f in audit_constants] + [quote(name) for name in _PER_ROW_AUDIT]
+    audit_select = [f"%s::{f.db_type(connection)}" for f in audit_constants] + [f"x.{n}" for n in _PER_ROW_AUDIT]
+    per_row = (
+        f"SELECT '{_DOSE_ACTION}' AS action, '{_DOSE_TYPE}' AS object_type, d.id::text AS object_id, d.person_id,"  # noqa: S608 (our constants)
+        " jsonb_build_object('dose_number', d.dose_number, 'product', d.product, 'site', d.site_id) AS detail FROM d"
     )
-    audit_constants = [f for f in audit_fields.values() if not f.primary_key and f.attname not in per_dose]
-    audit_columns = [quote(str(f.column)) for f in audit_constants] + [quote(name) for name in per_dose]
-    audit_select = [f"%s::{f.db_type(connection)}" for f in audit_constants] + list(per_dose.values())
+    if screenings:
+        per_row += (
+            f" UNION ALL SELECT '{_SCREENING_ACTION}', '{_SCREENING_TYPE}', sc.id::text, sc.person_id,"  # noqa: S608 (our constants)
+            " jsonb_build_object('outcome', sc.outcome) FROM sc"
+        )
+    # A screening of a dose only with its dose (both or neither); one that writes no dose alone.
+    screening_cte = (
+        f" sc AS (INSERT INTO {quote(Screening._meta.db_table)} ({', '.join(quote(c) for c in _SCREENING_COLUMNS)})"  # noqa: S608
+        f" SELECT {', '.join(screening_select)} FROM json_array_elements(%s::json) WITH ORDINALITY AS r(v, n)"
+        f" WHERE NOT (r.v->>{writes_dose})::boolean OR (r.v->>{client_at})::uuid IN (SELECT client_id FROM d)"
+        " ORDER BY r.n ON CONFLICT DO NOTHING RETURNING id, client_id, person_id, outcome),"
+    )
     dose_table, audit_table, lot_table = (quote(m._meta.db_table) for m in (Dose, AuditEvent, StockLot))
     sql = (
         f"WITH d AS (INSERT INTO {dose_table} ({', '.join(quote(c) for c in columns)})"  # noqa: S608
         f" SELECT {', '.join(select)} FROM json_array_elements(%s::json) WITH ORDINALITY AS r(v, n) ORDER BY r.n"
         " ON CONFLICT DO NOTHING"
         " RETURNING id, client_id, person_id, dose_number, product, site_id, lot),"
-        f" a AS (INSERT INTO {audit_table} ({', '.join(audit_columns)}) SELECT {', '.join(audit_select)} FROM d),"
+        f"{screening_cte if screenings else ''}"
+        f" a AS (INSERT INTO {audit_table} ({', '.join(audit_columns)}) SELECT {', '.join(audit_select)}"
+        f" FROM ({per_row}) AS x),"
         # The lots locked in id order before they are counted down: two batches of a site
         # that share lots take them in the same order, so neither waits for the other's.
         f" k AS (SELECT l.id, u.n FROM {lot_table} l"
         " JOIN (SELECT product, lot, count(*) AS n FROM d WHERE lot <> '' GROUP BY product, lot) u"
         " ON l.product = u.product AND l.lot = u.lot WHERE l.site_id = %s ORDER BY l.id FOR UPDATE OF l),"
         f" s AS (UPDATE {lot_table} l SET doses_left = GREATEST(l.doses_left - k.n, 0) FROM k WHERE l.id = k.id)"
-        " SELECT id, client_id FROM d"
+        " SELECT id, client_id, true FROM d"
+        f"{' UNION ALL SELECT id, client_id, false FROM sc' if screenings else ''}"
     )
-    _SQL.append((sql, audit_constants))
-    return _SQL[0]
+    _SQL[screenings] = (sql, audit_constants)
+    return _SQL[screenings]

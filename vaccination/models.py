@@ -224,9 +224,13 @@ class Screening(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     screened_at = models.DateTimeField(auto_now_add=True)
+    # The offline queue's id of the visit (a batch item's ``client_id``): a replayed screening
+    # is recognised, and a screening of a dose carries the dose's ``client_id``.
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-screened_at"]
+        constraints = [models.UniqueConstraint(fields=["client_id"], name="vacc_screening_client_id")]
         indexes = [models.Index(fields=["site", "screened_at"], name="vacc_screening_site_time")]
 
 

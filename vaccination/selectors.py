@@ -32,6 +32,7 @@ from vaccination.models import (
     Employer,
     Registration,
     Site,
+    StockLot,
 )
 
 
@@ -165,6 +166,14 @@ def under_observation(site: Site, *, now: datetime) -> list[Dose]:
 
 def person_by_id_number(id_number: str) -> Person | None:
     return Person.objects.filter(id_number=id_number.strip()).first() if id_number.strip() else None
+
+
+def site_lots_in_stock(site: Site, today: date) -> list[StockLot]:
+    """The site's lots with doses left that have not expired, soonest expiry first (use them
+    first): what the offline recording offers."""
+    return list(
+        StockLot.objects.filter(site=site, doses_left__gt=0, expires_on__gte=today).order_by("expires_on", "lot")
+    )
 
 
 def next_dose_number(person_id: int) -> int:

@@ -12,22 +12,17 @@ passage with a plain form post.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import URLPattern, path, reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
@@ -47,6 +42,7 @@ from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import portal_staff_required
 from truyvet.credentials.models import RiskLevel
 from truyvet.lib.errors import DomainError
+from truyvet.lib.offline import OfflinePages
 from truyvet.lib.qr import render_svg
 
 # The files the scanner page loads: the service worker keeps them for offline use. A test
@@ -60,16 +56,26 @@ SHELL_STATIC = [
     "checkpoints/icon-512.png",
     "js/qrscan.js",
     "js/qrverify.js",
+    "js/offline-queue.js",
     "js/checkpoint-queue.js",
     "js/checkpoint-scanner.js",
 ]
 # Files only some tablets need, by a name the worker remembers: the QR decoder for browsers
 # without a BarcodeDetector. The page fetches it when it needs it (static/js/qrscan.js), and
-# the worker keeps it from then on (static/checkpoints/scanner-sw.js).
+# the worker keeps it from then on (static/js/offline-sw.js).
 QR_FALLBACK = "vendor/jsqr-1.4.0/jsQR.min.js"
 SHELL_OPTIONAL = {"qr_decoder": QR_FALLBACK}
-SERVICE_WORKER_SOURCE = "checkpoints/scanner-sw.js"
 SCOPE = "/checkpoints/"
+# Only the scanner's own pages are kept (the other checkpoint pages, monitoring and trips,
+# show people's data), and the declaration QR code.
+OFFLINE = OfflinePages(
+    scope=SCOPE,
+    cache="truyvet-scanner",
+    shell=SHELL_STATIC,
+    optional=SHELL_OPTIONAL,
+    page_pattern=rf"^{SCOPE}(\d+/)?scan/$",
+    kept_pattern=rf"^{SCOPE}\d+/scan/declare\.svg$",
+)
 
 VERDICT_HINTS = {
     Verdict.ALLOW: _("Let them pass."),
@@ -305,56 +311,19 @@ def scanner_record(request: AuthenticatedRequest, checkpoint_id: int) -> HttpRes
 # --- Service worker and manifest ---------------------------------------------------------
 
 
-def _shell_version(urls: list[str], source: str) -> str:
-    """Changes whenever a file of the shell or the worker changes, so tablets fetch the
-    new files: hashed names in production, modification times on a laptop."""
-    digest = hashlib.blake2b(digest_size=8)
-    digest.update(source.encode())
-    for name, url in zip([*SHELL_STATIC, *SHELL_OPTIONAL.values()], urls, strict=True):
-        digest.update(url.encode())
-        found = finders.find(name)
-        if isinstance(found, str):
-            stat = os.stat(found)
-            digest.update(f"{stat.st_mtime_ns}:{stat.st_size}".encode())
-    return digest.hexdigest()
-
-
-def _worker_source() -> str:
-    found = finders.find(SERVICE_WORKER_SOURCE)
-    if isinstance(found, str):
-        with open(found, encoding="utf-8") as source:
-            return source.read()
-    from django.contrib.staticfiles.storage import staticfiles_storage
-
-    with staticfiles_storage.open(SERVICE_WORKER_SOURCE) as stored:
-        return stored.read().decode()
-
-
 @require_GET
 def scanner_service_worker(request: HttpRequest) -> HttpResponse:
-    """The service worker, from /checkpoints/ so that it may control the scanner pages.
-    Public: it holds no data, and the browser fetches it on its own schedule."""
-    urls = [static(name) for name in SHELL_STATIC]
-    optional = {key: static(name) for key, name in SHELL_OPTIONAL.items()}
-    source = _worker_source()
-    config = {
-        "version": _shell_version([*urls, *optional.values()], source),
-        "shell": urls,
-        "optional": optional,
-        "scope": SCOPE,
-        "data": [
+    """The service worker, from /checkpoints/ so that it may control the scanner pages."""
+    return OFFLINE.worker(
+        data=[
             reverse("api:keys"),
             reverse("api:provinces"),
             reverse("api:wards") + "?" + urlencode({"province": settings.PROVINCE_CODE}),
         ],
-        "pages": [reverse("checkpoints:scanner_home")],
-        "offline_text": str(escape(_("Offline: open the scanner once while online, then it works without a network."))),
-    }
-    body = f"/* truyvet checkpoint scanner */\nself.TRUYVET_SW = {json.dumps(config)};\n{source}"
-    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
-    response["Service-Worker-Allowed"] = SCOPE
-    response["Cache-Control"] = "no-cache"
-    return response
+        pages=[reverse("checkpoints:scanner_home")],
+        offline_text=_("Offline: open the scanner once while online, then it works without a network."),
+        banner="truyvet checkpoint scanner",
+    )
 
 
 @require_GET

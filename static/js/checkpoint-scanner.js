@@ -890,31 +890,17 @@
     }
   });
 
-  function whenControlled() {
-    if (navigator.serviceWorker.controller) { return Promise.resolve(); }
-    return new Promise(function (resolve) {
-      navigator.serviceWorker.addEventListener("controllerchange", function () { resolve(); }, {once: true});
-    });
-  }
-
   // The worker keeps the page for offline use; the first time, the page was loaded before
-  // the worker was there, so it is stored here (with the declaration QR code; the worker
-  // stores the home page itself).
-  var firstVisit = !navigator.serviceWorker || !navigator.serviceWorker.controller;
-  registerWorker(config.urls.worker, config.urls.scope, function () {
-    // A tablet whose browser cannot read QR codes needs jsQR offline too: asked through the
-    // worker, it is kept with the scanner's files (and again at each new version).
-    camera.decoder.then(function (kind) {
-      if (kind !== "jsqr" || !camera.fallback || !navigator.onLine) { return; }
-      return whenControlled().then(function () { return fetch(camera.fallback); });
-    }).catch(function () {});
-    if (!firstVisit || !window.caches || !navigator.onLine) { return; }
-    caches.open(PAGES_CACHE).then(function (cache) {
-      [config.urls.page, config.urls.declare_qr].forEach(function (url) {
-        fetch(url, {credentials: "same-origin"}).then(function (response) {
-          if (response.ok && !response.redirected) { return cache.put(url, response); }
-        }).catch(function () {});
-      });
-    });
+  // the worker was there, so it is stored then (with the declaration QR code; the worker
+  // stores the home page itself). A tablet whose browser cannot read QR codes needs jsQR
+  // offline too: asked through the worker, it is kept with the scanner's files (and again
+  // at each new version).
+  window.truyvetOfflineQueue.registerWorker({
+    worker: config.urls.worker,
+    scope: config.urls.scope,
+    pagesCache: PAGES_CACHE,
+    pages: [config.urls.page, config.urls.declare_qr],
+    needsDecoder: camera.decoder.then(function (kind) { return kind === "jsqr" && !!camera.fallback; }),
+    decoder: camera.fallback
   });
 })();

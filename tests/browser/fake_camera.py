@@ -25,3 +25,21 @@ def write_y4m(path: Path, png: bytes, *, width: int = 640, height: int = 480, fr
         for _ in range(frames):
             out.write(b"FRAME\n" + y + u + v)
     return path
+
+
+def write_y4m_cards(
+    path: Path, pngs: list[bytes], *, frames_each: int = 15, width: int = 640, height: int = 480
+) -> Path:
+    """A video that shows each PNG (QR codes) in turn, ``frames_each`` frames each (at 30
+    frames a second), looped by Chromium: one card after another held to the camera."""
+    stills = []
+    for n, png in enumerate(pngs):
+        still = write_y4m(path.with_suffix(f".{n}.y4m"), png, width=width, height=height, frames=1)
+        header, frame = still.read_bytes().split(b"\n", 1)
+        stills.append(frame)
+        still.unlink()
+    with open(path, "wb") as out:
+        out.write(header + b"\n")
+        for frame in stills:
+            out.write(frame * frames_each)
+    return path

@@ -1,37 +1,45 @@
-/* The checkpoint scanner's service worker, served from /checkpoints/sw.js (scope
- * /checkpoints/) by checkpoints/views/scanner.py, which puts its settings in
- * self.TRUYVET_SW above this file: {version, shell: [static urls], optional: {name: static
- * url}, data: [urls], pages: [urls]}.
+/* The service worker of the pages that work offline: the checkpoint scanner (served from
+ * /checkpoints/sw.js, scope /checkpoints/, by checkpoints/views/scanner.py) and the
+ * vaccination site's offline recording (/vaccination/offline/sw.js, scope
+ * /vaccination/offline/, by vaccination/offline_views.py). truyvet/lib/offline.py serves it
+ * with its settings in self.TRUYVET_SW above this file: {version, cache (the caches' name
+ * prefix), shell: [static urls], optional: {name: static url}, data: [urls], pages: [urls],
+ * page_pattern (the pages kept, a regular expression of their path), kept_pattern (other
+ * GETs kept like a page, or ""), offline_text}.
  *
  * - The shell (the page's CSS, JS and vendored files) is kept per version: cache first.
  *   Installing fetches it with the browser's HTTP cache revalidated ("no-cache"): the files
  *   the page has just loaded cost a 304, not a second download.
  * - The optional files (jsQR, for browsers that cannot read QR codes themselves) are kept
  *   once a tablet asks for one, and a tablet that once needed one gets it again with each
- *   new version (truyvet-scanner-needs remembers which): a tablet with a BarcodeDetector
+ *   new version (<cache>-needs remembers which): a tablet with a BarcodeDetector
  *   never downloads jsQR.
- * - The signing keys, provinces and wards: network first, the last answer when offline.
- * - The scanner pages (only those) and the declaration QR code: network first (a few seconds at most
- *   on a weak link), the last copy when offline.
- * - Anything else, and every POST (the scans, checks and heartbeats), is left alone: the
- *   page queues passages itself and knows when the network is gone.
+ * - The data (the scanner's signing keys, provinces and wards): network first, the last
+ *   answer when offline.
+ * - The pages of page_pattern (only those: the scanner's, the site's offline recording) and
+ *   kept_pattern (the declaration QR code): network first (a few seconds at most on a weak
+ *   link), the last copy when offline.
+ * - Anything else, and every POST (the scans, checks, heartbeats and doses), is left alone:
+ *   the page queues what it records itself and knows when the network is gone.
  */
 (function () {
   "use strict";
   var config = self.TRUYVET_SW;
-  var SHELL = "truyvet-scanner-shell-" + config.version;
-  var DATA = "truyvet-scanner-data";
-  var PAGES = "truyvet-scanner-pages";
-  var NEEDS = "truyvet-scanner-needs";
+  var PREFIX = config.cache;
+  var SHELL = PREFIX + "-shell-" + config.version;
+  var DATA = PREFIX + "-data";
+  var PAGES = PREFIX + "-pages";
+  var NEEDS = PREFIX + "-needs";
   var NETWORK_WAIT_MS = 4000;
   var optional = config.optional || {};
   var optionalNames = {};  // path → name
   Object.keys(optional).forEach(function (name) { optionalNames[optional[name]] = name; });
   var shell = new Set(config.shell.concat(Object.keys(optionalNames)));
-  // Only the scanner's own pages are kept: the other checkpoint pages (monitoring, trips)
-  // show people's data and have no business in a tablet's cache.
-  var scannerPage = new RegExp("^" + config.scope + "(\\d+/)?scan/$");
-  var declareCode = new RegExp("^" + config.scope + "\\d+/scan/declare\\.svg$");
+  // Only the offline pages themselves are kept: the other pages of the scope (the
+  // checkpoints' monitoring and trips) show people's data and have no business in a
+  // tablet's cache.
+  var keptPage = new RegExp(config.page_pattern);
+  var keptOther = config.kept_pattern ? new RegExp(config.kept_pattern) : null;
   var dataPaths = new Set(config.data.map(function (url) { return new URL(url, self.location.origin).pathname; }));
 
   function fresh(url, credentials) {
@@ -77,7 +85,7 @@
     event.waitUntil(
       caches.keys().then(function (names) {
         return Promise.all(names.filter(function (name) {
-          return name.indexOf("truyvet-scanner-shell-") === 0 && name !== SHELL;
+          return name.indexOf(PREFIX + "-shell-") === 0 && name !== SHELL;
         }).map(function (name) { return caches.delete(name); }));
       }).then(function () { return self.clients.claim(); })
     );
@@ -133,9 +141,9 @@
       event.respondWith(cacheFirst(SHELL, request));
     } else if (dataPaths.has(url.pathname)) {
       event.respondWith(networkFirst(DATA, request, false));
-    } else if (request.mode === "navigate" && scannerPage.test(url.pathname)) {
+    } else if (request.mode === "navigate" && keptPage.test(url.pathname)) {
       event.respondWith(networkFirst(PAGES, request, true));
-    } else if (declareCode.test(url.pathname)) {
+    } else if (keptOther && keptOther.test(url.pathname)) {
       event.respondWith(networkFirst(PAGES, request, false));
     }
   });
