@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,7 +31,7 @@ from vaccination.registration import (
     registration_create,
     registration_get_for_citizen,
 )
-from vaccination.registration_forms import BookForm, EmployeeUploadForm, RegistrationForm
+from vaccination.registration_forms import BookForm, EmployeeUploadForm, RegistrationForm, WaitForm
 from vaccination.selectors import (
     campaign_sites,
     campaigns_open,
@@ -41,6 +41,14 @@ from vaccination.selectors import (
     household_registrations,
     people_of_citizen,
     sites_of_campaigns,
+)
+from vaccination.waitlist import (
+    WaitIn,
+    full_days,
+    household_waits,
+    site_waiting_by_day,
+    waitlist_join,
+    waitlist_leave,
 )
 
 citizen_required = user_passes(is_citizen)
@@ -137,11 +145,74 @@ def book(request: AuthenticatedRequest, registration_id: int) -> HttpResponse:
                 )  # fmt: skip
                 return redirect("vaccination:register")
     window, days = offered_days(registration, site) if site is not None else (None, [])
+    full = full_days(window, days) if window is not None else []
+    wait_form = WaitForm(
+        initial={"day": full[0] if full else None, "days": 1},
+        first=window.first if window is not None else None,
+        last=window.last if window is not None else None,
+    )
+    waiting = site_waiting_by_day(site, full[0], full[-1]) if site is not None and full else {}
     return render(
         request,
         "vaccination/book.html",
-        {"registration": registration, "site": site, "sites": sites, "window": window, "days": days, "form": form},
+        {
+            "registration": registration,
+            "site": site,
+            "sites": sites,
+            "window": window,
+            "days": days,
+            "form": form,
+            "wait_form": wait_form,
+            "full_days": [(day, waiting.get(day, 0)) for day in full],
+            "waits": [w for w in household_waits([registration.person_id]) if w.registration_id == registration.pk],
+        },
     )
+
+
+@require_POST
+@citizen_required
+def wait(request: AuthenticatedRequest, registration_id: int) -> HttpResponse:
+    """Join the waiting list of the booking page's site for a day or any day of the next N."""
+    registration = _registration_or_404(request, registration_id)
+    form = WaitForm(request.POST)
+    site_id = request.POST.get("site", "")
+    if form.is_valid() and site_id.isdigit():
+        try:
+            entry = waitlist_join(
+                user=request.user,
+                data=WaitIn(
+                    registration_id=registration.pk,
+                    site_id=int(site_id),
+                    first_day=form.cleaned_data["day"],
+                    days=form.cleaned_data["days"],
+                ),
+                request=request,
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("On the waiting list of %(site)s from %(first)s to %(last)s. If a place frees, it is booked for "
+                  "you and you get an SMS.")
+                % {"site": entry.site.name, "first": entry.first_day.strftime("%d/%m/%Y"),
+                   "last": entry.last_day.strftime("%d/%m/%Y")},
+            )  # fmt: skip
+    else:
+        messages.error(request, _("Choose a day and how many days you can come."))
+    target = reverse("vaccination:book", args=[registration.pk])
+    return redirect(f"{target}?site={site_id}" if site_id.isdigit() else target)
+
+
+@require_POST
+@citizen_required
+def leave_waitlist(request: AuthenticatedRequest, entry_id: int) -> HttpResponse:
+    try:
+        waitlist_leave(user=request.user, entry_id=entry_id, request=request)
+    except DomainError:
+        raise Http404 from None
+    messages.success(request, _("You left the waiting list."))
+    return redirect("vaccination:register")
 
 
 @require_POST
@@ -251,6 +322,8 @@ urlpatterns = [
     path("register/<int:registration_id>/book/", book, name="book"),
     path("register/<int:registration_id>/cancel/", cancel_registration, name="cancel_registration"),
     path("appointments/<int:appointment_id>/cancel/", cancel_appointment, name="cancel_appointment"),
+    path("register/<int:registration_id>/wait/", wait, name="wait"),
+    path("waiting/<int:entry_id>/leave/", leave_waitlist, name="leave_waitlist"),
     path("employers/", employers, name="employers"),
     path("employers/<int:employer_id>/", employer, name="employer"),
     path("employers/<int:employer_id>/template.csv", employer_template, name="employer_template"),

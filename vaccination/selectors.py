@@ -33,6 +33,7 @@ from vaccination.models import (
     Registration,
     Site,
 )
+from vaccination.registration_models import WaitlistEntry, WaitStatus
 
 
 def site_list_for(user: User | AnonymousUser) -> QuerySet[Site]:
@@ -201,7 +202,8 @@ def campaign_sites(campaign: Campaign) -> list[Site]:
 
 
 def household_registrations(user: User | AnonymousUser) -> list[Registration]:
-    """The registrations of a signed-in citizen's household, with their booked appointment."""
+    """The registrations of a signed-in citizen's household, with their booked appointment and
+    the waiting lists they are on."""
     ids = [p.pk for p in people_of_citizen(user)]
     if not ids:
         return []
@@ -213,7 +215,14 @@ def household_registrations(user: User | AnonymousUser) -> list[Registration]:
                 "appointments",
                 queryset=Appointment.objects.filter(status=AppointmentStatus.BOOKED).select_related("site"),
                 to_attr="booked",
-            )
+            ),
+            Prefetch(
+                "waits",
+                queryset=WaitlistEntry.objects.filter(
+                    status=WaitStatus.WAITING, last_day__gt=timezone.localdate()
+                ).select_related("site"),
+                to_attr="waiting",
+            ),
         )
         .order_by("person_id", "-created_at")
     )

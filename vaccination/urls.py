@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from vaccination import certificate_views, coverage_views, reaction_views, registration_views, site_views, views
+from vaccination import (
+    certificate_views,
+    coverage_views,
+    reaction_views,
+    registration_views,
+    site_views,
+    views,
+    waitlist_views,
+)
 
 app_name = "vaccination"
 
@@ -10,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("verify/", views.verify_page, name="verify"),
     path("me/", views.my_certificates, name="mine"),
     *site_views.urlpatterns,
+    *waitlist_views.urlpatterns,
     *registration_views.urlpatterns,
     *reaction_views.urlpatterns,
     *coverage_views.urlpatterns,

@@ -39,7 +39,14 @@ from truyvet.lib.audit import audit_log
 from truyvet.lib.notify import Message, Recipient, notifications_send
 from truyvet.people.models import Person
 from vaccination.appointment_messages import WAITLIST_BOOKED
-from vaccination.appointments import OFFERED_DAYS, appointment_release, dose_window, places_left
+from vaccination.appointments import (
+    OFFERED_DAYS,
+    OfferedDay,
+    Window,
+    appointment_release,
+    dose_window,
+    places_left,
+)
 from vaccination.models import (
     Appointment,
     AppointmentStatus,
@@ -362,3 +369,14 @@ def site_waiting_by_day(site: Site, first: date, last: date) -> dict[date, int]:
             counts[day] += row["n"]
             day += timedelta(days=1)
     return counts
+
+
+def full_days(window: Window, offered: list[OfferedDay], *, days: int = OFFERED_DAYS) -> list[date]:
+    """The days of the booking page (the window's first ``days``) that have no place left: the
+    days one may wait for."""
+    if window.last < window.first:
+        return []
+    last = min(window.last, window.first + timedelta(days=days - 1))
+    open_days = {d.day for d in offered}
+    return [window.first + timedelta(days=i) for i in range((last - window.first).days + 1)
+            if window.first + timedelta(days=i) not in open_days]  # fmt: skip
