@@ -1,6 +1,6 @@
-"""The registration pages: a citizen registers their household and books, moves or cancels
-appointments; an employer's representative uploads the employees' file and downloads the
-report of a refused one."""
+"""The registration pages: a citizen registers their household, books, moves or cancels
+appointments and waits for a full site; an employer's representative uploads the employees'
+file, downloads the report of a refused one, and lists its employees with their doses."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -19,10 +20,13 @@ from django.views.decorators.http import require_POST
 
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import is_citizen, user_passes
+from truyvet.lib.audit import audit_log_many
 from truyvet.lib.errors import DomainError
+from truyvet.lib.export import MAX_ROWS as EXPORT_MAX_ROWS
+from truyvet.lib.export import csv_response
 from vaccination.appointments import appointment_book, appointment_cancel, offered_days
 from vaccination.employee_files import employee_file_read, template_header
-from vaccination.models import EmployeeUpload, Site
+from vaccination.models import EmployeeUpload, Session, Site
 from vaccination.registration import (
     EmployeesRefused,
     RegistrationIn,
@@ -35,6 +39,8 @@ from vaccination.registration_forms import BookForm, EmployeeUploadForm, Registr
 from vaccination.selectors import (
     campaign_sites,
     campaigns_open,
+    employer_campaigns,
+    employer_employees,
     employer_get_for,
     employer_registrations,
     employers_of,
@@ -317,6 +323,64 @@ def employer_template(request: AuthenticatedRequest, employer_id: int) -> HttpRe
     return response
 
 
+EMPLOYEES_PER_PAGE = 50
+
+
+def _employee_header() -> list[str]:
+    return [
+        _("Full name"), _("Citizen id"), _("Date of birth"), _("Campaign"), _("Registration"),
+        _("Latest dose"), _("Latest dose on"), _("Appointment"), _("Session"), _("Site"),
+    ]  # fmt: skip
+
+
+def _employee_row(r: Any) -> list[Any]:
+    return [
+        r.person.full_name, r.person.id_number,
+        r.person.date_of_birth.strftime("%d/%m/%Y") if r.person.date_of_birth else "",
+        r.campaign.name, r.get_status_display(), r.last_dose_number or "",
+        r.last_dose_on.strftime("%d/%m/%Y") if r.last_dose_on else "",
+        r.appointment_day.strftime("%d/%m/%Y") if r.appointment_day else "",
+        str(Session(r.appointment_session).label) if r.appointment_session in Session.values else "",
+        r.appointment_site or "",
+    ]  # fmt: skip
+
+
+@login_required
+def employee_list(request: AuthenticatedRequest, employer_id: int) -> HttpResponse | StreamingHttpResponse:
+    """The people the employer registered, with their latest dose and appointment; paginated,
+    ``?format=csv`` exports them all. Only the employer's representatives (404 otherwise);
+    every row shown or exported is audit-logged as a read of health data."""
+    company = employer_get_for(request.user, employer_id)
+    campaigns = employer_campaigns(company)
+    wanted = request.GET.get("campaign", "")
+    campaign = next((c for c in campaigns if str(c.pk) == wanted), None)
+    rows = employer_employees(company, campaign.pk if campaign else None)
+    if request.GET.get("format") == "csv":
+        read = list(rows.values_list("pk", "person_id")[:EXPORT_MAX_ROWS])
+        audit_log_many(
+            actor=request.user,
+            action="vaccination.employee_doses_read",
+            object_type="vaccination.registration",
+            rows=[(str(pk), person_id) for pk, person_id in read],
+            request=request,
+        )
+        name = f"nhan-vien-tiem-chung-{company.pk}-{timezone.localdate().isoformat()}"
+        return csv_response(name, _employee_header(), (_employee_row(r) for r in rows.iterator(chunk_size=2000)))
+    page = Paginator(rows, EMPLOYEES_PER_PAGE).get_page(request.GET.get("page"))
+    audit_log_many(
+        actor=request.user,
+        action="vaccination.employee_doses_read",
+        object_type="vaccination.registration",
+        rows=[(str(r.pk), r.person_id) for r in page.object_list],
+        request=request,
+    )
+    return render(
+        request,
+        "vaccination/employer_employees.html",
+        {"employer": company, "page": page, "campaigns": campaigns, "campaign": campaign},
+    )
+
+
 urlpatterns = [
     path("register/", register, name="register"),
     path("register/<int:registration_id>/book/", book, name="book"),
@@ -327,5 +391,6 @@ urlpatterns = [
     path("employers/", employers, name="employers"),
     path("employers/<int:employer_id>/", employer, name="employer"),
     path("employers/<int:employer_id>/template.csv", employer_template, name="employer_template"),
+    path("employers/<int:employer_id>/employees/", employee_list, name="employer_employees"),
     path("employers/<int:employer_id>/uploads/<int:upload_id>/report.csv", employer_report, name="employer_report"),
 ]

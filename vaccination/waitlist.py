@@ -256,12 +256,9 @@ def _book(
 ) -> tuple[Appointment, Place | None] | None:
     """Book the place for the entry's person (moving the appointment they hold), or None when
     their appointment or its counter is busy in another transaction (then the next person)."""
-    current = (
-        Appointment.objects.filter(person_id=entry.person_id, status=AppointmentStatus.BOOKED)
-        .select_for_update(skip_locked=True)
-        .first()
-    )
-    if current is None and Appointment.objects.filter(person_id=entry.person_id, status=AppointmentStatus.BOOKED).exists():
+    held = Appointment.objects.filter(person_id=entry.person_id, status=AppointmentStatus.BOOKED)
+    current = held.select_for_update(skip_locked=True).first()
+    if current is None and held.exists():
         return None  # their appointment is being changed right now
     moved_from: Place | None = None
     try:
