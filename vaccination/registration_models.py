@@ -197,8 +197,8 @@ class WaitlistEntry(models.Model):
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="waits")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", verbose_name=_("site"))
-    first_day = models.DateField(_("from"))
-    last_day = models.DateField(_("to"))
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
     status = models.CharField(max_length=10, choices=WaitStatus.choices, default=WaitStatus.WAITING)
     appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     joined_by = models.ForeignKey(

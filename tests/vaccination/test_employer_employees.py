@@ -103,7 +103,7 @@ def test_the_list_pages_and_costs_the_same_queries_whatever_its_length(
     with CaptureQueriesContext(connection) as many:
         second = client.get(_url(employer, "?page=2")).content.decode()
     assert len(many.captured_queries) == len(few.captured_queries)
-    assert second.count("data-registration=") == 13 and "Page 2 of 2" in second
+    assert second.count("data-registration=") == 13 and "Trang 2/2" in second
 
 
 def test_the_csv_export_lists_every_employee_and_is_audit_logged(
