@@ -197,8 +197,8 @@ def places_offer(freed: list[Place], *, exclude_person_ids: set[int] | None = No
 
 
 def _waiting_for(place: Place) -> QuerySet[WaitlistEntry]:
-    """The people waiting for the place's site and day, in the order they joined; each row
-    with its registration locked, or skipped when someone else holds that lock."""
+    """The people waiting for the place's site and day, in the order they joined (read
+    without locks: the one chosen is locked by ``_claim``)."""
     return (
         WaitlistEntry.objects.filter(
             site_id=place.site_id,
@@ -210,8 +210,22 @@ def _waiting_for(place: Place) -> QuerySet[WaitlistEntry]:
             registration__campaign__ends_on__gte=place.day,
         )
         .select_related("registration__campaign", "person")
-        .select_for_update(skip_locked=True, of=("self", "registration"))
         .order_by("created_at", "id")
+    )
+
+
+def _claim(entry: WaitlistEntry) -> bool:
+    """Lock the entry and its registration (the lock ``appointment_book`` takes), unless
+    another transaction holds either or the entry no longer waits. One entry at a time, so
+    two places freed at once in different sessions go to two people, not both skipped."""
+    return (
+        WaitlistEntry.objects.filter(
+            pk=entry.pk, status=WaitStatus.WAITING, registration__status=RegistrationStatus.REGISTERED
+        )
+        .select_related("registration")
+        .select_for_update(skip_locked=True, of=("self", "registration"))
+        .first()
+        is not None
     )
 
 
@@ -237,6 +251,8 @@ def _offer_one(place: Place, *, today: date, excluded: set[int]) -> tuple[Appoin
         window = dose_window(entry.registration, today=today)
         if not window.first <= place.day <= window.last:
             continue  # not within their dose interval (or campaign): the next one
+        if not _claim(entry):
+            continue  # busy in another transaction, or no longer waiting
         outcome = _book(entry, place, site, window.dose_number, today=today)
         if outcome is not None:
             return outcome
