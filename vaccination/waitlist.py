@@ -15,8 +15,9 @@ person waiting, in the transaction that freed it.
   as any other); the person's other lists of that registration end; an appointment they held
   is moved, and its place is offered in turn (at most ``OFFER_STEPS`` places a transaction).
 - **No waiting on locks**: a freed place's transaction already holds a counter's lock, so it
-  takes the waiting person's registration, their booked appointment and its counter with
-  ``SKIP LOCKED``: someone busy booking, cancelling or being booked elsewhere at that moment
+  reads the people waiting without locks and claims only the one it books, with ``SKIP
+  LOCKED`` (their entry and registration, then their booked appointment and its counter):
+  someone busy booking, cancelling or being booked elsewhere at that moment
   is skipped, never waited for (waiting there could deadlock with ``appointment_book``, which
   locks the registration, then the counter). Nobody is booked twice: the one booked
   appointment per person is also a constraint.
