@@ -105,6 +105,9 @@ def test_a_cancellation_books_the_first_waiting_person_exactly_once(
     )
     assert [m["to"] for m in sms.outbox] == [first.phone]
     assert AuditEvent.objects.filter(action="vaccination.waitlist_book", person_id=first.pk).count() == 1
+    # It is an appointment as any other: cancelling it gives the place to the next one waiting.
+    appointment_cancel(user=citizen, appointment_id=booked.pk)
+    assert _booked(first) is None and getattr(_booked(second), "day", None) == _day()
 
 
 def test_places_go_in_the_order_people_joined(
@@ -320,6 +323,7 @@ def test_the_site_sees_its_waiting_count_and_list_and_nobody_else_does(
     _wait(citizen, _register(citizen, hoa, campaign, small_site), small_site)
     day_list = vaccinator_client.get(f"/vaccination/sites/{small_site.pk}/").content.decode()
     assert 'id="vacc-waiting"' in day_list and f"/vaccination/sites/{small_site.pk}/waiting/" in day_list
+    assert "Danh sách chờ: 1 người đang chờ chỗ" in day_list
     page = vaccinator_client.get(f"/vaccination/sites/{small_site.pk}/waiting/")
     assert page.status_code == 200 and hoa.full_name in page.content.decode()
     assert AuditEvent.objects.filter(action="vaccination.waitlist_read", person_id=hoa.pk).count() == 1
