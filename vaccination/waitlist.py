@@ -277,6 +277,8 @@ def _book(
     current = held.select_for_update(skip_locked=True).first()
     if current is None and held.exists():
         return None  # their appointment is being changed right now
+    if current is not None and (current.site_id, current.day) == (place.site_id, place.day):
+        return None  # booked there that day already (they booked it themselves meanwhile)
     moved_from: Place | None = None
     try:
         with transaction.atomic():
