@@ -15,7 +15,7 @@ from vaccination.models import (
     StockLot,
     TargetPopulation,
 )
-from vaccination.registration_models import Appointment, Employer, Registration
+from vaccination.registration_models import Appointment, Employer, Registration, WaitlistEntry
 
 
 class StockLotInline(admin.TabularInline):
@@ -76,6 +76,14 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "session", "site"]
     date_hierarchy = "day"
     raw_id_fields = ["person", "registration", "site"]
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = ["person", "site", "first_day", "last_day", "status", "created_at", "appointment"]
+    list_filter = ["status", "site"]
+    date_hierarchy = "first_day"
+    raw_id_fields = ["person", "registration", "site", "appointment", "joined_by"]
 
 
 # Coverage: the wards' target populations and the members of the priority groups.

@@ -35,3 +35,16 @@ REMINDER = register(
     body=_("%(name)s: dose %(dose)s at %(site)s (%(address)s), %(session)s of %(day)s. Bring your citizen id card."),
     prepare=_reminder,
 )
+
+
+# {"name", "site", "address", "day" (ISO), "session" (morning/afternoon), "dose"}: a place
+# freed and the waiting list booked it for the person.
+WAITLIST_BOOKED = register(
+    "vaccination.waitlist_booked",
+    title=_("A place freed: vaccination on %(day)s"),
+    body=_(
+        "%(name)s: a place freed and was booked for you from the waiting list: dose %(dose)s at %(site)s "
+        "(%(address)s), %(session)s of %(day)s. If you cannot come, cancel it on the portal."
+    ),
+    prepare=_reminder,
+)

@@ -13,6 +13,8 @@ cancelling, and the reminders the day before.
   same person moves the appointment (rescheduling): the old place is given back in the
   same transaction. A person has at most one booked appointment (a partial unique
   constraint).
+- **A freed place** (a cancellation, a move, a withdrawn registration) is offered to the
+  site's waiting list in the same transaction (``places_freed``, ``vaccination.waitlist``).
 - **Reminders** (``reminders_send``, a Celery beat task each day): a portal notice and an
   SMS to each person booked for tomorrow, once (``reminded_at`` and the notification's
   ``dedupe_key``), in the person's language.
@@ -141,6 +143,15 @@ def appointment_release(appointment: Appointment) -> None:
     appointment.save(update_fields=["status", "cancelled_at"])
 
 
+def places_freed(appointments: list[Appointment]) -> None:
+    """Offer the places these appointments just gave back to the people waiting for them
+    (``vaccination.waitlist``), in the caller's transaction, which holds their counters."""
+    # The waiting list builds on this module; imported here so the dependency points one way.
+    from vaccination.waitlist import place_of, places_offer
+
+    places_offer([place_of(a) for a in appointments], exclude_person_ids={a.person_id for a in appointments})
+
+
 def _take_place(site: Site, day: date, session: str) -> None:
     """Take one place of the site's session, or ``slot_full`` (409). The counter row is made
     on first use, then locked: concurrent bookings of the same session queue here."""
@@ -189,12 +200,14 @@ def appointment_book(
     if current is not None and (current.site_id, current.day, current.session) == (site.pk, day, session):
         return current
     _take_place(site, day, session)
+    released = False
     if current is not None and current.day <= today:
         # The day of the booked one has come: it stays in the site's list as it was.
         current.status = AppointmentStatus.DONE
         current.save(update_fields=["status"])
     elif current is not None:
         appointment_release(current)
+        released = True
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
@@ -215,6 +228,8 @@ def appointment_book(
         request=request,
         detail={"moved_from": current.pk} if current is not None else None,
     )
+    if released and current is not None:
+        places_freed([current])
     return appointment
 
 
@@ -245,6 +260,7 @@ def appointment_cancel(*, user: User, appointment_id: int, request: HttpRequest 
             person_id=appointment.person_id,
             request=request,
         )
+        places_freed([appointment])
     return appointment
 
 

@@ -151,16 +151,19 @@ def registration_get_for_citizen(user: User, registration_id: int, *, lock: bool
 @transaction.atomic
 def registration_cancel(*, user: User, registration_id: int, request: HttpRequest | None = None) -> Registration:
     """The citizen withdraws a registration; its booked appointment is cancelled and its
-    place given back."""
-    from vaccination.appointments import appointment_release
+    place given back (and offered to the site's waiting list); its waiting lists end."""
+    from vaccination.appointments import appointment_release, places_freed
+    from vaccination.waitlist import waits_end_for_registration
 
     registration = registration_get_for_citizen(user, registration_id, lock=True)
     if registration.status == RegistrationStatus.CANCELLED:
         return registration
-    for appointment in registration.appointments.select_for_update().filter(status=AppointmentStatus.BOOKED):
+    released = list(registration.appointments.select_for_update().filter(status=AppointmentStatus.BOOKED))
+    for appointment in released:
         appointment_release(appointment)
     registration.status = RegistrationStatus.CANCELLED
     registration.save(update_fields=["status"])
+    waits_end_for_registration(registration.pk)
     audit_log(
         actor=user,
         action="vaccination.registration_cancel",
@@ -168,6 +171,7 @@ def registration_cancel(*, user: User, registration_id: int, request: HttpReques
         person_id=registration.person_id,
         request=request,
     )
+    places_freed(released)
     return registration
 
 

@@ -33,6 +33,10 @@ class RegistrationError(ErrorCode):
     SITE_CLOSED = "site_closed", _("the site is not open for appointments")
     APPOINTMENT_NOT_BOOKED = "appointment_not_booked", _("this appointment is no longer booked")
     SERIES_DONE = "series_done", _("this person has had every dose of the campaign's series")
+    ALREADY_WAITING = "already_waiting", _("this person already waits for this site on one of these days")
+    PLACES_LEFT = "places_left", _("this day still has places: book one")
+    WAIT_DAYS = "wait_days", _("wait for one day, or for any day in the next 2 to 14 days")
+    NOT_WAITING = "not_waiting", _("this person is not on this waiting list")
 
 
 def refused(code: RegistrationError, *, field: str | None = None, status: int = 400) -> DomainError:

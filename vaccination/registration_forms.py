@@ -65,3 +65,29 @@ class EmployeeUploadForm(forms.Form):
             campaign.initial = campaigns[0].pk
         campaign.widget.attrs["class"] = "form-select"
         self.fields["file"].widget.attrs.update({"class": "form-control", "accept": ".csv,.xlsx"})
+
+
+class WaitForm(forms.Form):
+    """Join a site's waiting list: one day, or any day of the next N from that day."""
+
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    days = forms.TypedChoiceField(
+        label=_("Which days"),
+        coerce=int,
+        initial=1,
+        choices=[
+            (1, _("Only this day")),
+            (3, _("Any day of the 3 days from this one")),
+            (7, _("Any day of the 7 days from this one")),
+            (14, _("Any day of the 14 days from this one")),
+        ],
+    )
+
+    def __init__(self, *args: Any, first: Any = None, last: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["day"].widget.attrs.update({"class": "form-control", "id": "wait-day"})
+        if first is not None:
+            self.fields["day"].widget.attrs["min"] = first.isoformat()
+        if last is not None:
+            self.fields["day"].widget.attrs["max"] = last.isoformat()
+        self.fields["days"].widget.attrs.update({"class": "form-select", "id": "wait-days"})

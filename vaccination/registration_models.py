@@ -178,3 +178,50 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.day} {self.session}"
+
+
+class WaitStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    BOOKED = "booked", _("Booked from the waiting list")
+    LEFT = "left", _("Left the list")
+    # Booked from another of the person's lists, or the registration was withdrawn.
+    ENDED = "ended", _("Ended")
+
+
+class WaitlistEntry(models.Model):
+    """A registered person waiting for a place at a site on any day from ``first_day`` to
+    ``last_day`` (one day, or "any day in the next N days"). When a place of the site frees
+    on one of those days, the first person waiting (by ``created_at``) whom the day fits is
+    booked into it (``vaccination.waitlist``). A person waits at most once per site and day."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="waits")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", verbose_name=_("site"))
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    status = models.CharField(max_length=10, choices=WaitStatus.choices, default=WaitStatus.WAITING)
+    appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    joined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_day__gte=models.F("first_day")), name="vacc_wait_days"),
+            # The same wait twice (the service also refuses overlapping days, under the person's lock).
+            models.UniqueConstraint(
+                fields=["person", "site", "first_day"], condition=Q(status="waiting"), name="vacc_wait_once"
+            ),
+        ]
+        indexes = [
+            # A freed place's offer: the site's people still waiting, in the order they joined.
+            models.Index(fields=["site", "created_at"], condition=Q(status="waiting"), name="vacc_wait_site_queue"),
+        ]
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list entries")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.site_id} {self.first_day}..{self.last_day}"

@@ -1,6 +1,6 @@
-"""The registration pages: a citizen registers their household and books, moves or cancels
-appointments; an employer's representative uploads the employees' file and downloads the
-report of a refused one."""
+"""The registration pages: a citizen registers their household, books, moves or cancels
+appointments and waits for a full site; an employer's representative uploads the employees'
+file, downloads the report of a refused one, and lists its employees with their doses."""
 
 from __future__ import annotations
 
@@ -10,19 +10,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from truyvet.accounts.http import AuthenticatedRequest
 from truyvet.accounts.permissions import is_citizen, user_passes
+from truyvet.lib.audit import audit_log_many
 from truyvet.lib.errors import DomainError
+from truyvet.lib.export import MAX_ROWS as EXPORT_MAX_ROWS
+from truyvet.lib.export import csv_response
 from vaccination.appointments import appointment_book, appointment_cancel, offered_days
 from vaccination.employee_files import employee_file_read, template_header
-from vaccination.models import EmployeeUpload, Site
+from vaccination.models import EmployeeUpload, Session, Site
 from vaccination.registration import (
     EmployeesRefused,
     RegistrationIn,
@@ -31,16 +35,26 @@ from vaccination.registration import (
     registration_create,
     registration_get_for_citizen,
 )
-from vaccination.registration_forms import BookForm, EmployeeUploadForm, RegistrationForm
+from vaccination.registration_forms import BookForm, EmployeeUploadForm, RegistrationForm, WaitForm
 from vaccination.selectors import (
     campaign_sites,
     campaigns_open,
+    employer_campaigns,
+    employer_employees,
     employer_get_for,
     employer_registrations,
     employers_of,
     household_registrations,
     people_of_citizen,
     sites_of_campaigns,
+)
+from vaccination.waitlist import (
+    WaitIn,
+    full_days,
+    household_waits,
+    site_waiting_by_day,
+    waitlist_join,
+    waitlist_leave,
 )
 
 citizen_required = user_passes(is_citizen)
@@ -137,11 +151,74 @@ def book(request: AuthenticatedRequest, registration_id: int) -> HttpResponse:
                 )  # fmt: skip
                 return redirect("vaccination:register")
     window, days = offered_days(registration, site) if site is not None else (None, [])
+    full = full_days(window, days) if window is not None else []
+    wait_form = WaitForm(
+        initial={"day": full[0] if full else None, "days": 1},
+        first=window.first if window is not None else None,
+        last=window.last if window is not None else None,
+    )
+    waiting = site_waiting_by_day(site, full[0], full[-1]) if site is not None and full else {}
     return render(
         request,
         "vaccination/book.html",
-        {"registration": registration, "site": site, "sites": sites, "window": window, "days": days, "form": form},
+        {
+            "registration": registration,
+            "site": site,
+            "sites": sites,
+            "window": window,
+            "days": days,
+            "form": form,
+            "wait_form": wait_form,
+            "full_days": [(day, waiting.get(day, 0)) for day in full],
+            "waits": [w for w in household_waits([registration.person_id]) if w.registration_id == registration.pk],
+        },
     )
+
+
+@require_POST
+@citizen_required
+def wait(request: AuthenticatedRequest, registration_id: int) -> HttpResponse:
+    """Join the waiting list of the booking page's site for a day or any day of the next N."""
+    registration = _registration_or_404(request, registration_id)
+    form = WaitForm(request.POST)
+    site_id = request.POST.get("site", "")
+    if form.is_valid() and site_id.isdigit():
+        try:
+            entry = waitlist_join(
+                user=request.user,
+                data=WaitIn(
+                    registration_id=registration.pk,
+                    site_id=int(site_id),
+                    first_day=form.cleaned_data["day"],
+                    days=form.cleaned_data["days"],
+                ),
+                request=request,
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("On the waiting list of %(site)s from %(first)s to %(last)s. If a place frees, it is booked for "
+                  "you and you get an SMS.")
+                % {"site": entry.site.name, "first": entry.first_day.strftime("%d/%m/%Y"),
+                   "last": entry.last_day.strftime("%d/%m/%Y")},
+            )  # fmt: skip
+    else:
+        messages.error(request, _("Choose a day and how many days you can come."))
+    target = reverse("vaccination:book", args=[registration.pk])
+    return redirect(f"{target}?site={site_id}" if site_id.isdigit() else target)
+
+
+@require_POST
+@citizen_required
+def leave_waitlist(request: AuthenticatedRequest, entry_id: int) -> HttpResponse:
+    try:
+        waitlist_leave(user=request.user, entry_id=entry_id, request=request)
+    except DomainError:
+        raise Http404 from None
+    messages.success(request, _("You left the waiting list."))
+    return redirect("vaccination:register")
 
 
 @require_POST
@@ -246,13 +323,74 @@ def employer_template(request: AuthenticatedRequest, employer_id: int) -> HttpRe
     return response
 
 
+EMPLOYEES_PER_PAGE = 50
+
+
+def _employee_header() -> list[str]:
+    return [
+        _("Full name"), _("Citizen id"), _("Date of birth"), _("Campaign"), _("Registration"),
+        _("Latest dose"), _("Latest dose on"), _("Appointment"), _("Session"), _("Site"),
+    ]  # fmt: skip
+
+
+def _employee_row(r: Any) -> list[Any]:
+    return [
+        r.person.full_name, r.person.id_number,
+        r.person.date_of_birth.strftime("%d/%m/%Y") if r.person.date_of_birth else "",
+        r.campaign.name, r.get_status_display(), r.last_dose_number or "",
+        r.last_dose_on.strftime("%d/%m/%Y") if r.last_dose_on else "",
+        r.appointment_day.strftime("%d/%m/%Y") if r.appointment_day else "",
+        str(Session(r.appointment_session).label) if r.appointment_session in Session.values else "",
+        r.appointment_site or "",
+    ]  # fmt: skip
+
+
+@login_required
+def employee_list(request: AuthenticatedRequest, employer_id: int) -> HttpResponse | StreamingHttpResponse:
+    """The people the employer registered, with their latest dose and appointment; paginated,
+    ``?format=csv`` exports them all. Only the employer's representatives (404 otherwise);
+    every row shown or exported is audit-logged as a read of health data."""
+    company = employer_get_for(request.user, employer_id)
+    campaigns = employer_campaigns(company)
+    wanted = request.GET.get("campaign", "")
+    campaign = next((c for c in campaigns if str(c.pk) == wanted), None)
+    rows = employer_employees(company, campaign.pk if campaign else None)
+    if request.GET.get("format") == "csv":
+        read = list(rows.values_list("pk", "person_id")[:EXPORT_MAX_ROWS])
+        audit_log_many(
+            actor=request.user,
+            action="vaccination.employee_doses_read",
+            object_type="vaccination.registration",
+            rows=[(str(pk), person_id) for pk, person_id in read],
+            request=request,
+        )
+        name = f"nhan-vien-tiem-chung-{company.pk}-{timezone.localdate().isoformat()}"
+        return csv_response(name, _employee_header(), (_employee_row(r) for r in rows.iterator(chunk_size=2000)))
+    page = Paginator(rows, EMPLOYEES_PER_PAGE).get_page(request.GET.get("page"))
+    audit_log_many(
+        actor=request.user,
+        action="vaccination.employee_doses_read",
+        object_type="vaccination.registration",
+        rows=[(str(r.pk), r.person_id) for r in page.object_list],
+        request=request,
+    )
+    return render(
+        request,
+        "vaccination/employer_employees.html",
+        {"employer": company, "page": page, "campaigns": campaigns, "campaign": campaign},
+    )
+
+
 urlpatterns = [
     path("register/", register, name="register"),
     path("register/<int:registration_id>/book/", book, name="book"),
     path("register/<int:registration_id>/cancel/", cancel_registration, name="cancel_registration"),
     path("appointments/<int:appointment_id>/cancel/", cancel_appointment, name="cancel_appointment"),
+    path("register/<int:registration_id>/wait/", wait, name="wait"),
+    path("waiting/<int:entry_id>/leave/", leave_waitlist, name="leave_waitlist"),
     path("employers/", employers, name="employers"),
     path("employers/<int:employer_id>/", employer, name="employer"),
     path("employers/<int:employer_id>/template.csv", employer_template, name="employer_template"),
+    path("employers/<int:employer_id>/employees/", employee_list, name="employer_employees"),
     path("employers/<int:employer_id>/uploads/<int:upload_id>/report.csv", employer_report, name="employer_report"),
 ]

@@ -10,6 +10,7 @@ from vaccination import (
     registration_views,
     site_views,
     views,
+    waitlist_views,
 )
 
 app_name = "vaccination"
@@ -19,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/", views.my_certificates, name="mine"),
     *site_views.urlpatterns,
     *offline_views.urlpatterns,
+    *waitlist_views.urlpatterns,
     *registration_views.urlpatterns,
     *reaction_views.urlpatterns,
     *coverage_views.urlpatterns,
