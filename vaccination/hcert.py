@@ -363,7 +363,7 @@ def deflate(data: bytes) -> bytes:
     block: the bytes ``zlib.compress(data, 0)`` writes (a test compares them) in a third of
     its time, and what zlib writes at any level for data it cannot shrink. A certificate
     can hardly be shrunk: its signature, key id and UVCI are random, and Huffman coding the
-    rest saved 1.5 bytes of its 375 on average (docs/BENCHMARKS.md, Certificates) for as
+    rest saved 1.2 bytes of its 375 on average (docs/BENCHMARKS.md, Certificates) for as
     long as half the signature takes. Every inflater reads it, the EU's verifiers
     included: the specification asks for ZLIB (RFC 1950) with Deflate (RFC 1951), and a
     stored block is one of Deflate's three kinds of block."""
