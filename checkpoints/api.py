@@ -30,6 +30,7 @@ from checkpoints.services.scans import ScanItem, ScanResult, scans_ingest, table
 from truyvet.accounts.models import User
 from truyvet.accounts.permissions import IsPortalStaff
 from truyvet.lib.bounds import MAX_INT
+from truyvet.lib.drf import echoed_client_id
 from truyvet.lib.errors import DomainError
 from truyvet.lib.fields import BoundedIntegerField, StrictCharField
 from truyvet.lib.schema import Invalid, Refusal
@@ -95,13 +96,6 @@ ScanOut = inline_serializer(
 ScanResults = inline_serializer("ScanResults", {"results": serializers.ListField(child=ScanOut)})
 
 
-def _echoed_client_id(raw: object) -> str | None:
-    """The client_id of a rejected item as the tablet sent it, so it can match the answer;
-    None when it cannot be sent back (not text, too long, or not storable text)."""
-    client = raw.get("client_id") if isinstance(raw, dict) else None
-    return client if isinstance(client, str) and len(client) <= 40 and storable(client) else None
-
-
 def _whole_batch(request: Request) -> ScanBatch | None:
     """The batch read straight from its bytes when every item is well formed (the usual
     case: one msgspec call for 500 items); None when any part is not, so the view reads
@@ -152,7 +146,7 @@ class ScanBatchView(APIView):
                     outcome.append(None)
                 except Invalid as invalid:
                     reason = reason_of(Refusal(invalid.field, invalid.message))
-                    client = _echoed_client_id({"client_id": scan.client_id})
+                    client = echoed_client_id({"client_id": scan.client_id})
                     outcome.append(ScanResult(client, "rejected", reason=reason, http_status=400))  # type: ignore[arg-type]
         else:  # each item alone, the bad ones rejected with their reason
             data = request.data if isinstance(request.data, dict) else {}
@@ -164,7 +158,7 @@ class ScanBatchView(APIView):
             for raw in scans:
                 item = scan_item(raw)
                 if isinstance(item, str):
-                    client = _echoed_client_id(raw)
+                    client = echoed_client_id(raw)
                     outcome.append(ScanResult(client, "rejected", reason=item, http_status=400))  # type: ignore[arg-type]
                 else:
                     items.append(item)

@@ -16,10 +16,9 @@ from rest_framework.views import APIView
 
 from truyvet.accounts.models import User
 from truyvet.accounts.permissions import MayVaccinate
-from truyvet.lib.drf import PublicRateThrottle
+from truyvet.lib.drf import PublicRateThrottle, echoed_client_id
 from truyvet.lib.errors import DomainError
 from truyvet.lib.schema import Invalid, Refusal, body_from
-from truyvet.lib.text import storable
 from vaccination.certificates import certificate_for, current_dsc, trust_list_for_browsers, verify
 from vaccination.dose_batches import DOSE_BATCH_MAX, BatchDose, BatchResult, doses_record_batch, rejected
 from vaccination.errors import VaccinationError
@@ -102,13 +101,6 @@ DoseOut = inline_serializer(
 DoseResults = inline_serializer("DoseBatchResults", {"results": serializers.ListField(child=DoseOut)})
 
 
-def _echoed_client_id(raw: object) -> str | None:
-    """The client_id of a rejected item as the tablet sent it, so it can match the answer;
-    None when it cannot be sent back (not text, too long, or not storable text)."""
-    client = raw.get("client_id") if isinstance(raw, dict) else None
-    return client if isinstance(client, str) and len(client) <= 40 and storable(client) else None
-
-
 def _whole_batch(request: Request) -> DoseBatch | None:
     """The batch read straight from its bytes when every item is well formed (one msgspec
     call); None when any part is not, so the view reads the items one by one."""
@@ -138,7 +130,7 @@ class DoseBatchView(APIView):
                     items.append(dose.item(site.pk))
                 except Invalid as invalid:
                     reason = dose_reason(Refusal(invalid.field, invalid.message, invalid.code))
-                    items.append(rejected(_echoed_client_id({"client_id": dose.client_id}), reason))
+                    items.append(rejected(echoed_client_id({"client_id": dose.client_id}), reason))
         else:  # each item alone, the bad ones rejected with their reason
             data = request.data if isinstance(request.data, dict) else {}
             doses = data.get("doses")
@@ -150,7 +142,7 @@ class DoseBatchView(APIView):
                 )
             for raw in doses:
                 item = dose_item(raw, site.pk)
-                items.append(rejected(_echoed_client_id(raw), item) if isinstance(item, str) else item)
+                items.append(rejected(echoed_client_id(raw), item) if isinstance(item, str) else item)
         results = doses_record_batch(user=request.user, site=site, items=items, request=request)
         return Response({"results": [r.as_dict() for r in results]})
 

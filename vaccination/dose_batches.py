@@ -50,6 +50,7 @@ from django.utils import timezone
 
 from truyvet.accounts.models import User
 from truyvet.credentials.models import QrCredential
+from truyvet.credentials.qr import TOKEN_CODES
 from truyvet.lib import signing
 from truyvet.lib.audit import audit_event
 from truyvet.lib.error_codes import CoreError
@@ -65,13 +66,6 @@ from vaccination.services import DoseIn, check_codes
 # The most doses one batch may carry (the API refuses a longer list with 400).
 DOSE_BATCH_MAX = 200
 
-_TOKEN_CODES = {
-    "malformed": CoreError.TOKEN_MALFORMED,
-    "bad_signature": CoreError.TOKEN_BAD_SIGNATURE,
-    "expired": CoreError.TOKEN_EXPIRED,
-    "unknown": CoreError.TOKEN_UNKNOWN,
-    "revoked": CoreError.TOKEN_REVOKED,
-}
 _CONFLICTS = frozenset({VaccinationError.DUPLICATE_DOSE.value, VaccinationError.CLIENT_ID_REUSED.value})
 
 
@@ -176,7 +170,7 @@ def _verify_token(item: BatchDose) -> dict[str, Any]:
     try:
         return signing.verify(item.qr_token, now=min(timezone.now(), day_end))
     except signing.TokenError as error:
-        raise _Refused(_TOKEN_CODES.get(error.reason, CoreError.TOKEN_MALFORMED).value) from None
+        raise _Refused(TOKEN_CODES.get(error.reason, CoreError.TOKEN_MALFORMED).value) from None
 
 
 def _holders(subs: set[str]) -> dict[str, tuple[int, datetime | None]]:

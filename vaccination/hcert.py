@@ -25,12 +25,11 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 import base45
 import cbor2
-import deflate as libdeflate
 import numpy as np
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -274,6 +273,9 @@ def cwt_claims(hcert: dict[str, Any], *, issuer: str, issued_at: datetime, expir
 
 # --- COSE_Sign1 --------------------------------------------------------------------------------
 
+# The head of a byte string of each length: certificates come in a few hundred lengths.
+_bstr_head = lru_cache(maxsize=1024)(partial(_head, 2))
+
 # The fixed parts of the two structures the signer writes around each payload (RFC 8152):
 # the Sig_structure ["Signature1", protected, external_aad b"", payload] and the tagged
 # COSE_Sign1 18([protected, {}, payload, signature]). cbor2 gives the same bytes (a test
@@ -319,7 +321,7 @@ class Signer:
 
     def sign(self, payload: bytes) -> bytes:
         """The COSE_Sign1 message (tag 18) of ``payload`` (the CWT's CBOR)."""
-        head = _head(2, len(payload))
+        head = _bstr_head(len(payload))
         der = self.private_key.sign(b"".join((self._to_sign_head, head, payload)), _ES256_SIGNING)
         return b"".join((self._message_head, head, payload, _SIGNATURE_HEAD, raw_signature(der)))
 
@@ -338,24 +340,39 @@ def _b45_table() -> np.ndarray[Any, np.dtype[np.bytes_]]:
     return np.frombuffer(triples, dtype="S3")
 
 
+_BIG_ENDIAN_PAIRS = np.dtype(">u2")
+# The two Base45 characters of a last odd byte (RFC 9285: low digit first).
+_B45_LAST = tuple(_B45[n % 45] + _B45[n // 45] for n in range(256))
+
+
 def b45encode(data: bytes) -> str:
     """Base45 (RFC 9285) by one table look-up per two bytes (numpy's ``take``): the same text
     as ``base45.b45encode`` (a test compares them) in a fraction of its time."""
-    text = _b45_table().take(np.frombuffer(data, dtype=">u2", count=len(data) // 2)).tobytes().decode("ascii")
-    if len(data) % 2:
-        last = data[-1]
-        text += _B45[last % 45] + _B45[last // 45]
-    return text
+    text = _b45_table().take(np.frombuffer(data, _BIG_ENDIAN_PAIRS, len(data) >> 1)).tobytes().decode("ascii")
+    return text + _B45_LAST[data[-1]] if len(data) & 1 else text
+
+
+# The zlib header (RFC 1950: deflate, a 32 KiB window, no dictionary; 0x7801 a multiple of
+# 31) and the head of one final stored block (RFC 1951 3.2.4: BFINAL 1, BTYPE 00).
+_STORED_HEAD = b"\x78\x01\x01"
+_STORED_MOST = 0xFFFF  # the longest stored block
 
 
 def deflate(data: bytes) -> bytes:
-    """The zlib stream (RFC 1950: deflate, its header and Adler-32) of ``data`` by libdeflate
-    at level 9. A certificate is a few hundred bytes with a random signature and key id: zlib
-    (any level or window) spends about as long on them as the signature, mostly in branches
-    the varying bytes mispredict and in setting up its state; libdeflate takes half as long
-    and writes streams of the same length within a byte or two (shorter on average: a test
-    checks on the EU's test certificates). Any inflater reads them."""
-    return bytes(libdeflate.zlib_compress(data, 9))
+    """The zlib stream (RFC 1950: its header, deflate, Adler-32) of ``data`` as one stored
+    block: the bytes ``zlib.compress(data, 0)`` writes (a test compares them) in a third of
+    its time, and what zlib writes at any level for data it cannot shrink. A certificate
+    can hardly be shrunk: its signature, key id and UVCI are random, and Huffman coding the
+    rest saved 1.2 bytes of its 375 on average (docs/BENCHMARKS.md, Certificates) for as
+    long as half the signature takes. Every inflater reads it, the EU's verifiers
+    included: the specification asks for ZLIB (RFC 1950) with Deflate (RFC 1951), and a
+    stored block is one of Deflate's three kinds of block."""
+    n = len(data)
+    if n > _STORED_MOST:
+        return zlib.compress(data, 0)
+    return b"".join(
+        (_STORED_HEAD, (n | (n ^ 0xFFFF) << 16).to_bytes(4, "little"), data, zlib.adler32(data).to_bytes(4, "big"))
+    )
 
 
 def encode(cose: bytes) -> str:

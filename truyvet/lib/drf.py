@@ -17,6 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from truyvet.lib.error_codes import CoreError
 from truyvet.lib.errors import DomainError
+from truyvet.lib.text import storable
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through the settings
     from rest_framework.views import APIView
@@ -105,6 +106,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if auth_header:
         response["WWW-Authenticate"] = auth_header
     return response
+
+
+def echoed_client_id(item: object) -> str | None:
+    """The ``client_id`` of a rejected item of an offline batch (checkpoint scans, doses) as
+    the tablet sent it, so it can match the answer; None when it cannot be sent back (not
+    text, too long, or not storable text)."""
+    client = item.get("client_id") if isinstance(item, dict) else None
+    return client if isinstance(client, str) and len(client) <= 40 and storable(client) else None
 
 
 class PublicRateThrottle(SimpleRateThrottle):
