@@ -172,8 +172,8 @@ class Passage(models.Model):
 
     client_id = models.UUIDField()
     seq = models.PositiveSmallIntegerField(default=0)
-    # A digest of the batch item, to tell a replay (the same) from a reused client_id (409).
-    fingerprint = models.CharField(max_length=32)
+    # The batch item's digest, which tells a replay from a reused client_id, is kept by the
+    # receipt alone: a replay reads the receipts, never the passages.
     checkpoint = models.ForeignKey(
         Checkpoint, on_delete=models.PROTECT, related_name="passages", db_index=False, db_constraint=False
     )

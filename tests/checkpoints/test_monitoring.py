@@ -58,7 +58,6 @@ def passage(
 ) -> Passage:
     return Passage.objects.create(
         client_id=uuid.uuid4(),
-        fingerprint="test",
         checkpoint=checkpoint,
         person=person,
         direction=direction,
@@ -418,7 +417,7 @@ def test_the_passage_list_pages_by_scan_time_with_a_flat_number_of_queries(
     people = [PersonFactory() for _ in range(3)]
     Passage.objects.bulk_create(
         [
-            Passage(client_id=uuid.uuid4(), fingerprint="t", checkpoint=checkpoint, direction="in", verdict="allow",
+            Passage(client_id=uuid.uuid4(), checkpoint=checkpoint, direction="in", verdict="allow",
                     reasons=["green"], person=people[i % 3], destination_ward=home_ward(i % 4),
                     scanned_at=NOW - timedelta(minutes=i))
             for i in range(60)
