@@ -354,11 +354,15 @@ def scans_ingest(
             )
         for pk, index in zip(ids, owners, strict=True):
             results[index].passage_ids.append(pk)
-        verdict_at = ROW_FIELDS.index("verdict")
-        flagged = [pk for pk, row in zip(ids, rows, strict=True) if row[verdict_at] in FLAGGED_VERDICTS]
+        verdict_at, time_at = ROW_FIELDS.index("verdict"), ROW_FIELDS.index("scanned_at")
+        flagged = [(pk, row[time_at]) for pk, row in zip(ids, rows, strict=True) if row[verdict_at] in FLAGGED_VERDICTS]
         if flagged:
-            # Flagged travellers are announced to the health units of their destination, off the request.
-            outbox.enqueue(alert_flagged_passages, flagged)
+            # Flagged travellers are announced to the health units of their destination, off the
+            # request; their scan times bound the task's read to their days.
+            times = [at for _pk, at in flagged]
+            outbox.enqueue(
+                alert_flagged_passages, [pk for pk, _at in flagged], min(times).isoformat(), max(times).isoformat()
+            )
     _tablet_seen(checkpoint=checkpoint, user=user, tablet_id=tablet_id, pending=pending, synced=bool(items))
     return [results[i] for i in range(len(items))]
 
