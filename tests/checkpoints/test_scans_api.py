@@ -382,3 +382,32 @@ def test_a_tablets_heartbeat_is_recorded_for_its_checkpoint_and_refused_elsewher
     assert Client().post(url.format(checkpoint.pk), body, content_type="application/json").status_code in (401, 403)
     bad = guard_client.post(url.format(checkpoint.pk), {"pending": -1}, content_type="application/json")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
+
+
+def test_a_tablets_row_follows_its_queue_at_once_and_its_times_at_most_every_30_seconds(
+    guard_client: Client, checkpoint: Checkpoint, traveller: Traveller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _person, token = traveller("green")
+    start = timezone.now()
+    moment = [start]
+    monkeypatch.setattr(timezone, "now", lambda: moment[0])
+
+    def sync_at(seconds: int, pending: int) -> tuple[Any, ...]:
+        moment[0] = start + timedelta(seconds=seconds)
+        response = post(guard_client, checkpoint, [scan(token, minutes_ago=0)], tablet_id="tab-1", pending=pending)
+        assert response.json()["results"][0]["status"] == "created"
+        tablet = Tablet.objects.get(device_id="tab-1")
+        return (tablet.pending, (tablet.last_sync_at - start).seconds, (tablet.last_seen_at - start).seconds)
+
+    assert sync_at(0, pending=5) == (5, 0, 0)
+    assert sync_at(10, pending=5) == (5, 0, 0)  # nothing new but the time: not written
+    assert sync_at(20, pending=4) == (4, 20, 20)  # the queue changed: written at once
+    assert sync_at(40, pending=4) == (4, 20, 20)
+    assert sync_at(51, pending=4) == (4, 51, 51)  # over 30 s since: written
+    moment[0] = start + timedelta(seconds=90)
+    heartbeat = guard_client.post(
+        f"/api/v1/checkpoints/{checkpoint.pk}/heartbeat/", {"tablet_id": "tab-1"}, content_type="application/json"
+    )
+    assert heartbeat.status_code == 204
+    tablet = Tablet.objects.get(device_id="tab-1")
+    assert ((tablet.last_sync_at - start).seconds, (tablet.last_seen_at - start).seconds) == (51, 90)
