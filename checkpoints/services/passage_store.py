@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 
 from checkpoints.models import Passage, PassageReceipt
@@ -102,46 +101,38 @@ def passages_insert(
     *,
     user: User,
     request: HttpRequest | None,
-    may_retry: bool,
-) -> list[int] | None:
+) -> list[int]:
     """Insert the passages, and an audit event for each one of a known person (each scan
-    reads their health status); their ids in order, or None if a client_id was stored
-    meanwhile."""
-    try:
-        if connection.vendor == "postgresql":
-            # One statement, atomic on its own; a savepoint only inside a transaction, so
-            # a conflict can be retried.
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                return _insert_postgresql(rows, template, audit)
-        with transaction.atomic():
-            values = [dict(zip(ROW_FIELDS, row, strict=True)) for row in rows]
-            passages = Passage.objects.bulk_create(
-                [
-                    Passage(
-                        checkpoint_id=template.checkpoint_id,
-                        recorded_by_id=template.recorded_by_id,
-                        tablet_id=template.tablet_id,
-                        **{name: v[name] for name in PASSAGE_FIELDS},
-                    )
-                    for v in values
-                ]
-            )
-            # The receipts' key is what refuses a second write of the same items.
-            PassageReceipt.objects.bulk_create(
-                [receipt_for(p, v["fingerprint"]) for p, v in zip(passages, values, strict=True)]
-            )
-            audit_log_many(
-                actor=user,
-                action=audit.action,
-                object_type=audit.object_type,
-                rows=[(str(p.pk), p.person_id) for p in passages if p.person_id],
-                request=request,
-            )
-            return [p.pk for p in passages]
-    except IntegrityError:
-        if may_retry:
-            return None
-        raise
+    reads their health status); their ids in order. ``IntegrityError`` if a client_id was
+    stored meanwhile (nothing is written: the caller's transaction, or the statement, rolls
+    back)."""
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(rows, template, audit)  # one statement, atomic on its own
+    with transaction.atomic():
+        values = [dict(zip(ROW_FIELDS, row, strict=True)) for row in rows]
+        passages = Passage.objects.bulk_create(
+            [
+                Passage(
+                    checkpoint_id=template.checkpoint_id,
+                    recorded_by_id=template.recorded_by_id,
+                    tablet_id=template.tablet_id,
+                    **{name: v[name] for name in PASSAGE_FIELDS},
+                )
+                for v in values
+            ]
+        )
+        # The receipts' key is what refuses a second write of the same items.
+        PassageReceipt.objects.bulk_create(
+            [receipt_for(p, v["fingerprint"]) for p, v in zip(passages, values, strict=True)]
+        )
+        audit_log_many(
+            actor=user,
+            action=audit.action,
+            object_type=audit.object_type,
+            rows=[(str(p.pk), p.person_id) for p in passages if p.person_id],
+            request=request,
+        )
+        return [p.pk for p in passages]
 
 
 def receipt_for(passage: Passage, fingerprint: str) -> PassageReceipt:

@@ -179,14 +179,22 @@ def mark_now(ids: list[int]) -> None:
     write-ahead log, its own write's, not two."""
     if not ids:
         return
-    marked = OutboxMessage.objects.filter(pk__in=ids, dispatched_at__isnull=True)
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        marked.update(dispatched_at=timezone.now(), attempts=F("attempts") + 1)
+        OutboxMessage.objects.filter(pk__in=ids, dispatched_at__isnull=True).update(
+            dispatched_at=timezone.now(), attempts=F("attempts") + 1
+        )
         return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        marked.update(dispatched_at=timezone.now(), attempts=F("attempts") + 1)
+    # One statement in autocommit: set_config(..., true) holds for its own transaction, whose
+    # commit reads the setting.
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_ASYNC_SQL, [ids])
+
+
+_MARK_ASYNC_SQL = (
+    f"UPDATE {OutboxMessage._meta.db_table} SET dispatched_at = now(), attempts = attempts + 1"  # noqa: S608 (our table)
+    " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+    " WHERE id = ANY(%s) AND dispatched_at IS NULL"
+)
 
 
 def marks_to_carry() -> list[int]:
