@@ -1,10 +1,10 @@
-"""What concurrent scan batches wait on: N threads post batches of scans through the real
-view (Django's test client, in process) to one checkpoint of the benchmark database, each
-thread its own database connection, while a sampler reads ``pg_stat_activity`` and
-``pg_locks`` every few milliseconds.
+"""What concurrent scan batches wait on: N guards (processes, as gunicorn's workers are: no
+shared interpreter lock) post batches of scans through the real view (Django's test client,
+in process) to one checkpoint of the benchmark database, each its own database connection,
+while a sampler reads ``pg_stat_activity`` and ``pg_locks`` every few milliseconds.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/DB BENCH_REDIS_URL=redis://127.0.0.1:6379/N \\
-        .venv/bin/python bench/run_scan_contention.py [--data DIR] [--threads 8] [--batches 40] [--size 10]
+        .venv/bin/python bench/run_scan_contention.py [--data DIR] [--guards 8] [--batches 40] [--size 10]
 
 The database needs ``seed_demo`` (any size) and ``migrate``; without ``--data`` the script
 runs ``prepare_checkpoints.py`` for ``--people`` travellers first and prints the directory.
@@ -19,7 +19,8 @@ one in 50 a typed id number):
   per item in one statement (the lower bound, docs/BENCHMARKS.md, "Method").
 
 For each mode it prints the batches' p50 / p99 and rate, the time of each kind of statement
-(per batch, mean and p99: a statement in autocommit includes its commit), what the active
+(per batch, mean and p99: a statement in autocommit includes its commit; a transaction's
+commit is counted outside the statements, with the Python), what the active
 backends were waiting on (``wait_event_type:wait_event``, ``CPU`` when none: samples of
 ``pg_stat_activity``) and the lock waits (``pg_locks`` not granted, by lock type and table).
 """
@@ -27,6 +28,7 @@ backends were waiting on (``wait_event_type:wait_event``, ``CPU`` when none: sam
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import re
 import statistics
@@ -60,11 +62,11 @@ MODES = ("one tablet", "many tablets", "no tablet", "bare insert")
 
 # The kind of a statement, by what it writes or reads first (the order matters).
 KINDS = [
-    ("passages insert", re.compile(r"WITH p AS \(INSERT INTO \"checkpoints_passage\"")),
+    ("passages insert", re.compile(r"INSERT INTO \"checkpoints_passage\" \(")),
     ("replays (receipts)", re.compile(r"checkpoints_passagereceipt")),
     ("tablet upsert", re.compile(r"checkpoints_tablet")),
     ("outbox insert", re.compile(r"^INSERT INTO \"lib_outboxmessage\"")),
-    ("outbox sent", re.compile(r"^UPDATE \"lib_outboxmessage\"")),
+    ("outbox sent", re.compile(r"^UPDATE \"?lib_outboxmessage\"?")),
     ("bare insert", re.compile(r"^\s*INSERT INTO checkpoints_passage")),
     ("transaction", re.compile(r"^(BEGIN|COMMIT|SAVEPOINT|RELEASE|ROLLBACK)", re.IGNORECASE)),
     ("auth (token, user)", re.compile(r"authtoken_token|accounts_user")),
@@ -127,11 +129,14 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         with psycopg.connect(BENCH_DB, autocommit=True) as conn:
             while not self.stop.is_set():
-                for wait_type, wait in conn.execute(
-                    "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE datname = current_database()"
+                for wait_type, wait, query in conn.execute(
+                    "SELECT wait_event_type, wait_event, query FROM pg_stat_activity WHERE datname = current_database()"
                     " AND pid <> pg_backend_pid() AND state = 'active' AND backend_type = 'client backend'"
                 ).fetchall():
-                    self.waits[f"{wait_type}:{wait}" if wait_type else "CPU"] += 1
+                    name = f"{wait_type}:{wait}" if wait_type else "CPU"
+                    if wait_type == "Lock":  # which statement waits
+                        name += f" ({kind_of(query)})"
+                    self.waits[name] += 1
                 for locktype, relation, mode in conn.execute(
                     "SELECT locktype, coalesce(relation::regclass::text, ''), mode FROM pg_locks WHERE NOT granted"
                 ).fetchall():
@@ -140,50 +145,59 @@ class Sampler(threading.Thread):
                 time.sleep(self.every)
 
 
-def run_mode(mode: str, options: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
+def guard(n: int, mode: str, options: argparse.Namespace, data: dict[str, Any], barrier: Any, out: Any) -> None:
+    """One guard's batches, one after the other (a process of its own)."""
+    client = Client(HTTP_AUTHORIZATION=f"Token {data['key']}", HTTP_HOST="127.0.0.1")
+    tablet = {"one tablet": "contention-tablet", "many tablets": f"contention-tablet-{n}"}.get(mode, "")
+    if mode == "bare insert":
+        url = f"/bench/insert-batch?checkpoint={data['checkpoint']}"
+    else:
+        url = f"/api/v1/checkpoints/{data['checkpoint']}/scans/"
     latencies: list[float] = []
     statements: defaultdict[str, list[float]] = defaultdict(list)
     failures: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(options.threads + 1)
+    timer = Timer()
+    with connection.execute_wrapper(timer):
+        # A first batch opens the connection and warms the process up, off the figures.
+        client.post(url, batch(data["tokens"], data["ids"], n * 100_000, options.size, tablet), "application/json")
+        timer.take()
+        barrier.wait()
+        for b in range(options.batches):
+            body = batch(data["tokens"], data["ids"], n * 100_000 + (b + 1) * options.size, options.size, tablet)
+            started = time.perf_counter()
+            response = client.post(url, body, "application/json")
+            latencies.append(time.perf_counter() - started)
+            for kind, seconds in timer.take().items():
+                statements[kind].append(seconds)
+            if response.status_code != 200:
+                failures.append(str(response.status_code))
+    connection.close()
+    out.put((latencies, dict(statements), failures))
 
-    def guard(n: int) -> None:
-        client = Client(HTTP_AUTHORIZATION=f"Token {data['key']}", HTTP_HOST="127.0.0.1")
-        tablet = {"one tablet": "contention-tablet", "many tablets": f"contention-tablet-{n}"}.get(mode, "")
-        if mode == "bare insert":
-            url = f"/bench/insert-batch?checkpoint={data['checkpoint']}"
-        else:
-            url = f"/api/v1/checkpoints/{data['checkpoint']}/scans/"
-        timer = Timer()
-        with connection.execute_wrapper(timer):
-            # A first batch opens the connection and warms the thread up, off the figures.
-            client.post(url, batch(data["tokens"], data["ids"], n * 100_000, options.size, tablet), "application/json")
-            timer.take()
-            barrier.wait()
-            for b in range(options.batches):
-                body = batch(data["tokens"], data["ids"], n * 100_000 + (b + 1) * options.size, options.size, tablet)
-                started = time.perf_counter()
-                response = client.post(url, body, "application/json")
-                took = time.perf_counter() - started
-                spent = timer.take()
-                with lock:
-                    latencies.append(took)
-                    for kind, seconds in spent.items():
-                        statements[kind].append(seconds)
-                    if response.status_code != 200:
-                        failures.append(str(response.status_code))
-        connection.close()
 
-    threads = [threading.Thread(target=guard, args=(n,)) for n in range(options.threads)]
-    for thread in threads:
-        thread.start()
+def run_mode(mode: str, options: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
+    context = multiprocessing.get_context("fork")
+    barrier, out = context.Barrier(options.guards + 1), context.Queue()
+    connection.close()  # each child opens its own
+    guards = [context.Process(target=guard, args=(n, mode, options, data, barrier, out)) for n in range(options.guards)]
+    for process in guards:
+        process.start()
     sampler = Sampler()
     barrier.wait()
     sampler.start()
     started = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    latencies: list[float] = []
+    statements: defaultdict[str, list[float]] = defaultdict(list)
+    failures: list[str] = []
+    for _ in guards:
+        their_latencies, their_statements, their_failures = out.get()
+        latencies += their_latencies
+        failures += their_failures
+        for kind, values in their_statements.items():
+            statements[kind] += values
     elapsed = time.perf_counter() - started
+    for process in guards:
+        process.join()
     sampler.stop.set()
     sampler.join()
     return {
@@ -210,7 +224,7 @@ def report(mode: str, result: dict[str, Any], options: argparse.Namespace) -> No
     latencies = result["latencies"]
     count = len(latencies)
     print(
-        f"\n== {mode}: {options.threads} threads x {options.batches} batches of {options.size}:"
+        f"\n== {mode}: {options.guards} guards x {options.batches} batches of {options.size}:"
         f" p50 {ms(statistics.median(latencies))} ms, p99 {ms(quantile(latencies, 0.99))} ms,"
         f" {count / result['elapsed']:.1f} batches/s, failures {len(result['failures'])}"
     )
@@ -219,6 +233,8 @@ def report(mode: str, result: dict[str, Any], options: argparse.Namespace) -> No
         print(
             f"     {kind:26} {ms(sum(values) / count):>7} / {ms(quantile(values, 0.99)):>7}   ({len(values)} batches)"
         )
+    outside = sum(latencies) - sum(sum(values) for values in result["statements"].values())
+    print(f"     {'outside statements':26} {ms(outside / count):>7}           (Python, commits, the test client)")
     waiting = sum(result["waits"].values()) or 1
     print(f"   active backends by wait event ({result['samples']} samples):")
     for name, seen in result["waits"].most_common(8):
@@ -232,8 +248,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path)
     parser.add_argument("--people", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--batches", type=int, default=40, help="batches per thread")
+    parser.add_argument("--guards", type=int, default=8, help="batches in flight (one process each)")
+    parser.add_argument("--batches", type=int, default=40, help="batches per guard")
     parser.add_argument("--size", type=int, default=10, help="scans per batch")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of: {', '.join(MODES)}")
     options = parser.parse_args()
