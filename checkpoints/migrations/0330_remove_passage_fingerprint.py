@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import migrations
+from django.db import migrations, models
 
 
 def fingerprints_from_receipts(apps: Any, schema_editor: Any) -> None:
@@ -21,7 +21,9 @@ class Migration(migrations.Migration):
     dependencies = [("checkpoints", "0200_partition_passages")]
 
     operations = [
-        # Backwards this runs after the column is back.
+        # Backwards the column comes back with an empty default for the rows (then filled);
+        # forwards this alters nothing in the database.
+        migrations.AlterField(model_name="passage", name="fingerprint", field=models.CharField(default="", max_length=32)),
         migrations.RunPython(migrations.RunPython.noop, fingerprints_from_receipts),
         migrations.RemoveField(model_name="passage", name="fingerprint"),
     ]

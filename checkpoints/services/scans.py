@@ -347,8 +347,10 @@ def scans_ingest(
         try:
             # The passages' statement commits on its own; with flagged travellers, in one
             # transaction with the message that raises their alerts (one commit, and never
-            # one without the other).
-            with transaction.atomic() if any(flagged) else nullcontext():
+            # one without the other). Inside a caller's transaction, a savepoint, so that a
+            # conflict can be retried.
+            own = any(flagged) or transaction.get_connection().in_atomic_block
+            with transaction.atomic() if own else nullcontext():
                 ids = passages_insert(rows, template, audit, user=user, request=request)
                 if any(flagged):
                     _alert(ids, rows, flagged)
