@@ -108,7 +108,8 @@ def passages_insert(
     back)."""
     if connection.vendor == "postgresql":
         return _insert_postgresql(rows, template, audit)  # one statement, atomic on its own
-    with transaction.atomic():
+    # A transaction of its own, or the caller's (which rolls back to its own savepoint).
+    with transaction.atomic(savepoint=False):
         values = [dict(zip(ROW_FIELDS, row, strict=True)) for row in rows]
         passages = Passage.objects.bulk_create(
             [
