@@ -7,7 +7,7 @@ requests a second, so a slow server shows as latency and a lower rate, not as re
 |---|---|---|
 | citizens | ``POST /api/v1/declarations/``: a new citizen each, one in five with a cough | 50/s |
 | citizens | ``POST /api/v1/checkins/``: a known token at a random venue, a fresh client_id | 300/s |
-| guards | ``POST /api/v1/checkpoints/{id}/scans/``: a batch of 10 scans | 20 batches/s (200 scans/s) |
+| guards | ``POST /api/v1/checkpoints/{id}/scans/``: a batch of 10 scans from the guard's own tablet | 20 batches/s (200 scans/s) |
 | guards | ``POST /api/v1/checkpoints/{id}/check/``: the online check of one token | 20/s |
 | staff | ``GET`` the case list, a case page, the declarations list (in turn), signed in as the CDC | 20/s |
 | CDC | ``POST /api/v1/cases/``: a person who checked in this week confirmed (matching follows) | 1/min |
@@ -111,8 +111,15 @@ class CheckingInCitizen(HttpUser):
 
 
 class SyncingGuard(HttpUser):
+    """A guard with a tablet of their own, named once for the run (as a tablet keeps the id it
+    made): the server keeps one status row per tablet, which two guards would share otherwise."""
+
     locals().update(_paced(20))
     cursor: ClassVar[itertools.count[int]] = itertools.count(random.randrange(10**6))
+    tablets: ClassVar[itertools.count[int]] = itertools.count(1)
+
+    def on_start(self) -> None:
+        self.tablet_id = f"peak-tablet-{os.getpid()}-{next(self.tablets)}"
 
     @task
     def sync(self) -> None:
@@ -125,7 +132,7 @@ class SyncingGuard(HttpUser):
                 who = {"id_number": ID_NUMBERS[n % len(ID_NUMBERS)]}
             scans.append({"client_id": str(uuid.uuid4()), "direction": "in" if i % 2 else "out", "scanned_at": at,
                           **who})  # fmt: skip
-        body = {"tablet_id": f"peak-tablet-{id(self) % 1000}", "pending": 0, "scans": scans}
+        body = {"tablet_id": self.tablet_id, "pending": 0, "scans": scans}
         headers = {"Authorization": f"Token {GUARD_KEY}"}
         path = f"/api/v1/checkpoints/{CHECKPOINT}/scans/"
         with self.client.post(path, json=body, headers=headers, name="guard: sync 10 scans", catch_response=True) as r:

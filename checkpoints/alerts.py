@@ -8,6 +8,8 @@ given), and on no other unit's list.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.utils import formats, timezone
 
@@ -18,12 +20,15 @@ from truyvet.accounts.selectors import units_by_ward
 from truyvet.lib.messages import render
 
 
-def alert_flagged(passage_ids: list[int]) -> int:
-    """Raise the alerts for these passages (the flagged ones); returns how many were new."""
+def alert_flagged(passage_ids: list[int], *, scanned_between: tuple[datetime, datetime] | None = None) -> int:
+    """Raise the alerts for these passages (the flagged ones); returns how many were new.
+    ``scanned_between``: the first and last of their scan times, when the caller knows them,
+    so that PostgreSQL reads only those days' partitions."""
+    found = Passage.objects.filter(pk__in=passage_ids, verdict__in=[Verdict.REFER, Verdict.DENY])
+    if scanned_between is not None:
+        found = found.filter(scanned_at__range=scanned_between)
     passages = list(
-        Passage.objects.filter(pk__in=passage_ids, verdict__in=[Verdict.REFER, Verdict.DENY])
-        .select_related("checkpoint", "person")
-        .only(
+        found.select_related("checkpoint", "person").only(
             "client_id",
             "seq",
             "verdict",
@@ -60,7 +65,7 @@ def alert_flagged(passage_ids: list[int]) -> int:
                     params=params,
                     title=text.title[:200],
                     body=text.body,
-                    url=f"/checkpoints/passages/{passage.pk}/",
+                    url=passage.get_absolute_url(),
                     ward_id=ward_id,
                     person_id=passage.person_id,
                     dedupe_key=f"passage:{passage.client_id}:{passage.seq}",

@@ -239,7 +239,6 @@ def demo_passage(
     return Passage(
         client_id=demo_client_id(index),
         seq=0,
-        fingerprint="demo",
         checkpoint=demo.checkpoint,
         person_id=person_id,
         identifier="" if person_id else f"0{rng.randrange(10**10, 10**11)}",
@@ -286,5 +285,5 @@ def _seed_passages(target: int, checkpoints: list[DemoCheckpoint], guard: User |
     # the receipts stop, and one that raced it fails on their key and writes nothing.
     with transaction.atomic():
         Passage.objects.bulk_create(rows, batch_size=BATCH)
-        PassageReceipt.objects.bulk_create([receipt_for(p) for p in rows], batch_size=BATCH)
+        PassageReceipt.objects.bulk_create([receipt_for(p, "demo") for p in rows], batch_size=BATCH)
     return PassageReceipt.objects.filter(client_id__range=CLIENT_ID_RANGE).count(), len(rows)

@@ -11,10 +11,12 @@ written twice, even a day later (passages are partitioned by day on PostgreSQL).
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from truyvet.geo.models import Ward
@@ -161,6 +163,23 @@ class TripPassenger(models.Model):
         ]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def passage_url(passage_id: int, scanned_at: datetime) -> str:
+    """A passage's page, its time in the link (``?at=``, microseconds since 1970, exact) so
+    that the page reads the one day's partition that holds it."""
+    return f"{reverse('checkpoints:passage', args=[passage_id])}?at={(scanned_at - _EPOCH) // _MICROSECOND}"
+
+
+def passage_time_from_link(value: str | None) -> datetime | None:
+    """The time ``passage_url`` put in a link, or None when there is none (or not one of ours)."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 17:
+        return None
+    return _EPOCH + int(value) * _MICROSECOND
+
+
 class Passage(models.Model):
     """One traveller crossing a checkpoint, as the tablet recorded it.
 
@@ -172,8 +191,8 @@ class Passage(models.Model):
 
     client_id = models.UUIDField()
     seq = models.PositiveSmallIntegerField(default=0)
-    # A digest of the batch item, to tell a replay (the same) from a reused client_id (409).
-    fingerprint = models.CharField(max_length=32)
+    # The batch item's digest, which tells a replay from a reused client_id, is kept by the
+    # receipt alone: a replay reads the receipts, never the passages.
     checkpoint = models.ForeignKey(
         Checkpoint, on_delete=models.PROTECT, related_name="passages", db_index=False, db_constraint=False
     )
@@ -248,6 +267,9 @@ class Passage(models.Model):
                 name="checkpoints_passage_flagged",
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return passage_url(self.pk, self.scanned_at)
 
 
 class PassageReceipt(models.Model):

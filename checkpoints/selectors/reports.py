@@ -24,7 +24,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.http import Http404
 from django.utils import timezone
 
-from checkpoints.models import FLAGGED_VERDICTS, Checkpoint, Direction, Passage, Tablet, Verdict
+from checkpoints.models import FLAGGED_VERDICTS, Checkpoint, Direction, Passage, Tablet, Verdict, passage_url
 from checkpoints.selectors.duty import on_duty
 from checkpoints.selectors.scope import checkpoints_for, passages_for
 from checkpoints.verdicts import finding_label
@@ -102,6 +102,10 @@ class FlaggedRow:
     direction_label: str
     reasons: list[str]
     destination: str
+
+    @property
+    def url(self) -> str:
+        return passage_url(self.passage_id, self.scanned_at)
 
 
 @dataclass
@@ -269,16 +273,18 @@ def passage_list(checkpoint: Checkpoint, filters: PassageFilters) -> QuerySet[Pa
     return qs.select_related("person", "origin_ward", "destination_ward").order_by("-scanned_at", "-id")
 
 
-def passage_get_for(user: User, passage_id: int | str) -> Passage:
-    """One passage with everything its page shows, or 404 outside the user's reach."""
+def passage_get_for(user: User, passage_id: int | str, *, scanned_at: datetime | None = None) -> Passage:
+    """One passage with everything its page shows, or 404 outside the user's reach. With
+    its ``scanned_at`` (the page's link carries it) PostgreSQL reads one day's partition,
+    not every day's."""
     if not str(passage_id).isascii() or not str(passage_id).isdigit():
         raise Http404
-    passage = (
-        passages_for(user)
-        .filter(pk=int(passage_id))
-        .select_related("checkpoint__ward", "person__ward", "trip", "origin_ward", "destination_ward", "recorded_by")
-        .first()
-    )
+    found = passages_for(user).filter(pk=int(passage_id))
+    if scanned_at is not None:
+        found = found.filter(scanned_at=scanned_at)
+    passage = found.select_related(
+        "checkpoint__ward", "person__ward", "trip", "origin_ward", "destination_ward", "recorded_by"
+    ).first()
     if passage is None:
         raise Http404
     return passage

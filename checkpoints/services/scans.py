@@ -6,7 +6,9 @@ same content) is answered as it was the first time and writes nothing; the same 
 with other content is a conflict (409 for that item). A batch of any size costs a fixed
 number of queries: one to find replays (in the passages' receipts), one for the travellers with their credentials and
 declarations (and two for their tracing status), one to write (on PostgreSQL a single
-statement writes the passages and their audit events), one for the tablet.
+statement writes the passages, their receipts and their audit events; with the message
+raising the flagged travellers' alerts, in one transaction), one to read the tablet's row
+and, when it is due, one to write it.
 
 A batch of 500 must be cheap (the target is 5,000 scans a second), so the per-item work is
 plain Python over tuples: no model instance per passage or audit event on PostgreSQL.
@@ -17,12 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -334,12 +338,25 @@ def scans_ingest(
             risk_level=travellers[0].judgement.risk_level if len(travellers) == 1 else "",
         )
 
+    ids: list[int] = []
     if rows:
         template = Passage(checkpoint=checkpoint, recorded_by=user, tablet_id=tablet_id[:64])
         audit = audit_event(actor=user, action="checkpoint.scan", request=request)
         audit.object_type = "checkpoints.passage"
-        ids = passages_insert(rows, template, audit, user=user, request=request, may_retry=not _retried)
-        if ids is None:
+        flagged = [row[_VERDICT_AT] in FLAGGED_VERDICTS for row in rows]
+        try:
+            # The passages' statement commits on its own; with flagged travellers, in one
+            # transaction with the message that raises their alerts (one commit, and never
+            # one without the other). Inside a caller's transaction, a savepoint, so that a
+            # conflict can be retried.
+            own = any(flagged) or transaction.get_connection().in_atomic_block
+            with transaction.atomic() if own else nullcontext():
+                ids = passages_insert(rows, template, audit, user=user, request=request)
+                if any(flagged):
+                    _alert(ids, rows, flagged)
+        except IntegrityError:
+            if _retried:
+                raise
             # Another request stored some of these client_ids between our read and our
             # write (a tablet retrying while its first try was still running): start again,
             # and they come back as replays.
@@ -354,13 +371,23 @@ def scans_ingest(
             )
         for pk, index in zip(ids, owners, strict=True):
             results[index].passage_ids.append(pk)
-        verdict_at = ROW_FIELDS.index("verdict")
-        flagged = [pk for pk, row in zip(ids, rows, strict=True) if row[verdict_at] in FLAGGED_VERDICTS]
-        if flagged:
-            # Flagged travellers are announced to the health units of their destination, off the request.
-            outbox.enqueue(alert_flagged_passages, flagged)
     _tablet_seen(checkpoint=checkpoint, user=user, tablet_id=tablet_id, pending=pending, synced=bool(items))
     return [results[i] for i in range(len(items))]
+
+
+_VERDICT_AT, _SCANNED_AT = ROW_FIELDS.index("verdict"), ROW_FIELDS.index("scanned_at")
+
+
+def _alert(ids: list[int], rows: list[Row], flagged: list[bool]) -> None:
+    """Flagged travellers are announced to the health units of their destination, off the
+    request; their scan times bound the task's read to their days."""
+    times = [row[_SCANNED_AT] for row, is_flagged in zip(rows, flagged, strict=True) if is_flagged]
+    outbox.enqueue(
+        alert_flagged_passages,
+        [pk for pk, is_flagged in zip(ids, flagged, strict=True) if is_flagged],
+        min(times).isoformat(),
+        max(times).isoformat(),
+    )
 
 
 def _replayed(client_id: uuid.UUID, rows: list[tuple[int, int, str, str, str]]) -> ScanResult:
@@ -403,23 +430,48 @@ def _row(item: ScanItem, seq: int, fingerprint: str, traveller: _Traveller, trip
     )
 
 
+# A tablet's row is written when what it says changes (its checkpoint, its user, its queue
+# length), else at most this often: each batch rewrote it with only a newer time, and batches
+# under one tablet id queued on its row lock and each waited for one more commit to reach the
+# disk. The monitor shows times to the minute, and calls a tablet offline after
+# CHECKPOINT_TABLET_OFFLINE_MINUTES.
+TABLET_SEEN_EVERY = timedelta(seconds=30)
+
+
 def _tablet_seen(*, checkpoint: Checkpoint, user: User, tablet_id: str, pending: int | None, synced: bool) -> None:
     if not tablet_id:
         return
     now = timezone.now()
+    device_id = tablet_id[:64]
     values: dict[str, Any] = {"checkpoint": checkpoint, "last_seen_at": now, "user": user}
     if synced:
         values["last_sync_at"] = now
     if pending is not None:
         values["pending"] = max(0, pending)
+    # Read first (no lock, nothing written): an up-to-date row is left alone.
+    stored = Tablet.objects.filter(device_id=device_id).values("checkpoint_id", "user_id", "pending", *_TIMES).first()
+    if stored is not None and not _tablet_due(stored, values, now):
+        return
     # One INSERT ... ON CONFLICT: the tablet's row is created or updated in place (only
     # what this call knows; a new row takes the defaults for the rest).
     Tablet.objects.bulk_create(
-        [Tablet(device_id=tablet_id[:64], **values)],
+        [Tablet(device_id=device_id, **values)],
         update_conflicts=True,
         unique_fields=["device_id"],
         update_fields=list(values),
     )
+
+
+_TIMES = ("last_seen_at", "last_sync_at")
+
+
+def _tablet_due(stored: dict[str, Any], values: dict[str, Any], now: datetime) -> bool:
+    """Whether the stored row differs from what this call says by more than the times."""
+    if (stored["checkpoint_id"], stored["user_id"]) != (values["checkpoint"].pk, values["user"].pk):
+        return True
+    if "pending" in values and stored["pending"] != values["pending"]:
+        return True
+    return any(name in values and (stored[name] is None or stored[name] < now - TABLET_SEEN_EVERY) for name in _TIMES)
 
 
 def tablet_heartbeat(*, checkpoint: Checkpoint, user: User, tablet_id: str, pending: int | None) -> None:

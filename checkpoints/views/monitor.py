@@ -26,7 +26,7 @@ from django.utils import formats, timezone
 from django.utils.http import urlencode
 
 from checkpoints.forms.monitor import PassageFilterForm, ReportForm
-from checkpoints.models import Passage, Verdict
+from checkpoints.models import Passage, Verdict, passage_time_from_link
 from checkpoints.panels import board_panels, passage_panels
 from checkpoints.selectors.reports import (
     VERDICTS,
@@ -104,7 +104,7 @@ def chart_bars(board: CheckpointBoard) -> list[dict[str, Any]]:
 def _flagged_json(row: FlaggedRow) -> dict[str, Any]:
     return {
         "id": row.passage_id,
-        "url": reverse("checkpoints:passage", args=[row.passage_id]),
+        "url": row.url,
         "checkpoint": row.checkpoint_name,
         "scanned_at": row.scanned_at.isoformat(),
         "when": _when(row.scanned_at),
@@ -282,7 +282,7 @@ def _person_link(passage: Passage) -> str:
 
 @checkpoint_overseer_required
 def passage_detail(request: AuthenticatedRequest, passage_id: int) -> HttpResponse:
-    passage = passage_get_for(request.user, passage_id)
+    passage = passage_get_for(request.user, passage_id, scanned_at=passage_time_from_link(request.GET.get("at")))
     full = is_health_staff(request.user)
     if passage.person_id is not None:
         audit_log(

@@ -13,11 +13,13 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from checkpoints.models import Checkpoint, DutyShift, Passage, Tablet
+from checkpoints.models import Checkpoint, DutyShift, Passage, Tablet, passage_url
 from checkpoints.selectors.reports import hour_slots
 from checkpoints.verdicts import finding_label
 from tests.factories import CheckpointFactory, HealthUnitFactory, PersonFactory, UserFactory, home_ward
@@ -58,7 +60,6 @@ def passage(
 ) -> Passage:
     return Passage.objects.create(
         client_id=uuid.uuid4(),
-        fingerprint="test",
         checkpoint=checkpoint,
         person=person,
         direction=direction,
@@ -220,10 +221,7 @@ def test_the_json_carries_the_same_figures_for_the_script(centre: User, day: dic
     assert len(cp["hours"]) == 24
     assert cp["hours"][-1] == {"hour": at(12).isoformat(), "label": "12", "in": 1, "out": 0}
     assert sum(h["in"] for h in cp["hours"]) == 4 and sum(h["out"] for h in cp["hours"]) == 2
-    assert [f["url"] for f in data["flagged"]] == [
-        reverse("checkpoints:passage", args=[day["refer"].pk]),
-        reverse("checkpoints:passage", args=[day["deny"].pk]),
-    ]
+    assert [f["url"] for f in data["flagged"]] == [day["refer"].get_absolute_url(), day["deny"].get_absolute_url()]
     assert data["flagged"][0]["traveller"] == "Lò V. K."
 
 
@@ -418,7 +416,7 @@ def test_the_passage_list_pages_by_scan_time_with_a_flat_number_of_queries(
     people = [PersonFactory() for _ in range(3)]
     Passage.objects.bulk_create(
         [
-            Passage(client_id=uuid.uuid4(), fingerprint="t", checkpoint=checkpoint, direction="in", verdict="allow",
+            Passage(client_id=uuid.uuid4(), checkpoint=checkpoint, direction="in", verdict="allow",
                     reasons=["green"], person=people[i % 3], destination_ward=home_ward(i % 4),
                     scanned_at=NOW - timedelta(minutes=i))
             for i in range(60)
@@ -488,3 +486,25 @@ def test_the_passage_shows_the_travellers_other_passages_to_health_staff(
     earlier = passage(checkpoint, at(8, 0, days_ago=2), direction="out", person=traveller_person)
     response = login(centre).get(reverse("checkpoints:passage", args=[day["refer"].pk]))
     assert [p.pk for p in response.context["others"]] == [earlier.pk]
+
+
+def test_a_passage_link_names_its_time_and_the_page_reads_the_passage_by_it(
+    centre: User, day: dict[str, Passage]
+) -> None:
+    refer, client = day["refer"], login(centre)
+    url = refer.get_absolute_url()
+    assert url.startswith(reverse("checkpoints:passage", args=[refer.pk]) + "?at=")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    read = next(q["sql"] for q in queries if 'FROM "checkpoints_passage"' in q["sql"] and '."id" =' in q["sql"])
+    assert '"checkpoints_passage"."scanned_at" =' in read  # PostgreSQL reads one day's partition
+    # The passage at another time is not this one.
+    assert client.get(passage_url(refer.pk, refer.scanned_at + timedelta(microseconds=1))).status_code == 404
+
+
+def test_a_passage_link_without_its_time_or_with_one_not_ours_still_opens_the_passage(
+    centre: User, day: dict[str, Passage]
+) -> None:
+    client, bare = login(centre), reverse("checkpoints:passage", args=[day["refer"].pk])
+    for url in (bare, f"{bare}?at=", f"{bare}?at=soon", f"{bare}?at={'9' * 40}"):  # alerts raised before, odd links
+        assert client.get(url).status_code == 200, url

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from checkpoints.models import Checkpoint, Passage, Tablet, TripPassenger
+from checkpoints.tasks import alert_flagged_passages
 from tests.checkpoints.conftest import scan
 from tests.factories import BusTripFactory, CaseFactory, HealthUnitFactory, PersonFactory, home_ward
 from truyvet.accounts.models import Alert, UnitKind, User
@@ -229,6 +230,34 @@ def test_without_a_destination_the_alert_goes_to_the_travellers_home_ward(
     assert list(Alert.objects.values_list("unit_id", "severity")) == [(station.pk, "warning")]
 
 
+def test_flagged_scans_of_different_days_in_one_batch_each_alert_with_a_link_naming_the_passages_time(
+    guard_client: Client, checkpoint: Checkpoint, traveller: Traveller, django_capture_on_commit_callbacks: Any
+) -> None:
+    home = home_ward(11)
+    station = HealthUnitFactory(name="Trạm nhà", kind=UnitKind.COMMUNE_STATION, wards=[home])
+    tokens = [traveller("red", ward=home)[1] for _ in range(3)]
+    items = [scan(tokens[0], minutes_ago=3 * 24 * 60), scan(tokens[1], minutes_ago=1), scan(tokens[2], minutes_ago=30)]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(guard_client, checkpoint, items)
+    passages = Passage.objects.order_by("scanned_at")
+    assert sorted(Alert.objects.filter(unit=station).values_list("url", flat=True)) == sorted(
+        p.get_absolute_url() for p in passages
+    )
+    assert all("?at=" in p.get_absolute_url() for p in passages)
+
+
+def test_an_alert_task_queued_without_the_scan_times_still_alerts(checkpoint: Checkpoint, traveller: Traveller) -> None:
+    home = home_ward(11)
+    station = HealthUnitFactory(name="Trạm nhà", kind=UnitKind.COMMUNE_STATION, wards=[home])
+    person, _token = traveller("red", ward=home)
+    passage = Passage.objects.create(
+        client_id=uuid.uuid4(), checkpoint=checkpoint, person=person, direction="in", verdict="deny",
+        reasons=["red"], scanned_at=timezone.now() - timedelta(minutes=5),
+    )  # fmt: skip
+    assert alert_flagged_passages([passage.pk]) == 1  # a message from before the task took the times
+    assert list(Alert.objects.values_list("unit_id", flat=True)) == [station.pk]
+
+
 def test_each_scan_of_a_person_is_written_to_the_audit_log(
     guard_client: Client, guard: User, checkpoint: Checkpoint, traveller: Traveller
 ) -> None:
@@ -353,3 +382,32 @@ def test_a_tablets_heartbeat_is_recorded_for_its_checkpoint_and_refused_elsewher
     assert Client().post(url.format(checkpoint.pk), body, content_type="application/json").status_code in (401, 403)
     bad = guard_client.post(url.format(checkpoint.pk), {"pending": -1}, content_type="application/json")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
+
+
+def test_a_tablets_row_follows_its_queue_at_once_and_its_times_at_most_every_30_seconds(
+    guard_client: Client, checkpoint: Checkpoint, traveller: Traveller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _person, token = traveller("green")
+    start = timezone.now()
+    moment = [start]
+    monkeypatch.setattr(timezone, "now", lambda: moment[0])
+
+    def sync_at(seconds: int, pending: int) -> tuple[Any, ...]:
+        moment[0] = start + timedelta(seconds=seconds)
+        response = post(guard_client, checkpoint, [scan(token, minutes_ago=0)], tablet_id="tab-1", pending=pending)
+        assert response.json()["results"][0]["status"] == "created"
+        tablet = Tablet.objects.get(device_id="tab-1")
+        return (tablet.pending, (tablet.last_sync_at - start).seconds, (tablet.last_seen_at - start).seconds)
+
+    assert sync_at(0, pending=5) == (5, 0, 0)
+    assert sync_at(10, pending=5) == (5, 0, 0)  # nothing new but the time: not written
+    assert sync_at(20, pending=4) == (4, 20, 20)  # the queue changed: written at once
+    assert sync_at(40, pending=4) == (4, 20, 20)
+    assert sync_at(51, pending=4) == (4, 51, 51)  # over 30 s since: written
+    moment[0] = start + timedelta(seconds=90)
+    heartbeat = guard_client.post(
+        f"/api/v1/checkpoints/{checkpoint.pk}/heartbeat/", {"tablet_id": "tab-1"}, content_type="application/json"
+    )
+    assert heartbeat.status_code == 204
+    tablet = Tablet.objects.get(device_id="tab-1")
+    assert ((tablet.last_sync_at - start).seconds, (tablet.last_seen_at - start).seconds) == (51, 90)

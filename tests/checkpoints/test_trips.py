@@ -639,7 +639,6 @@ def test_merging_two_records_of_one_passenger_keeps_one_seat_and_moves_their_pas
     TripPassenger.objects.create(trip=trip, person=duplicate, full_name=duplicate.full_name, id_number="C0000002")
     passage = Passage.objects.create(
         client_id=uuid.uuid4(),
-        fingerprint="x",
         checkpoint=checkpoint,
         person=duplicate,
         direction="in",

@@ -24,7 +24,6 @@ pytestmark = pytest.mark.django_db
 def passage_at(checkpoint, seconds_ago: float, person=None) -> Passage:
     return Passage.objects.create(
         client_id=uuid.uuid4(),
-        fingerprint="x",
         checkpoint=checkpoint,
         person=person,
         direction=Direction.IN,

@@ -36,7 +36,6 @@ def passages(count: int, *, hours_ago: float = 2, person=None) -> None:
     Passage.objects.bulk_create(
         Passage(
             client_id=uuid.uuid4(),
-            fingerprint="x",
             checkpoint=checkpoint,
             person=person,
             direction=Direction.IN if i % 2 == 0 else Direction.OUT,

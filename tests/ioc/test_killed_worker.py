@@ -38,7 +38,7 @@ def test_a_worker_killed_mid_send_loses_no_delivery(tmp_path: Path, receiver, mo
     endpoint_create(user=admin, url=receiver.url)
     checkpoint = CheckpointFactory()
     Passage.objects.bulk_create(
-        Passage(client_id=uuid.uuid4(), fingerprint="x", checkpoint=checkpoint, direction=Direction.IN,
+        Passage(client_id=uuid.uuid4(), checkpoint=checkpoint, direction=Direction.IN,
                 verdict=Verdict.ALLOW, scanned_at=timezone.now() - timedelta(hours=hours))
         for hours in range(2, 6)
     )  # fmt: skip

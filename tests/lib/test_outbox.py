@@ -16,6 +16,7 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from truyvet.celery import app
@@ -229,3 +230,17 @@ def test_two_relays_running_at_once_send_each_message_once(monkeypatch: pytest.M
     assert results["relay-b"].sent == 50, "B skipped the 10 rows A held and sent the rest"
     assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
     assert not OutboxMessage.objects.filter(dispatched_at__isnull=True).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="synchronous_commit is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_marking_a_sent_message_does_not_wait_for_the_disk_and_the_next_commit_still_does() -> None:
+    message = OutboxMessage.objects.create(task="t")
+    with CaptureQueriesContext(connection) as queries:
+        outbox.mark_now([message.pk])
+    assert len(queries) == 1 and "set_config('synchronous_commit', 'off', true)" in queries[0]["sql"]
+    message.refresh_from_db()
+    assert message.dispatched_at is not None and message.attempts == 1
+    with connection.cursor() as cursor:  # for that transaction alone
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)

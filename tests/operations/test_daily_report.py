@@ -63,7 +63,6 @@ def yesterday_figures(laboratory, hospital):  # type: ignore[no-untyped-def]
             direction=direction,
             verdict="allow",
             scanned_at=noon,
-            fingerprint="x",
         )
     return yesterday
 

@@ -32,9 +32,9 @@ def read_one(request: HttpRequest) -> JsonResponse:
 # Every NOT NULL column of checkpoints_passage, the items' own values as arrays: one statement
 # whatever the batch size (so it is prepared once per connection).
 _INSERT_BATCH = """
-INSERT INTO checkpoints_passage (client_id, seq, fingerprint, checkpoint_id, identifier, direction,
+INSERT INTO checkpoints_passage (client_id, seq, checkpoint_id, identifier, direction,
     vehicle_plate, vehicle_type, verdict, risk_level, reasons, scanned_at, tablet_id, created_at)
-SELECT c, 0, '', %s, '', d, '', '', 'allow', '', '[]', s, %s, now()
+SELECT c, 0, %s, '', d, '', '', 'allow', '', '[]', s, %s, now()
 FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[]) AS t(c, d, s)
 RETURNING id
 """
