@@ -541,8 +541,17 @@ def _checkin_in_one_statement(
     ends_at = next((end for end in [*ends.values(), default_end] if end == stored_end), stored_end)
     # As rows read from the database (which they are): no field defaults computed (a new
     # venue's would draw a display secret), the venue's other columns left unloaded.
-    row = {"id": checkin_id, "venue_id": venue_id, "person_id": person_id, "client_id": client_id,
-           "checked_in_at": at, "checked_out_at": None, "ends_at": ends_at, "assisted_by_id": None, "created_at": now}  # fmt: skip
+    row = {
+        "id": checkin_id,
+        "venue_id": venue_id,
+        "person_id": person_id,
+        "client_id": client_id,
+        "checked_in_at": at,
+        "checked_out_at": None,
+        "ends_at": ends_at,
+        "assisted_by_id": None,
+        "created_at": now,
+    }
     checkin = CheckIn.from_db(connection.alias, _CHECKIN_FIELDS, [row[name] for name in _CHECKIN_FIELDS])
     checkin.venue = Venue.from_db(connection.alias, ["id", "code"], [venue_id, code])
     return checkin
