@@ -16,6 +16,7 @@ from truyvet.geo.models import Ward
 from truyvet.geo.selectors import ward_list
 from truyvet.lib.bounds import validate_past_day, validate_past_time
 from truyvet.lib.errors import DomainError
+from truyvet.lib.widgets import PlainSelect
 from truyvet.people.models import Gender, Person, Symptom
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -63,11 +64,19 @@ class CaseFilterForm(BootstrapMixin, forms.Form):
     small = True
     q = forms.CharField(label=_("Name, id or phone"), required=False, max_length=100)
     classification = forms.ChoiceField(
-        label=_("Classification"), choices=[("", _("All")), *Classification.choices], required=False
+        label=_("Classification"),
+        choices=[("", _("All")), *Classification.choices],
+        required=False,
+        widget=PlainSelect,
     )
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("All")), *Outcome.choices], required=False)
-    cluster = forms.TypedChoiceField(label=_("Cluster"), coerce=int, required=False, empty_value=None)
-    ward = forms.TypedChoiceField(label=_("Ward"), coerce=int, required=False, empty_value=None)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", _("All")), *Outcome.choices], required=False, widget=PlainSelect
+    )
+    cluster = forms.TypedChoiceField(
+        label=_("Cluster"), coerce=int, required=False, empty_value=None, widget=PlainSelect
+    )
+    # The province's wards: a filter bar on every case list (PlainSelect: truyvet.lib.widgets).
+    ward = forms.TypedChoiceField(label=_("Ward"), coerce=int, required=False, empty_value=None, widget=PlainSelect)
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE, validators=[validate_past_day])
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE, validators=[validate_past_day])
 

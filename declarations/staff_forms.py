@@ -8,13 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from declarations.models import Kind
 from declarations.selectors import DeclarationFilters
 from truyvet.credentials.models import RiskLevel
+from truyvet.lib.widgets import PlainSelect
 
 
 class DeclarationFilterForm(forms.Form):
     q = forms.CharField(label=_("Name, id or phone"), required=False, max_length=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds")), *Kind.choices], required=False)
-    risk_level = forms.ChoiceField(label=_("Risk"), choices=[("", _("All levels")), *RiskLevel.choices], required=False)
-    ward = forms.TypedChoiceField(label=_("Ward"), coerce=int, required=False, empty_value=None)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("All kinds")), *Kind.choices], required=False, widget=PlainSelect
+    )
+    risk_level = forms.ChoiceField(
+        label=_("Risk"), choices=[("", _("All levels")), *RiskLevel.choices], required=False, widget=PlainSelect
+    )
+    # The staff member's wards (a province's for the CDC): PlainSelect writes them without templates.
+    ward = forms.TypedChoiceField(label=_("Ward"), coerce=int, required=False, empty_value=None, widget=PlainSelect)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
