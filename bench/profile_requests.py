@@ -242,8 +242,9 @@ class Mix:
             .Ward.objects.filter(province_id=settings.PROVINCE_CODE)
             .only("code")
         ][:20]
-        # Clock-seeded id numbers, as the locust file's: each run's citizens are new.
-        self.counter = itertools.count(int(time.time() * 10) % 10**6)
+        # Clock-seeded id numbers (100 a second, 15 million before they repeat): each run's
+        # citizens are new, as the peak's, so every declaration takes the new-person path.
+        self.counter = itertools.count(int(time.time() * 100) % (15 * 10**6))
         self.cursor = itertools.count(self.rnd.randrange(10**6))
         self.pages = itertools.count()
         self.checkin_ids: list[str] = []

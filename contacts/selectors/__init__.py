@@ -68,6 +68,7 @@ def person_statuses(person_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 def _statuses_sql(ids: list[int]) -> tuple[str, list[Any]]:
     """Active follow-ups' levels and open cases (level 0) of these people, as (person, level)."""
+    values: list[Any]
     if connection.vendor == "postgresql":
         # One array parameter: the same statement whatever the number of people (prepared once).
         among, values = "= ANY(%s::bigint[])", [ids]

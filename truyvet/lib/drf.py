@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -38,16 +39,18 @@ class PlainJsonNegotiation(DefaultContentNegotiation):
     406 for a type no renderer gives)."""
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
+        listed = renderers if isinstance(renderers, list) else list(renderers)
         meta = request._request.META
         accept = meta.get("HTTP_ACCEPT")
         override = self.settings.URL_FORMAT_OVERRIDE
-        if renderers and format_suffix is None and not (override and override in meta.get("QUERY_STRING", "")):
-            first = renderers[0]
+        if listed and format_suffix is None and not (override and override in meta.get("QUERY_STRING", "")):
+            first = listed[0]
             if accept is None or accept == "*/*" or (accept == first.media_type == "application/json"):
                 return first, first.media_type
-        return super().select_renderer(request, renderers, format_suffix)  # type: ignore[no-any-return]
+        chosen: tuple[BaseRenderer, str] = super().select_renderer(request, listed, format_suffix)
+        return chosen
 
 
 _CODES: dict[type[exceptions.APIException], CoreError] = {
