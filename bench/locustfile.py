@@ -12,6 +12,10 @@ requests a second, so a slow server shows as latency and a lower rate, not as re
 | staff | ``GET`` the case list, a case page, the declarations list (in turn), signed in as the CDC | 20/s |
 | CDC | ``POST /api/v1/cases/``: a person who checked in this week confirmed (matching follows) | 1/min |
 
+Every user is a ``FastHttpUser`` (geventhttpclient, installed with locust): the same requests
+as with ``HttpUser`` (python-requests) for less of the load generator's CPU, which shares the
+machine with the server (docs/BENCHMARKS.md, "Peak: the cost of each request").
+
 ``PEAK_DATA`` names the directory of the prepared files (tokens, venues, checkpoint, staff.json);
 ``PEAK_ACK_DIR`` where each locust process writes the client_ids and ids the server acknowledged
 (201), so that run_peak.py can check every acknowledged row is in the database.
@@ -29,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from locust import HttpUser, constant_throughput, events, task
+from locust import FastHttpUser, constant_throughput, events, task
 
 DATA = Path(os.environ.get("PEAK_DATA", "."))
 SCALE = float(os.environ.get("PEAK_SCALE", "1"))
@@ -69,7 +73,7 @@ def _paced(rate: float) -> dict[str, Any]:
     return {"fixed_count": users, "wait_time": constant_throughput(each)}
 
 
-class DeclaringCitizen(HttpUser):
+class DeclaringCitizen(FastHttpUser):
     locals().update(_paced(50))
 
     @task
@@ -93,7 +97,7 @@ class DeclaringCitizen(HttpUser):
                 r.failure(f"{r.status_code}")
 
 
-class CheckingInCitizen(HttpUser):
+class CheckingInCitizen(FastHttpUser):
     locals().update(_paced(300))
 
     @task
@@ -110,7 +114,7 @@ class CheckingInCitizen(HttpUser):
                 r.failure(f"{r.status_code}")
 
 
-class SyncingGuard(HttpUser):
+class SyncingGuard(FastHttpUser):
     """A guard with a tablet of their own, named once for the run (as a tablet keeps the id it
     made): the server keeps one status row per tablet, which two guards would share otherwise."""
 
@@ -143,7 +147,7 @@ class SyncingGuard(HttpUser):
                 r.failure(f"{r.status_code}")
 
 
-class CheckingGuard(HttpUser):
+class CheckingGuard(FastHttpUser):
     locals().update(_paced(20))
 
     @task
@@ -156,12 +160,12 @@ class CheckingGuard(HttpUser):
         )
 
 
-class Staff(HttpUser):
+class Staff(FastHttpUser):
     locals().update(_paced(20))
     pages = itertools.count()
-
-    def on_start(self) -> None:
-        self.client.cookies.set("sessionid", STAFF.get("session", ""))
+    # The session as a header of each request (what the cookie jar would send: nothing else
+    # the pages set is needed for a GET).
+    cookie: ClassVar[dict[str, str]] = {"Cookie": f"sessionid={STAFF.get('session', '')}"}
 
     @task
     def open_page(self) -> None:
@@ -173,12 +177,12 @@ class Staff(HttpUser):
         else:
             path, name = "/declarations/staff/", "staff: declarations list"
         # Not followed: a redirect to the sign-in page is a failure, not a fast page.
-        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as r:
+        with self.client.get(path, name=name, headers=self.cookie, allow_redirects=False, catch_response=True) as r:
             if r.status_code != 200:
                 r.failure(f"{r.status_code}")
 
 
-class ConfirmingOfficer(HttpUser):
+class ConfirmingOfficer(FastHttpUser):
     """One case a minute, whatever the scale (the matching of each runs in the worker)."""
 
     fixed_count = 1

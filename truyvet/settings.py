@@ -816,3 +816,6 @@ CELERY_BEAT_SCHEDULE["edge-purge-readings"] = {
     "task": "edge_devices.tasks.purge_readings",
     "schedule": crontab(hour=2, minute=37),
 }
+# --- The peak's processor time per request (docs/BENCHMARKS.md, "Peak: the cost of each request") ---
+# DRF's content negotiation answers the API's usual Accept headers without parsing them.
+REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"] = "truyvet.lib.drf.PlainJsonNegotiation"

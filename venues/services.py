@@ -539,15 +539,25 @@ def _checkin_in_one_statement(
         stored_end = convert(stored_end, None, connection)
     # The same instant as the row's, in the request's own offset (as the ORM path answers).
     ends_at = next((end for end in [*ends.values(), default_end] if end == stored_end), stored_end)
-    return CheckIn(
-        id=checkin_id,
-        venue=Venue(id=venue_id, code=code),
-        person_id=person_id,
-        client_id=client_id,
-        checked_in_at=at,
-        ends_at=ends_at,
-        created_at=now,
-    )
+    # As rows read from the database (which they are): no field defaults computed (a new
+    # venue's would draw a display secret), the venue's other columns left unloaded.
+    row = {
+        "id": checkin_id,
+        "venue_id": venue_id,
+        "person_id": person_id,
+        "client_id": client_id,
+        "checked_in_at": at,
+        "checked_out_at": None,
+        "ends_at": ends_at,
+        "assisted_by_id": None,
+        "created_at": now,
+    }
+    checkin = CheckIn.from_db(connection.alias, _CHECKIN_FIELDS, [row[name] for name in _CHECKIN_FIELDS])
+    checkin.venue = Venue.from_db(connection.alias, ["id", "code"], [venue_id, code])
+    return checkin
+
+
+_CHECKIN_FIELDS = [f.attname for f in CheckIn._meta.concrete_fields]
 
 
 def checkout(*, checkin: CheckIn, person: Person, checked_out_at: datetime | None = None) -> CheckIn:

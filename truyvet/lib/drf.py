@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -27,6 +30,28 @@ class ApiTokenAuthentication(TokenAuthentication):
     """``Authorization: Token <key>`` as in API.md (DRF's token, under its own name in the schema)."""
 
     keyword = "Token"
+
+
+class PlainJsonNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation, answered at once for what every client of the API sends:
+    no ``Accept`` header, ``*/*`` or ``application/json``, and no ``?format=``. DRF would pick
+    the same renderer and media type after parsing the header (a fifteenth of a check-in's
+    processor time, docs/BENCHMARKS.md); anything else is negotiated by DRF as before (a
+    406 for a type no renderer gives)."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        listed = renderers if isinstance(renderers, list) else list(renderers)
+        meta = request._request.META
+        accept = meta.get("HTTP_ACCEPT")
+        override = self.settings.URL_FORMAT_OVERRIDE
+        if listed and format_suffix is None and not (override and override in meta.get("QUERY_STRING", "")):
+            first = listed[0]
+            if accept is None or accept == "*/*" or (accept == first.media_type == "application/json"):
+                return first, first.media_type
+        chosen: tuple[BaseRenderer, str] = super().select_renderer(request, listed, format_suffix)
+        return chosen
 
 
 _CODES: dict[type[exceptions.APIException], CoreError] = {
