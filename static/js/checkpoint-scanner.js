@@ -131,16 +131,7 @@
   }
 
   function showSync(message, signedOut) {
-    var status = $("sync-status");
-    status.textContent = message;
-    status.className = "small " + (signedOut ? "text-danger fw-bold" : "text-muted");
-    if (signedOut) {
-      var link = document.createElement("a");
-      link.href = config.urls.login + "?next=" + encodeURIComponent(config.urls.page);
-      link.className = "ms-1";
-      link.textContent = "→";
-      status.appendChild(link);
-    }
+    window.truyvetOfflineQueue.showSync($("sync-status"), message, signedOut, config.urls);
   }
 
   function sync() {

@@ -277,7 +277,22 @@
     }).catch(function () { return null; });
   }
 
+  /* The sync line of an offline page: the message, and when the session has ended a link to
+   * sign in again that comes back to the page. */
+  function showSync(status, message, signedOut, urls) {
+    status.textContent = message;
+    status.className = "small " + (signedOut ? "text-danger fw-bold" : "text-muted");
+    if (signedOut) {
+      var link = document.createElement("a");
+      link.href = urls.login + "?next=" + encodeURIComponent(urls.page);
+      link.className = "ms-1";
+      link.textContent = "→";
+      status.appendChild(link);
+    }
+  }
+
   global.truyvetOfflineQueue = {
-    create: create, uuid4: uuid4, csrfToken: csrfToken, backoff: backoff, registerWorker: registerWorker
+    create: create, uuid4: uuid4, csrfToken: csrfToken, backoff: backoff, registerWorker: registerWorker,
+    showSync: showSync
   };
 })(window);
