@@ -8,7 +8,10 @@ The mix is bench/locustfile.py's (docs/BENCHMARKS.md, "Peak"): at ``--scale 1`` 
 confirmed every minute, its matching and warnings run by a real Celery worker. It needs the demo
 province (``seed_demo``: the CDC account, people, check-ins) on the benchmark database.
 
-For each step of ``--steps`` (multiples of ``--scale``), one after the other on the same server:
+First ``--warmup`` seconds (20) of the first step's load, not counted: each worker thread's first
+requests load code paths and open connections, a stall of seconds that a short step would count
+among its slowest 1 %. Then for each step of ``--steps`` (multiples of ``--scale``), one after the
+other on the same server:
 requests per second, p50 / p95 / p99 and failures per kind of request (from locust's CSV); the
 gunicorn and Celery workers' memory at the start and end of the step; the CPU each part used
 (gunicorn, Celery, PostgreSQL, Redis, locust), as a share of the machine's cores; the load
@@ -173,11 +176,24 @@ def acknowledged_present(ack_dir: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
+def run_locust(scale: float, users: int, seconds: int, prefix: Path, data: Path, ack_dir: Path, processes: int) -> None:
+    env = {**os.environ, "PEAK_SCALE": str(scale), "PEAK_DATA": str(data), "PEAK_ACK_DIR": str(ack_dir)}
+    command = ["-f", str(HERE / "locustfile.py"), "--headless", "-u", str(users), "-r", str(users),
+               "--run-time", f"{seconds}s", "--host", f"http://{HOST}:{PORT}", "--csv", str(prefix),
+               "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]  # fmt: skip
+    if processes > 1:
+        command += ["--processes", str(processes)]
+    subprocess.run([str(Path(PYTHON).parent / "locust"), *command], cwd=HERE, env=env, check=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="the mix's rates times this")
     parser.add_argument("--steps", default="1", help="comma-separated multiples of --scale, run in turn")
     parser.add_argument("--duration", type=int, default=600, help="seconds per step")
+    parser.add_argument(
+        "--warmup", type=int, default=20, help="seconds of the first step's load before it, not counted"
+    )
     parser.add_argument("--p99-ms", type=float, default=300.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
@@ -206,7 +222,15 @@ def main() -> None:
                              stderr=subprocess.STDOUT)  # fmt: skip
     try:
         with gunicorn(workers=options.workers, threads=options.threads, ready_timeout=120) as master:
-            for step in [float(s) for s in options.steps.split(",")]:
+            steps = [float(s) for s in options.steps.split(",")]
+            if options.warmup > 0:
+                # Each worker thread's first requests load code paths and open connections: seconds
+                # on a loaded machine, which a step of 90 s would count among its slowest 1 %.
+                scale = options.scale * steps[0]
+                print(f"\n--- warm-up: scale {scale:g} for {options.warmup} s (not counted; its writes are checked)")
+                run_locust(scale, total_users(scale), options.warmup, data / "warm-up", data, ack_dir,
+                           options.locust_processes)  # fmt: skip
+            for step in steps:
                 scale = options.scale * step
                 users = total_users(scale)
                 prefix = data / f"step-{scale:g}"
@@ -215,13 +239,7 @@ def main() -> None:
                 sampler = CpuSampler({"gunicorn": master.pid, "celery": worker.pid})
                 wall_before = time.monotonic()
                 sampler.start()
-                env = {**os.environ, "PEAK_SCALE": str(scale), "PEAK_DATA": str(data), "PEAK_ACK_DIR": str(ack_dir)}
-                command = ["locust", "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(users), "-r", str(users),
-                           "--run-time", f"{options.duration}s", "--host", f"http://{HOST}:{PORT}", "--csv", str(prefix),
-                           "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]  # fmt: skip
-                if options.locust_processes > 1:
-                    command += ["--processes", str(options.locust_processes)]
-                subprocess.run([str(Path(PYTHON).parent / "locust"), *command[1:]], cwd=HERE, env=env, check=False)
+                run_locust(scale, users, options.duration, prefix, data, ack_dir, options.locust_processes)
                 sampler.stop()
                 wall = time.monotonic() - wall_before
                 cpu_share = {k: round(v / wall / (psutil.cpu_count() or 1), 3) for k, v in sampler.used.items()}
